@@ -1,0 +1,3 @@
+from mijnloket_gitops.cli.main import main
+
+main()

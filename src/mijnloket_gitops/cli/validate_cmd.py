@@ -1,0 +1,83 @@
+"""``validate`` and ``explain``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.errors import ExitCode
+from mijnloket_gitops.explain import explain_employer, render_explanation
+from mijnloket_gitops.gitutil import changed_files
+from mijnloket_gitops.validate.report import REPORTERS
+from mijnloket_gitops.validate.report.text import text_report
+from mijnloket_gitops.validate.runner import validate_paths
+
+
+def _paths(repo: Path, given: tuple[Path, ...], default: str) -> list[Path]:
+    return list(given) if given else [repo / default]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+    help="text for people, json for scripts, github for annotations, sarif for code scanning.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option(
+    "--changed-since", metavar="REF",
+    help="Report only files changed since this git ref (cross-file rules still see all).",
+)
+@repo_option
+def validate(
+    paths: tuple[Path, ...], fmt: str, strict: bool, changed_since: str | None, repo: Path
+) -> None:
+    """Check employer files: schema, catalog and domain rules.
+
+    PATHS are files or directories (default: the repository's employers/).
+    Exit 0 when there are no errors, 1 when there are (or warnings with --strict).
+    """
+    settings = settings_for(repo)
+    only = changed_files(repo, changed_since) if changed_since else None
+    result = validate_paths(
+        _paths(repo, paths, settings.config.employers_dir),
+        settings.catalog,
+        require_tier=settings.config.require_tier,
+        report_only=only,
+    )
+    click.echo(REPORTERS[fmt](result, use_color()), nl=False)
+    if result.errors or (strict and result.warnings):
+        raise SystemExit(ExitCode.ERROR)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@repo_option
+def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
+    """Show the derived tier of employer files and why.
+
+    Lists the products that raise the tier to Plus or Pro, the features included in
+    Start and the products each product pulls in. Exit 1 if a file is invalid.
+    """
+    settings = settings_for(repo)
+    result = validate_paths(list(files), settings.catalog,
+                            require_tier=settings.config.require_tier)
+    explanations = [
+        explain_employer(settings.catalog, employer, path) for path, employer in result.employers
+    ]
+    if fmt == "json":
+        data = [e.data for e in explanations]
+        click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(render_explanation(e) for e in explanations), nl=False)
+    if result.errors:
+        click.echo(text_report(result, use_color()), err=True, nl=False)
+        raise SystemExit(ExitCode.ERROR)
+
+
+COMMANDS = (validate, explain)

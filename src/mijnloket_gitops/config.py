@@ -1,0 +1,148 @@
+"""The repository configuration, ``mijnloket-gitops.yaml`` (optional).
+
+It selects the provider, sets the safety limits and may extend the catalog. Secrets
+are never written here: the Loket provider names the environment variables that
+hold them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mijnloket_gitops.catalog import (
+    Catalog,
+    Severity,
+    TierEffect,
+    UserType,
+    builtin_catalog,
+    extend_catalog,
+)
+from mijnloket_gitops.errors import ConfigError
+from mijnloket_gitops.files.loader import load_bytes
+from mijnloket_gitops.files.schema_errors import describe_first
+
+CONFIG_NAME = "mijnloket-gitops.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ProductOverride(_Strict):
+    """Fields of a catalog product to add or replace; unset fields keep their value."""
+
+    tier: TierEffect | None = None
+    requires: tuple[str, ...] | None = None
+    requires_one_of: tuple[tuple[str, ...], ...] | None = None
+    excludes: tuple[str, ...] | None = None
+    gate: Literal["addendum"] | None = None
+    dependency_severity: Severity | None = Field(
+        None, description="Severity of this product's missing-dependency diagnostics."
+    )
+    note: str | None = None
+
+
+class RightOverride(_Strict):
+    """Fields of a right to add or replace."""
+
+    user_types: tuple[UserType, ...] | None = None
+    requires: tuple[str, ...] | None = None
+    personal_data: bool | None = None
+    note: str | None = None
+
+
+class CatalogConfig(_Strict):
+    """Additions to and overrides of the built-in catalog, keyed by exact name."""
+
+    products: dict[str, ProductOverride] = Field(default_factory=dict)
+    rights: dict[str, RightOverride] = Field(default_factory=dict)
+
+
+class SandboxProviderConfig(_Strict):
+    """The embedded sandbox: a SQLite file standing in for Loket.nl."""
+
+    type: Literal["sandbox"] = "sandbox"
+    path: str = Field(".mijnloket/sandbox.sqlite", description="Relative to the repository.")
+
+
+ProviderConfig = Annotated[SandboxProviderConfig, Field(discriminator="type")]
+
+
+class SafetyConfig(_Strict):
+    """Limits above which plan and apply refuse unless forced."""
+
+    max_deactivation_share: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="Largest share of the managed live product activations one plan may "
+        "deactivate.",
+    )
+    max_deactivations: int | None = Field(
+        None, ge=0, description="Largest number of product deactivations in one plan."
+    )
+    max_employer_share: float | None = Field(
+        0.5, ge=0, le=1, description="Largest share of managed employers one plan may touch."
+    )
+
+
+class RepoConfig(_Strict):
+    """``mijnloket-gitops.yaml``: settings of a configuration repository."""
+
+    version: Literal[1] = 1
+    employers_dir: str = Field("employers", description="Where employer files live.")
+    require_tier: bool = Field(
+        True, description="Require `tier` to be written down whenever MijnLoket is on."
+    )
+    catalog: CatalogConfig = Field(default_factory=CatalogConfig)
+    provider: ProviderConfig = Field(default_factory=SandboxProviderConfig)
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The loaded configuration with its effective catalog and repository root."""
+
+    root: Path
+    config: RepoConfig
+    catalog: Catalog
+    config_path: Path | None
+
+
+def _overrides(config: RepoConfig) -> Catalog:
+    base = builtin_catalog()
+    if not config.catalog.products and not config.catalog.rights:
+        return base
+    products = {
+        n: o.model_dump(exclude_none=True) for n, o in config.catalog.products.items()
+    }
+    rights = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.rights.items()}
+    return extend_catalog(base, products, rights)
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``mijnloket-gitops.yaml`` from ``root`` if it exists; defaults otherwise."""
+    path = root / CONFIG_NAME
+    if not path.exists():
+        config = RepoConfig()
+        return Settings(root, config, builtin_catalog(), None)
+    doc = load_bytes(path.read_bytes())
+    if doc.problems:
+        problem = doc.problems[0]
+        raise ConfigError(
+            f"{path}:{problem.mark.line}:{problem.mark.column}: {problem.message}"
+        )
+    try:
+        config = RepoConfig.model_validate(doc.data if doc.data is not None else {})
+    except ValidationError as error:
+        where, message = describe_first(error, doc, RepoConfig)
+        raise ConfigError(f"{path}:{where.line}:{where.column}: {message}") from None
+    try:
+        catalog = _overrides(config)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    return Settings(root, config, catalog, path)

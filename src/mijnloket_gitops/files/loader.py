@@ -1,0 +1,283 @@
+"""Strict YAML reading with node positions.
+
+Employer files are read with libyaml's composer (through PyYAML), which keeps the
+position of every node, and then turned into plain Python values here, with these
+rules on top of YAML:
+
+- YAML 1.2 core schema: only ``true``/``false`` are booleans, no ``yes``/``no``,
+  no sexagesimal numbers and no timestamps (a date stays a string);
+- a mapping key may appear once (``duplicate-key``);
+- only the core tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``,
+  ``!!map``, ``!!seq``) are accepted;
+- one document per file, UTF-8, at most ``MAX_FILE_BYTES``, and aliases may not
+  expand past ``MAX_NODES`` nodes.
+
+Problems come back as :class:`LoadProblem` values, never as exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from mijnloket_gitops.files.positions import Mark, PathKey
+
+try:  # libyaml is in PyYAML's wheels; the pure loader is the slow fallback.
+    _BaseLoader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _BaseLoader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml composer with the YAML 1.2 core schema's implicit tags."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+_CORE_RESOLVERS: list[tuple[str, str, str]] = [
+    (_NULL, r"^(?:~|null|Null|NULL|)$", "~nN"),
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+]
+for _tag, _pattern, _first in _CORE_RESOLVERS:
+    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+_Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why a file could not be read into data; ``rule`` is a diagnostic rule name."""
+
+    rule: str
+    message: str
+    mark: Mark
+    hint: str | None = None
+
+
+@dataclass
+class Document:
+    """A file's data plus the position of every value and every mapping key in it."""
+
+    data: Any = None
+    value_marks: dict[PathKey, Mark] = field(default_factory=dict)
+    key_marks: dict[PathKey, Mark] = field(default_factory=dict)
+    problems: list[LoadProblem] = field(default_factory=list)
+    readable: bool = True
+    """False when the file could not be read into data at all (``data`` is meaningless)."""
+
+    def mark(self, path: PathKey, *, key: bool = False) -> Mark:
+        """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
+        if key and path in self.key_marks:
+            return self.key_marks[path]
+        while path:
+            if path in self.value_marks:
+                return self.value_marks[path]
+            if path in self.key_marks:
+                return self.key_marks[path]
+            path = path[:-1]
+        return self.value_marks.get((), Mark(1, 1))
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _TooLarge(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+class _Converter:
+    """Turns a composed node tree into plain values, recording positions."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.count = 0
+
+    def convert(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(node)
+        self.doc.value_marks[path] = _mark(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, _SEQ)
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        self._check_tag(node, _MAP)
+        return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            self.count += 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem("schema", "a mapping key must be a plain value", key_node)
+                continue
+            key = self._scalar(key_node)
+            if key in result:
+                first = self.doc.key_marks[(*path, key)]
+                self._problem(
+                    "duplicate-key",
+                    f"key {key!r} appears more than once in this mapping"
+                    f" (first at line {first.line})",
+                    key_node,
+                    hint="remove one of the two; YAML would silently keep only the last",
+                )
+                continue
+            self.doc.key_marks[(*path, key)] = _mark(key_node)
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        value: str = node.value
+        tag = node.tag
+        if tag == _STR:
+            return value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return value.lower() == "true"
+        if tag == _INT:
+            try:
+                return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
+            except ValueError:
+                self._problem("schema", f"{value!r} is not an integer", node)
+                return value
+        if tag == _FLOAT:
+            try:
+                return float(value.replace(".inf", "inf").replace(".nan", "nan"))
+            except ValueError:
+                self._problem("schema", f"{value!r} is not a number", node)
+                return value
+        self._problem(
+            "yaml-syntax",
+            f"unsupported tag {tag!r}",
+            node,
+            hint="remove the tag; employer files use plain YAML values only",
+        )
+        return value
+
+    def _check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            self._problem(
+                "yaml-syntax",
+                f"unsupported tag {node.tag!r}",
+                node,
+                hint="remove the tag; employer files use plain YAML values only",
+            )
+
+    def _problem(self, rule: str, message: str, node: yaml.Node, hint: str | None = None) -> None:
+        self.doc.problems.append(LoadProblem(rule, message, _mark(node), hint))
+
+
+def _error_mark(error: yaml.MarkedYAMLError) -> Mark:
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return Mark(1, 1)
+    return Mark(mark.line + 1, mark.column + 1)
+
+
+def _fail(rule: str, message: str, mark: Mark = Mark(1, 1), hint: str | None = None) -> Document:
+    return Document(problems=[LoadProblem(rule, message, mark, hint)], readable=False)
+
+
+def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
+    """Decode file bytes as UTF-8 (a BOM is allowed), or say where it breaks."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None, LoadProblem(
+            "file-limits",
+            f"file is {len(raw):,} bytes; employer files may be at most {MAX_FILE_BYTES:,}",
+            Mark(1, 1),
+            "an employer file is a few dozen lines; check that this is the right file",
+        )
+    if b"\x00" in raw:
+        return None, LoadProblem(
+            "encoding", "file contains NUL bytes: it is binary, not YAML", Mark(1, 1)
+        )
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        return None, LoadProblem(
+            "encoding",
+            f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+            Mark(line, column),
+            "save the file as UTF-8",
+        )
+
+
+def load_bytes(raw: bytes) -> Document:
+    """Read one YAML document from ``raw``; problems are recorded, never raised."""
+    text, problem = decode(raw)
+    if text is None:
+        assert problem is not None
+        return Document(problems=[problem], readable=False)
+    return load_text(text)
+
+
+def load_text(text: str) -> Document:
+    """Read one YAML document from ``text``; problems are recorded, never raised."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Yaml12Loader))
+    except yaml.MarkedYAMLError as error:
+        message = (error.problem or error.context or "cannot parse YAML").strip()
+        return _fail("yaml-syntax", message, _error_mark(error))
+    except yaml.YAMLError as error:
+        return _fail("yaml-syntax", str(error).strip() or "cannot parse YAML")
+    except RecursionError:
+        return _too_deep()
+    if not nodes:
+        return _fail("schema", "file is empty", hint="start from an example in employers/")
+    if len(nodes) > 1:
+        return _fail(
+            "yaml-syntax",
+            f"file holds {len(nodes)} YAML documents; an employer file holds exactly one",
+            _mark(nodes[1]),
+            "put each employer in its own file",
+        )
+    doc = Document()
+    converter = _Converter(doc)
+    try:
+        doc.data = converter.convert(nodes[0], ())
+    except _TooLarge as error:
+        return _fail(
+            "file-limits",
+            f"document expands to more than {MAX_NODES:,} values (anchors and aliases?)",
+            _mark(error.node),
+            "write the values out; employer files do not need anchors",
+        )
+    except RecursionError:
+        return _too_deep()
+    return doc
+
+
+def _too_deep() -> Document:
+    return _fail(
+        "file-limits",
+        "document is nested too deeply to read",
+        hint="an employer file is nested three levels deep at most",
+    )

@@ -1,0 +1,27 @@
+"""GitHub Actions workflow commands, so pull requests show annotations on the lines."""
+
+from __future__ import annotations
+
+from mijnloket_gitops.validate.runner import ValidationResult
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_report(result: ValidationResult, color: bool) -> str:
+    lines = []
+    for d in result.diagnostics:
+        message = d.message + (f"\n{d.hint}" if d.hint else "")
+        lines.append(
+            f"::{d.severity} file={_escape_property(d.path)},line={d.line},col={d.column},"
+            f"title={_escape_property(d.rule)}::{_escape_data(message)}"
+        )
+    lines.append(
+        f"{len(result.files)} files checked: {result.errors} errors, {result.warnings} warnings"
+    )
+    return "\n".join(lines) + "\n"

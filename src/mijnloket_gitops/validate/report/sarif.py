@@ -1,0 +1,53 @@
+"""SARIF 2.1.0, for GitHub code scanning: one reportingDescriptor per rule."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mijnloket_gitops import __version__
+from mijnloket_gitops.validate.diagnostics import RULES
+from mijnloket_gitops.validate.runner import ValidationResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def sarif_report(result: ValidationResult, color: bool) -> str:
+    names = list(RULES)
+    rules = [
+        {
+            "id": rule.name,
+            "name": rule.name,
+            "shortDescription": {"text": rule.description},
+            "defaultConfiguration": {"level": rule.severity},
+        }
+        for rule in RULES.values()
+    ]
+    results: list[dict[str, Any]] = []
+    for d in result.diagnostics:
+        text = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        results.append({
+            "ruleId": d.rule,
+            "ruleIndex": names.index(d.rule),
+            "level": d.severity,
+            "message": {"text": text},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                    "region": {"startLine": d.line, "startColumn": d.column},
+                }
+            }],
+        })
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mijnloket-gitops",
+                "version": __version__,
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,35 @@
+"""The human reporter: ``path:line:col: severity [rule] message`` and a hint line."""
+
+from __future__ import annotations
+
+import click
+
+from mijnloket_gitops.validate.runner import ValidationResult
+
+_COLORS = {"error": "red", "warning": "yellow"}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def text_report(result: ValidationResult, color: bool) -> str:
+    lines: list[str] = []
+    for d in result.diagnostics:
+        severity = click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else (
+            d.severity
+        )
+        lines.append(f"{d.path}:{d.line}:{d.column}: {severity} [{d.rule}] {d.message}")
+        if d.hint:
+            lines.append(f"    hint: {d.hint}")
+    files = _plural(len(result.files), "file")
+    if result.diagnostics:
+        bad = len({d.path for d in result.diagnostics})
+        summary = (
+            f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')}"
+            f" in {bad} of {files}"
+        )
+    else:
+        summary = f"{files} valid"
+    lines.append(click.style(summary, bold=True) if color else summary)
+    return "\n".join(lines) + "\n"
