@@ -117,9 +117,7 @@ def _overrides(config: RepoConfig) -> Catalog:
     base = builtin_catalog()
     if not config.catalog.products and not config.catalog.rights:
         return base
-    products = {
-        n: o.model_dump(exclude_none=True) for n, o in config.catalog.products.items()
-    }
+    products = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.products.items()}
     rights = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.rights.items()}
     return extend_catalog(base, products, rights)
 
@@ -133,9 +131,7 @@ def load_settings(root: Path) -> Settings:
     doc = load_bytes(path.read_bytes())
     if doc.problems:
         problem = doc.problems[0]
-        raise ConfigError(
-            f"{path}:{problem.mark.line}:{problem.mark.column}: {problem.message}"
-        )
+        raise ConfigError(f"{path}:{problem.mark.line}:{problem.mark.column}: {problem.message}")
     try:
         config = RepoConfig.model_validate(doc.data if doc.data is not None else {})
     except ValidationError as error:

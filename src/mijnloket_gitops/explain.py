@@ -26,26 +26,30 @@ def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Exp
         if product is None:
             products.append({"product": name, "known": False})
             continue
-        products.append({
-            "product": name,
-            "known": True,
-            "tier_effect": product.tier,
-            "requires": list(product.requires),
-            "requires_one_of": [
-                {"options": list(group), "chosen": [n for n in group if n in listed]}
-                for group in product.requires_one_of
-            ],
-        })
-    return Explanation({
-        "path": path,
-        "employer_id": employer.employer_id,
-        "name": employer.name,
-        "tier": derived.tier,
-        "tier_written": employer.tier,
-        "reasons": [{"product": p, "tier": t} for p, t in derived.reasons],
-        "start_features": list(catalog.start_features) if derived.tier else [],
-        "products": products,
-    })
+        products.append(
+            {
+                "product": name,
+                "known": True,
+                "tier_effect": product.tier,
+                "requires": list(product.requires),
+                "requires_one_of": [
+                    {"options": list(group), "chosen": [n for n in group if n in listed]}
+                    for group in product.requires_one_of
+                ],
+            }
+        )
+    return Explanation(
+        {
+            "path": path,
+            "employer_id": employer.employer_id,
+            "name": employer.name,
+            "tier": derived.tier,
+            "tier_written": employer.tier,
+            "reasons": [{"product": p, "tier": t} for p, t in derived.reasons],
+            "start_features": list(catalog.start_features) if derived.tier else [],
+            "products": products,
+        }
+    )
 
 
 def render_explanation(explanation: Explanation) -> str:

@@ -10,9 +10,7 @@ from mijnloket_gitops.errors import MijnloketError
 
 def _git(root: Path, *args: str) -> str:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise MijnloketError("git is not installed, but --changed-since needs it") from None
     if done.returncode != 0:

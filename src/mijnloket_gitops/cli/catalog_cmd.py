@@ -12,8 +12,9 @@ from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @repo_option
 def catalog(fmt: str, repo: Path) -> None:
     """List the products and rights the tool knows (with the repository's overrides)."""
@@ -44,8 +45,11 @@ def catalog(fmt: str, repo: Path) -> None:
 
 @click.command()
 @click.argument("which", type=click.Choice(sorted(SCHEMA_FILES)), default="employer")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write every schema file into this directory instead of printing one.")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write every schema file into this directory instead of printing one.",
+)
 @repo_option
 def schema(which: str, output_dir: Path | None, repo: Path) -> None:
     """Print the JSON Schema of employer files (or of the config file)."""

@@ -23,12 +23,17 @@ def _paths(repo: Path, given: tuple[Path, ...], default: str) -> list[Path]:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
     help="text for people, json for scripts, github for annotations, sarif for code scanning.",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option(
-    "--changed-since", metavar="REF",
+    "--changed-since",
+    metavar="REF",
     help="Report only files changed since this git ref (cross-file rules still see all).",
 )
 @repo_option
@@ -55,8 +60,9 @@ def validate(
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @repo_option
 def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
     """Show the derived tier of employer files and why.
@@ -65,8 +71,9 @@ def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
     Start and the products each product pulls in. Exit 1 if a file is invalid.
     """
     settings = settings_for(repo)
-    result = validate_paths(list(files), settings.catalog,
-                            require_tier=settings.config.require_tier)
+    result = validate_paths(
+        list(files), settings.catalog, require_tier=settings.config.require_tier
+    )
     explanations = [
         explain_employer(settings.catalog, employer, path) for path, employer in result.employers
     ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -32,6 +32,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+START = Mark(1, 1)
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -42,10 +43,10 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
 
-class _Yaml12Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc]
     """libyaml composer with the YAML 1.2 core schema's implicit tags."""
 
-    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
 
 
 _CORE_RESOLVERS: list[tuple[str, str, str]] = [
@@ -125,6 +126,7 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             self._check_tag(node, _SEQ)
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
         self._check_tag(node, _MAP)
         return self._mapping(node, path)
 
@@ -199,7 +201,7 @@ def _error_mark(error: yaml.MarkedYAMLError) -> Mark:
     return Mark(mark.line + 1, mark.column + 1)
 
 
-def _fail(rule: str, message: str, mark: Mark = Mark(1, 1), hint: str | None = None) -> Document:
+def _fail(rule: str, message: str, mark: Mark = START, hint: str | None = None) -> Document:
     return Document(problems=[LoadProblem(rule, message, mark, hint)], readable=False)
 
 

@@ -42,9 +42,10 @@ def _real_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
     path: list[str | int] = []
     current = data
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+        present = (isinstance(current, dict) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and part < len(current)
+        )
+        if present:
             current = current[part]
         elif isinstance(current, dict | list):
             path.append(part)  # missing or unknown key: keep it, it is the subject
@@ -104,10 +105,10 @@ def _describe(
             "dict_type": "a mapping",
             "model_type": "a mapping",
         }[etype]
-        hint = None
+        quote: str | None = None
         if etype == "string_type" and isinstance(value, int | float | bool):
-            hint = f'quote it so YAML keeps it as text: "{value}"'
-        return mark, f"{name or 'document'}: expected {wanted}, got {kind(value)}", hint
+            quote = f'quote it so YAML keeps it as text: "{value}"'
+        return mark, f"{name or 'document'}: expected {wanted}, got {kind(value)}", quote
     if etype == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return mark, f"{name}: {value!r} is not one of {expected}", None

@@ -206,8 +206,7 @@ def check_tier(ctx: FileContext) -> Iterator[Diagnostic]:
         yield ctx.emit(
             "tier-mismatch",
             ("tier",),
-            f"tier is {written!r} but the products make it {derived.tier!r}: "
-            f"{derived.because()}",
+            f"tier is {written!r} but the products make it {derived.tier!r}: {derived.because()}",
             f"set `tier: {derived.tier}`; the tier is what the employer pays for",
         )
 

@@ -57,8 +57,9 @@ class ValidationResult:
         return [(f.path, f.employer) for f in self.files if f.employer is not None]
 
 
-def _diagnostic(path: str, rule: str, message: str, line: int = 1, column: int = 1,
-                hint: str | None = None) -> Diagnostic:
+def _diagnostic(
+    path: str, rule: str, message: str, line: int = 1, column: int = 1, hint: str | None = None
+) -> Diagnostic:
     return Diagnostic(path, line, column, rule, RULES[rule].severity, message, hint)
 
 
@@ -69,15 +70,21 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     for path in paths:
         if path.is_dir():
             here = sorted(
-                p for p in path.rglob("*")
-                if p.suffix in YAML_SUFFIXES and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix in YAML_SUFFIXES
+                and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not here:
-                problems.append(_diagnostic(
-                    str(path), "no-files", f"no employer files (*.yaml, *.yml) in {path}",
-                    hint="add a file per employer, or point at the right directory",
-                ))
+                problems.append(
+                    _diagnostic(
+                        str(path),
+                        "no-files",
+                        f"no employer files (*.yaml, *.yml) in {path}",
+                        hint="add a file per employer, or point at the right directory",
+                    )
+                )
             found.extend(here)
         else:
             found.append(path)
@@ -85,25 +92,32 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     return unique, problems
 
 
-def check_file(
-    path: Path, catalog: Catalog, require_tier: bool, today: dt.date
-) -> CheckedFile:
+def check_file(path: Path, catalog: Catalog, require_tier: bool, today: dt.date) -> CheckedFile:
     """Load and check one file on its own."""
     shown = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
-        return CheckedFile(shown, None, Document(readable=False), [
-            _diagnostic(shown, "file-read", f"cannot read file: {reason}")
-        ])
+        return CheckedFile(
+            shown,
+            None,
+            Document(readable=False),
+            [_diagnostic(shown, "file-read", f"cannot read file: {reason}")],
+        )
     doc = load_bytes(raw)
     checked = CheckedFile(shown, None, doc)
     for problem in doc.problems:
-        checked.diagnostics.append(_diagnostic(
-            shown, problem.rule, problem.message, problem.mark.line, problem.mark.column,
-            problem.hint,
-        ))
+        checked.diagnostics.append(
+            _diagnostic(
+                shown,
+                problem.rule,
+                problem.message,
+                problem.mark.line,
+                problem.mark.column,
+                problem.hint,
+            )
+        )
     if not doc.readable:
         return checked
     try:
@@ -129,10 +143,16 @@ def _check_many(
         return [check_file(p, catalog, require_tier, today) for p in paths]
     chunk = max(1, len(paths) // (workers * 8))
     with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(
-            check_file, paths, [catalog] * len(paths), [require_tier] * len(paths),
-            [today] * len(paths), chunksize=chunk,
-        ))
+        return list(
+            pool.map(
+                check_file,
+                paths,
+                [catalog] * len(paths),
+                [require_tier] * len(paths),
+                [today] * len(paths),
+                chunksize=chunk,
+            )
+        )
 
 
 def _duplicate_employers(files: Iterable[CheckedFile]) -> Iterable[Diagnostic]:
@@ -147,10 +167,13 @@ def _duplicate_employers(files: Iterable[CheckedFile]) -> Iterable[Diagnostic]:
             others = ", ".join(o.path for o in same if o is not checked)
             mark = checked.doc.mark(("employer_id",))
             yield _diagnostic(
-                checked.path, "duplicate-employer",
+                checked.path,
+                "duplicate-employer",
                 f"employer_id {checked.employer.employer_id if checked.employer else ''}"
                 f" is also used by {others}",
-                mark.line, mark.column, "each employer has exactly one file",
+                mark.line,
+                mark.column,
+                "each employer has exactly one file",
             )
 
 

@@ -26,28 +26,36 @@ def sarif_report(result: ValidationResult, color: bool) -> str:
     results: list[dict[str, Any]] = []
     for d in result.diagnostics:
         text = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        results.append({
-            "ruleId": d.rule,
-            "ruleIndex": names.index(d.rule),
-            "level": d.severity,
-            "message": {"text": text},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": d.path.replace("\\", "/")},
-                    "region": {"startLine": d.line, "startColumn": d.column},
-                }
-            }],
-        })
+        results.append(
+            {
+                "ruleId": d.rule,
+                "ruleIndex": names.index(d.rule),
+                "level": d.severity,
+                "message": {"text": text},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                            "region": {"startLine": d.line, "startColumn": d.column},
+                        }
+                    }
+                ],
+            }
+        )
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mijnloket-gitops",
-                "version": __version__,
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mijnloket-gitops",
+                        "version": __version__,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -16,8 +16,8 @@ def _plural(count: int, word: str) -> str:
 def text_report(result: ValidationResult, color: bool) -> str:
     lines: list[str] = []
     for d in result.diagnostics:
-        severity = click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else (
-            d.severity
+        severity = (
+            click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else (d.severity)
         )
         lines.append(f"{d.path}:{d.line}:{d.column}: {severity} [{d.rule}] {d.message}")
         if d.hint:

@@ -1,0 +1,166 @@
+"""A plan: immutable values that every renderer and apply only read.
+
+``Plan.data`` is the versioned JSON form (``FORMAT_VERSION``), documented in
+``docs/plan-format.md``; renderers read that dict, never the live system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mijnloket_gitops.catalog import Tier
+from mijnloket_gitops.providers.base import Action, EmployerSummary, Step
+from mijnloket_gitops.tier import tier_rank
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step in its place in the plan, with how and when it can happen."""
+
+    step: Step
+    manual: bool = False
+    """The provider cannot perform it; a person does it in the Loket.nl web UI."""
+    blocked: str | None = None
+    """Why it cannot happen yet (e.g. the addendum is not processed); None if it can."""
+    waits_on: tuple[str, ...] = ()
+    """Keys of the steps in this plan that must be done first."""
+    flags: tuple[str, ...] = ()
+    """Review flags, e.g. ``personal-data`` for a right that exposes personal data."""
+
+    @property
+    def key(self) -> str:
+        return self.step.key
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            **self.step.data,
+            "key": self.key,
+            "manual": self.manual,
+            "blocked": self.blocked,
+            "waits_on": list(self.waits_on),
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True)
+class EmployerPlan:
+    """Everything the plan changes for one employer, in execution order."""
+
+    employer_id: str
+    name: str
+    path: str
+    steps: tuple[PlannedStep, ...]
+    tier_before: Tier | None
+    tier_after: Tier | None
+    tier_reasons: tuple[tuple[str, Tier], ...] = ()
+    """The changed products that cause the tier change, with their tier effect."""
+    unknown_live_products: tuple[str, ...] = ()
+    """Live products the catalog does not know; reported, never touched."""
+
+    @property
+    def tier_change(self) -> str | None:
+        """``upgrade``, ``downgrade`` or None."""
+        before, after = tier_rank(self.tier_before), tier_rank(self.tier_after)
+        if before == after:
+            return None
+        return "upgrade" if after > before else "downgrade"
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.steps)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for s in self.steps if s.step.action == action)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "path": self.path,
+            "tier": {
+                "before": self.tier_before,
+                "after": self.tier_after,
+                "change": self.tier_change,
+                "reasons": [{"product": p, "tier": t} for p, t in self.tier_reasons],
+            },
+            "steps": [s.data for s in self.steps],
+            "unknown_live_products": list(self.unknown_live_products),
+        }
+
+
+@dataclass(frozen=True)
+class GuardViolation:
+    """A safety guard the plan trips, and the flag that overrides it."""
+
+    guard: str
+    message: str
+    flag: str
+    employer_id: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "guard": self.guard,
+            "message": self.message,
+            "flag": self.flag,
+            "employer_id": self.employer_id,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The changes that bring live state to the desired state, plus how it was made."""
+
+    employers: tuple[EmployerPlan, ...]
+    """Managed employers, with or without changes, in file order."""
+    unmanaged: tuple[EmployerSummary, ...] = ()
+    """Live employers that have no file: listed, never touched."""
+    provider: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Tool version, catalog version, fingerprints, git commit, creation time."""
+    violations: tuple[GuardViolation, ...] = ()
+
+    @property
+    def changed(self) -> tuple[EmployerPlan, ...]:
+        return tuple(e for e in self.employers if e.has_changes)
+
+    @property
+    def steps(self) -> list[PlannedStep]:
+        return [s for e in self.employers for s in e.steps]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {a: sum(e.count(a) for e in self.employers) for a in Action}
+        return {
+            "activate": counts[Action.ACTIVATE],
+            "deactivate": counts[Action.DEACTIVATE],
+            "grant": counts[Action.GRANT],
+            "revoke": counts[Action.REVOKE],
+            "tier_changes": sum(1 for e in self.employers if e.tier_change),
+            "manual": sum(1 for s in self.steps if s.manual),
+            "blocked": sum(1 for s in self.steps if s.blocked),
+            "employers_changed": len(self.changed),
+            "employers_managed": len(self.employers),
+            "employers_unmanaged": len(self.unmanaged),
+        }
+
+    @property
+    def has_changes(self) -> bool:
+        return any(e.has_changes for e in self.employers)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "provider": self.provider,
+            "meta": dict(self.meta),
+            "summary": self.summary,
+            "employers": [e.data for e in self.employers],
+            "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
+            "violations": [v.data for v in self.violations],
+        }

@@ -1,0 +1,156 @@
+"""What the planner needs from a live system, and the values it exchanges with it.
+
+A provider reads the live state of employers and performs single steps. It declares
+which steps it can perform itself through :meth:`Provider.can_perform`; the planner
+marks every other step as manual (a person does it in the Loket.nl web UI) and apply
+only verifies those.
+
+Contract for implementations:
+
+- ``read_employers`` returns the live state of the employers asked for, keyed by
+  employer id; an id that does not exist live is simply absent.
+- ``perform`` is idempotent: activating an active product, granting a held right
+  (and the reverse) succeeds without changing anything. It raises
+  :class:`~mijnloket_gitops.errors.ProviderError` when the step failed, and must leave
+  the live state either unchanged or with the step fully done.
+- Product names are the catalog's display names; a live product the catalog does not
+  know is passed through in ``LiveEmployer.products`` so that it can be reported.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from mijnloket_gitops.catalog import UserType
+
+
+class Action(StrEnum):
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
+    GRANT = "grant"
+    REVOKE = "revoke"
+
+
+@dataclass(frozen=True, order=True)
+class Step:
+    """One change to one employer: a product on or off, or a right for one user."""
+
+    employer_id: str
+    action: Action
+    product: str | None = None
+    right: str | None = None
+    login: str | None = None
+    user_type: UserType | None = None
+
+    @property
+    def subject(self) -> str:
+        """What the step is about, for people: a product, or "right for login"."""
+        if self.product is not None:
+            return self.product
+        return f"{self.right} for {self.login}"
+
+    @property
+    def key(self) -> str:
+        """A stable identity, used by journals and saved plans."""
+        return "|".join(
+            [self.employer_id, self.action, self.product or "", self.right or "", self.login or ""]
+        )
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "employer_id": self.employer_id,
+            "action": str(self.action),
+            "product": self.product,
+            "right": self.right,
+            "login": self.login,
+            "user_type": self.user_type,
+        }
+
+
+@dataclass(frozen=True)
+class LiveUser:
+    """A user as the live system knows it, with the rights held for one employer."""
+
+    login: str
+    type: UserType
+    rights: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LiveEmployer:
+    """The live state of one employer."""
+
+    employer_id: str
+    name: str
+    portal_available: bool
+    """Loket has processed the addendum: the portal product can be activated."""
+    products: frozenset[str] = frozenset()
+    users: Mapping[str, LiveUser] = field(default_factory=dict)
+    """Users by login, folded to lower case."""
+
+    def user(self, login: str) -> LiveUser | None:
+        return self.users.get(login.casefold())
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """A canonical, JSON-ready form (sorted), used for fingerprints and output."""
+        return {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "portal_available": self.portal_available,
+            "products": sorted(self.products),
+            "users": [
+                {"login": u.login, "type": u.type, "rights": sorted(u.rights)}
+                for _, u in sorted(self.users.items())
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class EmployerSummary:
+    """An employer as listings show it."""
+
+    employer_id: str
+    name: str
+
+
+class Provider(abc.ABC):
+    """A live system holding employers' products and rights."""
+
+    name: str = "provider"
+    """Short name shown in plans and journals."""
+
+    @property
+    @abc.abstractmethod
+    def target(self) -> str:
+        """Where this provider points (a file, a URL), for messages and lock names."""
+
+    @abc.abstractmethod
+    def list_employers(self) -> list[EmployerSummary]:
+        """Every employer the live system has."""
+
+    @abc.abstractmethod
+    def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
+        """Live state of the given employers; unknown ids are absent from the result."""
+
+    @abc.abstractmethod
+    def can_perform(self, step: Step) -> bool:
+        """Whether :meth:`perform` can do ``step``; otherwise it is a manual step."""
+
+    @abc.abstractmethod
+    def perform(self, step: Step) -> None:
+        """Do ``step`` (idempotently); raise ProviderError when it failed."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and files."""
+
+    def __enter__(self) -> Provider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
