@@ -5,6 +5,7 @@ outcome to an exit code. Exceptions become exit codes in exactly one place,
 
 from __future__ import annotations
 
+import importlib
 import os
 import traceback
 from typing import Any
@@ -50,10 +51,16 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from mijnloket_gitops.cli import catalog_cmd, validate_cmd
+# Each module lists its click commands in COMMANDS; one line per module here.
+COMMAND_MODULES = (
+    "validate_cmd",
+    "catalog_cmd",
+)
 
-    for module in (validate_cmd, catalog_cmd):
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"mijnloket_gitops.cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
 
