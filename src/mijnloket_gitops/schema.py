@@ -16,7 +16,11 @@ from mijnloket_gitops.files.model import EmployerFile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://mijnloket-gitops.invalid/schemas/"
-SCHEMA_FILES = {"employer": "employer.schema.json", "config": "config.schema.json"}
+SCHEMA_FILES = {
+    "employer": "employer.schema.json",
+    "config": "config.schema.json",
+    "plan": "plan.schema.json",
+}
 
 
 def _header(name: str, title: str, description: str) -> dict[str, Any]:

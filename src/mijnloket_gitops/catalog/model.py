@@ -81,6 +81,24 @@ class Catalog(_Frozen):
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
+    @cached_property
+    def depths(self) -> dict[str, int]:
+        """Length of each product's longest chain of prerequisites (0: needs nothing)."""
+        result: dict[str, int] = {}
+
+        def depth(name: str, seen: frozenset[str]) -> int:
+            if name in result:
+                return result[name]
+            if name in seen:  # a cycle in an overridden catalog: stop counting
+                return 0
+            needs = [n for n in self.prerequisites(name) if n in self.products]
+            result[name] = 1 + max((depth(n, seen | {name}) for n in needs), default=-1)
+            return result[name]
+
+        for name in self.products:
+            depth(name, frozenset())
+        return result
+
     def sort(self, names: Iterable[str]) -> list[str]:
         """``names`` in catalog order; unknown names last, alphabetically."""
         last = len(self.products)

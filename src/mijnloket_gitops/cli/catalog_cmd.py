@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.plan.render.plan_schema import plan_schema
 from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema, render
 
 
@@ -52,9 +53,13 @@ def catalog(fmt: str, repo: Path) -> None:
 )
 @repo_option
 def schema(which: str, output_dir: Path | None, repo: Path) -> None:
-    """Print the JSON Schema of employer files (or of the config file)."""
+    """Print the JSON Schema of employer files (or of the config file or plans)."""
     cat = settings_for(repo).catalog
-    schemas = {"employer": employer_schema(cat), "config": config_schema()}
+    schemas = {
+        "employer": employer_schema(cat),
+        "config": config_schema(),
+        "plan": plan_schema(),
+    }
     if output_dir is None:
         click.echo(render(schemas[which]), nl=False)
         return

@@ -35,3 +35,53 @@ def use_color(stream: IO[str] | None = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     stream = stream or sys.stdout
     return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def guard_options(func: F) -> F:
+    """``--allow-downgrade``, ``--allow-mijnloket-removal`` and ``--force``."""
+    func = click.option(
+        "--force", is_flag=True, help="Override every safety guard (recorded in the journal)."
+    )(func)
+    func = click.option(
+        "--allow-mijnloket-removal",
+        is_flag=True,
+        help="Allow switching MijnLoket off for an employer (its employees lose the portal).",
+    )(func)
+    return click.option(
+        "--allow-downgrade", is_flag=True, help="Allow lowering an employer's tier."
+    )(func)
+
+
+def target_options(func: F) -> F:
+    """``--target`` and ``--changed-since``."""
+    func = click.option(
+        "--changed-since",
+        metavar="REF",
+        help="Only employers whose files changed since this git ref.",
+    )(func)
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="EMPLOYER_ID",
+        help="Only this employer (repeatable).",
+    )(func)
+
+
+class Progress:
+    """A progress bar on stderr for reading many employers; silent off a terminal."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self._bar: Any = None
+        if sys.stderr.isatty() and total > 1:
+            self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self._bar.__enter__()
+
+    def __call__(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

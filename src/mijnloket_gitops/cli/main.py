@@ -55,6 +55,10 @@ def cli() -> None:
 COMMAND_MODULES = (
     "validate_cmd",
     "catalog_cmd",
+    "plan_cmd",
+    "apply_cmd",
+    "sandbox_cmd",
+    "fmt_cmd",
 )
 
 

@@ -48,6 +48,18 @@ class _Yaml12Loader(_BaseLoader):  # type: ignore[misc]
 
     yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
 
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        # What BaseResolver.resolve does for a loader without path or wildcard
+        # resolvers, minus its list building: the composer calls this for every node,
+        # so it is a third of the cost of reading a file.
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
 
 _CORE_RESOLVERS: list[tuple[str, str, str]] = [
     (_NULL, r"^(?:~|null|Null|NULL|)$", "~nN"),
@@ -100,7 +112,13 @@ class Document:
 
 
 def _mark(node: yaml.Node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+    start = node.start_mark
+    return _new_mark(Mark, (start.line + 1, start.column + 1))
+
+
+# Mark(line, column) without the NamedTuple's Python-level __new__: the converter
+# makes one per node, so this is measurable on large sets of files.
+_new_mark = tuple.__new__
 
 
 class _TooLarge(Exception):
@@ -110,36 +128,48 @@ class _TooLarge(Exception):
 
 
 class _Converter:
-    """Turns a composed node tree into plain values, recording positions."""
+    """Turns a composed node tree into plain values, recording positions.
+
+    This runs once per node of every file, so it is written for speed: no helper
+    calls on the common path (plain string scalars, scalar keys).
+    """
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.count = 0
+        self._values = doc.value_marks
+        self._keys = doc.key_marks
 
     def convert(self, node: yaml.Node, path: PathKey) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLarge(node)
-        self.doc.value_marks[path] = _mark(node)
+        start = node.start_mark
+        self._values[path] = _new_mark(Mark, (start.line + 1, start.column + 1))
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            return node.value if node.tag == _STR else self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
-            self._check_tag(node, _SEQ)
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            if node.tag != _SEQ:
+                self._check_tag(node, _SEQ)
+            convert = self.convert
+            return [convert(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)
-        self._check_tag(node, _MAP)
+        if node.tag != _MAP:
+            self._check_tag(node, _MAP)
         return self._mapping(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
+        keys = self._keys
+        convert = self.convert
         for key_node, value_node in node.value:
             self.count += 1
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem("schema", "a mapping key must be a plain value", key_node)
                 continue
-            key = self._scalar(key_node)
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
             if key in result:
-                first = self.doc.key_marks[(*path, key)]
+                first = keys[(*path, key)]
                 self._problem(
                     "duplicate-key",
                     f"key {key!r} appears more than once in this mapping"
@@ -148,8 +178,10 @@ class _Converter:
                     hint="remove one of the two; YAML would silently keep only the last",
                 )
                 continue
-            self.doc.key_marks[(*path, key)] = _mark(key_node)
-            result[key] = self.convert(value_node, (*path, key))
+            where = (*path, key)
+            start = key_node.start_mark
+            keys[where] = _new_mark(Mark, (start.line + 1, start.column + 1))
+            result[key] = convert(value_node, where)
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:

@@ -14,6 +14,8 @@ from mijnloket_gitops.providers.base import Action, EmployerSummary, Step
 from mijnloket_gitops.tier import tier_rank
 
 FORMAT_VERSION = 1
+PERSONAL_DATA_FLAG = "personal-data"
+"""Review flag on a grant of a right that exposes personal data (AVG/GDPR)."""
 
 
 @dataclass(frozen=True)

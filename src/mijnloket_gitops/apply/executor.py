@@ -1,0 +1,83 @@
+"""Perform a plan's steps in order, journal each one, then verify against live state.
+
+A step runs only when the provider can perform it, it is not blocked, nothing it
+waits on is left undone, and no earlier step of the same employer failed (its
+dependents would be wrong); other employers carry on. Steps are idempotent, so an
+apply interrupted at any point (even by SIGKILL) converges when run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.plan.model import Plan, PlannedStep
+from mijnloket_gitops.providers.base import Provider
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    MANUAL = "manual"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    employer: str
+    planned: PlannedStep
+    outcome: Outcome
+    detail: str = ""
+
+
+OnResult = Callable[[StepResult], None]
+
+
+def _decide(planned: PlannedStep, failed: str | None, undone: dict[str, str]) -> StepResult | None:
+    """The outcome of a step that will not be performed, or None to perform it."""
+    if planned.blocked:
+        return StepResult("", planned, Outcome.BLOCKED, planned.blocked)
+    if planned.manual:
+        return StepResult("", planned, Outcome.MANUAL, "a person performs this in Loket.nl")
+    if failed:
+        return StepResult("", planned, Outcome.SKIPPED, f"an earlier step failed: {failed}")
+    waiting = [undone[k] for k in planned.waits_on if k in undone]
+    if waiting:
+        return StepResult("", planned, Outcome.SKIPPED, f"waits on: {waiting[0]}")
+    return None
+
+
+def execute(
+    plan: Plan, provider: Provider, journal: Journal, on_result: OnResult | None = None
+) -> list[StepResult]:
+    """Perform ``plan`` step by step; returns every step's outcome in order."""
+    results: list[StepResult] = []
+    journal.record("apply-started", steps=len(plan.steps), provider=provider.name)
+    for employer in plan.changed:
+        failed: str | None = None
+        undone: dict[str, str] = {}
+        for planned in employer.steps:
+            step = planned.step
+            label = f"{step.action} {step.subject}"
+            result = _decide(planned, failed, undone)
+            if result is None:
+                journal.record("started", step)
+                try:
+                    provider.perform(step)
+                except ProviderError as error:
+                    failed = label
+                    result = StepResult("", planned, Outcome.FAILED, str(error))
+                else:
+                    result = StepResult("", planned, Outcome.DONE)
+            result = StepResult(employer.name, result.planned, result.outcome, result.detail)
+            if result.outcome != Outcome.DONE:
+                undone[planned.key] = label
+            journal.record(str(result.outcome), step, detail=result.detail)
+            results.append(result)
+            if on_result:
+                on_result(result)
+    return results

@@ -1,0 +1,89 @@
+"""The audit journal: one JSON object per line, one file per apply run.
+
+Every step is written twice, ``started`` before it is performed and its outcome
+after, each line flushed and fsynced, so after a crash the journal shows which step
+was under way. Lines hold employer ids, product and right names and user logins
+(personal data: e-mail addresses); never tokens or secrets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Any, TextIO
+
+from mijnloket_gitops.errors import MijnloketError
+from mijnloket_gitops.providers.base import Step
+
+
+def actor() -> str:
+    """Who runs the apply: the CI actor if there is one, else the local user@host."""
+    ci_actor = os.environ.get("GITHUB_ACTOR")
+    if ci_actor:
+        return f"github:{ci_actor}"
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+class Journal:
+    """Appends events of one apply run to ``<dir>/<time>-<run id>.jsonl``."""
+
+    def __init__(self, directory: Path, *, commit: str | None, forced: bool) -> None:
+        self.run_id = uuid.uuid4().hex[:12]
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.path = directory / f"{stamp}-{self.run_id}.jsonl"
+        self.commit = commit
+        self.forced = forced
+        self.actor = actor()
+        self._handle: TextIO | None = None
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
+        except OSError as error:
+            raise MijnloketError(
+                f"cannot write the journal in {directory}: {error.strerror}; nothing was applied"
+            ) from None
+
+    def record(self, event: str, step: Step | None = None, **fields: Any) -> None:
+        """Write one event; raises MijnloketError if the journal cannot be written."""
+        line: dict[str, Any] = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "run_id": self.run_id,
+            "event": event,
+            "actor": self.actor,
+            "commit": self.commit,
+            "forced": self.forced,
+        }
+        if step is not None:
+            line.update(step.data)
+            line["key"] = step.key
+        line.update(fields)
+        assert self._handle is not None
+        try:
+            self._handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        except OSError as error:
+            raise MijnloketError(
+                f"cannot write the journal {self.path}: {error.strerror}; stopped before the"
+                " next step"
+            ) from None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,62 @@
+"""One apply at a time per repository and provider target.
+
+The lock is an OS file lock (released by the kernel if the holder dies, even by
+SIGKILL), plus a small JSON file naming the holder so the refused run can say who.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import socket
+from pathlib import Path
+from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+from mijnloket_gitops.errors import RefusedError
+
+
+class ApplyLock:
+    """Context manager; raises RefusedError naming the holder when already held."""
+
+    def __init__(self, directory: Path, target: str) -> None:
+        name = hashlib.sha256(target.encode()).hexdigest()[:12]
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"apply-{name}.lock"
+        self.info = directory / f"apply-{name}.holder.json"
+        self._lock = FileLock(self.path, timeout=0)
+
+    def __enter__(self) -> ApplyLock:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise RefusedError(f"another apply is running: {self._holder()}") from None
+        holder = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        self.info.write_text(json.dumps(holder), encoding="utf-8")
+        return self
+
+    def _holder(self) -> str:
+        try:
+            holder = json.loads(self.info.read_text(encoding="utf-8"))
+            return (
+                f"pid {holder['pid']} on {holder['host']} since {holder['since']}"
+                f" (lock {self.path})"
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"holder unknown (lock {self.path})"
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.info.unlink(missing_ok=True)
+        self._lock.release()

@@ -1,0 +1,349 @@
+"""The canonical form of an employer file, written by ``fmt`` and ``import``.
+
+- Keys in the order of the model's fields (:class:`EmployerFile`, :class:`Addendum`,
+  :class:`User`); keys the model does not know keep their order after those.
+- ``products`` in catalog order, ``users`` by login (case-insensitive), each user's
+  ``rights`` in rights-catalog order; names the catalog does not know go last, in
+  their own order.
+- Block style, two-space indentation, lists indented under their key.
+- A string is plain when both YAML 1.2 (the strict reader) and YAML 1.1 tools read it
+  back as that string, double-quoted otherwise; ``addendum.ticket`` is always quoted
+  (the schema asks for it). Other values are written in one spelling: ``null``,
+  ``true``, ``12``, ``1.5``. Anchors and aliases are written out.
+- Every comment stays with the key or item it is about (:mod:`.comments`); at most one
+  blank line in a row, none at either end, no trailing whitespace, one final newline.
+
+The data never changes: :func:`format_text` reads its own output back with the strict
+reader and refuses (:class:`FormatError`) if anything but list order differs.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.files.comments import Comments, extract_comments
+from mijnloket_gitops.files.loader import Document, load_text
+from mijnloket_gitops.files.model import Addendum, EmployerFile, User
+from mijnloket_gitops.files.positions import PathKey
+
+__all__ = [
+    "Comments",
+    "FormatError",
+    "canonical_data",
+    "check_same_data",
+    "format_text",
+    "render",
+    "render_new",
+    "same_data",
+]
+
+Shape = tuple[str, ...]
+"""A path with every list index replaced by ``*``: ``("users", "*", "rights")``."""
+
+_KEY_ORDER: dict[Shape, tuple[str, ...]] = {
+    (): tuple(EmployerFile.model_fields),
+    ("addendum",): tuple(Addendum.model_fields),
+    ("users", "*"): tuple(User.model_fields),
+}
+_ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_YAML11 = yaml.resolver.Resolver()
+_YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+_YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
+_LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
+
+
+class FormatError(Exception):
+    """The canonical form would not read back as the same data (a bug in ``fmt``)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"formatting would change the file's data ({detail}); left untouched")
+
+
+def format_text(text: str, doc: Document, catalog: Catalog) -> str:
+    """The canonical form of ``text``, which the strict reader read into ``doc``.
+
+    ``doc`` must have no problems (a file that does not read cleanly is not
+    formatted). Raises :class:`FormatError` if the result would mean anything else.
+    """
+    assert doc.readable and not doc.problems, "format only files that read cleanly"
+    result = render(doc.data, catalog, extract_comments(text, doc))
+    check_same_data(doc.data, result, catalog)
+    return result
+
+
+def render_new(
+    employer: EmployerFile | Mapping[str, Any],
+    catalog: Catalog,
+    *,
+    comments: Comments | None = None,
+) -> str:
+    """A new employer file in canonical form, e.g. for ``import``.
+
+    Comment lines may be given without the ``#``. Fields of an :class:`EmployerFile`
+    that are ``None`` are left out unless a comment is attached to them: that writes
+    an explicit, commented gap (``ticket: null  # ...``). A mapping is written as is.
+    """
+    comments = comments or Comments()
+    if isinstance(employer, EmployerFile):
+        keep = {*comments.before, *comments.eol, *comments.after}
+        data: Any = _drop_none(employer.model_dump(mode="json"), (), keep)
+    else:
+        data = dict(employer)
+    result = render(data, catalog, comments)
+    check_same_data(data, result, catalog)
+    return result
+
+
+def render(data: Any, catalog: Catalog, comments: Comments) -> str:
+    """``data`` with ``comments`` in canonical form (no checks; see :func:`format_text`)."""
+    return _Emitter(catalog, comments).document(data)
+
+
+def canonical_data(data: Any, catalog: Catalog) -> Any:
+    """``data`` with its keys and lists in canonical order (what ``fmt`` writes)."""
+    return _canonical(data, (), _sort_keys(catalog))
+
+
+def check_same_data(data: Any, text: str, catalog: Catalog) -> None:
+    """Raise :class:`FormatError` unless ``text`` reads back as ``data`` (list order aside)."""
+    doc = load_text(text)
+    if doc.problems:
+        problem = doc.problems[0]
+        raise FormatError(f"line {problem.mark.line}: {problem.message}")
+    if not same_data(doc.data, canonical_data(data, catalog)):
+        raise FormatError("a value differs")
+
+
+def same_data(left: Any, right: Any) -> bool:
+    """Equal, and of the same types (``1``, ``1.0`` and ``true`` differ; NaN equals NaN)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return same_data(list(left), list(right)) and all(same_data(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(same_data, left, right))
+    if isinstance(left, float) and left != left:
+        return right != right
+    return bool(left == right)
+
+
+def _drop_none(value: Any, path: PathKey, keep: set[PathKey]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {
+        k: _drop_none(v, (*path, k), keep)
+        for k, v in value.items()
+        if v is not None or (*path, k) in keep
+    }
+
+
+SortKey = Callable[[Any], Any]
+
+
+def _sort_keys(catalog: Catalog) -> dict[Shape, SortKey]:
+    products = catalog.order
+    rights = {name: i for i, name in enumerate(catalog.rights)}
+
+    def by_product(item: Any) -> int:
+        return products.get(item, len(products)) if isinstance(item, str) else len(products)
+
+    def by_right(item: Any) -> int:
+        return rights.get(item, len(rights)) if isinstance(item, str) else len(rights)
+
+    def by_login(item: Any) -> tuple[int, str, str]:
+        login = item.get("login") if isinstance(item, dict) else None
+        return (0, login.casefold(), login) if isinstance(login, str) else (1, "", "")
+
+    return {("products",): by_product, ("users",): by_login, ("users", "*", "rights"): by_right}
+
+
+def _key_order(mapping: dict[Any, Any], shape: Shape) -> list[Any]:
+    known = _KEY_ORDER.get(shape, ())
+    first = [k for k in known if k in mapping]
+    return first + [k for k in mapping if not (isinstance(k, str) and k in known)]
+
+
+def _item_order(items: list[Any], shape: Shape, keys: Mapping[Shape, SortKey]) -> list[int]:
+    key = keys.get(shape)
+    indexes = list(range(len(items)))
+    return indexes if key is None else sorted(indexes, key=lambda i: key(items[i]))
+
+
+def _canonical(value: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> Any:
+    if isinstance(value, dict):
+        return {k: _canonical(value[k], (*shape, str(k)), keys) for k in _key_order(value, shape)}
+    if isinstance(value, list):
+        return [_canonical(value[i], (*shape, "*"), keys) for i in _item_order(value, shape, keys)]
+    return value
+
+
+@dataclass
+class _Line:
+    indent: int
+    text: str
+    kind: str = "content"  # "content", "comment" or "blank"
+    opens: bool = False  # a key whose block collection follows on the next lines
+    eol: list[tuple[str, int]] = field(default_factory=list)
+
+    def render(self) -> str:
+        content = " " * self.indent + self.text
+        if not self.eol:
+            return content
+        # Keep the comment's column (aligned comments stay aligned) if it leaves two
+        # spaces; column 0 (not known) never does.
+        column = self.eol[0][1] - 1
+        gap = max(column - len(content), 2)
+        return content + " " * gap + " ".join(text for text, _ in self.eol)
+
+
+class _Emitter:
+    """Writes data as lines, block style, looking up comments by original path."""
+
+    def __init__(self, catalog: Catalog, comments: Comments) -> None:
+        self.keys = _sort_keys(catalog)
+        self.comments = comments
+        self.lines: list[_Line] = []
+
+    def document(self, data: Any) -> str:
+        self._comments(self.comments.header, 0)
+        if _is_block(data):
+            self._block(data, (), (), 0)
+        else:
+            self.lines.append(_Line(0, _quoted(data) if isinstance(data, str) else _scalar(data)))
+        self._comments(self.comments.footer, 0)
+        return _join(self.lines)
+
+    def _block(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
+        if isinstance(value, dict):
+            for key in _key_order(value, shape):
+                where, inner = (*path, key), (*shape, str(key))
+                self._comments(self.comments.before.get(where, []), indent)
+                self._entry(key, value[key], where, inner, indent)
+        else:
+            for index in _item_order(value, shape, self.keys):
+                where = (*path, index)
+                self._comments(self.comments.before.get(where, []), indent)
+                self._item(value[index], where, (*shape, "*"), indent)
+        self._comments(self.comments.after.get(path, []), indent)
+
+    def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
+        head = f"{_key(key)}:"
+        if _is_block(value):
+            self._content(_Line(indent, head, opens=True), path)
+            self._block(value, path, shape, indent + 2)
+        else:
+            quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
+            self._content(_Line(indent, f"{head} {_quoted(value) if quote else _scalar(value)}"), path)
+
+    def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
+        if not _is_block(value):
+            self._content(_Line(indent, f"- {_scalar(value)}"), path)
+            return
+        start = len(self.lines)
+        self._block(value, path, shape, indent + 2)
+        # The item starts on its first content line; comments above that line move
+        # up to the item's own indentation, above the dash.
+        first = next(i for i in range(start, len(self.lines)) if self.lines[i].kind == "content")
+        for line in self.lines[start:first]:
+            line.indent = indent
+        head = self.lines[first]
+        head.indent, head.text = indent, f"- {head.text}"
+        self._eol(head, path)
+
+    def _content(self, line: _Line, path: PathKey) -> None:
+        self.lines.append(line)
+        self._eol(line, path)
+
+    def _eol(self, line: _Line, path: PathKey) -> None:
+        text = self.comments.eol.get(path)
+        if text is not None:
+            line.eol.append((_comment(text), self.comments.columns.get(path, 0)))
+
+    def _comments(self, texts: list[str], indent: int) -> None:
+        for text in texts:
+            if text:
+                self.lines.append(_Line(indent, _comment(text), "comment"))
+            else:
+                self.lines.append(_Line(0, "", "blank"))
+
+
+def _join(lines: list[_Line]) -> str:
+    """Render lines: no blank line at either end, twice in a row or after an opener."""
+    out: list[str] = []
+    previous: _Line | None = None
+    for line in lines:
+        if line.kind == "blank" and (previous is None or previous.kind == "blank" or previous.opens):
+            continue
+        out.append(line.render().rstrip())
+        previous = line
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, dict | list) and bool(value)
+
+
+def _comment(text: str) -> str:
+    text = _LINE_BREAKS.sub(" ", text).rstrip()
+    return text if text.startswith("#") else f"# {text}".rstrip()
+
+
+def _key(key: Any) -> str:
+    return _scalar(key)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value if _plain_ok(value) else _quoted(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, dict | list):
+        return "{}" if isinstance(value, dict) else "[]"
+    raise TypeError(f"cannot write a {type(value).__name__} in an employer file")
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    dumped: str = yaml.dump(
+        value, Dumper=_Dumper, default_style='"', allow_unicode=True, width=1 << 30
+    )
+    return dumped.rstrip("\n")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_ok(value: str) -> bool:
+    """Whether ``value`` written plain reads back as this string, in any context."""
+    if not value or value != value.strip() or _LINE_BREAKS.search(value):
+        return False
+    if value in _YAML11_BOOL_LETTERS:
+        return False
+    if _YAML11.resolve(yaml.ScalarNode, value, (True, False)) not in _YAML11_STRINGS:
+        return False
+    as_key = load_text(f"{value}: 0\n")
+    as_values = load_text(f"- {value}\n- k: {value}\n")
+    return (
+        not as_key.problems
+        and not as_values.problems
+        and as_key.data == {value: 0}
+        and as_values.data == [value, {"k": value}]
+    )

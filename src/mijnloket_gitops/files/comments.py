@@ -1,0 +1,198 @@
+"""The comments of a YAML file, each attached to the key or list item it is about.
+
+ruamel.yaml attaches the comment lines that follow a value to that value, so moving a
+key (as ``fmt`` does) would move the comment about the *next* key with it. Here a
+comment is found by position instead: PyYAML's scanner gives the span of every token,
+and what lies between tokens is whitespace and comments. Each comment is then
+attached to a node of the strict reader's :class:`Document` (by its path):
+
+- an end-of-line comment belongs to the deepest key or list item starting on its line
+  (on a continuation line, to the last one starting before it);
+- a full-line comment, and the blank line before it, belongs to the next key or list
+  item, unless it is indented deeper than that node: then it closes the innermost
+  block collection it is indented into and stays after that collection's last item;
+- comments before the first node are the file's header, after the last its footer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import yaml
+
+from mijnloket_gitops.files.loader import Document
+from mijnloket_gitops.files.positions import PathKey
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The line breaks of libyaml (YAML 1.1), which numbers the lines of node marks.
+_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+@dataclass
+class Comments:
+    """Comment lines by where they go; a line is ``# text``, or ``""`` for a blank line.
+
+    ``before`` holds the lines above a key or list item, ``eol`` the comment at the end
+    of its (first) line, with ``columns`` the 1-based column it should start at if it
+    fits; ``after`` the lines after the last item of a mapping or list. Paths are
+    those of the data as given, before ``fmt`` reorders anything.
+    """
+
+    header: list[str] = field(default_factory=list)
+    before: dict[PathKey, list[str]] = field(default_factory=dict)
+    eol: dict[PathKey, str] = field(default_factory=dict)
+    columns: dict[PathKey, int] = field(default_factory=dict)
+    after: dict[PathKey, list[str]] = field(default_factory=dict)
+    footer: list[str] = field(default_factory=list)
+
+
+class _Node(NamedTuple):
+    """A key or list item: where it starts, how deep it is, the column it aligns at."""
+
+    line: int
+    column: int
+    depth: int
+    path: PathKey
+    indent: int
+
+
+class _Event(NamedTuple):
+    line: int
+    column: int
+    kind: str  # "eol", "full" or "blank"
+    text: str
+
+
+def extract_comments(text: str, doc: Document) -> Comments:
+    """The comments of ``text``, which the strict reader read into ``doc``."""
+    nodes = sorted(_nodes(doc.data, doc, (), 0))
+    starts = [(n.line, n.column) for n in nodes]
+    comments = Comments()
+    pending = False
+    stream = sorted([*((n.line, n.column, 1, n) for n in nodes), *_events(text)], key=_order)
+    for item in stream:
+        if isinstance(item[3], _Node):
+            node = item[3]
+            if pending and node.depth > 0:
+                target = comments.header if (node.line, node.column) == starts[0] else None
+                (target if target is not None else comments.before.setdefault(node.path, [])).append(
+                    ""
+                )
+                pending = False
+            continue
+        event = item[3]
+        if event.kind == "blank":
+            pending = True
+        elif event.kind == "eol":
+            _attach_eol(comments, event, nodes, starts)
+        else:
+            target = _full_line_target(comments, event, nodes, starts, doc)
+            target.extend(["", event.text] if pending else [event.text])
+            pending = False
+    return comments
+
+
+def _order(item: tuple[Any, ...]) -> tuple[int, int, int, int]:
+    line, column, rank, what = item
+    return (line, column, rank, what.depth if isinstance(what, _Node) else 0)
+
+
+def _nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[_Node]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = (*path, key)
+            mark = doc.key_marks[where]
+            yield _Node(mark.line, mark.column, depth + 1, where, mark.column)
+            yield from _nodes(child, doc, where, depth + 1)
+    elif isinstance(value, list):
+        dash = doc.value_marks[path].column
+        for index, child in enumerate(value):
+            where = (*path, index)
+            mark = doc.value_marks[where]
+            yield _Node(mark.line, mark.column, depth + 1, where, dash)
+            yield from _nodes(child, doc, where, depth + 1)
+
+
+def _events(text: str) -> Iterator[tuple[int, int, int, _Event]]:
+    """Comments and blank lines, with 1-based positions, from the gaps between tokens."""
+    line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+    for start, end in _gaps(text):
+        index = start
+        while index < end:
+            line = bisect.bisect_right(line_starts, index) - 1
+            line_start = line_starts[line]
+            line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+            stop = min(end, line_end)
+            hash_at = text.find("#", index, stop)
+            if hash_at >= 0:
+                comment = _BREAK.split(text[hash_at:stop], maxsplit=1)[0].rstrip()
+                before = text[line_start:hash_at].strip()
+                kind = "eol" if before else "full"
+                column = hash_at - line_start + 1
+                yield (line + 1, column, 0, _Event(line + 1, column, kind, comment))
+            elif index == line_start and line_end <= end and line_end > line_start:
+                if not text[line_start:line_end].strip():
+                    yield (line + 1, 1, 0, _Event(line + 1, 1, "blank", ""))
+            index = stop
+
+
+def _gaps(text: str) -> Iterator[tuple[int, int]]:
+    position = 0
+    for token in yaml.scan(text, Loader=_Loader):
+        start, end = token.start_mark.index, token.end_mark.index
+        if start > position:
+            yield position, start
+        position = max(position, end)
+    if position < len(text):
+        yield position, len(text)
+
+
+def _attach_eol(
+    comments: Comments, event: _Event, nodes: list[_Node], starts: list[tuple[int, int]]
+) -> None:
+    here = bisect.bisect_left(starts, (event.line, 0))
+    on_line = [n for n in nodes[here:] if n.line == event.line]
+    if on_line:
+        owner = max(on_line, key=lambda n: (n.depth, n.column))
+    else:
+        before = bisect.bisect_left(starts, (event.line, event.column))
+        if before == 0:
+            comments.header.append(event.text)
+            return
+        owner = nodes[before - 1]
+    if owner.path in comments.eol:
+        comments.eol[owner.path] += " " + event.text
+    else:
+        comments.eol[owner.path] = event.text
+        comments.columns[owner.path] = event.column
+
+
+def _full_line_target(
+    comments: Comments,
+    event: _Event,
+    nodes: list[_Node],
+    starts: list[tuple[int, int]],
+    doc: Document,
+) -> list[str]:
+    index = bisect.bisect_left(starts, (event.line, 0))
+    if index == 0:
+        return comments.header
+    previous = nodes[index - 1]
+    following = nodes[index] if index < len(nodes) else None
+    if following is not None and event.column <= following.indent:
+        return comments.before.setdefault(following.path, [])
+    for cut in range(len(previous.path) - 1, -1, -1):
+        container = previous.path[:cut]
+        if following is not None and following.path[:cut] == container:
+            return comments.before.setdefault(following.path, [])
+        if doc.value_marks[container].column <= event.column:
+            if not container:
+                return comments.footer
+            return comments.after.setdefault(container, [])
+    if following is not None:  # pragma: no cover - the root contains every node
+        return comments.before.setdefault(following.path, [])
+    return comments.footer

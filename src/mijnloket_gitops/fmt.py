@@ -1,0 +1,141 @@
+"""``fmt``: find the employer files that are not in canonical form, and fix them.
+
+Formatting is a value: :func:`format_paths` reads every file and returns what its
+canonical form is, or why there is none (the file does not read cleanly: the
+diagnostics ``validate`` gives for it). Nothing is written until :func:`write_text`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.files.canonical import FormatError, format_text
+from mijnloket_gitops.files.loader import LoadProblem, decode, load_text
+from mijnloket_gitops.validate.diagnostics import Diagnostic
+from mijnloket_gitops.validate.runner import check_file, discover
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One file: its bytes and canonical text, or the reasons it cannot be formatted."""
+
+    path: str
+    """The file as diagnostics show it."""
+    original: bytes = b""
+    text: str | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    error: str | None = None
+    """Set when formatting would have changed the data (a bug): the file is left alone."""
+
+    @property
+    def changed(self) -> bool:
+        """The canonical form differs from the file's bytes (so it would be rewritten)."""
+        return self.text is not None and self.text.encode("utf-8") != self.original
+
+    def diff(self) -> str:
+        """A unified diff from the file to its canonical form (``git apply`` reads it)."""
+        if not self.changed or self.text is None:
+            return ""
+        before = self.original.decode("utf-8").splitlines(keepends=True)
+        after = self.text.splitlines(keepends=True)
+        name = Path(self.path).as_posix()
+        lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")
+        return "".join(
+            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+            for line in lines
+        )
+
+
+@dataclass(frozen=True)
+class FormatRun:
+    """Every file of one ``fmt`` run, plus path problems (a directory without files)."""
+
+    files: list[FileFormat]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[FileFormat]:
+        return [f for f in self.files if f.changed]
+
+    @property
+    def failed(self) -> list[FileFormat]:
+        return [f for f in self.files if f.text is None]
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return sorted([*self.diagnostics, *(d for f in self.files for d in f.diagnostics)])
+
+
+def format_paths(
+    paths: Sequence[Path], catalog: Catalog, *, require_tier: bool = True
+) -> FormatRun:
+    """The canonical form of every employer file under ``paths`` (found as validate does)."""
+    files, problems = discover(paths)
+    return FormatRun([format_file(p, catalog, require_tier=require_tier) for p in files], problems)
+
+
+def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True) -> FileFormat:
+    """The canonical form of one file, or validate's diagnostics if it does not read."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return _unreadable(path, b"", None, catalog, require_tier)
+    text, problem = decode(raw)
+    if text is None:
+        return _unreadable(path, raw, [problem] if problem else [], catalog, require_tier)
+    doc = load_text(text)
+    if doc.problems or not doc.readable:
+        return _unreadable(path, raw, doc.problems, catalog, require_tier)
+    try:
+        return FileFormat(str(path), raw, format_text(text, doc, catalog))
+    except FormatError as error:
+        return FileFormat(str(path), raw, error=str(error))
+
+
+def _unreadable(
+    path: Path | str,
+    raw: bytes,
+    problems: list[LoadProblem] | None,
+    catalog: Catalog,
+    require_tier: bool,
+) -> FileFormat:
+    # validate's own check gives the diagnostics exactly as validate reports them; only
+    # those about reading the file are fmt's business (None: the file cannot be read).
+    checked = check_file(path, catalog, require_tier, dt.date.today())
+    keys = {(p.rule, p.mark.line, p.mark.column, p.message) for p in problems or ()}
+    found = tuple(
+        d
+        for d in checked.diagnostics
+        if problems is None or (d.rule, d.line, d.column, d.message) in keys
+    )
+    return FileFormat(str(path), raw, diagnostics=found)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace the file's content atomically (temporary file, then rename), keeping its
+    permissions; a symbolic link is followed, not replaced. Raises :class:`OSError`."""
+    target = path.resolve()
+    mode = stat.S_IMODE(target.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,155 @@
+"""Compute the steps that take one employer from its live state to its file.
+
+Pure functions of (catalog, desired file, live state, what the provider can do):
+no I/O, so every plan can be checked and tested in isolation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from mijnloket_gitops.catalog import Catalog, Tier
+from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG, EmployerPlan, PlannedStep
+from mijnloket_gitops.plan.ordering import order_steps
+from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
+from mijnloket_gitops.tier import derive_tier, tier_rank
+
+CanPerform = Callable[[Step], bool]
+
+
+def _product_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer) -> list[Step]:
+    desired = set(employer.products)
+    known_live = {p for p in live.products if p in catalog.products}
+    steps = [Step(employer.employer_id, Action.ACTIVATE, product=p) for p in desired - known_live]
+    steps += [
+        Step(employer.employer_id, Action.DEACTIVATE, product=p) for p in known_live - desired
+    ]
+    return steps
+
+
+def _right_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer) -> list[Step]:
+    steps: list[Step] = []
+    wanted: dict[str, set[str]] = {}
+    for user in employer.users:
+        rights = {r for r in user.rights if r in catalog.rights}
+        wanted[user.login.casefold()] = rights
+        held = live.user(user.login)
+        for right in rights - (held.rights if held else frozenset()):
+            steps.append(
+                Step(
+                    employer.employer_id,
+                    Action.GRANT,
+                    right=right,
+                    login=user.login,
+                    user_type=user.type,
+                )
+            )
+    for folded, held_user in live.users.items():
+        for right in held_user.rights:
+            if right in catalog.rights and right not in wanted.get(folded, set()):
+                steps.append(
+                    Step(
+                        employer.employer_id,
+                        Action.REVOKE,
+                        right=right,
+                        login=held_user.login,
+                        user_type=held_user.type,
+                    )
+                )
+    return steps
+
+
+def _waits_on(catalog: Catalog, step: Step, by_key: dict[tuple[Action, str], Step]) -> list[str]:
+    """Keys of the steps in this plan that ``step`` must wait for."""
+    if step.action == Action.ACTIVATE and step.product:
+        needs = catalog.prerequisites(step.product)
+        return [by_key[(Action.ACTIVATE, n)].key for n in needs if (Action.ACTIVATE, n) in by_key]
+    if step.action == Action.DEACTIVATE and step.product:
+        dependents = [
+            s
+            for (action, name), s in by_key.items()
+            if action == Action.DEACTIVATE and step.product in catalog.prerequisites(name)
+        ]
+        return [s.key for s in dependents]
+    if step.action == Action.GRANT and step.right in catalog.rights:
+        needs = catalog.rights[step.right].requires
+        return [by_key[(Action.ACTIVATE, n)].key for n in needs if (Action.ACTIVATE, n) in by_key]
+    return []
+
+
+def _blocked(
+    catalog: Catalog, step: Step, employer: EmployerFile, live: LiveEmployer, manual: bool
+) -> str | None:
+    """Why ``step`` cannot happen now, judged on its own."""
+    product = catalog.products.get(step.product or "")
+    if step.action == Action.ACTIVATE and product and product.gate and not live.portal_available:
+        ticket = employer.addendum.ticket
+        return (
+            f"Loket does not offer {step.product} for this employer yet: the signed addendum"
+            f" has not been processed{f' (ticket {ticket})' if ticket else ''}"
+        )
+    if step.action == Action.GRANT and not manual and live.user(step.login or "") is None:
+        return f"user {step.login} does not exist in Loket for this employer; create it first"
+    return None
+
+
+def _tier_reasons(
+    catalog: Catalog, before: Iterable[str], after: Iterable[str], lower: Tier | None
+) -> tuple[tuple[str, Tier], ...]:
+    changed = set(before) ^ set(after)
+    reasons: list[tuple[str, Tier]] = []
+    for name in catalog.sort(changed):
+        product = catalog.products.get(name)
+        if product and product.tier != "none" and tier_rank(product.tier) > tier_rank(lower):
+            reasons.append((name, product.tier))
+    return tuple(reasons)
+
+
+def plan_employer(
+    catalog: Catalog,
+    path: str,
+    employer: EmployerFile,
+    live: LiveEmployer,
+    can_perform: CanPerform,
+) -> EmployerPlan:
+    """The ordered steps for one employer, with manual, blocked and waits-on marked."""
+    steps = order_steps(
+        catalog, _product_steps(catalog, employer, live) + _right_steps(catalog, employer, live)
+    )
+    by_key = {(s.action, s.product): s for s in steps if s.product is not None}
+    planned: list[PlannedStep] = []
+    blocked_keys: dict[str, str] = {}
+    for step in steps:
+        manual = not can_perform(step)
+        waits = tuple(_waits_on(catalog, step, by_key))
+        reason = _blocked(catalog, step, employer, live, manual)
+        if reason is None:
+            waiting_for = [blocked_keys[k] for k in waits if k in blocked_keys]
+            if waiting_for:
+                reason = f"waits on a blocked step: {waiting_for[0]}"
+        if reason is not None:
+            blocked_keys[step.key] = f"{step.action} {step.subject}"
+        right = catalog.rights.get(step.right or "")
+        flags = (
+            (PERSONAL_DATA_FLAG,)
+            if step.action == Action.GRANT and right and (right.personal_data)
+            else ()
+        )
+        planned.append(PlannedStep(step, manual, reason, waits, flags))
+    known_live = {p for p in live.products if p in catalog.products}
+    before = derive_tier(catalog, known_live).tier
+    after = derive_tier(catalog, employer.products).tier
+    lower = before if tier_rank(before) < tier_rank(after) else after
+    return EmployerPlan(
+        employer_id=employer.employer_id,
+        name=employer.name,
+        path=path,
+        steps=tuple(planned),
+        tier_before=before,
+        tier_after=after,
+        tier_reasons=_tier_reasons(catalog, known_live, employer.products, lower)
+        if before != after
+        else (),
+        unknown_live_products=tuple(sorted(p for p in live.products if p not in catalog.products)),
+    )

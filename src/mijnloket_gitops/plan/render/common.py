@@ -1,0 +1,150 @@
+"""Wording shared by the plan renderers: one line per step, the tier line, summaries.
+
+Everything here reads the plan's JSON form (``Plan.data``) only; see
+``docs/plan-format.md`` for its keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG
+
+__all__ = ["PERSONAL_DATA_FLAG"]
+
+MANUAL_LEGEND = "manual: a person does this in Loket.nl; apply verifies it afterwards"
+
+SIGNS = {"activate": "+", "deactivate": "-", "grant": "+", "revoke": "-"}
+
+Data = Mapping[str, Any]
+
+
+def clean(text: object) -> str:
+    """``text`` on one line, without control characters (no terminal escapes)."""
+    return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in str(text))
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+def changed_employers(plan: Data) -> list[Data]:
+    """Employers with at least one step, in plan order."""
+    return [e for e in plan["employers"] if e["steps"]]
+
+
+def employer_label(employer: Data) -> str:
+    return f"{clean(employer['name'])} ({clean(employer['employer_id'])})"
+
+
+def step_subject(step: Data) -> str:
+    """``activate Preboarding``, ``grant R to login (user type)``."""
+    action = step["action"]
+    if step.get("product") is not None:
+        return f"{action} {clean(step['product'])}"
+    to = "to" if action == "grant" else "from"
+    user_type = f" ({clean(step['user_type'])})" if step.get("user_type") else ""
+    return f"{action} {clean(step['right'])} {to} {clean(step['login'])}{user_type}"
+
+
+def _waits_on_label(step: Data, key: str, by_key: Mapping[str, Data]) -> str:
+    other = by_key.get(key)
+    if other is None:
+        return clean(key)
+    name = other["product"] if other.get("product") is not None else other["right"]
+    if other.get("login") is not None:
+        name = f"{name} for {other['login']}"
+    prefix = "" if other["action"] == step["action"] else f"{other['action']} "
+    return prefix + clean(name)
+
+
+def step_tags(step: Data, by_key: Mapping[str, Data]) -> list[str]:
+    """Bracketed annotations: manual, blocked with its reason, waits-on, flags."""
+    tags = []
+    if step.get("manual"):
+        tags.append("[manual]")
+    if step.get("blocked"):
+        tags.append(f"[blocked: {clean(step['blocked'])}]")
+    if step.get("waits_on"):
+        names = ", ".join(_waits_on_label(step, k, by_key) for k in step["waits_on"])
+        tags.append(f"[waits on: {names}]")
+    tags.extend(f"[{clean(flag)}]" for flag in step.get("flags", ()))
+    return tags
+
+
+def step_lines(employer: Data) -> list[tuple[str, str]]:
+    """``(sign, line)`` for each step of ``employer``, in plan order."""
+    by_key = {s["key"]: s for s in employer["steps"]}
+    lines = []
+    for step in employer["steps"]:
+        sign = SIGNS.get(step["action"], "?")
+        tags = step_tags(step, by_key)
+        text = f"{sign} {step_subject(step)}" + ("  " + " ".join(tags) if tags else "")
+        lines.append((sign, text))
+    return lines
+
+
+def tier_change_text(employer: Data, arrow: str = "->") -> str | None:
+    """``plus -> pro (MijnLoket - Preboarding)``, or None without a tier change."""
+    tier = employer["tier"]
+    if not tier.get("change"):
+        return None
+    before, after = tier.get("before") or "off", tier.get("after") or "off"
+    reasons = ", ".join(clean(r["product"]) for r in tier.get("reasons", ()))
+    return f"{before} {arrow} {after}" + (f" ({reasons})" if reasons else "")
+
+
+def summary_line(summary: Data) -> str:
+    """``N to activate, N to deactivate, N rights to grant, N to revoke, N tier changes``.
+
+    Manual and blocked counts follow in parentheses when they are not zero.
+    """
+    line = (
+        f"{summary['activate']} to activate, {summary['deactivate']} to deactivate, "
+        f"{summary['grant']} rights to grant, {summary['revoke']} to revoke, "
+        f"{summary['tier_changes']} tier changes"
+    )
+    extra = []
+    if summary.get("manual"):
+        extra.append(plural(summary["manual"], "manual step"))
+    if summary.get("blocked"):
+        extra.append(f"{summary['blocked']} blocked")
+    return line + (f" ({', '.join(extra)})" if extra else "")
+
+
+def employer_counts(employer: Data) -> str:
+    """A short tally of one employer's steps: ``2 to activate, 1 to grant``."""
+    steps = employer["steps"]
+    parts = []
+    for action in ("activate", "deactivate", "grant", "revoke"):
+        count = sum(1 for s in steps if s["action"] == action)
+        if count:
+            parts.append(f"{count} to {action}")
+    manual = sum(1 for s in steps if s.get("manual"))
+    blocked = sum(1 for s in steps if s.get("blocked"))
+    if manual:
+        parts.append(f"{manual} manual")
+    if blocked:
+        parts.append(f"{blocked} blocked")
+    return ", ".join(parts)
+
+
+def unknown_products(plan: Data) -> list[tuple[Data, list[str]]]:
+    """Employers with live products the catalog does not know, and those products."""
+    return [
+        (e, [clean(p) for p in e["unknown_live_products"]])
+        for e in plan["employers"]
+        if e.get("unknown_live_products")
+    ]
+
+
+def personal_data_grants(employers: Iterable[Data]) -> list[tuple[Data, Data]]:
+    """``(employer, step)`` for every grant flagged as exposing personal data."""
+    return [
+        (e, s)
+        for e in employers
+        for s in e["steps"]
+        if s["action"] == "grant" and PERSONAL_DATA_FLAG in s.get("flags", ())
+    ]

@@ -1,0 +1,247 @@
+"""The JSON Schema of the plan format (``schemas/plan.schema.json``).
+
+Written by hand, because the format is a promise to policy tools rather than a model
+dump; ``docs/plan-format.md`` explains every key. A test checks the committed file
+against :func:`plan_schema` and the JSON renderer's output against the file. The
+schema is closed (``additionalProperties: false``) except for ``meta``, so a key the
+model adds without documenting it fails the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mijnloket_gitops.plan.model import FORMAT_VERSION
+from mijnloket_gitops.schema import DIALECT, ID_BASE
+
+FILE_NAME = "plan.schema.json"
+
+_STRING = {"type": "string", "minLength": 1}
+_NULLABLE_STRING = {"type": ["string", "null"], "minLength": 1}
+_COUNT = {"type": "integer", "minimum": 0}
+_TIER = {"enum": ["start", "plus", "pro", None]}
+
+
+def _object(properties: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def _described(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+_STEP: dict[str, Any] = _object(
+    {
+        "employer_id": _described(_STRING, "The employer the step changes."),
+        "action": {"enum": ["activate", "deactivate", "grant", "revoke"]},
+        "product": _described(_NULLABLE_STRING, "Product display name; null for rights."),
+        "right": _described(_NULLABLE_STRING, "Right name; null for products."),
+        "login": _described(
+            _NULLABLE_STRING, "The user's login (an e-mail address: personal data)."
+        ),
+        "user_type": {"enum": ["ak-gebruiker", "werkgevergebruiker", None]},
+        "key": _described(
+            _STRING, "Stable identity: employer_id|action|product|right|login (contains login)."
+        ),
+        "manual": _described({"type": "boolean"}, "A person does this in the Loket.nl web UI."),
+        "blocked": _described(
+            _NULLABLE_STRING, "Why the step cannot happen yet; null when it can."
+        ),
+        "waits_on": {
+            "type": "array",
+            "items": _STRING,
+            "uniqueItems": True,
+            "description": "Keys of steps in this plan that must be done first.",
+        },
+        "flags": {
+            "type": "array",
+            "items": _STRING,
+            "uniqueItems": True,
+            "description": "Review flags, e.g. personal-data.",
+        },
+    },
+    "One change to one employer, in execution order.",
+) | {
+    "oneOf": [
+        {
+            "properties": {
+                "action": {"enum": ["activate", "deactivate"]},
+                "product": _STRING,
+                "right": {"type": "null"},
+                "login": {"type": "null"},
+                "user_type": {"type": "null"},
+            }
+        },
+        {
+            "properties": {
+                "action": {"enum": ["grant", "revoke"]},
+                "product": {"type": "null"},
+                "right": _STRING,
+                "login": _STRING,
+            }
+        },
+    ]
+}
+
+_TIER_CHANGE = _object(
+    {
+        "before": _described(_TIER, "Tier derived from live products; null: portal off."),
+        "after": _described(_TIER, "Tier after the plan; null: portal off."),
+        "change": {"enum": ["upgrade", "downgrade", None]},
+        "reasons": {
+            "type": "array",
+            "description": "Changed products that cause the tier change.",
+            "items": _object(
+                {"product": _STRING, "tier": {"enum": ["start", "plus", "pro"]}},
+                "A product and its tier effect.",
+            ),
+        },
+    },
+    "The MijnLoket tier (what the employer pays for) before and after.",
+)
+
+_EMPLOYER = _object(
+    {
+        "employer_id": _STRING,
+        "name": _described({"type": "string"}, "Company name."),
+        "path": _described(_STRING, "The employer file, relative to the repository."),
+        "tier": _TIER_CHANGE,
+        "steps": {"type": "array", "items": {"$ref": "#/$defs/step"}},
+        "unknown_live_products": {
+            "type": "array",
+            "items": _STRING,
+            "description": "Live products the catalog does not know; never touched.",
+        },
+    },
+    "A managed employer (one with a file).",
+)
+
+_SUMMARY = _object(
+    {
+        name: _COUNT
+        for name in (
+            "activate",
+            "deactivate",
+            "grant",
+            "revoke",
+            "tier_changes",
+            "manual",
+            "blocked",
+            "employers_changed",
+            "employers_managed",
+            "employers_unmanaged",
+        )
+    },
+    "Counts over the whole plan.",
+)
+
+_VIOLATION = _object(
+    {
+        "guard": _described(_STRING, "Name of the safety guard."),
+        "message": _described(_STRING, "What tripped it, with the numbers."),
+        "flag": _described(_STRING, "The command-line flag that overrides it."),
+        "employer_id": _described(_NULLABLE_STRING, "The employer concerned; null: the plan."),
+    },
+    "A safety guard the plan trips.",
+)
+
+_LIVE_EMPLOYER = _object(
+    {
+        "employer_id": _STRING,
+        "name": {"type": "string"},
+        "portal_available": _described(
+            {"type": "boolean"}, "Loket has processed the addendum: MijnLoket can be activated."
+        ),
+        "products": {"type": "array", "items": _STRING, "uniqueItems": True},
+        "users": {
+            "type": "array",
+            "items": _object(
+                {
+                    "login": _described(_STRING, "An e-mail address: personal data."),
+                    "type": {"enum": ["ak-gebruiker", "werkgevergebruiker"]},
+                    "rights": {"type": "array", "items": _STRING, "uniqueItems": True},
+                },
+                "A live user and the rights held for this employer.",
+            ),
+        },
+    },
+    "Live state of one employer when the plan was made (saved plans only).",
+)
+
+_META = {
+    "type": "object",
+    "description": "How the plan was made; keys may be added without a format change.",
+    "properties": {
+        "tool_version": {"type": "string"},
+        "catalog_version": {"type": "integer"},
+        "catalog_fingerprint": {"type": "string"},
+        "desired_fingerprint": {"type": "string"},
+        "desired_hashes": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Hash of each employer file's meaning, by employer id.",
+        },
+        "live_fingerprint": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "git_commit": {"type": ["string", "null"]},
+        "provider_target": {
+            "type": "string",
+            "description": "Where the provider points: a sandbox file or an API URL.",
+        },
+        "web_ui_path": {
+            "type": "string",
+            "description": "Where a person switches products in the Loket.nl web UI.",
+        },
+    },
+}
+
+
+def plan_schema() -> dict[str, Any]:
+    """The schema of ``plan --format json`` output and of ``plan --out`` files.
+
+    A saved plan is the same document plus ``live``, the state it was computed from.
+    """
+    schema: dict[str, Any] = {
+        "$schema": DIALECT,
+        "$id": ID_BASE + FILE_NAME,
+        "title": "mijnloket-gitops plan",
+        **_object(
+            {
+                "format_version": {"const": FORMAT_VERSION},
+                "provider": _described({"type": "string"}, "The provider's short name."),
+                "meta": _META,
+                "summary": {"$ref": "#/$defs/summary"},
+                "employers": {"type": "array", "items": {"$ref": "#/$defs/employer"}},
+                "unmanaged": {
+                    "type": "array",
+                    "description": "Live employers without a file: never touched.",
+                    "items": _object(
+                        {"employer_id": _STRING, "name": {"type": "string"}},
+                        "An unmanaged employer.",
+                    ),
+                },
+                "violations": {"type": "array", "items": {"$ref": "#/$defs/violation"}},
+                "live": {
+                    "type": "object",
+                    "description": "Saved plans only: live state by employer id.",
+                    "additionalProperties": {"$ref": "#/$defs/live_employer"},
+                },
+            },
+            f"A plan (format version {FORMAT_VERSION}); see docs/plan-format.md.",
+        ),
+        "$defs": {
+            "summary": _SUMMARY,
+            "employer": _EMPLOYER,
+            "step": _STEP,
+            "violation": _VIOLATION,
+            "live_employer": _LIVE_EMPLOYER,
+        },
+    }
+    schema["required"].remove("live")
+    return schema

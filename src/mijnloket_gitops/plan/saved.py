@@ -1,0 +1,145 @@
+"""Saved plans: write a plan to a file, read it back, and check it is still current.
+
+A saved plan holds the plan's JSON form plus the live state it was computed from.
+Applying it re-reads both sides: the employer files must hash the same, and every
+live fact must be as it was, or changed exactly the way one of the plan's own steps
+changes it (an interrupted apply of this plan did it). Anything else makes the plan
+stale and apply refuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mijnloket_gitops.errors import MijnloketError, RefusedError
+from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.plan.model import FORMAT_VERSION, Plan
+from mijnloket_gitops.providers.base import Action, LiveEmployer
+
+Fact = tuple[str, ...]
+
+
+def fingerprint(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def desired_hash(employer: EmployerFile) -> str:
+    """A hash of what a file asks for (its meaning, not its formatting)."""
+    data = employer.model_dump(mode="json")
+    data["products"] = sorted(data["products"])
+    data["users"] = sorted(
+        (
+            {**u, "login": u["login"].casefold(), "rights": sorted(u["rights"])}
+            for u in data["users"]
+        ),
+        key=lambda u: u["login"],
+    )
+    return fingerprint(data)[:16]
+
+
+def write_plan(path: Path, plan: Plan, live: Mapping[str, LiveEmployer]) -> None:
+    """Write ``plan`` with its live base atomically (temp file, then rename)."""
+    document = {**plan.data, "live": {i: live[i].data for i in sorted(live)}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """A saved plan's document; raises MijnloketError if it is not one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MijnloketError(f"{path}: not a readable plan file ({error})") from None
+    if not isinstance(document, dict) or "live" not in document:
+        raise MijnloketError(f"{path}: not a plan saved with `plan --out`")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise MijnloketError(
+            f"{path}: plan format {document.get('format_version')!r} is not supported"
+            f" (this tool writes {FORMAT_VERSION}); make the plan again"
+        )
+    return document
+
+
+def facts(live: Mapping[str, Any]) -> set[Fact]:
+    """Live state (``LiveEmployer.data``) as a set of comparable facts."""
+    found: set[Fact] = {("portal_available", str(live["portal_available"]))}
+    found |= {("product", p) for p in live["products"]}
+    for user in live["users"]:
+        login = user["login"].casefold()
+        found.add(("user", login))
+        found |= {("right", login, r) for r in user["rights"]}
+    return found
+
+
+def _step_fact(step: Mapping[str, Any]) -> tuple[Fact, bool]:
+    """The fact a step changes, and whether it makes it true."""
+    action = Action(step["action"])
+    if step["product"] is not None:
+        return ("product", step["product"]), action == Action.ACTIVATE
+    return ("right", step["login"].casefold(), step["right"]), action == Action.GRANT
+
+
+def staleness(saved: Mapping[str, Any], current: Mapping[str, LiveEmployer]) -> list[str]:
+    """How live state differs from the saved plan's base beyond the plan's own steps."""
+    problems: list[str] = []
+    for employer in saved["employers"]:
+        eid = employer["employer_id"]
+        name = employer["name"]
+        if eid not in current:
+            problems.append(f"{name}: the employer no longer exists live")
+            continue
+        before, now = facts(saved["live"][eid]), facts(current[eid].data)
+        planned = dict(_step_fact(s) for s in employer["steps"])
+        for fact in sorted(before ^ now):
+            became_true = fact in now
+            if planned.get(fact) is became_true:
+                continue  # done by this plan (an earlier, interrupted apply)
+            problems.append(f"{name}: {_describe(fact, became_true)}")
+    return problems
+
+
+def _describe(fact: Fact, became_true: bool) -> str:
+    kind = fact[0]
+    if kind == "product":
+        return f"{fact[1]} was {'activated' if became_true else 'deactivated'}"
+    if kind == "right":
+        return f"{fact[2]} was {'granted to' if became_true else 'revoked from'} {fact[1]}"
+    if kind == "user":
+        return f"user {fact[1]} was {'added' if became_true else 'removed'}"
+    return "whether Loket offers MijnLoket changed"
+
+
+def check_current(
+    saved: Mapping[str, Any],
+    desired_hashes: Mapping[str, str],
+    live: Mapping[str, LiveEmployer],
+) -> None:
+    """Raise RefusedError (exit 3) when the saved plan no longer matches either side."""
+    problems: list[str] = []
+    old = saved["meta"].get("desired_hashes", {})
+    for employer in saved["employers"]:
+        eid = employer["employer_id"]
+        if desired_hashes.get(eid) != old.get(eid):
+            problems.append(f"{employer['path']}: the file changed since the plan was made")
+    problems += staleness(saved, live)
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise RefusedError(
+            f"the saved plan is stale; nothing was applied:\n{listing}\n"
+            "Make a new plan (`mijnloket-gitops plan --out FILE`), review it and apply that."
+        )
