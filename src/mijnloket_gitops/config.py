@@ -69,7 +69,61 @@ class SandboxProviderConfig(_Strict):
     path: str = Field(".mijnloket/sandbox.sqlite", description="Relative to the repository.")
 
 
-ProviderConfig = Annotated[SandboxProviderConfig, Field(discriminator="type")]
+LOKET_URLS = {
+    "production": ("https://api.loket.nl/v2", "https://oauth.loket.nl"),
+    "acceptance": ("https://api.loket-acc.nl/v2", "https://oauth.loket-acc.nl"),
+}
+
+
+class LoketProviderConfig(_Strict):
+    """Loket.nl's REST API. Credentials come from the environment, never from here."""
+
+    type: Literal["loket"]
+    environment: Literal["production", "acceptance"] = Field(
+        "production", description="Which Loket.nl to use; sets the default URLs."
+    )
+    api_url: str | None = Field(None, description="API base URL (default: the environment's).")
+    oauth_url: str | None = Field(
+        None, description="OAuth server URL (default: the environment's)."
+    )
+    client_id_env: str = Field(
+        "LOKET_CLIENT_ID", description="Environment variable holding the OAuth client id."
+    )
+    client_secret_env: str = Field(
+        "LOKET_CLIENT_SECRET",
+        description="Environment variable holding the OAuth client secret.",
+    )
+    token_store: str = Field(
+        ".mijnloket/loket-token.json",
+        description="File holding the rotating refresh token (mode 0600); relative to the "
+        "repository. Keep it out of git.",
+    )
+    redirect_uri: str = Field(
+        "http://127.0.0.1:8765/callback",
+        description="Redirect URI registered for the client, for `auth login`.",
+    )
+    requests_per_second: float = Field(
+        5.0,
+        gt=0,
+        description="Client-side request budget, so a large portfolio never floods Loket.nl.",
+    )
+    concurrency: int = Field(4, ge=1, le=64, description="Employers read at the same time.")
+    timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one HTTP request.")
+    max_retries: int = Field(
+        5, ge=0, le=20, description="Retries of one request on 429, 502-504 and connection errors."
+    )
+    retry_budget_seconds: float = Field(
+        120.0, gt=0, description="Total time one request may spend waiting to be retried."
+    )
+
+    @property
+    def urls(self) -> tuple[str, str]:
+        """The API base URL and the OAuth URL in effect."""
+        api, oauth = LOKET_URLS[self.environment]
+        return (self.api_url or api).rstrip("/"), (self.oauth_url or oauth).rstrip("/")
+
+
+ProviderConfig = Annotated[SandboxProviderConfig | LoketProviderConfig, Field(discriminator="type")]
 
 
 class SafetyConfig(_Strict):

@@ -38,7 +38,8 @@ class Journal:
 
     def __init__(self, directory: Path, *, commit: str | None, forced: bool) -> None:
         self.run_id = uuid.uuid4().hex[:12]
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        # millisecond stamps make the file names sort in the order the runs started
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
         self.path = directory / f"{stamp}-{self.run_id}.jsonl"
         self.commit = commit
         self.forced = forced

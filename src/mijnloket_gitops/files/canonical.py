@@ -20,6 +20,7 @@ reader and refuses (:class:`FormatError`) if anything but list order differs.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ _KEY_ORDER: dict[Shape, tuple[str, ...]] = {
 }
 _ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_YAML11 = yaml.resolver.Resolver()
+_YAML11: Any = yaml.resolver.Resolver()
 _YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
 _YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
@@ -74,6 +75,9 @@ def format_text(text: str, doc: Document, catalog: Catalog) -> str:
     formatted). Raises :class:`FormatError` if the result would mean anything else.
     """
     assert doc.readable and not doc.problems, "format only files that read cleanly"
+    if text.startswith("\ufeff"):  # token positions would be off by one
+        text = text[1:]
+        doc = load_text(text)
     result = render(doc.data, catalog, extract_comments(text, doc))
     check_same_data(doc.data, result, catalog)
     return result
@@ -127,12 +131,15 @@ def same_data(left: Any, right: Any) -> bool:
     if type(left) is not type(right):
         return False
     if isinstance(left, dict):
-        return same_data(list(left), list(right)) and all(same_data(left[k], right[k]) for k in left)
+        return same_data(list(left), list(right)) and all(
+            same_data(left[k], right[k]) for k in left
+        )
     if isinstance(left, list):
         return len(left) == len(right) and all(map(same_data, left, right))
-    if isinstance(left, float) and left != left:
-        return right != right
-    return bool(left == right)
+    if isinstance(left, float) and math.isnan(left):
+        return math.isnan(right)
+    equal: bool = left == right
+    return equal
 
 
 def _drop_none(value: Any, path: PathKey, keep: set[PathKey]) -> Any:
@@ -241,7 +248,9 @@ class _Emitter:
             self._block(value, path, shape, indent + 2)
         else:
             quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
-            self._content(_Line(indent, f"{head} {_quoted(value) if quote else _scalar(value)}"), path)
+            self._content(
+                _Line(indent, f"{head} {_quoted(value) if quote else _scalar(value)}"), path
+            )
 
     def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
         if not _is_block(value):
@@ -280,7 +289,9 @@ def _join(lines: list[_Line]) -> str:
     out: list[str] = []
     previous: _Line | None = None
     for line in lines:
-        if line.kind == "blank" and (previous is None or previous.kind == "blank" or previous.opens):
+        if line.kind == "blank" and (
+            previous is None or previous.kind == "blank" or previous.opens
+        ):
             continue
         out.append(line.render().rstrip())
         previous = line
@@ -312,7 +323,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return ".nan"
         if value in (float("inf"), float("-inf")):
             return ".inf" if value > 0 else "-.inf"
@@ -337,7 +348,7 @@ def _plain_ok(value: str) -> bool:
         return False
     if value in _YAML11_BOOL_LETTERS:
         return False
-    if _YAML11.resolve(yaml.ScalarNode, value, (True, False)) not in _YAML11_STRINGS:
+    if _yaml11_tag(value) not in _YAML11_STRINGS:
         return False
     as_key = load_text(f"{value}: 0\n")
     as_values = load_text(f"- {value}\n- k: {value}\n")
@@ -347,3 +358,8 @@ def _plain_ok(value: str) -> bool:
         and as_key.data == {value: 0}
         and as_values.data == [value, {"k": value}]
     )
+
+
+def _yaml11_tag(value: str) -> str:
+    tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
+    return tag

@@ -6,8 +6,8 @@ comment is found by position instead: PyYAML's scanner gives the span of every t
 and what lies between tokens is whitespace and comments. Each comment is then
 attached to a node of the strict reader's :class:`Document` (by its path):
 
-- an end-of-line comment belongs to the deepest key or list item starting on its line
-  (on a continuation line, to the last one starting before it);
+- an end-of-line comment belongs to the outermost key starting on its line, else to
+  the outermost list item (on a continuation line, to the last one before it);
 - a full-line comment, and the blank line before it, belongs to the next key or list
   item, unless it is indented deeper than that node: then it closes the innermost
   block collection it is indented into and stays after that collection's last item;
@@ -17,6 +17,7 @@ attached to a node of the strict reader's :class:`Document` (by its path):
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class _Node(NamedTuple):
     depth: int
     path: PathKey
     indent: int
+    is_key: bool
 
 
 class _Event(NamedTuple):
@@ -72,33 +74,28 @@ def extract_comments(text: str, doc: Document) -> Comments:
     nodes = sorted(_nodes(doc.data, doc, (), 0))
     starts = [(n.line, n.column) for n in nodes]
     comments = Comments()
-    pending = False
-    stream = sorted([*((n.line, n.column, 1, n) for n in nodes), *_events(text)], key=_order)
-    for item in stream:
-        if isinstance(item[3], _Node):
-            node = item[3]
-            if pending and node.depth > 0:
-                target = comments.header if (node.line, node.column) == starts[0] else None
-                (target if target is not None else comments.before.setdefault(node.path, [])).append(
-                    ""
-                )
+    stream: list[tuple[int, int, int, _Node | _Event]] = [
+        *((n.line, n.column, n.depth, n) for n in nodes),
+        *((e.line, e.column, 0, e) for e in _events(text)),
+    ]
+    stream.sort(key=lambda item: item[:3])
+    pending = False  # a blank line goes with the next comment or node
+    for *_, item in stream:
+        if isinstance(item, _Node):
+            if pending:
+                first = (item.line, item.column) == starts[0]
+                lines = comments.header if first else comments.before.setdefault(item.path, [])
+                lines.append("")
                 pending = False
-            continue
-        event = item[3]
-        if event.kind == "blank":
+        elif item.kind == "blank":
             pending = True
-        elif event.kind == "eol":
-            _attach_eol(comments, event, nodes, starts)
+        elif item.kind == "eol":
+            _attach_eol(comments, item, nodes, starts)
         else:
-            target = _full_line_target(comments, event, nodes, starts, doc)
-            target.extend(["", event.text] if pending else [event.text])
+            lines = _full_line_target(comments, item, nodes, starts, doc)
+            lines.extend(["", item.text] if pending else [item.text])
             pending = False
     return comments
-
-
-def _order(item: tuple[Any, ...]) -> tuple[int, int, int, int]:
-    line, column, rank, what = item
-    return (line, column, rank, what.depth if isinstance(what, _Node) else 0)
 
 
 def _nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[_Node]:
@@ -106,18 +103,18 @@ def _nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[_No
         for key, child in value.items():
             where = (*path, key)
             mark = doc.key_marks[where]
-            yield _Node(mark.line, mark.column, depth + 1, where, mark.column)
+            yield _Node(mark.line, mark.column, depth + 1, where, mark.column, True)
             yield from _nodes(child, doc, where, depth + 1)
     elif isinstance(value, list):
         dash = doc.value_marks[path].column
         for index, child in enumerate(value):
             where = (*path, index)
             mark = doc.value_marks[where]
-            yield _Node(mark.line, mark.column, depth + 1, where, dash)
+            yield _Node(mark.line, mark.column, depth + 1, where, dash, False)
             yield from _nodes(child, doc, where, depth + 1)
 
 
-def _events(text: str) -> Iterator[tuple[int, int, int, _Event]]:
+def _events(text: str) -> Iterator[_Event]:
     """Comments and blank lines, with 1-based positions, from the gaps between tokens."""
     line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
     for start, end in _gaps(text):
@@ -133,10 +130,13 @@ def _events(text: str) -> Iterator[tuple[int, int, int, _Event]]:
                 before = text[line_start:hash_at].strip()
                 kind = "eol" if before else "full"
                 column = hash_at - line_start + 1
-                yield (line + 1, column, 0, _Event(line + 1, column, kind, comment))
-            elif index == line_start and line_end <= end and line_end > line_start:
-                if not text[line_start:line_end].strip():
-                    yield (line + 1, 1, 0, _Event(line + 1, 1, "blank", ""))
+                yield _Event(line + 1, column, kind, comment)
+            elif (
+                index == line_start
+                and line_start < line_end <= end
+                and not text[line_start:line_end].strip()
+            ):
+                yield _Event(line + 1, 1, "blank", "")
             index = stop
 
 
@@ -155,20 +155,26 @@ def _attach_eol(
     comments: Comments, event: _Event, nodes: list[_Node], starts: list[tuple[int, int]]
 ) -> None:
     here = bisect.bisect_left(starts, (event.line, 0))
-    on_line = [n for n in nodes[here:] if n.line == event.line]
+    on_line = list(itertools.takewhile(lambda n: n.line == event.line, nodes[here:]))
     if on_line:
-        owner = max(on_line, key=lambda n: (n.depth, n.column))
+        # The line's outermost key (``products: [a, b]  # c`` is about products),
+        # else its outermost item.
+        owner = min(on_line, key=lambda n: (not n.is_key, n.depth, n.column))
+        # Its column is kept (aligned comments stay aligned) only if the line holds
+        # nothing else: a flow collection becomes several lines.
+        aligned = all((n.line, n.column) == starts[here] for n in on_line)
     else:
         before = bisect.bisect_left(starts, (event.line, event.column))
         if before == 0:
             comments.header.append(event.text)
             return
-        owner = nodes[before - 1]
+        owner, aligned = nodes[before - 1], False
     if owner.path in comments.eol:
         comments.eol[owner.path] += " " + event.text
     else:
         comments.eol[owner.path] = event.text
-        comments.columns[owner.path] = event.column
+        if aligned:
+            comments.columns[owner.path] = event.column
 
 
 def _full_line_target(
@@ -193,6 +199,4 @@ def _full_line_target(
             if not container:
                 return comments.footer
             return comments.after.setdefault(container, [])
-    if following is not None:  # pragma: no cover - the root contains every node
-        return comments.before.setdefault(following.path, [])
-    return comments.footer
+    return comments.footer  # the root contains every node: only reached at the end

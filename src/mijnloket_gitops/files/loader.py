@@ -9,8 +9,8 @@ rules on top of YAML:
 - a mapping key may appear once (``duplicate-key``);
 - only the core tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``,
   ``!!map``, ``!!seq``) are accepted;
-- one document per file, UTF-8, at most ``MAX_FILE_BYTES``, and aliases may not
-  expand past ``MAX_NODES`` nodes.
+- one document per file, UTF-8, at most ``MAX_FILE_BYTES``, nested at most
+  ``MAX_DEPTH`` levels, and aliases may not expand past ``MAX_NODES`` nodes.
 
 Problems come back as :class:`LoadProblem` values, never as exceptions.
 """
@@ -32,6 +32,11 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+MAX_DEPTH = 100
+# Every level of nesting needs one of these characters (flow brackets, a block
+# sequence's dash, a mapping's colon or explicit-key mark), so their count bounds
+# the depth without parsing.
+_NESTING_CHARS = "[{-:?"
 START = Mark(1, 1)
 
 _STR = "tag:yaml.org,2002:str"
@@ -233,6 +238,32 @@ def _error_mark(error: yaml.MarkedYAMLError) -> Mark:
     return Mark(mark.line + 1, mark.column + 1)
 
 
+def _too_nested(text: str) -> LoadProblem | None:
+    """A problem if ``text`` nests deeper than ``MAX_DEPTH``.
+
+    libyaml's composer recurses in C and crashes the whole process (no exception) on
+    tens of thousands of levels, so the depth is counted from the flat event stream
+    first; the cheap character count spares ordinary files the second parse.
+    """
+    if sum(text.count(c) for c in _NESTING_CHARS) <= MAX_DEPTH:
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Yaml12Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return LoadProblem(
+                    "file-limits",
+                    f"document is nested more than {MAX_DEPTH} levels deep",
+                    Mark(mark.line + 1, mark.column + 1),
+                    "an employer file is nested three levels deep at most",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def _fail(rule: str, message: str, mark: Mark = START, hint: str | None = None) -> Document:
     return Document(problems=[LoadProblem(rule, message, mark, hint)], readable=False)
 
@@ -246,22 +277,27 @@ def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
             Mark(1, 1),
             "an employer file is a few dozen lines; check that this is the right file",
         )
-    if b"\x00" in raw:
+    nul = raw.find(b"\x00")
+    if nul >= 0:
         return None, LoadProblem(
-            "encoding", "file contains NUL bytes: it is binary, not YAML", Mark(1, 1)
+            "encoding", "file contains NUL bytes: it is binary, not YAML", _byte_mark(raw, nul)
         )
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
         return None, LoadProblem(
             "encoding",
             f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
-            Mark(line, column),
+            _byte_mark(raw, error.start),
             "save the file as UTF-8",
         )
+
+
+def _byte_mark(raw: bytes, offset: int) -> Mark:
+    """Line and column (in characters, as editors count) of byte ``offset``."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    text = raw[line_start:offset].decode("utf-8-sig", errors="replace")
+    return Mark(raw.count(b"\n", 0, offset) + 1, len(text) + 1)
 
 
 def load_bytes(raw: bytes) -> Document:
@@ -276,6 +312,9 @@ def load_bytes(raw: bytes) -> Document:
 def load_text(text: str) -> Document:
     """Read one YAML document from ``text``; problems are recorded, never raised."""
     try:
+        too_nested = _too_nested(text)
+        if too_nested is not None:
+            return Document(problems=[too_nested], readable=False)
         nodes = list(yaml.compose_all(text, Loader=_Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()

@@ -93,6 +93,9 @@ def _describe(
         close = difflib.get_close_matches(name, allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "allowed keys: " + ", ".join(allowed)
         return doc.mark(path, key=True), f"unknown key {name!r}", hint
+    if etype == "invalid_key":
+        where = doc.mark((*path[:-1], value), key=True)
+        return where, f"a key must be text, got {kind(value)}", "quote the key or rename it"
     if etype == "missing":
         return doc.mark(path[:-1]), f"missing required key {name!r}", f"add `{name}:`"
     mark = doc.mark(path)

@@ -66,7 +66,7 @@ def make_plan(
     desired: Sequence[Desired],
     *,
     managed_total: int,
-    overrides: Overrides = Overrides(),
+    overrides: Overrides | None = None,
     progress: Progress | None = None,
     list_unmanaged: bool = True,
 ) -> PlanResult:
@@ -85,7 +85,14 @@ def make_plan(
             "Check the employer_id, or remove the file if the employer left."
         )
     employers = tuple(
-        plan_employer(catalog, path, employer, live[employer.employer_id], provider.can_perform)
+        plan_employer(
+            catalog,
+            path,
+            employer,
+            live[employer.employer_id],
+            provider.can_perform,
+            provider.observes,
+        )
         for path, employer in desired
     )
     unmanaged: tuple[EmployerSummary, ...] = ()
@@ -110,5 +117,7 @@ def make_plan(
         "web_ui_path": catalog.web_ui_path,
     }
     plan = Plan(employers, unmanaged, provider.name, meta)
-    violations = check_guards(plan, live, catalog, settings.config.safety, overrides, managed_total)
+    violations = check_guards(
+        plan, live, catalog, settings.config.safety, overrides or Overrides(), managed_total
+    )
     return PlanResult(replace(plan, violations=violations), live)

@@ -62,6 +62,8 @@ class EmployerPlan:
     """The changed products that cause the tier change, with their tier effect."""
     unknown_live_products: tuple[str, ...] = ()
     """Live products the catalog does not know; reported, never touched."""
+    unchecked: tuple[str, ...] = ()
+    """What the file asks for that the provider cannot see, so no step can check it."""
 
     @property
     def tier_change(self) -> str | None:
@@ -92,6 +94,7 @@ class EmployerPlan:
             },
             "steps": [s.data for s in self.steps],
             "unknown_live_products": list(self.unknown_live_products),
+            "unchecked": list(self.unchecked),
         }
 
 

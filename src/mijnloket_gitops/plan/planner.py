@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from mijnloket_gitops.catalog import Catalog, Tier
+from mijnloket_gitops.catalog import Catalog, Tier, UserType
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG, EmployerPlan, PlannedStep
 from mijnloket_gitops.plan.ordering import order_steps
@@ -16,6 +16,11 @@ from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
 from mijnloket_gitops.tier import derive_tier, tier_rank
 
 CanPerform = Callable[[Step], bool]
+Observes = Callable[[UserType], bool]
+
+
+def _everything(user_type: UserType) -> bool:
+    return True
 
 
 def _product_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer) -> list[Step]:
@@ -28,10 +33,25 @@ def _product_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer)
     return steps
 
 
-def _right_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer) -> list[Step]:
+def _unchecked(catalog: Catalog, employer: EmployerFile, observes: Observes) -> list[str]:
+    return [
+        f"{user.login} ({user.type}) should hold {right}; the provider cannot see the rights"
+        f" of a {user.type}, so check this by hand"
+        for user in employer.users
+        if not observes(user.type)
+        for right in user.rights
+        if right in catalog.rights
+    ]
+
+
+def _right_steps(
+    catalog: Catalog, employer: EmployerFile, live: LiveEmployer, observes: Observes
+) -> list[Step]:
     steps: list[Step] = []
     wanted: dict[str, set[str]] = {}
     for user in employer.users:
+        if not observes(user.type):
+            continue
         rights = {r for r in user.rights if r in catalog.rights}
         wanted[user.login.casefold()] = rights
         held = live.user(user.login)
@@ -112,10 +132,12 @@ def plan_employer(
     employer: EmployerFile,
     live: LiveEmployer,
     can_perform: CanPerform,
+    observes: Observes = _everything,
 ) -> EmployerPlan:
     """The ordered steps for one employer, with manual, blocked and waits-on marked."""
     steps = order_steps(
-        catalog, _product_steps(catalog, employer, live) + _right_steps(catalog, employer, live)
+        catalog,
+        _product_steps(catalog, employer, live) + _right_steps(catalog, employer, live, observes),
     )
     by_key = {(s.action, s.product): s for s in steps if s.product is not None}
     planned: list[PlannedStep] = []
@@ -152,4 +174,5 @@ def plan_employer(
         if before != after
         else (),
         unknown_live_products=tuple(sorted(p for p in live.products if p not in catalog.products)),
+        unchecked=tuple(_unchecked(catalog, employer, observes)),
     )

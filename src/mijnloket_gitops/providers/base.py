@@ -146,6 +146,14 @@ class Provider(abc.ABC):
     def perform(self, step: Step) -> None:
         """Do ``step`` (idempotently); raise ProviderError when it failed."""
 
+    def observes(self, user_type: UserType) -> bool:
+        """Whether ``read_employers`` shows users of this type and their rights.
+
+        Where it does not (Loket.nl cannot list provider users), the planner makes no
+        steps for those users' rights and says in the plan that they cannot be checked.
+        """
+        return True
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""
 

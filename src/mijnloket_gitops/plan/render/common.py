@@ -140,6 +140,13 @@ def unknown_products(plan: Data) -> list[tuple[Data, list[str]]]:
     ]
 
 
+def unchecked(plan: Data) -> list[tuple[Data, list[str]]]:
+    """Employers with wishes the provider cannot see (to be checked by hand)."""
+    return [
+        (e, [clean(n) for n in e["unchecked"]]) for e in plan["employers"] if e.get("unchecked")
+    ]
+
+
 def personal_data_grants(employers: Iterable[Data]) -> list[tuple[Data, Data]]:
     """``(employer, step)`` for every grant flagged as exposing personal data."""
     return [

@@ -27,6 +27,7 @@ from mijnloket_gitops.plan.render.common import (
     plural,
     step_lines,
     tier_change_text,
+    unchecked,
     unknown_products,
 )
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
@@ -159,6 +160,14 @@ def _unknown(plan: Data) -> _List:
     return _List(head, items, "employers with unknown products")
 
 
+def _unchecked(plan: Data) -> _List:
+    items = tuple(
+        f"- **{md(e['name'])}**: {md(note)}\n" for e, notes in unchecked(plan) for note in notes
+    )
+    head = "### Not visible to the provider\n\nNot planned; check these by hand.\n\n"
+    return _List(head, items, "items to check by hand")
+
+
 def _details(employer: Data) -> str:
     tier = tier_change_text(employer, "→")
     summary = (
@@ -204,6 +213,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
+    head.append(_unchecked(plan))
     intro = ""
     if changed:
         intro = "### Changes per employer\n\n"

@@ -118,6 +118,12 @@ _EMPLOYER = _object(
             "items": _STRING,
             "description": "Live products the catalog does not know; never touched.",
         },
+        "unchecked": {
+            "type": "array",
+            "items": _STRING,
+            "description": "What the file asks for that the provider cannot see (e.g. "
+            "rights of provider users in Loket.nl); no step checks it, a person must.",
+        },
     },
     "A managed employer (one with a file).",
 )

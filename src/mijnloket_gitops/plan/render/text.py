@@ -22,6 +22,7 @@ from mijnloket_gitops.plan.render.common import (
     step_lines,
     summary_line,
     tier_change_text,
+    unchecked,
     unknown_products,
 )
 from mijnloket_gitops.plan.render.options import RenderOptions
@@ -85,6 +86,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if unknown:
         lines.append("Live products the catalog does not know (reported, never touched):")
         lines += [f"  ? {employer_label(e)}: {', '.join(names)}" for e, names in unknown]
+        lines.append("")
+    hidden = unchecked(plan)
+    if hidden:
+        lines.append("Not visible to the provider, so not planned; check by hand:")
+        lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
         lines.append("")
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]

@@ -24,7 +24,8 @@ def text_report(result: ValidationResult, color: bool) -> str:
             lines.append(f"    hint: {d.hint}")
     files = _plural(len(result.files), "file")
     if result.diagnostics:
-        bad = len({d.path for d in result.diagnostics})
+        checked = {f.path for f in result.files}  # no-files diagnostics name a directory
+        bad = len({d.path for d in result.diagnostics if d.path in checked})
         summary = (
             f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')}"
             f" in {bad} of {files}"

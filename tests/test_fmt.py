@@ -1,0 +1,612 @@
+"""``fmt`` and the canonical form: idempotent, comment-keeping, never changing the data.
+
+The generated tests write employer data the way people do (any key order, odd
+indentation, flow lists, every quoting style, comments and blank lines anywhere) and
+check the formatted file against the strict reader, which is the oracle here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.cli.main import cli
+from mijnloket_gitops.files.canonical import Comments, format_text, render_new
+from mijnloket_gitops.files.loader import load_text
+from mijnloket_gitops.files.model import Addendum, EmployerFile, User
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = builtin_catalog()
+PRODUCTS = list(CATALOG.products)
+RIGHTS = list(CATALOG.rights)
+EXAMPLES = sorted((ROOT / "employers").rglob("*.y*ml")) if (ROOT / "employers").is_dir() else []
+
+MESSY = """\
+# yaml-language-server: $schema=../schemas/employer.schema.json
+
+# Before the first key: stays at the top.
+name: Foo B.V.   # aligned comment
+# about version (moves with version)
+version: 1
+notes: [a,   # flow 1
+  "yes"]     # flow 2
+addendum:
+    ticket: 48211  # a number here: it stays a number
+    # between keys
+    status: "signed"
+    signed_on: 2026-03-14
+    # closes the addendum
+tier: 'plus'
+products:
+- MijnLoket - Verlofaanvragen   # plus
+# before MijnLoket
+- MijnLoket
+-   "Unknown: thing"
+- Verlofregistratie
+  # closes the products
+users:
+  - type: ak-gebruiker
+    # about login
+    login: Zed@x.nl
+    rights: []
+  -   login: abe@x.nl  # abe
+      type: werkgevergebruiker
+
+      rights:
+        - Raadplegen MijnLoket e-mailadres
+  # closes the users
+# the end
+
+
+"""
+
+MESSY_FORMATTED = """\
+# yaml-language-server: $schema=../schemas/employer.schema.json
+
+# Before the first key: stays at the top.
+# about version (moves with version)
+version: 1
+name: Foo B.V.   # aligned comment
+addendum:
+  # between keys
+  status: signed
+  signed_on: 2026-03-14
+  ticket: 48211    # a number here: it stays a number
+  # closes the addendum
+tier: plus
+products:
+  # before MijnLoket
+  - MijnLoket
+  - MijnLoket - Verlofaanvragen  # plus
+  - Verlofregistratie
+  - "Unknown: thing"
+  # closes the products
+users:
+  - login: abe@x.nl    # abe
+    type: werkgevergebruiker
+
+    rights:
+      - Raadplegen MijnLoket e-mailadres
+  # about login
+  - login: Zed@x.nl
+    type: ak-gebruiker
+    rights: []
+  # closes the users
+notes:  # flow 1
+  - a
+  - "yes"    # flow 2
+# the end
+"""
+
+BROKEN = {
+    "syntax.yaml": b"version: 1\nproducts: [MijnLoket\n",
+    "duplicate.yaml": b"version: 1\nversion: 1\n",
+    "latin1.yaml": "name: Caf\u00e9\n".encode("latin-1"),
+    "empty.yaml": b"",
+    "tagged.yaml": b"version: !custom 1\n",
+}
+
+
+def fmt(text: str) -> str:
+    doc = load_text(text)
+    assert not doc.problems, doc.problems
+    return format_text(text, doc, CATALOG)
+
+
+# --- an independent oracle: same data, canonical order ---------------------------
+
+
+def strict_equal(left: Any, right: Any) -> bool:
+    """Equal with types (1, 1.0 and true differ), NaN equal to NaN, any dict order."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return set(left) == set(right) and all(strict_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(strict_equal, left, right))
+    if isinstance(left, float) and math.isnan(left):
+        return math.isnan(right)
+    return bool(left == right)
+
+
+def unordered(data: Any) -> Any:
+    """``data`` with products, users and rights sorted by their JSON text."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+
+    def by_json(items: list[Any]) -> list[Any]:
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, default=repr))
+
+    if isinstance(data.get("products"), list):
+        data["products"] = by_json(data["products"])
+    if isinstance(data.get("users"), list):
+        users = []
+        for user in data["users"]:
+            if isinstance(user, dict) and isinstance(user.get("rights"), list):
+                user = {**user, "rights": by_json(user["rights"])}
+            users.append(user)
+        data["users"] = by_json(users)
+    return data
+
+
+def assert_canonical_order(data: Any) -> None:
+    if not isinstance(data, dict):
+        return
+    known = list(EmployerFile.model_fields)
+    keys = [k for k in data if k in known]
+    assert keys == [k for k in known if k in data]
+    assert list(data)[: len(keys)] == keys
+    if isinstance(data.get("products"), list):
+        ranks = [PRODUCTS.index(p) if p in PRODUCTS else len(PRODUCTS) for p in data["products"]]
+        assert ranks == sorted(ranks)
+    if isinstance(data.get("users"), list):
+        logins = [u["login"].casefold() for u in data["users"] if isinstance(u, dict)]
+        assert logins == sorted(logins)
+        for user in data["users"]:
+            known_keys = [k for k in User.model_fields if k in user]
+            assert list(user)[: len(known_keys)] == known_keys
+            rights = user.get("rights", [])
+            ranks = [RIGHTS.index(r) if r in RIGHTS else len(RIGHTS) for r in rights]
+            assert ranks == sorted(ranks)
+
+
+def assert_formatted_well(before: str, after: str) -> None:
+    """``after`` is canonical for ``before``: same data, order, layout, idempotent."""
+    old, new = load_text(before), load_text(after)
+    assert not new.problems, (new.problems, after)
+    assert strict_equal(unordered(new.data), unordered(old.data)), after
+    assert_canonical_order(new.data)
+    assert fmt(after) == after, "formatting twice differs from formatting once"
+    assert after.endswith("\n") and not after.endswith("\n\n")
+    for line in after.splitlines():
+        assert line == line.rstrip(), f"trailing whitespace: {line!r}"
+        indent = len(line) - len(line.lstrip(" "))
+        assert indent % 2 == 0, f"odd indentation: {line!r}"
+
+
+# --- fixed cases -----------------------------------------------------------------
+
+
+def test_messy_file_formats_to_the_canonical_form() -> None:
+    assert fmt(MESSY) == MESSY_FORMATTED
+    assert_formatted_well(MESSY, MESSY_FORMATTED)
+
+
+AWKWARD = [
+    MESSY,
+    "# only a header\nversion: 1\n# only a footer\n",
+    "products:\n  - # about A\n    A\n  - B # b\n",
+    "users:\n- login: b\n  rights:\n  - x   # x\n  # after x\n# after users\n- login: a\n",
+    "a: {x: 1,  # one\n  y: 2}  # two\n",
+    "  version: 1   # an indented document\n  name: x\n",
+    "- a\n- b:\n  - - nested  # deep\n    - list\n",
+    "%YAML 1.1\n--- # on the marker\nversion: 1\n",
+    "users:\n  - login: A\n\n\n  - login: a # same login but for case\n",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_awkward_fixtures_keep_data_and_are_idempotent(text: str) -> None:
+    after = fmt(text)
+    assert_formatted_well(text, after)
+    for line in text.splitlines():
+        if "#" in line:
+            assert line[line.index("#") :].rstrip() in after
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_are_canonical_and_idempotent(path: Path) -> None:
+    text = path.read_text("utf-8")
+    once = fmt(text)
+    assert_formatted_well(text, once)
+    assert once == text, "the bundled examples should be in canonical form"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("LKT-48211", "LKT-48211"),
+        ("Bakkerij De Vries B.V.", "Bakkerij De Vries B.V."),
+        ("Caf\u00e9 \u00dcber", "Caf\u00e9 \u00dcber"),
+        ("2026-03-14", "2026-03-14"),  # a date is a string to the strict reader
+        ("48211", '"48211"'),
+        ("1e3", '"1e3"'),
+        ("0x1F", '"0x1F"'),
+        ("1_000", '"1_000"'),  # a number in YAML 1.1
+        ("yes", '"yes"'),
+        ("Off", '"Off"'),
+        ("n", '"n"'),
+        ("null", '"null"'),
+        ("~", '"~"'),
+        ("", '""'),
+        ("true", '"true"'),
+        ("a: b", '"a: b"'),
+        ("a #b", '"a #b"'),
+        ("#b", '"#b"'),
+        ("- x", '"- x"'),
+        ("*x", '"*x"'),
+        ("<<", '"<<"'),
+        (" lead", '" lead"'),
+        ("two\nlines", '"two\\nlines"'),
+        ('say "hi"', 'say "hi"'),
+    ],
+)
+def test_quoting(value: str, written: str) -> None:
+    text = f"name: {json.dumps(value)}\n"
+    assert fmt(text) == f"name: {written}\n"
+
+
+def test_ticket_is_always_quoted() -> None:
+    text = "addendum:\n  ticket: LKT-1\n  status: signed\n"
+    assert fmt(text) == 'addendum:\n  status: signed\n  ticket: "LKT-1"\n'
+
+
+def test_other_values_get_one_spelling() -> None:
+    text = "a: 0x1F\nb: ~\nc: True\nd: 1.50\ne: .inf\nf: []\ng: {}\nh:\n"
+    assert fmt(text) == "a: 31\nb: null\nc: true\nd: 1.5\ne: .inf\nf: []\ng: {}\nh: null\n"
+
+
+def test_anchors_flow_style_and_document_markers_are_written_out() -> None:
+    text = "---\nfirst: &a [1, {k: v}]\nsecond: *a\n...\n"
+    assert fmt(text) == "first:\n  - 1\n  - k: v\nsecond:\n  - 1\n  - k: v\n"
+
+
+def test_unknown_keys_keep_their_order_after_the_known_ones() -> None:
+    text = "zeta: 1\nusers: []\nalpha: 2\nversion: 1\naddendum: {z: 1, status: none}\n"
+    assert fmt(text) == (
+        "version: 1\naddendum:\n  status: none\n  z: 1\nusers: []\nzeta: 1\nalpha: 2\n"
+    )
+
+
+def test_crlf_bom_and_tabs() -> None:
+    text = "\ufeffversion: 1\r\nname:\tFoo   # c\r\n\r\n\r\n# x\r\ntier: plus\r\n"
+    assert fmt(text) == "version: 1\nname: Foo   # c\n\n# x\ntier: plus\n"
+
+
+def test_comment_like_text_in_block_scalars_is_not_a_comment() -> None:
+    text = "name: |\n  a\n  # not a comment\n# a comment\nversion: 1\n"
+    assert fmt(text) == '# a comment\nversion: 1\nname: "a\\n# not a comment\\n"\n'
+
+
+# --- generated files ---------------------------------------------------------------
+
+ODD = [
+    "48211", "yes", "No", "on", "null", "~", "true", "0x1F", "0o17", "1e3", ".inf",
+    "2026-03-14", "2026-03-14T10:00:00Z", "a: b", "#hash", "a #b", "- x", "[x]", "{x}",
+    "*x", "&x", "!x", "%x", "@x", "`x", "'q'", '"dq"', " lead", "trail ", "",
+    "\u00fc \u00f1 \U0001f600", "x:y", "?", "-", "---", "...", "<<", "=", "1_000", "+1",
+    "tab\there", "multi\nline", "line\u2028sep", "back\\slash", "a,b", "x\x85y",
+]  # fmt: skip
+COMMENT_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"]), max_size=12
+)
+ODD_TEXT = st.sampled_from(ODD) | st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
+)
+SCALAR = ODD_TEXT | st.integers(-5, 10**6) | st.booleans() | st.none() | st.floats(-1e9, 1e9)
+
+
+@st.composite
+def employers(draw: st.DrawFn) -> dict[str, Any]:
+    names = st.sampled_from(PRODUCTS) | ODD_TEXT
+    user = st.fixed_dictionaries(
+        {
+            "login": st.sampled_from(["a@x.nl", "B@x.nl", "b@x.nl", "\u00e9@x.nl"]) | ODD_TEXT,
+            "type": st.sampled_from(["ak-gebruiker", "werkgevergebruiker"]) | ODD_TEXT,
+            "rights": st.lists(st.sampled_from([*RIGHTS, "Onbekend recht"]) | ODD_TEXT, max_size=3),
+        },
+        optional={"extra": SCALAR},
+    )
+    addendum = st.fixed_dictionaries(
+        {"status": st.sampled_from(["signed", "requested", "none"]) | ODD_TEXT},
+        optional={"signed_on": ODD_TEXT, "ticket": ODD_TEXT, "z_extra": SCALAR},
+    )
+    data = draw(
+        st.fixed_dictionaries(
+            {"version": st.just(1) | SCALAR, "employer_id": ODD_TEXT, "name": ODD_TEXT},
+            optional={
+                "addendum": addendum,
+                "tier": st.sampled_from(["start", "plus", "pro"]) | SCALAR,
+                "products": st.lists(names, max_size=6),
+                "users": st.lists(user, max_size=4),
+                "unknown": SCALAR | st.lists(SCALAR, max_size=3),
+                "nested_unknown": st.dictionaries(ODD_TEXT, SCALAR, max_size=3),
+            },
+        )
+    )
+    return data
+
+
+def _scalar(draw: st.DrawFn, value: Any, *, flow: bool = False, key: bool = False) -> str:
+    """``value`` in any spelling that the strict reader reads back as ``value``."""
+    if not isinstance(value, str):
+        if isinstance(value, float):
+            return repr(value)
+        nulls = ["null", "~"] if flow or key else ["null", "~", ""]
+        return draw(st.sampled_from(nulls if value is None else [json.dumps(value)]))
+    styles = ['"', "'"] if flow else ['"', "'", None]
+    style = draw(st.sampled_from(styles))
+    if any(c in value for c in "\n\r\x85\u2028\u2029") or not value.isprintable():
+        style = '"'
+    if style is None and not flow:  # plain, where the strict reader agrees
+        doc = load_text(f"{value}: 0\n" if key else f"k: {value}\n")
+        if not doc.problems and doc.data == ({value: 0} if key else {"k": value}):
+            return value
+        style = '"'
+    dumped: str = yaml.dump(value, default_style=style, allow_unicode=True, width=10**6)
+    return dumped.removesuffix("\n...\n").rstrip("\n")
+
+
+def _block(draw: st.DrawFn, value: Any, indent: int, lines: list[str]) -> None:
+    """Append ``value`` as lines at ``indent``, with random key order and layout."""
+    if isinstance(value, dict):
+        keys = draw(st.permutations(list(value)))
+        for key in keys:
+            child = value[key]
+            head = " " * indent + f"{_scalar(draw, key, key=True)}:"
+            if child and isinstance(child, dict | list) and draw(st.booleans()):
+                lines.append(head)
+                steps = [2, 4] if isinstance(child, dict) else [0, 2, 4]
+                _block(draw, child, indent + draw(st.sampled_from(steps)), lines)
+            elif isinstance(child, list | dict):
+                lines.append(f"{head} {_flow(draw, child)}")
+            else:
+                lines.append(f"{head} {_scalar(draw, child)}".rstrip())
+    else:
+        for item in draw(st.permutations(value)):
+            gap = draw(st.sampled_from([1, 1, 3]))
+            if isinstance(item, dict) and item:
+                inner: list[str] = []
+                _block(draw, item, indent + 1 + gap, inner)
+                first = next(i for i, line in enumerate(inner) if not line.lstrip().startswith("#"))
+                inner[first] = " " * indent + "-" + " " * gap + inner[first].lstrip(" ")
+                lines.extend(inner)
+            elif isinstance(item, dict | list):
+                lines.append(" " * indent + f"- {_flow(draw, item)}")
+            else:
+                lines.append(" " * indent + f"-{' ' * gap}{_scalar(draw, item)}".rstrip())
+
+
+def _flow(draw: st.DrawFn, value: Any) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(
+            f"{_scalar(draw, k, flow=True)}: {_flow(draw, v)}" for k, v in value.items()
+        )
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(draw, v) for v in value) + "]"
+    return _scalar(draw, value, flow=True) if isinstance(value, str) else _scalar(draw, value)
+
+
+@st.composite
+def messy_files(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """An employer file as a person might write it, and the comments in it."""
+    lines: list[str] = []
+    _block(draw, draw(employers()), draw(st.sampled_from([0, 0, 2])), lines)
+    comments: list[str] = []
+    out: list[str] = []
+    if draw(st.booleans()):
+        out.append("# yaml-language-server: $schema=../schemas/employer.schema.json")
+        comments.append(out[-1])
+    for line in [*lines, None]:
+        for _ in range(draw(st.integers(0, 2))):
+            if draw(st.booleans()):
+                out.append("")
+            else:
+                text = f"# c{len(comments)} {draw(COMMENT_TEXT)}".rstrip()
+                out.append(" " * draw(st.integers(0, 9)) + text)
+                comments.append(text)
+        if line is not None:
+            if draw(st.integers(0, 3)) == 0:
+                text = f"# e{len(comments)} {draw(COMMENT_TEXT)}".rstrip()
+                line += " " * draw(st.integers(1, 4)) + text
+                comments.append(text)
+            out.append(line)
+    return "\n".join(out) + draw(st.sampled_from(["\n", "", "\n\n"])), comments
+
+
+@settings(max_examples=200, deadline=None)
+@given(messy_files())
+def test_generated_files_keep_data_and_comments(case: tuple[str, list[str]]) -> None:
+    text, comments = case
+    doc = load_text(text)
+    assert not doc.problems, (doc.problems, text)
+    after = format_text(text, doc, CATALOG)
+    assert_formatted_well(text, after)
+    for comment in comments:
+        assert comment in after, (comment, text, after)
+
+
+@settings(max_examples=100, deadline=None)
+@given(employers())
+def test_render_new_writes_canonical_files(data: dict[str, Any]) -> None:
+    comments = Comments(header=["written by a test"], eol={("name",): "the name"})
+    text = render_new(data, CATALOG, comments=comments)
+    assert text.startswith("# written by a test\n")
+    assert "  # the name\n" in text
+    assert_formatted_well(text, text)
+    assert strict_equal(unordered(load_text(text).data), unordered(data))
+
+
+def test_render_new_from_a_model_writes_commented_gaps() -> None:
+    employer = EmployerFile(
+        version=1,
+        employer_id="0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10",
+        name="Bakkerij De Vries B.V.",
+        addendum=Addendum(status="signed"),
+        tier="plus",
+        products=["Verlofregeling", "MijnLoket - Verlofaanvragen", "Verlofregistratie", "MijnLoket"],
+        users=[User(login="b@x.nl", type="ak-gebruiker"), User(login="A@x.nl", type="ak-gebruiker")],
+    )
+    comments = Comments(
+        header=["yaml-language-server: $schema=../schemas/employer.schema.json"],
+        eol={("addendum", "ticket"): "not known to Loket.nl: fill in the ticket"},
+        after={("products",): ["live product not in the catalog: Foo"]},
+    )
+    text = render_new(employer, CATALOG, comments=comments)
+    assert text == (
+        "# yaml-language-server: $schema=../schemas/employer.schema.json\n"
+        "version: 1\n"
+        "employer_id: 0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10\n"
+        "name: Bakkerij De Vries B.V.\n"
+        "addendum:\n"
+        "  status: signed\n"
+        "  ticket: null  # not known to Loket.nl: fill in the ticket\n"
+        "tier: plus\n"
+        "products:\n"
+        "  - MijnLoket\n"
+        "  - MijnLoket - Verlofaanvragen\n"
+        "  - Verlofregistratie\n"
+        "  - Verlofregeling\n"
+        "  # live product not in the catalog: Foo\n"
+        "users:\n"
+        "  - login: A@x.nl\n"
+        "    type: ak-gebruiker\n"
+        "    rights: []\n"
+        "  - login: b@x.nl\n"
+        "    type: ak-gebruiker\n"
+        "    rights: []\n"
+    )
+    reread = EmployerFile.model_validate(load_text(text).data)
+    assert reread.addendum == employer.addendum
+    assert fmt(text) == text
+
+
+# --- the command -------------------------------------------------------------------
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "employers").mkdir()
+    (tmp_path / "employers" / "messy.yaml").write_text(MESSY, "utf-8")
+    (tmp_path / "employers" / "tidy.yaml").write_text(MESSY_FORMATTED, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_check_prints_a_diff_and_changes_nothing(repo: Path) -> None:
+    result = run("fmt", "--check")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("--- a/employers/messy.yaml\n+++ b/employers/messy.yaml\n")
+    assert "tidy.yaml" not in result.stdout
+    assert "1 would be reformatted, 1 already canonical" in result.stderr
+    assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_check_diff_applies_with_git(repo: Path) -> None:
+    diff = run("fmt", "--check").stdout
+    subprocess.run(["git", "apply", "-"], input=diff.encode(), cwd=repo, check=True)
+    assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY_FORMATTED
+
+
+def test_check_passes_on_canonical_files(repo: Path) -> None:
+    result = run("fmt", "--check", "employers/tidy.yaml")
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_fmt_rewrites_in_place_keeping_the_mode(repo: Path) -> None:
+    messy = repo / "employers" / "messy.yaml"
+    messy.chmod(0o640)
+    result = run("fmt")
+    assert result.exit_code == 0
+    assert result.stdout == "reformatted employers/messy.yaml\n"
+    assert messy.read_text("utf-8") == MESSY_FORMATTED
+    assert stat.S_IMODE(messy.stat().st_mode) == 0o640
+    assert sorted(p.name for p in messy.parent.iterdir()) == ["messy.yaml", "tidy.yaml"]
+    again = run("fmt")
+    assert (again.exit_code, again.stdout) == (0, "")
+
+
+def test_fmt_follows_symlinks(repo: Path) -> None:
+    (repo / "employers" / "messy.yaml").rename(repo / "real.yaml")
+    (repo / "employers" / "messy.yaml").symlink_to(repo / "real.yaml")
+    assert run("fmt").exit_code == 0
+    assert (repo / "employers" / "messy.yaml").is_symlink()
+    assert (repo / "real.yaml").read_text("utf-8") == MESSY_FORMATTED
+
+
+def test_default_path_comes_from_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "mijnloket-gitops.yaml").write_text("version: 1\nemployers_dir: people\n")
+    (tmp_path / "people").mkdir()
+    (tmp_path / "people" / "a.yaml").write_text(MESSY)
+    result = run("fmt", "--check", "--repo", str(tmp_path))
+    assert result.exit_code == 1
+    assert "people/a.yaml" in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_unreadable_files_are_untouched_and_reported_like_validate(
+    repo: Path, name: str
+) -> None:
+    broken = repo / "employers" / name
+    broken.write_bytes(BROKEN[name])
+    for args in (("fmt",), ("fmt", "--check")):
+        result = run(*args)
+        assert result.exit_code == 1
+        assert broken.read_bytes() == BROKEN[name]
+        reported = [line for line in result.stderr.splitlines() if name in line]
+        assert reported
+        validated = run("validate", f"employers/{name}").stdout.splitlines()
+        for line in reported:
+            assert line in validated
+    assert "1 not formatted" in result.stderr
+
+
+def test_empty_directory_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "employers").mkdir()
+    result = run("fmt", "--repo", str(tmp_path))
+    assert result.exit_code == 1
+    assert "[no-files]" in result.stderr
+
+
+def test_a_failed_write_leaves_the_file_and_no_temporary_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(source: str, target: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = run("fmt")
+    assert result.exit_code == 1
+    assert "employers/messy.yaml: error: cannot write: Permission denied" in result.stderr
+    assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY
+    assert sorted(p.name for p in (repo / "employers").iterdir()) == ["messy.yaml", "tidy.yaml"]
