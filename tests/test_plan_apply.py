@@ -250,3 +250,36 @@ def test_killed_apply_converges_on_rerun_without_repeating_a_step(tmp_path: Path
     counts = Counter(apply_changes(tmp_path))
     assert max(counts.values()) == 1, "a step was applied twice"
     assert run(tmp_path, "plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_blocked_mijnloket_exits_4_and_wait_finishes_when_loket_catches_up(repo: Path) -> None:
+    assert run(repo, "apply", "--auto-approve").exit_code == 0
+    gone = run(
+        repo, "sandbox", "set", BAKKERIJ, "--deactivate", "MijnLoket", "--no-portal-available"
+    )
+    assert gone.exit_code == 0, gone.output
+    waiting = run(repo, "apply", "--auto-approve")
+    assert waiting.exit_code == 4, waiting.output
+    assert "LKT-48211" in waiting.output and "blocked" in waiting.output
+    command = [
+        sys.executable,
+        "-m",
+        "mijnloket_gitops",
+        "apply",
+        "--auto-approve",
+        "--wait",
+        "--timeout",
+        "60",
+        "--poll-interval",
+        "0.2",
+        "--repo",
+        str(repo),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(1.0)
+    assert process.poll() is None, "apply --wait returned before Loket caught up"
+    assert run(repo, "sandbox", "set", BAKKERIJ, "--portal-available").exit_code == 0
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "Verified: live state matches the configuration." in output
+    assert run(repo, "plan", "--detailed-exitcode").exit_code == 0

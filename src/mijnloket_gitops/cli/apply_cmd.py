@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 
-from mijnloket_gitops.apply.executor import Outcome, StepResult, execute
+from mijnloket_gitops.apply.executor import Outcome, StepResult
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.apply.lock import ApplyLock
+from mijnloket_gitops.apply.session import Session, SessionResult
+from mijnloket_gitops.apply.workorder import build_work_order, write_work_order
 from mijnloket_gitops.cli.common import guard_options, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.plan_cmd import load_valid_repository
 from mijnloket_gitops.config import Settings
@@ -98,32 +100,39 @@ def _echo_result(result: StepResult) -> None:
     click.echo(f"  {outcome}{step.action} {step.subject}  [{result.employer}]{detail}")
 
 
-def _finish(results: list[StepResult], remaining: Plan) -> None:
-    counts = Counter(r.outcome for r in results)
+def _finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None:
+    counts = Counter(r.outcome for r in outcome.results)
     click.echo(
         f"Apply finished: {counts[Outcome.DONE]} done, {counts[Outcome.FAILED]} failed,"
         f" {counts[Outcome.SKIPPED]} skipped, {counts[Outcome.MANUAL]} manual,"
         f" {counts[Outcome.BLOCKED]} blocked."
     )
+    remaining = outcome.remaining
     if not remaining.has_changes:
         click.echo("Verified: live state matches the configuration.")
         return
     click.echo("Verification: live state still differs from the configuration:")
     for planned in remaining.steps:
         note = (
-            " (blocked: " + planned.blocked + ")"
+            f" (blocked: {planned.blocked})"
             if planned.blocked
             else (" (manual)" if planned.manual else "")
         )
         click.echo(f"  - {planned.step.action} {planned.step.subject}{note}")
-    waiting = all(s.manual or s.blocked for s in remaining.steps)
-    if counts[Outcome.FAILED] or not waiting:
+    if not outcome.waiting:
         raise SystemExit(ExitCode.ERROR)
+    if work_order:
+        click.echo(f"Work order for the manual steps: {work_order[0]} (JSON: {work_order[1]})")
     click.echo(
-        "Waiting for a person: the steps above happen outside this tool "
-        "(in Loket.nl); run `plan` again later to check."
+        "Waiting for a person: the steps above happen in Loket.nl, outside this tool. "
+        "Run `mijnloket-gitops apply --wait` or `plan` later to verify."
     )
     raise SystemExit(ExitCode.WAITING)
+
+
+def _on_wait(plan: Plan) -> None:
+    pending = sum(1 for s in plan.steps if s.manual or s.blocked)
+    click.echo(f"  waiting for {pending} manual step(s) to show up in live state ...", err=True)
 
 
 @click.command()
@@ -138,12 +147,41 @@ def _finish(results: list[StepResult], remaining: Plan) -> None:
     help="Only this employer (repeatable); not with PLAN_FILE.",
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--wait",
+    "wait",
+    is_flag=True,
+    help="Wait for manual steps to show up in live state, then finish the apply.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="With --wait: how many seconds to wait at most.",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.1),
+    default=15.0,
+    show_default=True,
+    help="With --wait: seconds between reads of live state.",
+)
+@click.option(
+    "--work-order-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the work order for manual steps [default: .mijnloket/work-order].",
+)
 @guard_options
 @repo_option
 def apply(
     plan_file: Path | None,
     targets: tuple[str, ...],
     auto_approve: bool,
+    wait: bool,
+    timeout: float,
+    poll_interval: float,
+    work_order_dir: Path | None,
     allow_downgrade: bool,
     allow_mijnloket_removal: bool,
     force: bool,
@@ -154,7 +192,7 @@ def apply(
     With PLAN_FILE (from `plan --out`), apply exactly that plan, refusing (exit 3)
     if the files or live state changed since. Without it, plan, show the plan and
     ask for confirmation. Exit 0 when live state matches afterwards, 1 on errors,
-    3 when refused, 4 when steps wait for a person.
+    3 when refused, 4 when steps wait for a person (a work order says which).
     """
     settings = settings_for(repo)
     saved = read_plan(plan_file) if plan_file else None
@@ -182,10 +220,15 @@ def apply(
         if not plan.has_changes:
             click.echo("Nothing to apply.")
             return
-        with Journal(state / "journal", commit=head_commit(settings.root), forced=force) as journal:
-            click.echo(f"Applying (journal: {journal.path})")
-            results = execute(plan, provider, journal, _echo_result)
-            remaining = make_plan(
+        desired = {e.employer_id: e for _, e in repository.in_scope}
+        order = build_work_order(plan, settings.catalog, desired)
+        work_order = None
+        if order is not None:
+            work_order = write_work_order(work_order_dir or state / "work-order", order)
+            click.echo(f"Manual steps: see the work order {work_order[0]}")
+
+        def replan() -> Plan:
+            return make_plan(
                 settings,
                 provider,
                 repository.in_scope,
@@ -193,8 +236,12 @@ def apply(
                 overrides=Overrides(force=True),
                 list_unmanaged=False,
             ).plan
-            journal.record("verified", remaining=len(remaining.steps))
-    _finish(results, remaining)
+
+        with Journal(state / "journal", commit=head_commit(settings.root), forced=force) as journal:
+            click.echo(f"Applying (journal: {journal.path})")
+            session = Session(provider, journal, replan, _echo_result, _on_wait)
+            outcome = session.run(plan, wait_seconds=timeout if wait else 0, interval=poll_interval)
+    _finish(outcome, work_order)
 
 
 COMMANDS = (apply,)

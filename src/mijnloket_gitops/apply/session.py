@@ -1,0 +1,100 @@
+"""One apply run: perform what can be performed, wait for people if asked, verify.
+
+After each pass the live state is read again (a fresh plan) and compared with the
+files. What remains is either done, waiting for a person (manual or blocked steps
+and what depends on them), or a failure. With a wait budget the session polls live
+state until the manual steps show up, then performs the automatic steps that
+depended on them. A step that was not in the reviewed plan is never performed: if
+live state changes under the session so that one appears, it stops (refused).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mijnloket_gitops.apply.executor import OnResult, Outcome, StepResult, execute
+from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.errors import RefusedError
+from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.providers.base import Provider
+
+Replan = Callable[[], Plan]
+"""Reads live state again and plans against the same files."""
+
+
+def waiting_keys(plan: Plan) -> set[str]:
+    """Keys of steps that wait for a person: manual, blocked, or after such a step."""
+    waiting: set[str] = set()
+    for planned in plan.steps:
+        if planned.manual or planned.blocked or waiting.intersection(planned.waits_on):
+            waiting.add(planned.key)
+    return waiting
+
+
+@dataclass
+class SessionResult:
+    results: list[StepResult] = field(default_factory=list)
+    remaining: Plan = field(default_factory=lambda: Plan(()))
+
+    @property
+    def failed(self) -> bool:
+        return any(r.outcome == Outcome.FAILED for r in self.results)
+
+    @property
+    def waiting(self) -> bool:
+        """Only steps that wait for a person remain (and nothing failed)."""
+        keys = {s.key for s in self.remaining.steps}
+        return bool(keys) and not self.failed and keys <= waiting_keys(self.remaining)
+
+
+@dataclass(frozen=True)
+class Session:
+    provider: Provider
+    journal: Journal
+    replan: Replan
+    on_result: OnResult | None = None
+    on_wait: Callable[[Plan], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+    def _checked(self, plan: Plan, reviewed: set[str]) -> Plan:
+        extra = [s for s in plan.steps if s.key not in reviewed]
+        if extra:
+            step = extra[0].step
+            raise RefusedError(
+                f"live state changed during the apply: it would now also {step.action}"
+                f" {step.subject} for {extra[0].step.employer_id}, which was not in the plan;"
+                " stopped. Make a new plan."
+            )
+        return plan
+
+    def run(self, plan: Plan, *, wait_seconds: float = 0, interval: float = 10) -> SessionResult:
+        """Apply ``plan``; with ``wait_seconds``, wait up to that long for manual steps."""
+        reviewed = {s.key for s in plan.steps}
+        deadline = self.clock() + wait_seconds
+        outcome = SessionResult()
+        current = plan
+        while True:
+            outcome.results += execute(current, self.provider, self.journal, self.on_result)
+            outcome.remaining = self._checked(self.replan(), reviewed)
+            self.journal.record("verified", remaining=len(outcome.remaining.steps))
+            if not outcome.waiting or wait_seconds <= 0:
+                return outcome
+            pending = {s.key for s in outcome.remaining.steps if s.manual or s.blocked}
+            while True:
+                if self.clock() >= deadline:
+                    self.journal.record("wait-timeout", remaining=len(outcome.remaining.steps))
+                    return outcome
+                if self.on_wait:
+                    self.on_wait(outcome.remaining)
+                self.sleep(min(interval, max(0.0, deadline - self.clock())))
+                polled = self._checked(self.replan(), reviewed)
+                now_pending = {s.key for s in polled.steps if s.manual or s.blocked}
+                if not polled.has_changes or now_pending != pending:
+                    self.journal.record("manual-progress", remaining=len(polled.steps))
+                    current = outcome.remaining = polled
+                    break
+            if not current.has_changes:
+                return outcome

@@ -1,0 +1,142 @@
+"""Work orders: the manual steps of a plan, written for the person who does them.
+
+Where the provider cannot perform a step (Loket.nl has no API to switch products),
+apply writes a work order in two forms: Markdown for people, JSON for machines
+(``format_version`` 1). Both list, per employer and in plan order, where to click,
+the exact product names, which steps wait on which, and for MijnLoket the addendum
+ticket from the employer file. Apply then verifies by reading live state again;
+nothing is taken as done until Loket shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.plan.model import EmployerPlan, Plan, PlannedStep
+from mijnloket_gitops.providers.base import Action
+
+FORMAT_VERSION = 1
+
+
+def _instruction(catalog: Catalog, planned: PlannedStep, employer: EmployerFile | None) -> str:
+    step = planned.step
+    if step.product is not None:
+        verb = "Switch on" if step.action == Action.ACTIVATE else "Switch off"
+        text = f"{verb} the product “{step.product}” under {catalog.web_ui_path}."
+        product = catalog.products.get(step.product)
+        if step.action == Action.ACTIVATE and product and product.gate == "addendum":
+            ticket = employer.addendum.ticket if employer else None
+            text += (
+                f" {step.product} is listed only once Loket has processed the signed contract"
+                f" addendum{f' (ticket {ticket})' if ticket else ''}; if it is not listed,"
+                " contact Loket quoting the ticket."
+            )
+        return text
+    verb = "Give" if step.action == Action.GRANT else "Take away from"
+    return (
+        f"{verb} {step.user_type or 'user'} {step.login} the right “{step.right}” for this"
+        " employer (user management in Loket.nl)."
+    )
+
+
+def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) -> list[Any]:
+    manual = [s for s in plan.steps if s.manual]
+    numbers = {s.key: i for i, s in enumerate(manual, start=1)}
+    labels = {s.key: f"{s.step.action} {s.step.subject}" for s in plan.steps}
+    return [
+        {
+            "number": numbers[s.key],
+            **s.step.data,
+            "key": s.key,
+            "instruction": _instruction(catalog, s, employer),
+            "after": [numbers.get(k, labels.get(k, k)) for k in s.waits_on],
+            "blocked": s.blocked,
+        }
+        for s in manual
+    ]
+
+
+def build_work_order(
+    plan: Plan, catalog: Catalog, desired: Mapping[str, EmployerFile]
+) -> dict[str, Any] | None:
+    """The work order for ``plan``'s manual steps, or None when there are none."""
+    employers = []
+    for employer_plan in plan.employers:
+        employer = desired.get(employer_plan.employer_id)
+        tasks = _tasks(catalog, employer_plan, employer)
+        if tasks:
+            employers.append(
+                {
+                    "employer_id": employer_plan.employer_id,
+                    "name": employer_plan.name,
+                    "employer_file": employer_plan.path,
+                    "addendum_ticket": employer.addendum.ticket if employer else None,
+                    "tasks": tasks,
+                }
+            )
+    if not employers:
+        return None
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": "mijnloket-gitops work order",
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "provider": plan.provider,
+        "web_ui_path": catalog.web_ui_path,
+        "employers": employers,
+    }
+
+
+def render_markdown(order: Mapping[str, Any]) -> str:
+    total = sum(len(e["tasks"]) for e in order["employers"])
+    lines = [
+        f"# Work order: {total} manual step{'s' if total != 1 else ''} in Loket.nl",
+        "",
+        f"Made {order['created_at']}. Do the steps of each employer in order; a step that"
+        " says *after* waits for the steps it names. When you are done, run"
+        " `mijnloket-gitops apply --wait` (or `plan`) to verify: nothing counts as done"
+        " until Loket.nl shows it.",
+        "",
+    ]
+    for employer in order["employers"]:
+        lines += [f"## {employer['name']}", ""]
+        lines.append(
+            f"Employer id `{employer['employer_id']}`, file `{employer['employer_file']}`"
+            + (
+                f", addendum ticket {employer['addendum_ticket']}"
+                if employer["addendum_ticket"]
+                else ""
+            )
+            + "."
+        )
+        lines.append("")
+        for task in employer["tasks"]:
+            after = ", ".join(str(a) for a in task["after"])
+            suffix = f" *(after {after})*" if after else ""
+            blocked = f" **Blocked:** {task['blocked']}" if task["blocked"] else ""
+            lines.append(f"- [ ] {task['number']}. {task['instruction']}{suffix}{blocked}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def write_work_order(directory: Path, order: Mapping[str, Any]) -> tuple[Path, Path]:
+    """Write ``order`` as ``work-order.md`` and ``work-order.json`` in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    markdown, machine = directory / "work-order.md", directory / "work-order.json"
+    _write(markdown, render_markdown(order))
+    _write(machine, json.dumps(order, indent=2, ensure_ascii=False) + "\n")
+    return markdown, machine

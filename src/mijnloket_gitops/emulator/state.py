@@ -1,0 +1,133 @@
+"""The emulator's configuration and shared state, including the request log.
+
+Everything here may be used from two threads at once (the server's event loop and a
+test calling the helpers of :class:`~.server.EmulatorHandle`), so mutable parts hold
+their own lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from mijnloket_gitops.emulator.faults import FaultConfig, FaultPlan
+from mijnloket_gitops.emulator.tokens import Clock, TokenRegistry, monotonic
+from mijnloket_gitops.sandbox.store import Store
+
+API_ORIGIN = "emulator-api"
+"""``change_log`` origin of changes made through the API (PATCH authorizations)."""
+UI_ORIGIN = "emulator-ui"
+"""``change_log`` origin of changes made through ``/_emulator`` (a person in the web UI)."""
+
+PatchStatus = int
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How the emulator behaves; every field has a default except the client.
+
+    Lifetimes are in seconds. ``patch_status`` is 204 (no body) or 200 (the user's
+    authorizations after the change, in a ``content`` envelope): the contract allows
+    both. With ``authorizations_readable`` False the undocumented GET of a user's
+    authorizations answers 405, as Loket's published description warns it may.
+    """
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    token_lifetime: int = 3600
+    refresh_lifetime: int = 30 * 24 * 3600
+    code_lifetime: int = 600
+    latency_ms: int = 0
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    default_page_size: int = 100
+    max_page_size: int = 250
+    """Larger ``pageSize`` values are clamped to this (the envelope says so)."""
+    patch_status: PatchStatus = 204
+    authorizations_readable: bool = True
+    request_log_size: int = 200_000
+    """The request log keeps this many most recent entries."""
+
+    def __post_init__(self) -> None:
+        if self.patch_status not in (200, 204):
+            raise ValueError("patch_status must be 200 or 204")
+        if min(self.token_lifetime, self.refresh_lifetime, self.code_lifetime) < 1:
+            raise ValueError("token, refresh token and code lifetimes must be at least 1 s")
+        if self.latency_ms < 0 or not 1 <= self.default_page_size <= self.max_page_size:
+            raise ValueError("latency must be >= 0 and 1 <= default page size <= max page size")
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request to ``/v2`` or ``/oauth`` as the emulator saw it.
+
+    ``status`` is the status the emulator answered, or would have answered when the
+    fault is ``lost`` (the request was processed, then the connection was dropped);
+    None when the connection was dropped before the request was processed
+    (fault ``drop``). ``fault`` is None for a normal answer.
+    """
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    status: int | None
+    fault: str | None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "fault": self.fault,
+        }
+
+
+class RequestLog:
+    """A bounded, thread-safe log of requests, numbered from 1 in arrival order."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[LoggedRequest] = deque(maxlen=size)
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def record(
+        self, method: str, path: str, query: str, status: int | None, fault: str | None
+    ) -> LoggedRequest:
+        with self._lock:
+            self._seq += 1
+            entry = LoggedRequest(self._seq, method, path, query, status, fault)
+            self._entries.append(entry)
+            return entry
+
+    def since(self, seq: int = 0) -> list[LoggedRequest]:
+        """Entries numbered above ``seq`` that are still kept."""
+        with self._lock:
+            return [e for e in self._entries if e.seq > seq]
+
+    @property
+    def last_seq(self) -> int:
+        with self._lock:
+            return self._seq
+
+
+class EmulatorState:
+    """What the routes share: the store, the tokens, the faults and the request log."""
+
+    def __init__(self, store: Store, config: EmulatorConfig, clock: Clock = monotonic) -> None:
+        self.store = store
+        self.config = config
+        self.tokens = TokenRegistry(
+            config.client_id,
+            config.client_secret,
+            access_lifetime=config.token_lifetime,
+            refresh_lifetime=config.refresh_lifetime,
+            code_lifetime=config.code_lifetime,
+            clock=clock,
+        )
+        self.faults = FaultPlan(config.faults)
+        self.log = RequestLog(config.request_log_size)
