@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mijnloket_gitops.catalog import Catalog, builtin_catalog
-from mijnloket_gitops.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = """\
@@ -55,6 +54,8 @@ def catalog() -> Catalog:
 @pytest.fixture
 def run_cli() -> Callable[..., Result]:
     """``run_cli("validate", path, ...)``: run the CLI in-process, never raising."""
+    from mijnloket_gitops.cli.main import cli  # here, so a broken CLI fails only CLI tests
+
     runner = CliRunner()
 
     def run(*args: str | Path) -> Result:

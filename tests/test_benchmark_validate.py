@@ -65,4 +65,5 @@ def test_worker_pool_gives_the_same_result(
     rules = {d.rule for d in parallel.diagnostics}
     assert {"yaml-syntax", "schema", "duplicate-employer", "encoding"} <= rules
     assert [f.path for f in parallel.files] == [f.path for f in sequential.files]
+    assert [f.data for f in parallel.files] == [f.data for f in sequential.files]
     assert parallel.employers == sequential.employers

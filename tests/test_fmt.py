@@ -409,7 +409,7 @@ def _flow(draw: st.DrawFn, value: Any) -> str:
         return "{" + inner + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flow(draw, v) for v in value) + "]"
-    return _scalar(draw, value, flow=True) if isinstance(value, str) else _scalar(draw, value)
+    return _scalar(draw, value, flow=True)
 
 
 @st.composite

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sandbox_helpers import diff, write_employers
+from tests.sandbox_helpers import diff, write_employers
 
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.cli.main import cli

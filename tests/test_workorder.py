@@ -63,7 +63,7 @@ def test_work_order_files_are_written_in_both_forms(tmp_path: Path) -> None:
 
 
 def test_no_manual_steps_means_no_work_order() -> None:
-    plan, desired = make_plan()
+    _, desired = make_plan()
     live = LiveEmployer(EID, "x", True)
     automatic = Plan((plan_employer(CATALOG, "x.yaml", desired[EID], live, lambda s: True),))
     assert build_work_order(automatic, CATALOG, desired) is None

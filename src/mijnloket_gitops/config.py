@@ -36,9 +36,9 @@ class ProductOverride(_Strict):
     """Fields of a catalog product to add or replace; unset fields keep their value."""
 
     tier: TierEffect | None = None
-    requires: tuple[str, ...] | None = None
-    requires_one_of: tuple[tuple[str, ...], ...] | None = None
-    excludes: tuple[str, ...] | None = None
+    requires: list[str] | None = None
+    requires_one_of: list[list[str]] | None = None
+    excludes: list[str] | None = None
     gate: Literal["addendum"] | None = None
     dependency_severity: Severity | None = Field(
         None, description="Severity of this product's missing-dependency diagnostics."
@@ -49,8 +49,8 @@ class ProductOverride(_Strict):
 class RightOverride(_Strict):
     """Fields of a right to add or replace."""
 
-    user_types: tuple[UserType, ...] | None = None
-    requires: tuple[str, ...] | None = None
+    user_types: list[UserType] | None = None
+    requires: list[str] | None = None
     personal_data: bool | None = None
     note: str | None = None
 

@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
+
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultPlan
 from mijnloket_gitops.emulator.tokens import Clock, TokenRegistry, monotonic
 from mijnloket_gitops.sandbox.store import Store
@@ -20,8 +22,6 @@ API_ORIGIN = "emulator-api"
 """``change_log`` origin of changes made through the API (PATCH authorizations)."""
 UI_ORIGIN = "emulator-ui"
 """``change_log`` origin of changes made through ``/_emulator`` (a person in the web UI)."""
-
-PatchStatus = int
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class EmulatorConfig:
     default_page_size: int = 100
     max_page_size: int = 250
     """Larger ``pageSize`` values are clamped to this (the envelope says so)."""
-    patch_status: PatchStatus = 204
+    patch_status: int = 204
     authorizations_readable: bool = True
     request_log_size: int = 200_000
     """The request log keeps this many most recent entries."""
@@ -131,3 +131,7 @@ class EmulatorState:
         )
         self.faults = FaultPlan(config.faults)
         self.log = RequestLog(config.request_log_size)
+
+
+STATE_KEY = web.AppKey("emulator_state", EmulatorState)
+"""Where the application (and each sub-application, through ``config_dict``) keeps it."""

@@ -132,7 +132,7 @@ class LoketHttp:
         Anything else raises :class:`ProviderError` (:class:`AuthError` for a 401).
         """
         describe = f"{method} {self.base_url}/{path.lstrip('/')}"
-        retrying = self._policy.retrying(describe)
+        retrying = self._policy.retrying(describe, idempotent=method != "POST")
         try:
             response: httpx.Response = retrying(
                 self._client.request,
@@ -152,7 +152,9 @@ class LoketHttp:
             return response
         raise self._status_error(describe, response, retrying.statistics.get("attempt_number", 1))
 
-    def _status_error(self, describe: str, response: httpx.Response, attempts: int) -> ProviderError:
+    def _status_error(
+        self, describe: str, response: httpx.Response, attempts: int
+    ) -> ProviderError:
         excerpt = " ".join(self._secrets.scrub(response.text).split())[:EXCERPT_CHARS]
         status = f"{response.status_code} {response.reason_phrase}".strip()
         tries = f" after {attempts} attempts" if attempts > 1 else ""
@@ -191,17 +193,23 @@ class LoketHttp:
 
         None when the first page is answered with a status in ``allow``.
         """
+        return self.items_or_status(path, allow=allow)[1]
+
+    def items_or_status(
+        self, path: str, *, allow: Collection[int] = ()
+    ) -> tuple[int, list[Any] | None]:
+        """Like :meth:`items`, with the status of the first page."""
         result: list[Any] = []
         page = 1
         while True:
             query = {"pageNumber": page, "pageSize": PAGE_SIZE}
             response = self.request("GET", path, params=query, allow=allow if page == 1 else ())
             if not response.is_success:
-                return None
+                return response.status_code, None
             items, current, total = _page(path, self.decode(response))
             result.extend(items)
             if current >= total or page >= total or not items:
-                return result
+                return 200, result
             page += 1
 
     def all_items(self, path: str) -> list[Any]:

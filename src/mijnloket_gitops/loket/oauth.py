@@ -212,7 +212,12 @@ def code_from_answer(answer: str, state: str | None) -> str:
     codes, states = query.get("code"), query.get("state")
     if not codes:
         raise AuthError("the redirect URL has no `code` parameter")
-    if state is None or not states or states[0] != state:
+    if state is None:
+        raise AuthError(
+            "a redirect URL given with --code needs --state (the state of the authorize "
+            "URL it came from); or give the bare code"
+        )
+    if not states or states[0] != state:
         raise AuthError(
             "the redirect URL's state does not match the authorize URL printed by this "
             "`auth login`; start again and use the URL it prints"

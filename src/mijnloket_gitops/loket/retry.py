@@ -1,10 +1,15 @@
 """Which failures are retried, how long to wait between tries, and when to give up.
 
 Transient: ``429`` (waiting at least its ``Retry-After``), ``502``, ``503``, ``504``,
-dropped connections and timeouts. Waits grow exponentially with full jitter (a random
-wait between 0 and the exponential cap, so many threads do not retry in step); the
-number of retries and the total time spent waiting are both bounded, and a wait that
-would overrun the time budget is not started. Built on tenacity; the sleep function
+dropped connections and timeouts; for idempotent requests also ``500`` (every API
+request the provider makes is idempotent: GETs, and PATCHes with merge semantics that
+set a right to a value, so a repeat is a no-op). The token endpoint's POST is not
+idempotent (a refresh token is valid once) and is not retried on ``500``.
+
+Waits grow exponentially with full jitter (a random wait between 0 and the exponential
+cap, so many threads do not retry in step); the number of retries and the total time
+spent waiting are both bounded, and a wait that would overrun the time budget is not
+started. Built on tenacity; the sleep function
 is injectable so tests never sleep for real.
 """
 
@@ -27,10 +32,12 @@ from tenacity import (
     stop_before_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_RETRY_STATUSES = RETRY_STATUSES | {500}
 
 TRANSIENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.TimeoutException,
@@ -65,11 +72,12 @@ class RetryPolicy:
     cap_seconds: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
-    def retrying(self, describe: str) -> Retrying:
+    def retrying(self, describe: str, *, idempotent: bool = True) -> Retrying:
         """A fresh tenacity controller for one request (``describe``: "GET /path")."""
+        statuses = IDEMPOTENT_RETRY_STATUSES if idempotent else RETRY_STATUSES
         return Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS)
-            | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
+            | retry_if_result(lambda r: r.status_code in statuses),
             wait=_Wait(self.base_seconds, self.cap_seconds),
             stop=stop_after_attempt(self.max_retries + 1)
             | stop_before_delay(self.budget_seconds)
@@ -97,7 +105,7 @@ class _Wait:
         return wait
 
 
-class _IdleBudget:
+class _IdleBudget(stop_base):
     """Stop when the planned waits would add up to more than the budget.
 
     tenacity's ``stop_before_delay`` bounds wall-clock time; this bounds the waiting

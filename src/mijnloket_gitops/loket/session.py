@@ -47,11 +47,12 @@ class OAuthSession:
         root: Path,
         *,
         env: Mapping[str, str] | None = None,
-        hooks: Hooks = Hooks(),
+        hooks: Hooks | None = None,
         budget: RequestBudget | None = None,
         secrets: Secrets | None = None,
     ) -> None:
         environment = os.environ if env is None else env
+        hooks = hooks or Hooks()
         self.secrets = secrets or Secrets()
         self.policy = RetryPolicy(
             max_retries=config.max_retries,
@@ -90,8 +91,9 @@ class ApiSession:
         root: Path,
         *,
         env: Mapping[str, str] | None = None,
-        hooks: Hooks = Hooks(),
+        hooks: Hooks | None = None,
     ) -> None:
+        hooks = hooks or Hooks()
         self.auth = OAuthSession(config, root, env=env, hooks=hooks)
         self.tokens = TokenManager(self.auth.store, self.auth.oauth, clock=hooks.clock)
         api_url, _ = config.urls

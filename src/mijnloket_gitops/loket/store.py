@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,8 +146,27 @@ class TokenStore:
         except AuthError as error:
             return StoreStatus(self.path, exists=True, mode=mode, problem=str(error))
         return StoreStatus(
-            self.path, exists=True, mode=mode, rotated_at=token.rotated_at, oauth_url=token.oauth_url
+            self.path,
+            exists=True,
+            mode=mode,
+            rotated_at=token.rotated_at,
+            oauth_url=token.oauth_url,
         )
+
+
+def unignored_in_git(path: Path) -> bool:
+    """Whether ``path`` lies in a git work tree that does not ignore it (so it could be
+    committed by accident). False outside git or when git is missing."""
+    try:
+        done = subprocess.run(
+            ["git", "check-ignore", "-q", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return False
+    return done.returncode == 1  # 0: ignored, 128: not a work tree
 
 
 def _fsync_dir(folder: Path) -> None:

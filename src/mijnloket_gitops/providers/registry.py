@@ -20,8 +20,15 @@ def _sandbox(settings: Settings) -> Provider:
     return SandboxProvider.open(sandbox_path(settings), settings.catalog)
 
 
+def _loket(settings: Settings) -> Provider:
+    from mijnloket_gitops.loket.provider import LoketProvider  # imports httpx: only when used
+
+    return LoketProvider.from_settings(settings)
+
+
 PROVIDERS: dict[str, ProviderFactory] = {
     "sandbox": _sandbox,
+    "loket": _loket,
 }
 
 

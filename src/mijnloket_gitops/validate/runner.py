@@ -10,7 +10,9 @@ choices: a worker sends back only a file's diagnostics, its plain data and the
 position of its ``employer_id`` (pickling the whole positioned document cost more
 than checking it); the pool is forked, so workers start with everything imported;
 and the cyclic garbage collector is off while the pool runs (nothing here makes
-reference cycles, so it would only re-walk live objects).
+reference cycles, so it would only re-walk live objects). A worker's answer for
+a valid file is its data pickled once more, which the parent keeps as bytes (no
+objects to build or for the collector to walk) until someone asks for it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -44,21 +47,30 @@ CHUNK_FILES = 250  # files per task: big enough to amortise a round trip, small 
 class CheckedFile:
     """One employer file after validation.
 
-    ``data`` is the file's content as plain values when its shape is valid, else
-    None; ``employer`` is the same as the typed model (built on first use, so that
-    a run that only reports diagnostics never builds it twice). ``id_mark`` is the
-    position of ``employer_id`` in the file.
+    When the file's shape is valid, ``data`` is its content as plain values,
+    ``employer`` the same as the typed model, ``employer_id`` its id and ``id_mark``
+    where that is written; otherwise ``data``, ``employer`` and ``employer_id`` are
+    None. A file checked in a worker process carries its data pickled (``packed``)
+    and ``data`` and ``employer`` are only built when asked for: a run that only
+    reports diagnostics never needs them.
     """
 
     path: str
-    data: dict[str, Any] | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    employer_id: str | None = None
     id_mark: Mark = START
+    packed: bytes | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def data(self) -> dict[str, Any] | None:
+        """The file's content as plain values; None if its shape is wrong."""
+        return None if self.packed is None else cast(dict[str, Any], pickle.loads(self.packed))
 
     @cached_property
     def employer(self) -> EmployerFile | None:
         """The file as a model; None if its shape is wrong."""
-        return None if self.data is None else EmployerFile.model_validate(self.data)
+        data = self.data
+        return None if data is None else EmployerFile.model_validate(data)
 
 
 @dataclass
@@ -147,6 +159,13 @@ def discover(paths: Sequence[Path]) -> tuple[list[str], list[Diagnostic]]:
     return unique, problems
 
 
+def _unreadable(path: str, diagnostics: list[Diagnostic]) -> CheckedFile:
+    checked = CheckedFile(path, diagnostics)
+    checked.data = None
+    checked.employer = None
+    return checked
+
+
 def check_file(
     path: Path | str, catalog: Catalog, require_tier: bool, today: dt.date
 ) -> CheckedFile:
@@ -157,11 +176,9 @@ def check_file(
             raw = stream.read()
     except OSError as error:
         reason = error.strerror or str(error)
-        return CheckedFile(
-            shown, None, [_diagnostic(shown, "file-read", f"cannot read file: {reason}")]
-        )
+        return _unreadable(shown, [_diagnostic(shown, "file-read", f"cannot read file: {reason}")])
     doc = load_bytes(raw)
-    checked = CheckedFile(shown, None)
+    checked = _unreadable(shown, [])
     for problem in doc.problems:
         checked.diagnostics.append(
             _diagnostic(
@@ -185,8 +202,9 @@ def check_file(
                 _diagnostic(shown, "schema", message, mark.line, mark.column, hint)
             )
         return checked
-    checked.data = doc.data
-    checked.employer = employer  # fills the cached_property: no second validation
+    checked.data = doc.data  # these two fill the cached properties
+    checked.employer = employer
+    checked.employer_id = employer.employer_id
     checked.id_mark = doc.mark(("employer_id",))
     context = FileContext(shown, doc, employer, catalog, require_tier, today)
     for rule in FILE_RULES:
@@ -197,7 +215,8 @@ def check_file(
 # What a worker process checks with; set once per worker by _start_worker.
 _worker_settings: tuple[Catalog, bool, dt.date] | None = None
 
-_Outcome = tuple[list[Diagnostic], dict[str, Any] | None, Mark]
+# A worker's answer for one file: diagnostics, employer_id, its mark, pickled data.
+_Outcome = tuple[list[Diagnostic], str | None, Mark, bytes | None]
 
 
 def _start_worker(catalog: Catalog, require_tier: bool, today: dt.date) -> None:
@@ -215,7 +234,9 @@ def _check_chunk(paths: list[str]) -> list[_Outcome]:
     outcomes: list[_Outcome] = []
     for path in paths:
         checked = check_file(path, catalog, require_tier, today)
-        outcomes.append((checked.diagnostics, checked.data, checked.id_mark))
+        data = checked.data
+        packed = None if data is None else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+        outcomes.append((checked.diagnostics, checked.employer_id, checked.id_mark, packed))
     return outcomes
 
 
@@ -247,7 +268,7 @@ def _check_many(
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     checked: list[CheckedFile] = []
     collecting = gc.isenabled()
-    gc.disable()  # the results are plain, acyclic data; scanning them only costs time
+    gc.disable()  # the results are acyclic; scanning them as they arrive only costs time
     try:
         with ProcessPoolExecutor(
             workers,
@@ -257,8 +278,8 @@ def _check_many(
         ) as pool:
             for chunk, outcomes in zip(chunks, pool.map(_check_chunk, chunks), strict=True):
                 checked.extend(
-                    CheckedFile(name, data, diagnostics, mark)
-                    for name, (diagnostics, data, mark) in zip(chunk, outcomes, strict=True)
+                    CheckedFile(name, *outcome)
+                    for name, outcome in zip(chunk, outcomes, strict=True)
                 )
     finally:
         if collecting:
@@ -267,22 +288,19 @@ def _check_many(
 
 
 def _duplicate_employers(files: Iterable[CheckedFile]) -> Iterable[Diagnostic]:
-    # Reads employer_id from the plain data: building every model just for this
-    # would cost more than the rest of the cross-file work.
-    by_id: dict[str, list[tuple[CheckedFile, str]]] = {}
+    by_id: dict[str, list[CheckedFile]] = {}
     for checked in files:
-        if checked.data is not None:
-            employer_id: str = checked.data["employer_id"]
-            by_id.setdefault(employer_id.lower(), []).append((checked, employer_id))
+        if checked.employer_id is not None:
+            by_id.setdefault(checked.employer_id.lower(), []).append(checked)
     for same in by_id.values():
         if len(same) < 2:
             continue
-        for checked, employer_id in same:
-            others = ", ".join(o.path for o, _ in same if o is not checked)
+        for checked in same:
+            others = ", ".join(o.path for o in same if o is not checked)
             yield _diagnostic(
                 checked.path,
                 "duplicate-employer",
-                f"employer_id {employer_id} is also used by {others}",
+                f"employer_id {checked.employer_id} is also used by {others}",
                 checked.id_mark.line,
                 checked.id_mark.column,
                 "each employer has exactly one file",

@@ -1,0 +1,112 @@
+"""``auth login | status``: bootstrap and inspect the Loket.nl refresh-token store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.config import LoketProviderConfig, Settings
+from mijnloket_gitops.errors import ConfigError, ExitCode
+
+
+def _loket_config(settings: Settings) -> LoketProviderConfig:
+    config = settings.config.provider
+    if not isinstance(config, LoketProviderConfig):
+        where = settings.config_path or settings.root / "mijnloket-gitops.yaml"
+        raise ConfigError(
+            f"{where}: provider.type is {config.type!r}; `auth` is for the loket provider "
+            "(set `provider: {type: loket}`)"
+        )
+    return config
+
+
+def _read_answer() -> str:
+    if sys.stdin.isatty():
+        answer: str = click.prompt("Paste the code, or the whole redirect URL", err=True)
+        return answer
+    return sys.stdin.readline()
+
+
+@click.group()
+def auth() -> None:
+    """Authorize this tool with Loket.nl (the loket provider's token store)."""
+
+
+@auth.command()
+@click.option(
+    "--code",
+    metavar="CODE",
+    help="The authorization code, or the whole redirect URL (for scripts). Without it "
+    "the code is prompted for, or read from standard input.",
+)
+@click.option(
+    "--state",
+    metavar="STATE",
+    help="Use this state in the authorize URL (and require it in a redirect URL given "
+    "with --code); default: a random one.",
+)
+@repo_option
+def login(code: str | None, state: str | None, repo: Path) -> None:
+    """Authorize once: open the printed URL, consent, then give the code back.
+
+    Exchanges the code for tokens and writes the refresh token to the token store
+    (provider.token_store, mode 0600). Loket.nl rotates refresh tokens, so later runs
+    keep the store current by themselves; run this again only when told to.
+    """
+    from mijnloket_gitops.loket.oauth import code_from_answer, login, new_state
+    from mijnloket_gitops.loket.session import OAuthSession
+    from mijnloket_gitops.loket.store import unignored_in_git
+
+    settings = settings_for(repo)
+    config = _loket_config(settings)
+    session = OAuthSession(config, settings.root)
+    try:
+        expected = state
+        if code is None:
+            expected = state or new_state()
+            click.echo("Open this URL, log in to Loket.nl and consent:", err=True)
+            click.echo(session.oauth.authorize_url(config.redirect_uri, expected))
+            code = _read_answer()
+        exchange = code_from_answer(code, expected)
+        token = login(session.store, session.oauth, exchange, config.redirect_uri)
+    finally:
+        session.close()
+    click.echo(f"Authorized. Refresh token stored in {session.store.path} (mode 0600).")
+    click.echo(f"Rotated at {token.rotated_at}; it rotates on every refresh from now on.")
+    if unignored_in_git(session.store.path):
+        click.secho(
+            f"warning: {session.store.path} is inside a git work tree and not ignored; "
+            "add it to .gitignore so the token is never committed",
+            fg="yellow",
+            err=True,
+        )
+
+
+@auth.command()
+@repo_option
+def status(repo: Path) -> None:
+    """Show whether the token store exists, its mode and when it last rotated.
+
+    Never shows a token. Exit 0 when the store is usable, 1 otherwise.
+    """
+    from mijnloket_gitops.loket.session import token_store
+
+    settings = settings_for(repo)
+    shown = token_store(_loket_config(settings), settings.root).status()
+    click.echo(f"token store:  {shown.path}")
+    click.echo(f"exists:       {'yes' if shown.exists else 'no'}")
+    if shown.mode is not None:
+        click.echo(f"mode:         {shown.mode:04o}")
+    if shown.rotated_at is not None:
+        click.echo(f"last rotated: {shown.rotated_at}")
+    if shown.oauth_url is not None:
+        click.echo(f"oauth server: {shown.oauth_url}")
+    if not shown.usable:
+        click.secho(f"problem:      {shown.problem}", fg="red", err=True)
+        raise SystemExit(ExitCode.ERROR)
+
+
+COMMANDS = (auth,)

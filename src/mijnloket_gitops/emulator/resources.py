@@ -1,0 +1,67 @@
+"""The item shapes the emulator serves, from sandbox records: one place, as the contract.
+
+Each shape Loket does not document is an assumption of ``docs/loket-api-contract.md``
+(A1-A5); the client side mirrors them in ``mijnloket_gitops.loket.assumptions``. When
+the contract changes, this module changes with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from mijnloket_gitops.sandbox.store import EmployerRecord, Module, RightRecord, UserRecord
+
+_SET_NAMESPACE = uuid.UUID("0b6f2a52-8c1e-4d57-9a3b-6e2d4f1c7a90")
+
+
+def provider(provider_id: str, name: str) -> dict[str, Any]:
+    """A1: ``GET /providers`` is a list holding this one item."""
+    return {"id": provider_id, "name": name}
+
+
+def employer(record: EmployerRecord) -> dict[str, Any]:
+    """An employer: the fields the contract names, nothing of the sandbox's own."""
+    return {
+        "id": record.employer_id,
+        "employerNumber": record.employer_number,
+        "companyName": record.company_name,
+        "chamberOfCommerceNumber": record.chamber_of_commerce_number,
+    }
+
+
+def module(record: Module) -> dict[str, Any]:
+    """A2: an enabled module is ``{"id": int, "name": display name}``."""
+    return {"id": record.id, "name": record.name}
+
+
+def user(record: UserRecord) -> dict[str, Any]:
+    """A3: an employer user has ``id`` (UUID) and ``userName`` (the login)."""
+    return {"id": record.user_id, "userName": record.login}
+
+
+def authorizations(rights: Iterable[RightRecord], held: set[int]) -> list[dict[str, Any]]:
+    """A4: every right, with ``isEnabled`` telling whether the user holds it."""
+    return [{"id": r.id, "description": r.name, "isEnabled": r.id in held} for r in rights]
+
+
+def authorization_sets(rights: Iterable[RightRecord]) -> list[dict[str, Any]]:
+    """A5: sets nest their rights as ``{"id", "description"}``.
+
+    The emulator offers two sets, one with every right and one with none, so a client
+    has to search the sets for a right by its description.
+    """
+    every = [{"id": r.id, "description": r.name} for r in rights]
+    return [
+        {
+            "id": str(uuid.uuid5(_SET_NAMESPACE, "all")),
+            "description": "Werkgevergebruiker - alle rechten",
+            "authorizations": every,
+        },
+        {
+            "id": str(uuid.uuid5(_SET_NAMESPACE, "none")),
+            "description": "Werkgevergebruiker - geen rechten",
+            "authorizations": [],
+        },
+    ]
