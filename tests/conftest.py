@@ -10,7 +10,6 @@ from click.testing import CliRunner, Result
 
 from mijnloket_gitops.catalog import Catalog, builtin_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
 VALID = """\
 version: 1
 employer_id: 0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10
@@ -24,6 +23,7 @@ products:
   - MijnLoket
 """
 """A small valid employer file; tests change one line of it."""
+
 
 @pytest.fixture
 def valid_employer() -> str:

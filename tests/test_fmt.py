@@ -216,6 +216,9 @@ AWKWARD = [
     "- a\n- b:\n  - - nested  # deep\n    - list\n",
     "%YAML 1.1\n--- # on the marker\nversion: 1\n",
     "users:\n  - login: A\n\n\n  - login: a # same login but for case\n",
+    'name: a plain\n  scalar on two lines  # c\nticket: "quoted over\n  two lines"  # d\n',
+    "a: !!str 48211\nb: !!int '5'\n2: int key\ntrue: bool key\n~: null key\n",
+    "products: [MijnLoket - Verlofaanvragen,\n  # in a flow list\n  MijnLoket]  # closing\n",
 ]
 
 
@@ -383,7 +386,7 @@ def _block(draw: st.DrawFn, value: Any, indent: int, lines: list[str]) -> None:
                 steps = [2, 4] if isinstance(child, dict) else [0, 2, 4]
                 _block(draw, child, indent + draw(st.sampled_from(steps)), lines)
             elif isinstance(child, list | dict):
-                lines.append(f"{head} {_flow(draw, child)}")
+                lines.extend(f"{head} {_flow(draw, child, indent + 2)}".split("\n"))
             else:
                 lines.append(f"{head} {_scalar(draw, child)}".rstrip())
     else:
@@ -396,20 +399,26 @@ def _block(draw: st.DrawFn, value: Any, indent: int, lines: list[str]) -> None:
                 inner[first] = " " * indent + "-" + " " * gap + inner[first].lstrip(" ")
                 lines.extend(inner)
             elif isinstance(item, dict | list):
-                lines.append(" " * indent + f"- {_flow(draw, item)}")
+                lines.extend((" " * indent + f"- {_flow(draw, item, indent + 2)}").split("\n"))
             else:
                 lines.append(" " * indent + f"-{' ' * gap}{_scalar(draw, item)}".rstrip())
 
 
-def _flow(draw: st.DrawFn, value: Any) -> str:
+def _flow(draw: st.DrawFn, value: Any, indent: int) -> str:
+    """``value`` in flow style, sometimes over several lines (indented by ``indent``)."""
     if isinstance(value, dict):
-        inner = ", ".join(
-            f"{_scalar(draw, k, flow=True)}: {_flow(draw, v)}" for k, v in value.items()
-        )
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(draw, v) for v in value) + "]"
-    return _scalar(draw, value, flow=True)
+        parts = [
+            f"{_scalar(draw, k, flow=True)}: {_flow(draw, v, indent)}" for k, v in value.items()
+        ]
+        opening, closing = "{", "}"
+    elif isinstance(value, list):
+        parts = [_flow(draw, v, indent) for v in value]
+        opening, closing = "[", "]"
+    else:
+        return _scalar(draw, value, flow=True)
+    separators = [draw(st.sampled_from([", ", ",\n" + " " * indent])) for _ in parts]
+    inner = "".join(p + s for p, s in zip(parts, separators, strict=True))
+    return opening + inner.rstrip(", \n") + closing
 
 
 @st.composite
@@ -469,8 +478,16 @@ def test_render_new_from_a_model_writes_commented_gaps() -> None:
         name="Bakkerij De Vries B.V.",
         addendum=Addendum(status="signed"),
         tier="plus",
-        products=["Verlofregeling", "MijnLoket - Verlofaanvragen", "Verlofregistratie", "MijnLoket"],
-        users=[User(login="b@x.nl", type="ak-gebruiker"), User(login="A@x.nl", type="ak-gebruiker")],
+        products=[
+            "Verlofregeling",
+            "MijnLoket - Verlofaanvragen",
+            "Verlofregistratie",
+            "MijnLoket",
+        ],
+        users=[
+            User(login="b@x.nl", type="ak-gebruiker"),
+            User(login="A@x.nl", type="ak-gebruiker"),
+        ],
     )
     comments = Comments(
         header=["yaml-language-server: $schema=../schemas/employer.schema.json"],
@@ -504,6 +521,18 @@ def test_render_new_from_a_model_writes_commented_gaps() -> None:
     reread = EmployerFile.model_validate(load_text(text).data)
     assert reread.addendum == employer.addendum
     assert fmt(text) == text
+
+
+def test_render_new_keeps_comments_on_empty_lists_and_checks_paths() -> None:
+    data = {"version": 1, "products": [], "tier": None}
+    comments = Comments(after={("products",): ["live product not in the catalog: Foo"]})
+    text = render_new(data, CATALOG, comments=comments)
+    assert text == (
+        "version: 1\ntier: null\nproducts: []\n# live product not in the catalog: Foo\n"
+    )
+    assert fmt(text) == text
+    with pytest.raises(ValueError, match="not in the data"):
+        render_new(data, CATALOG, comments=Comments(eol={("users", 0): "x"}))
 
 
 # --- the command -------------------------------------------------------------------
@@ -574,9 +603,7 @@ def test_default_path_comes_from_the_repository(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
-def test_unreadable_files_are_untouched_and_reported_like_validate(
-    repo: Path, name: str
-) -> None:
+def test_unreadable_files_are_untouched_and_reported_like_validate(repo: Path, name: str) -> None:
     broken = repo / "employers" / name
     broken.write_bytes(BROKEN[name])
     for args in (("fmt",), ("fmt", "--check")):

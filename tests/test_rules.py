@@ -24,7 +24,9 @@ from mijnloket_gitops.validate.diagnostics import RULES, Diagnostic
 from mijnloket_gitops.validate.runner import validate_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "invalid"
-_EXPECT = re.compile(r"# expect: (?P<rule>\S+) (?P<severity>error|warning) (?P<line>\d+):(?P<col>\d+)")
+_EXPECT = re.compile(
+    r"# expect: (?P<rule>\S+) (?P<severity>error|warning) (?P<line>\d+):(?P<col>\d+)"
+)
 _HINT = re.compile(r"# hint: (?P<hint>.+)")
 CROSS_FILE_RULES = {"duplicate-employer"}
 
@@ -157,6 +159,16 @@ def test_schema_problems_point_at_the_value(
         assert hint in diagnostics[0].hint
 
 
+def test_schema_messages_name_list_items(
+    write_yaml: WriteYaml, catalog: Catalog, valid_employer: str
+) -> None:
+    text = valid_employer + "  - 42\nusers:\n  - login: a@b.nl\n    type: klant\n"
+    [product, user_type] = check(write_yaml("employer.yaml", text), catalog)
+    assert product.message == "products[1]: expected a string, got a number (42)"
+    assert (user_type.line, user_type.column) == (14, 11)
+    assert user_type.message.startswith("type: 'klant' is not one of")
+
+
 def test_missing_required_key_points_at_its_mapping(
     write_yaml: WriteYaml, catalog: Catalog, valid_employer: str
 ) -> None:
@@ -203,8 +215,7 @@ def test_missing_one_of_dependency_names_the_options(
     [diagnostic] = check(path, catalog)
     assert where(diagnostic) == ("missing-dependency", "error", 11, 5)
     assert diagnostic.hint == (
-        "add one of 'Dossiervorming Qwoater Lite' or 'Dossiervorming Qwoater Extended'"
-        " to products"
+        "add one of 'Dossiervorming Qwoater Lite' or 'Dossiervorming Qwoater Extended' to products"
     )
 
 
@@ -327,9 +338,7 @@ def diagnostics_of(result: Result) -> list[dict[str, object]]:
     return data
 
 
-def test_config_require_tier_false(
-    tmp_path: Path, run_cli: RunCli, valid_employer: str
-) -> None:
+def test_config_require_tier_false(tmp_path: Path, run_cli: RunCli, valid_employer: str) -> None:
     no_tier = valid_employer.replace("tier: start\n", "")
     repo = repo_with(tmp_path, "version: 1\n", no_tier)
     before = run_cli("validate", "--repo", repo, "--format", "json")
@@ -359,11 +368,6 @@ def test_config_adds_a_product_with_a_tier(
     assert json.loads(explained.stdout)["reasons"] == [{"product": "Nieuwe module", "tier": "pro"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py: strict pydantic models reject YAML lists for the tuple fields "
-    "(requires, requires_one_of, excludes, user_types): 'Input should be a valid tuple'",
-)
 def test_config_adds_a_product_with_requirements(
     tmp_path: Path, run_cli: RunCli, valid_employer: str
 ) -> None:
@@ -430,6 +434,4 @@ def test_broken_config_is_a_clean_error(
     assert result.stderr.startswith(f"error: {repo / 'mijnloket-gitops.yaml'}{location}")
     assert message in result.stderr
     assert "Traceback" not in result.output
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    )
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)

@@ -85,9 +85,7 @@ def test_schema_command_prints_and_writes_the_committed_files(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     assert run_cli("schema").stdout == (SCHEMAS / "employer.schema.json").read_text("utf-8")
-    assert run_cli("schema", "config").stdout == (SCHEMAS / "config.schema.json").read_text(
-        "utf-8"
-    )
+    assert run_cli("schema", "config").stdout == (SCHEMAS / "config.schema.json").read_text("utf-8")
     result = run_cli("schema", "--output-dir", tmp_path / "out")
     assert result.exit_code == 0, result.output
     for name in SCHEMA_FILES.values():

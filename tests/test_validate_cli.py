@@ -106,6 +106,8 @@ def test_directory_without_employer_files(run_cli: RunCli, tmp_path: Path) -> No
     assert diagnostic["rule"] == "no-files"
     assert diagnostic["path"] == str(tmp_path)
     assert (diagnostic["line"], diagnostic["column"]) == (1, 1)
+    text = run_cli("validate", tmp_path).stdout
+    assert text.splitlines()[-1] == "1 error, 0 warnings in 0 of 0 files"
 
 
 # -- formats ------------------------------------------------------------------------------
@@ -267,7 +269,8 @@ def test_changed_since_unknown_ref_is_a_clean_error(run_cli: RunCli, tmp_path: P
 # -- hostile input --------------------------------------------------------------------------
 
 _LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n" for p, n in zip("abcdefgh", "bcdefghi")
+    f"{n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n"
+    for p, n in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
 HOSTILE: dict[str, bytes] = {
@@ -382,9 +385,7 @@ def test_explain_json_of_several_files_is_a_list(run_cli: RunCli) -> None:
     assert data[1]["reasons"] == []
 
 
-def test_explain_invalid_file_exits_1_with_the_diagnostics(
-    run_cli: RunCli, broken: Path
-) -> None:
+def test_explain_invalid_file_exits_1_with_the_diagnostics(run_cli: RunCli, broken: Path) -> None:
     result = run_cli("explain", broken)
     assert result.exit_code == 1
     assert "[unknown-product]" in result.stderr

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mijnloket_gitops.catalog import (
     Catalog,
+    CatalogReferenceError,
     Severity,
     TierEffect,
     UserType,
@@ -182,7 +183,11 @@ def load_settings(root: Path) -> Settings:
     if not path.exists():
         config = RepoConfig()
         return Settings(root, config, builtin_catalog(), None)
-    doc = load_bytes(path.read_bytes())
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from None
+    doc = load_bytes(raw)
     if doc.problems:
         problem = doc.problems[0]
         raise ConfigError(f"{path}:{problem.mark.line}:{problem.mark.column}: {problem.message}")
@@ -193,6 +198,7 @@ def load_settings(root: Path) -> Settings:
         raise ConfigError(f"{path}:{where.line}:{where.column}: {message}") from None
     try:
         catalog = _overrides(config)
-    except ConfigError as error:
-        raise ConfigError(f"{path}: {error}") from None
+    except CatalogReferenceError as error:
+        where = doc.mark(("catalog", error.kind, error.entry), key=True)
+        raise ConfigError(f"{path}:{where.line}:{where.column}: {error}") from None
     return Settings(root, config, catalog, path)

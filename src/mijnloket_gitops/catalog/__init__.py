@@ -23,6 +23,7 @@ from mijnloket_gitops.files.loader import load_text
 __all__ = [
     "TIER_RANK",
     "Catalog",
+    "CatalogReferenceError",
     "Product",
     "Right",
     "Severity",
@@ -71,16 +72,23 @@ def extend_catalog(
     return catalog
 
 
+class CatalogReferenceError(ConfigError):
+    """A catalog entry refers to a product that does not exist."""
+
+    def __init__(self, kind: str, entry: str, missing: str) -> None:
+        self.kind = kind
+        self.entry = entry
+        super().__init__(f"catalog {kind[:-1]} {entry!r} refers to unknown product {missing!r}")
+
+
 def _check_references(catalog: Catalog) -> None:
     for product in catalog.products.values():
         names = [*product.requires, *product.excludes]
         names += [n for group in product.requires_one_of for n in group]
         for name in names:
             if name not in catalog.products:
-                raise ConfigError(
-                    f"catalog product {product.name!r} refers to unknown product {name!r}"
-                )
+                raise CatalogReferenceError("products", product.name, name)
     for right in catalog.rights.values():
         for name in right.requires:
             if name not in catalog.products:
-                raise ConfigError(f"catalog right {right.name!r} requires unknown product {name!r}")
+                raise CatalogReferenceError("rights", right.name, name)

@@ -24,6 +24,7 @@ def _loket_config(settings: Settings) -> LoketProviderConfig:
 
 
 def _read_answer() -> str:
+    sys.stdout.flush()  # a script reading the URL from a pipe needs it now
     if sys.stdin.isatty():
         answer: str = click.prompt("Paste the code, or the whole redirect URL", err=True)
         return answer

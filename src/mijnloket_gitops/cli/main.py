@@ -59,6 +59,7 @@ COMMAND_MODULES = (
     "apply_cmd",
     "sandbox_cmd",
     "fmt_cmd",
+    "emulator_cmd",
     "auth_cmd",
 )
 

@@ -90,9 +90,7 @@ def _since(request: web.Request) -> int:
 
 
 @web.middleware
-async def _errors(
-    request: web.Request, handler: Any
-) -> web.StreamResponse:
+async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         response: web.StreamResponse = await handler(request)
         return response
@@ -107,8 +105,12 @@ async def modules(request: web.Request) -> web.Response:
     state = request.config_dict[STATE_KEY]
     changed = switch_module(state, employer_id, body["name"], body["active"])
     return web.json_response(
-        {"employerId": employer_id, "name": body["name"], "active": body["active"],
-         "changed": changed}
+        {
+            "employerId": employer_id,
+            "name": body["name"],
+            "active": body["active"],
+            "changed": changed,
+        }
     )
 
 

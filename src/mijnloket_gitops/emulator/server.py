@@ -64,11 +64,16 @@ class Urls:
 
 
 async def _run(
-    state: EmulatorState, host: str, port: int, started: Callable[[Urls], None],
+    state: EmulatorState,
+    host: str,
+    port: int,
+    started: Callable[[Urls], None],
     stop: asyncio.Event,
 ) -> None:
     runner = web.AppRunner(
-        build_app(state), handle_signals=False, access_log=None,
+        build_app(state),
+        handle_signals=False,
+        access_log=None,
         shutdown_timeout=SHUTDOWN_TIMEOUT,
     )
     await runner.setup()

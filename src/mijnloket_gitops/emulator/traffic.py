@@ -60,8 +60,8 @@ async def _handle(
         await asyncio.sleep(delay / 1000)
     if fault in _ERRORS:
         assert fault is not None
-        response = _fault_answer(state, fault)
-        return response, response.status
+        answer = _fault_answer(state, fault)
+        return answer, answer.status
     if fault is FaultKind.DROP:
         return _hang_up(request), None
     try:

@@ -19,20 +19,18 @@ reader and refuses (:class:`FormatError`) if anything but list order differs.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.comments import Comments, extract_comments
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
+from mijnloket_gitops.files.scalars import write_quoted, write_scalar
 
 __all__ = [
     "Comments",
@@ -53,11 +51,7 @@ _KEY_ORDER: dict[Shape, tuple[str, ...]] = {
     ("addendum",): tuple(Addendum.model_fields),
     ("users", "*"): tuple(User.model_fields),
 }
-_ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_YAML11: Any = yaml.resolver.Resolver()
-_YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
-_YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
+_ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}  # the schema says: quote it
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 
 
@@ -96,11 +90,16 @@ def render_new(
     an explicit, commented gap (``ticket: null  # ...``). A mapping is written as is.
     """
     comments = comments or Comments()
+    commented = {*comments.before, *comments.eol, *comments.after}
     if isinstance(employer, EmployerFile):
-        keep = {*comments.before, *comments.eol, *comments.after}
-        data: Any = _drop_none(employer.model_dump(mode="json"), (), keep)
+        data: Any = _drop_none(employer.model_dump(mode="json"), (), commented)
     else:
         data = dict(employer)
+    missing = commented - set(_paths(data, ()))
+    if missing:
+        raise ValueError(
+            f"comments for paths that are not in the data: {sorted(map(str, missing))}"
+        )
     result = render(data, catalog, comments)
     check_same_data(data, result, catalog)
     return result
@@ -150,6 +149,13 @@ def _drop_none(value: Any, path: PathKey, keep: set[PathKey]) -> Any:
         for k, v in value.items()
         if v is not None or (*path, k) in keep
     }
+
+
+def _paths(value: Any, path: PathKey) -> Iterator[PathKey]:
+    yield path
+    if isinstance(value, dict | list):
+        for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+            yield from _paths(child, (*path, key))
 
 
 SortKey = Callable[[Any], Any]
@@ -224,7 +230,9 @@ class _Emitter:
         if _is_block(data):
             self._block(data, (), (), 0)
         else:
-            self.lines.append(_Line(0, _quoted(data) if isinstance(data, str) else _scalar(data)))
+            self.lines.append(
+                _Line(0, write_quoted(data) if isinstance(data, str) else write_scalar(data))
+            )
         self._comments(self.comments.footer, 0)
         return _join(self.lines)
 
@@ -242,19 +250,20 @@ class _Emitter:
         self._comments(self.comments.after.get(path, []), indent)
 
     def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        head = f"{_key(key)}:"
+        head = f"{write_scalar(key)}:"
         if _is_block(value):
             self._content(_Line(indent, head, opens=True), path)
             self._block(value, path, shape, indent + 2)
         else:
             quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
             self._content(
-                _Line(indent, f"{head} {_quoted(value) if quote else _scalar(value)}"), path
+                _Line(indent, f"{head} {write_quoted(value) if quote else write_scalar(value)}"),
+                path,
             )
 
     def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
         if not _is_block(value):
-            self._content(_Line(indent, f"- {_scalar(value)}"), path)
+            self._content(_Line(indent, f"- {write_scalar(value)}"), path)
             return
         start = len(self.lines)
         self._block(value, path, shape, indent + 2)
@@ -270,6 +279,8 @@ class _Emitter:
     def _content(self, line: _Line, path: PathKey) -> None:
         self.lines.append(line)
         self._eol(line, path)
+        if not line.opens:  # comments closing an empty list (only render_new has them)
+            self._comments(self.comments.after.get(path, []), line.indent)
 
     def _eol(self, line: _Line, path: PathKey) -> None:
         text = self.comments.eol.get(path)
@@ -307,59 +318,3 @@ def _is_block(value: Any) -> bool:
 def _comment(text: str) -> str:
     text = _LINE_BREAKS.sub(" ", text).rstrip()
     return text if text.startswith("#") else f"# {text}".rstrip()
-
-
-def _key(key: Any) -> str:
-    return _scalar(key)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return value if _plain_ok(value) else _quoted(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if value in (float("inf"), float("-inf")):
-            return ".inf" if value > 0 else "-.inf"
-        return repr(value)
-    if isinstance(value, dict | list):
-        return "{}" if isinstance(value, dict) else "[]"
-    raise TypeError(f"cannot write a {type(value).__name__} in an employer file")
-
-
-@functools.lru_cache(maxsize=4096)
-def _quoted(value: str) -> str:
-    dumped: str = yaml.dump(
-        value, Dumper=_Dumper, default_style='"', allow_unicode=True, width=1 << 30
-    )
-    return dumped.rstrip("\n")
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain_ok(value: str) -> bool:
-    """Whether ``value`` written plain reads back as this string, in any context."""
-    if not value or value != value.strip() or _LINE_BREAKS.search(value):
-        return False
-    if value in _YAML11_BOOL_LETTERS:
-        return False
-    if _yaml11_tag(value) not in _YAML11_STRINGS:
-        return False
-    as_key = load_text(f"{value}: 0\n")
-    as_values = load_text(f"- {value}\n- k: {value}\n")
-    return (
-        not as_key.problems
-        and not as_values.problems
-        and as_key.data == {value: 0}
-        and as_values.data == [value, {"k": value}]
-    )
-
-
-def _yaml11_tag(value: str) -> str:
-    tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
-    return tag

@@ -256,7 +256,7 @@ def _too_nested(text: str) -> LoadProblem | None:
                 return LoadProblem(
                     "file-limits",
                     f"document is nested more than {MAX_DEPTH} levels deep",
-                    Mark(mark.line + 1, mark.column + 1),
+                    Mark(mark.line + 1, mark.column + 1) if mark else START,
                     "an employer file is nested three levels deep at most",
                 )
         elif isinstance(event, yaml.CollectionEndEvent):

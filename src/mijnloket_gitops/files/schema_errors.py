@@ -81,6 +81,15 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _label(path: PathKey) -> str:
+    """How a message names the value at ``path``: ``tier``, ``products[2]``."""
+    items = ""
+    while path and isinstance(path[-1], int):
+        items = f"[{path[-1]}]{items}"
+        path = path[:-1]
+    return (str(path[-1]) if path else "document") + items
+
+
 def _describe(
     error: ErrorDetails, doc: Document, model: type[BaseModel]
 ) -> tuple[Mark, str, str | None]:
@@ -99,6 +108,7 @@ def _describe(
     if etype == "missing":
         return doc.mark(path[:-1]), f"missing required key {name!r}", f"add `{name}:`"
     mark = doc.mark(path)
+    label = _label(path)
     if etype in ("string_type", "int_type", "bool_type", "list_type", "dict_type", "model_type"):
         wanted = {
             "string_type": "a string",
@@ -111,19 +121,19 @@ def _describe(
         quote: str | None = None
         if etype == "string_type" and isinstance(value, int | float | bool):
             quote = f'quote it so YAML keeps it as text: "{value}"'
-        return mark, f"{name or 'document'}: expected {wanted}, got {kind(value)}", quote
+        return mark, f"{label}: expected {wanted}, got {kind(value)}", quote
     if etype == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return mark, f"{name}: {value!r} is not one of {expected}", None
+        return mark, f"{label}: {value!r} is not one of {expected}", None
     if etype == "string_pattern_mismatch":
         pattern = str(error.get("ctx", {}).get("pattern", ""))
         if name == "employer_id":
             return mark, f"employer_id: {value!r} is not a UUID", _UUID_HINT
         wanted = _PATTERN_NAMES.get(pattern, f"text matching {pattern}")
-        return mark, f"{name}: {value!r} is not {wanted}", None
+        return mark, f"{label}: {value!r} is not {wanted}", None
     if etype == "string_too_short":
-        return mark, f"{name}: must not be empty", None
-    return mark, f"{name or 'document'}: {error['msg']}", None
+        return mark, f"{label}: must not be empty", None
+    return mark, f"{label}: {error['msg']}", None
 
 
 def describe(

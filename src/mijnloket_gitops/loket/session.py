@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -81,6 +82,12 @@ class OAuthSession:
     def close(self) -> None:
         self.oauth.close()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class ApiSession:
     """Everything the provider talks through: the API client with rotating tokens."""
@@ -117,3 +124,9 @@ class ApiSession:
             self.api.close()
         finally:
             self.auth.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,75 @@
+"""How ``fmt`` writes one value: one spelling per value, quotes only where needed.
+
+A string is written plain when the strict reader (YAML 1.2) reads it back as the same
+string in every place it can stand (key, value, list item) and YAML 1.1 tools (many
+editors and linters still are) would not take it for something else either: ``yes``,
+``on``, ``n``, ``1_000``, ``<<``. Dates stay plain: to both they are text or a date
+written the same way. Everything else is double-quoted, escaped by PyYAML's emitter.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Any
+
+import yaml
+
+from mijnloket_gitops.files.loader import load_text
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_YAML11: Any = yaml.resolver.Resolver()
+_YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+_YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
+_LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
+
+
+def write_scalar(value: Any) -> str:
+    """``value`` (a scalar, or an empty list or mapping) as YAML that reads back the same."""
+    if isinstance(value, str):
+        return value if plain_ok(value) else write_quoted(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, dict | list) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    raise TypeError(f"cannot write a {type(value).__name__} as one YAML value")
+
+
+@functools.lru_cache(maxsize=4096)
+def write_quoted(value: str) -> str:
+    """``value`` double-quoted, on one line."""
+    dumped: str = yaml.dump(
+        value, Dumper=_Dumper, default_style='"', allow_unicode=True, width=1 << 30
+    )
+    return dumped.rstrip("\n")
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_ok(value: str) -> bool:
+    """Whether ``value`` may be written without quotes (see the module docstring)."""
+    if not value or value != value.strip() or _LINE_BREAKS.search(value):
+        return False
+    if value in _YAML11_BOOL_LETTERS:
+        return False
+    tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
+    if tag not in _YAML11_STRINGS:
+        return False
+    as_key = load_text(f"{value}: 0\n")
+    as_values = load_text(f"- {value}\n- k: {value}\n")
+    return (
+        not as_key.problems
+        and not as_values.problems
+        and as_key.data == {value: 0}
+        and as_values.data == [value, {"k": value}]
+    )

@@ -1,0 +1,122 @@
+"""Fixtures for tests that talk to the Loket.nl emulator over real HTTP on 127.0.0.1.
+
+Load them in a test module with ``pytest_plugins = ("tests.emulator_fixtures",)`` and ask for
+the ``emulator`` fixture, or start one yourself with :func:`start_emulator`.
+
+API (keep it small; the provider tests build on it):
+
+- fixture ``emulator`` -> :class:`SeededEmulator`: :data:`EMPLOYERS` generated, valid
+  employer files seeded (``sandbox seed``'s logic, so a few drift) into a fresh
+  sandbox database and served on a free port; no faults, no latency.
+- ``start_emulator(tmp_path, *, employers=EMPLOYERS, seed=1, clock=..., **config)``:
+  the same as a context manager, any :class:`EmulatorConfig` field overridden, e.g.
+  ``faults=FaultConfig(rate=0.2, seed=3, retry_after=0)``, ``latency_ms=20``,
+  ``token_lifetime=60``; ``clock`` (e.g. a :class:`FakeClock`) drives token expiry.
+- :class:`SeededEmulator`: ``server`` (the
+  :class:`~mijnloket_gitops.emulator.server.EmulatorHandle`: ``base_url``,
+  ``oauth_url``, ``admin_url``, ``db`` and the helpers ``issue_tokens()``,
+  ``authorize()``, ``switch_module()``, ``set_portal_available()``, ``requests()``,
+  ``changes()``, ``expire_tokens()``, ``revoke_tokens()``, ``set_faults()``),
+  ``repo`` (a configuration repository holding ``employers/``, no
+  ``mijnloket-gitops.yaml``; the database is its default sandbox path), ``db`` and
+  ``employers`` (``[(path, EmployerFile)]``).
+- ``seed_repo(root, employers, seed)`` -> (repo, db, employers): only the seeding,
+  for a test that runs ``emulator serve`` itself.
+- :data:`CLIENT_ID`, :data:`CLIENT_SECRET`: the credentials the emulator accepts;
+  :func:`api_headers`: the headers the API wants; :class:`FakeClock`.
+
+PYTEST_DONT_REWRITE: test modules import helpers from here before ``pytest_plugins``
+registers it, which pytest would otherwise report (an error, as warnings are errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.config import SafetyConfig
+from mijnloket_gitops.emulator.envelopes import ACCEPT
+from mijnloket_gitops.emulator.server import EmulatorHandle, running_emulator
+from mijnloket_gitops.emulator.state import EmulatorConfig
+from mijnloket_gitops.emulator.tokens import Clock, monotonic
+from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
+from mijnloket_gitops.validate.runner import validate_paths
+from tests.sandbox_helpers import write_employers
+
+CLIENT_ID = "test-client"
+CLIENT_SECRET = "test-client-secret-9f2c"
+EMPLOYERS = 12
+
+
+def api_headers(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}", "Accept": ACCEPT}
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass(frozen=True)
+class SeededEmulator:
+    server: EmulatorHandle
+    repo: Path
+    db: Path
+    employers: list[tuple[str, EmployerFile]]
+
+
+Seeded = tuple[Path, Path, list[tuple[str, EmployerFile]]]
+
+
+def seed_repo(root: Path, employers: int = EMPLOYERS, seed: int = 1) -> Seeded:
+    """``root/repo`` with generated employer files, seeded into its sandbox database.
+
+    Returns (repo, database, [(path, EmployerFile)]).
+    """
+    catalog = builtin_catalog()
+    repo = root / "repo"
+    write_employers(repo / "employers", catalog, employers, seed)
+    result = validate_paths([repo / "employers"], catalog)
+    assert result.errors == 0, [d.message for d in result.diagnostics]
+    db = repo / ".mijnloket" / "sandbox.sqlite"
+    state = seed_state(result.employers, catalog, SafetyConfig())
+    create_seeded(db, state, catalog, reset=False)
+    return repo, db, result.employers
+
+
+@contextmanager
+def start_emulator(
+    tmp_path: Path,
+    *,
+    employers: int = EMPLOYERS,
+    seed: int = 1,
+    clock: Clock = monotonic,
+    **config: Any,
+) -> Iterator[SeededEmulator]:
+    """A freshly seeded emulator on a free port for the block; stopped afterwards."""
+    repo, db, files = seed_repo(tmp_path, employers, seed)
+    settings = EmulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **config)
+    with running_emulator(db, settings, clock=clock) as server:
+        yield SeededEmulator(server, repo, db, files)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
+    """A seeded emulator with :data:`EMPLOYERS` employers, no faults, no latency."""
+    with start_emulator(tmp_path) as started:
+        yield started
