@@ -4,7 +4,7 @@ Generates N synthetic, valid employer files (seeded, so a run can be repeated), 
 runs both tools as subprocesses on the same files and prints wall time, the ratio,
 milliseconds per file and peak memory of each::
 
-    python benchmarks/validate.py --files 10000 --seed 1
+    python benchmarks/validate.py --files 10000 --seed 1 [--repeat 3]
 
 ``mijnloket-gitops validate`` does the schema check plus every rule;
 ``check-jsonschema`` (the ``bench`` extra) does the schema check only. Both must
@@ -14,7 +14,8 @@ in a tool.
 Memory is reported two ways: ``max RSS`` is the largest single process (from
 ``os.wait4``, which covers the child and the children it waited for), and ``tree
 RSS`` is the peak of the summed RSS of the child and all its descendants, sampled
-from ``/proc`` (Linux only; a process pool counts in full).
+from ``/proc`` (Linux only; pages that forked workers share count once per process,
+so this overstates a pool's footprint).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -636,64 +636,66 @@ def test_serve_without_aiohttp_says_what_to_install(monkeypatch: pytest.MonkeyPa
     assert "Traceback" not in out
 
 
-def test_serve_runs_until_interrupted(tmp_path: Path) -> None:
-    repo, db, _ = seed_repo(tmp_path, 3)
-    env = {**os.environ, "LOKET_CLIENT_SECRET": CLIENT_SECRET, "LOKET_CLIENT_ID": CLIENT_ID}
-    command = [
-        sys.executable,
-        "-m",
-        "mijnloket_gitops",
-        "emulator",
-        "serve",
-        "--port",
-        "0",
-        "--repo",
-        str(repo),
-        "--latency-ms",
-        "1",
-    ]
+@contextmanager
+def serving(*args: str, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+    """``emulator serve ARGS`` in a child process, its stdout lines in a queue; killed
+    at the end if it still runs."""
+    command = [sys.executable, "-m", "mijnloket_gitops", "emulator", "serve", *args]
     with subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as process:
+        lines = Lines()
         assert process.stdout is not None
-        lines = _lines_until(process.stdout, "Stop with Ctrl-C.")
-        base = next(line.split()[-1] for line in lines if "API base" in line)
-        oauth = next(line.split()[-1] for line in lines if "OAuth" in line)
-        assert str(db) in lines[0] or db.name in lines[0]
+        reader = threading.Thread(target=lines.feed, args=(process.stdout,), daemon=True)
+        reader.start()
+        try:
+            yield process, lines
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+            reader.join(timeout=10)
+
+
+class Lines(queue.Queue[str]):
+    def feed(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.put(line.rstrip("\n"))
+
+    def until(self, last: str, timeout: float = 15.0) -> list[str]:
+        lines: list[str] = []
+        while not lines or lines[-1] != last:
+            try:
+                lines.append(self.get(timeout=timeout))
+            except queue.Empty:
+                raise AssertionError(f"no {last!r} within {timeout} s; got {lines}") from None
+        return lines
+
+
+def test_serve_runs_until_interrupted(tmp_path: Path) -> None:
+    repo, db, _ = seed_repo(tmp_path, 3)
+    env = {**os.environ, "LOKET_CLIENT_SECRET": CLIENT_SECRET, "LOKET_CLIENT_ID": CLIENT_ID}
+    with serving("--port", "0", "--repo", str(repo), "--latency-ms", "1", env=env) as (
+        process,
+        lines,
+    ):
+        shown = lines.until("Stop with Ctrl-C.")
+        assert shown[0].endswith(str(Path(".mijnloket") / db.name))
+        base = next(line.split()[-1] for line in shown if "API base" in line)
+        oauth = next(line.split()[-1] for line in shown if "OAuth" in line)
+        redirect = "http://127.0.0.1/cb"
         code = httpx.get(
             f"{oauth}/authorize",
             headers={"Accept": "application/json"},
-            params={
-                "client_id": CLIENT_ID,
-                "redirect_uri": "http://127.0.0.1/cb",
-                "response_type": "code",
-            },
+            params={"client_id": CLIENT_ID, "redirect_uri": redirect, "response_type": "code"},
         ).json()["code"]
-        tokens = httpx.post(
-            f"{oauth}/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": "http://127.0.0.1/cb",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            },
-        ).json()
-        employers = httpx.get(
-            f"{base}/providers/employers", headers=api_headers(tokens["access_token"])
-        )
-        assert employers.json()["totalSize"] == 6
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+        secret = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+        tokens = httpx.post(f"{oauth}/token", data={**form, **secret}).json()
+        headers = api_headers(tokens["access_token"])
+        employers = httpx.get(f"{base}/providers/employers", headers=headers).json()
+        assert employers["totalSize"] == 6
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
-    assert process.returncode == 0, err
-    assert "emulator stopped" in out and err == ""
-
-
-def _lines_until(stream: Any, last: str, timeout: float = 15.0) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while not lines or lines[-1] != last:
-        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
-        assert ready, f"no {last!r} within {timeout} s; got {lines}"
-        lines.append(stream.readline().rstrip("\n"))
-    return lines
+        assert process.wait(timeout=10) == 0
+        assert lines.until("emulator stopped", timeout=5)
+        assert process.stderr is not None and process.stderr.read() == ""

@@ -219,6 +219,7 @@ AWKWARD = [
     'name: a plain\n  scalar on two lines  # c\nticket: "quoted over\n  two lines"  # d\n',
     "a: !!str 48211\nb: !!int '5'\n2: int key\ntrue: bool key\n~: null key\n",
     "products: [MijnLoket - Verlofaanvragen,\n  # in a flow list\n  MijnLoket]  # closing\n",
+    "1: &a {k: v}  # anchored\na: *a  # alias\n",
 ]
 
 

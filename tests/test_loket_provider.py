@@ -7,23 +7,31 @@ the API cannot show (ak-gebruikers, A6; whether MijnLoket is offered, A7).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
-from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.catalog import UserType, builtin_catalog
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind
 from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.loket.fanout import Job, run_jobs
 from mijnloket_gitops.loket.provider import LoketProvider
 from mijnloket_gitops.loket.session import Hooks
 from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
 from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import SeededEmulator, start_emulator
 from tests.loket_emulated import open_loket
+from tests.loket_fakes import ENV as FAKE_ENV
+from tests.loket_fakes import FakeEmployer, FakeLoket, FakeUser, seed_store
+from tests.loket_fakes import config as fake_config
 
 RIGHT = "Raadplegen MijnLoket e-mailadres"
-WG = "werkgevergebruiker"
+WG: UserType = "werkgevergebruiker"
 
 
 @pytest.fixture
@@ -242,3 +250,53 @@ def test_patches_through_faults_apply_once(tmp_path: Path) -> None:
         assert RIGHT not in live.users[login].rights
         api = [c.action for c in started.server.changes() if c.origin == "emulator-api"]
         assert api in (["revoke", "grant", "revoke"], ["grant", "revoke"])
+
+
+# -- concurrency (in-process fake, so requests can be held open and counted) -----------
+
+
+def test_reading_is_concurrent_and_bounded(tmp_path: Path) -> None:
+    employers = [
+        FakeEmployer(f"e-{i}", f"Werkgever {i}", ["MijnLoket"], [FakeUser(f"u-{i}", f"{i}@x.nl")])
+        for i in range(30)
+    ]
+    fake = FakeLoket(employers)
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, most
+
+    def hold(request: httpx.Request) -> None:
+        if request.url.host == "api.loket.test":
+            with lock:
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight)
+            time.sleep(0.01)
+            with lock:
+                in_flight[0] -= 1
+
+    fake.before = hold
+    seed_store(tmp_path)
+    with LoketProvider.open(
+        fake_config(concurrency=5), tmp_path, env=FAKE_ENV, hooks=fake.hooks()
+    ) as loket:
+        live = loket.read_employers([e.employer_id for e in employers])
+    assert len(live) == 30 and all(e.products == {"MijnLoket"} for e in live.values())
+    assert in_flight[1] == 5
+
+
+def test_a_failing_job_cancels_the_rest() -> None:
+    ran: list[int] = []
+
+    def fails() -> Iterable[Job]:
+        raise ProviderError("boom")
+
+    def job(n: int) -> Job:
+        def run() -> Iterable[Job]:
+            time.sleep(0.001)
+            ran.append(n)
+            return [job(n + 100)] if n < 3 else []
+
+        return run
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(ProviderError, match="boom"):
+        run_jobs(pool, [job(0), fails, *[job(i) for i in range(1, 50)]])
+    assert len(ran) < 50

@@ -61,6 +61,8 @@ COMMAND_MODULES = (
     "fmt_cmd",
     "emulator_cmd",
     "auth_cmd",
+    "github_cmd",
+    "init_cmd",
 )
 
 

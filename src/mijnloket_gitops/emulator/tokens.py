@@ -168,10 +168,14 @@ class TokenRegistry:
             return len(live)
 
     def revoke(self) -> int:
-        """Withdraw consent: no token or refresh token issued so far works any more."""
+        """Withdraw consent: no token or refresh token issued so far works any more.
+
+        Returns how many were still valid.
+        """
+        now = self._clock()
         with self._lock:
-            grants = (*self._access.values(), *self._refresh.values())
-            live = [g for g in grants if not (g.used or g.revoked)]
-            for grant in live:
+            grants = [g for g in (*self._access.values(), *self._refresh.values()) if not g.used]
+            live = sum(1 for g in grants if not g.revoked and g.expires_at > now)
+            for grant in grants:
                 grant.revoked = True
-            return len(live)
+            return live

@@ -71,7 +71,8 @@ class _Event(NamedTuple):
 
 def extract_comments(text: str, doc: Document) -> Comments:
     """The comments of ``text``, which the strict reader read into ``doc``."""
-    nodes = sorted(_nodes(doc.data, doc, (), 0))
+    # By position only: nodes under an alias share their anchor's position.
+    nodes = sorted(_nodes(doc.data, doc, (), 0), key=lambda n: (n.line, n.column, n.depth))
     starts = [(n.line, n.column) for n in nodes]
     comments = Comments()
     stream: list[tuple[int, int, int, _Node | _Event]] = [

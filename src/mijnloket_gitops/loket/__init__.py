@@ -6,11 +6,13 @@ Layout, from the wire up:
   ``docs/loket-api-contract.md``); the only place that parses API items.
 - :mod:`.budget`: the client-side request budget (a token bucket shared by threads).
 - :mod:`.retry`: which failures are retried, how long to wait, when to give up.
+- :mod:`.secrets`: scrubbing known secret values from error excerpts.
 - :mod:`.http`: the httpx client: headers, bearer auth, envelopes, pagination, errors.
 - :mod:`.store`: the refresh-token store (a 0600 JSON file, replaced atomically).
 - :mod:`.oauth`: the token endpoint, rotation under a file lock, the code exchange.
-- :mod:`.fanout`: bounded-concurrency reading of many employers.
-- :mod:`.provider`: :class:`LoketProvider`, the :class:`Provider` built on all that.
+- :mod:`.session`: configuration and environment turned into the objects above.
+- :mod:`.fanout` and :mod:`.reading`: reading many employers, one request per job.
+- :mod:`.provider`: :class:`~.provider.LoketProvider`, the provider built on all that.
 
 Tokens and the client secret never leave :mod:`.oauth` and :mod:`.store` except in
 request headers and form bodies; error excerpts pass through :class:`.secrets.Secrets`.

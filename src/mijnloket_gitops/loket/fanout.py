@@ -8,8 +8,9 @@ the concurrency instead of stalling on the slowest employer of each batch.
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor, Future, wait
 
 Job = Callable[[], "Iterable[Job]"]
 """A unit of work; it returns the jobs it makes possible (often none)."""
@@ -18,15 +19,26 @@ Job = Callable[[], "Iterable[Job]"]
 def run_jobs(pool: Executor, jobs: Iterable[Job]) -> None:
     """Run ``jobs`` and every job they start; re-raise the first failure.
 
-    On a failure, jobs not yet started are cancelled and the running ones finish
-    before the exception propagates.
+    Finished jobs are handed back through a queue (constant work per job, however
+    many are pending). On a failure, jobs not yet started are cancelled and the
+    running ones finish before the exception propagates.
     """
-    pending: set[Future[Iterable[Job]]] = {pool.submit(job) for job in jobs}
+    finished: queue.SimpleQueue[Future[Iterable[Job]]] = queue.SimpleQueue()
+    pending: set[Future[Iterable[Job]]] = set()
+
+    def submit(job: Job) -> None:
+        future = pool.submit(job)
+        pending.add(future)
+        future.add_done_callback(finished.put)
+
     try:
+        for job in jobs:
+            submit(job)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending |= {pool.submit(job) for job in future.result()}
+            future = finished.get()
+            pending.discard(future)
+            for follow_up in future.result():
+                submit(follow_up)
     except BaseException:
         for future in pending:
             future.cancel()

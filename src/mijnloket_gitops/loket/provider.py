@@ -17,7 +17,7 @@ per job (:mod:`.fanout`), all sharing the request budget.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -64,7 +64,7 @@ class LoketProvider(Provider):
         config: LoketProviderConfig,
         root: Path,
         *,
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
         hooks: Hooks | None = None,
     ) -> LoketProvider:
         return cls(ApiSession(config, root, env=env, hooks=hooks), config.concurrency)
@@ -75,6 +75,9 @@ class LoketProvider(Provider):
         if not isinstance(config, LoketProviderConfig):  # pragma: no cover - registry guards
             raise ProviderError("the repository is not configured for the loket provider")
         return cls.open(config, settings.root)
+
+    def __enter__(self) -> LoketProvider:
+        return self
 
     @property
     def target(self) -> str:

@@ -1,0 +1,213 @@
+"""The composite action's runner (``action.yml``): one command, its exit-code policy,
+its step outputs and its job summary.
+
+Inputs arrive as ``INPUT_*`` environment variables (``action.yml`` maps them):
+
+| command   | runs                                                     | succeeds on |
+|-----------|----------------------------------------------------------|-------------|
+| validate  | ``validate --format github [PATHS]``                     | 0           |
+| fmt-check | ``fmt --check [PATHS]``                                  | 0           |
+| plan      | ``plan --detailed-exitcode --format markdown [--out F]`` | 0, 2        |
+| drift     | the same as plan                                         | 0, 2        |
+| apply     | ``apply PLAN_FILE`` (a saved plan is required)           | 0, 4        |
+
+Exit 4 of apply (steps wait for a person in Loket.nl) succeeds with a warning unless
+``fail-on-waiting`` is true: apply did all it can, the work order says what is left,
+and the scheduled drift check keeps reporting those steps until they are done.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mijnloket_gitops.errors import ExitCode, MijnloketError
+
+COMMANDS = ("validate", "fmt-check", "plan", "drift", "apply")
+PROVIDER_COMMANDS = ("plan", "drift", "apply")
+DEFAULT_FORMATS = {"validate": "github", "plan": "markdown", "drift": "markdown"}
+EXTENSIONS = {"markdown": "md", "json": "json", "text": "txt", "github": "txt", "sarif": "sarif"}
+WORK_ORDER = Path(".mijnloket/work-order")
+MEANINGS = {
+    0: "success",
+    1: "errors",
+    2: "changes pending",
+    3: "refused, nothing changed",
+    4: "waiting for manual steps in Loket.nl",
+    70: "a bug in mijnloket-gitops",
+    130: "interrupted",
+}
+REFUSED_HINTS = {
+    "apply": "the reviewed plan is stale (the files or live state changed since it was made) "
+    "or a safety guard refused it. Make a new plan: run the apply workflow by hand "
+    "(workflow_dispatch) and approve what it shows",
+    "plan": "a safety guard refused the plan; the plan names the flag that overrides it",
+}
+WAITING_NOTE = (
+    "Apply did all it can; the steps in the work order (artifact and job summary) are for "
+    "a person in Loket.nl. The drift check reports them until they are done."
+)
+
+
+class ActionInputError(MijnloketError):
+    """An input of the action is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The action's inputs, checked."""
+
+    command: str
+    workdir: Path
+    paths: tuple[str, ...] = ()
+    plan_file: str = ""
+    format: str = ""
+    args: tuple[str, ...] = ()
+    fail_on_waiting: bool = False
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> Inputs:
+        command = env.get("INPUT_COMMAND", "").strip()
+        if command not in COMMANDS:
+            raise ActionInputError(
+                f"input command must be one of {', '.join(COMMANDS)}, not {command!r}"
+            )
+        inputs = cls(
+            command=command,
+            workdir=Path(env.get("INPUT_WORKING_DIRECTORY") or "."),
+            paths=tuple(shlex.split(env.get("INPUT_PATHS", ""))),
+            plan_file=env.get("INPUT_PLAN_FILE", "").strip(),
+            format=env.get("INPUT_FORMAT", "").strip(),
+            args=tuple(shlex.split(env.get("INPUT_ARGS", ""))),
+            fail_on_waiting=env.get("INPUT_FAIL_ON_WAITING", "false").strip().lower() == "true",
+        )
+        if command == "apply" and not inputs.plan_file:
+            raise ActionInputError(
+                "apply needs input plan-file (a plan saved by `plan --out`): the action never "
+                "applies a plan nobody reviewed"
+            )
+        return inputs
+
+    @property
+    def fmt(self) -> str:
+        return self.format or DEFAULT_FORMATS.get(self.command, "")
+
+    def argv(self) -> list[str]:
+        """The mijnloket-gitops arguments for this command."""
+        fmt = ["--format", self.fmt] if self.fmt else []
+        if self.command == "validate":
+            return ["validate", *fmt, *self.paths, *self.args]
+        if self.command == "fmt-check":
+            return ["fmt", "--check", *self.paths, *self.args]
+        if self.command == "apply":
+            return ["apply", self.plan_file, *self.args]
+        out = ["--out", self.plan_file] if self.plan_file else []
+        return ["plan", "--detailed-exitcode", *fmt, *out, *self.args]
+
+    def succeeded(self, code: int) -> bool:
+        if self.command in ("plan", "drift"):
+            return code in (0, 2)
+        if self.command == "apply" and code == ExitCode.WAITING:
+            return not self.fail_on_waiting
+        return code == 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run of the action produced."""
+
+    exit_code: int
+    succeeded: bool
+    output: str
+    outputs: dict[str, str]
+    summary: str
+    annotation: str | None
+
+
+Execute = Callable[[list[str], Path], tuple[int, str]]
+
+
+def execute(argv: list[str], cwd: Path) -> tuple[int, str]:
+    """Run the CLI in a child process: its stdout is returned, stderr goes to the log."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mijnloket_gitops", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode("utf-8", "replace")
+
+
+def output_path(inputs: Inputs, temp_dir: Path) -> Path:
+    """Where the command's standard output is kept: next to the plan file when there
+    is one (so one artifact holds both), else in the runner's temp folder."""
+    ext = EXTENSIONS.get(inputs.fmt, "txt")
+    if inputs.plan_file and inputs.command != "apply":
+        plan = (inputs.workdir / inputs.plan_file).absolute()
+        path = plan.with_name(f"{plan.stem}.{ext}")
+        return path if path != plan else plan.with_name(f"{plan.stem}.stdout.{ext}")
+    return temp_dir / f"{inputs.command}-{uuid.uuid4().hex[:12]}.{ext}"
+
+
+def has_changes(inputs: Inputs, code: int) -> str:
+    if inputs.command in ("plan", "drift"):
+        return {0: "false", 2: "true", 3: "true"}.get(code, "")
+    if inputs.command == "apply":
+        return {0: "false", 4: "true"}.get(code, "")
+    return ""
+
+
+def run(inputs: Inputs, temp_dir: Path, execute: Execute = execute) -> Outcome:
+    """Run the command, keep its output, and decide success by the table above."""
+    code, stdout = execute(inputs.argv(), inputs.workdir)
+    out = output_path(inputs, temp_dir)
+    outputs = {"exit-code": str(code), "has-changes": has_changes(inputs, code)}
+    if stdout:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(stdout, encoding="utf-8")
+        outputs["output-file"] = str(out)
+    plan = (inputs.workdir / inputs.plan_file).absolute() if inputs.plan_file else None
+    outputs["plan-file"] = str(plan) if plan is not None and plan.is_file() else ""
+    work_order = (inputs.workdir / WORK_ORDER).absolute()
+    has_order = inputs.command == "apply" and (work_order / "work-order.md").is_file()
+    outputs["work-order"] = str(work_order) if has_order else ""
+    summary = _summary(inputs, code, stdout, work_order if has_order else None)
+    return Outcome(
+        code, inputs.succeeded(code), stdout, outputs, summary, _annotation(inputs, code)
+    )
+
+
+def _summary(inputs: Inputs, code: int, stdout: str, work_order: Path | None) -> str:
+    if inputs.command in ("plan", "drift") and inputs.fmt == "markdown" and stdout:
+        return stdout
+    if inputs.command == "validate":
+        return ""
+    head = f"### mijnloket-gitops {inputs.command}: exit {code} ({MEANINGS.get(code, '?')})\n\n"
+    body = f"```text\n{stdout[-100_000:].replace('```', '` ` `')}\n```\n\n" if stdout else ""
+    order = work_order / "work-order.md" if work_order else None
+    return head + body + (order.read_text(encoding="utf-8") if order else "")
+
+
+def _annotation(inputs: Inputs, code: int) -> str | None:
+    if inputs.command == "apply" and code == ExitCode.WAITING:
+        level = "error" if inputs.fail_on_waiting else "warning"
+        return f"::{level} title=Waiting for manual steps (exit 4)::{_escape(WAITING_NOTE)}"
+    if inputs.succeeded(code) or inputs.command == "validate":
+        return None  # validate's own annotations point at the lines
+    hint = REFUSED_HINTS.get("plan" if inputs.command == "drift" else inputs.command)
+    if code == ExitCode.REFUSED and hint:
+        return f"::error title=Refused (exit 3)::{_escape('Nothing was changed: ' + hint)}"
+    meaning = MEANINGS.get(code, "failed")
+    return (
+        f"::error title=mijnloket-gitops {inputs.command} failed (exit {code})::"
+        f"{_escape(meaning + '; see the log of this step')}"
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

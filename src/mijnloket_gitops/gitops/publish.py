@@ -1,0 +1,139 @@
+"""One plan comment per pull request and one drift issue, updated in place.
+
+Both are found by a hidden HTML marker on their first line, across every page of
+comments or issues, so a pull request never collects a pile of plan comments and
+drift never opens a second issue. Bodies are capped at GitHub's size limit with a
+note saying so. These functions return what they did; they never print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mijnloket_gitops.gitops.github import GitHub
+from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
+
+DRIFT_MARKER = "<!-- mijnloket-gitops:drift -->"
+"""The first line of the drift issue's body."""
+
+DRIFT_TITLE = "mijnloket-gitops: live state differs from the configuration (drift)"
+TRUNCATED = (
+    "\n\n> [!WARNING]\n> Cut to stay under GitHub's limit of {limit:,} characters; "
+    "the full plan is in the workflow run's artifacts.\n"
+)
+
+Action = Literal["created", "updated", "unchanged", "closed", "none"]
+
+
+@dataclass(frozen=True)
+class Published:
+    """What was done, and where (the comment's or issue's web address)."""
+
+    action: Action
+    url: str | None = None
+    deleted_duplicates: int = 0
+
+
+def cap(body: str, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """``body`` cut at a line end with a note when it is over ``limit`` characters."""
+    if len(body) <= limit:
+        return body
+    note = TRUNCATED.format(limit=limit)
+    fence = "\n```"
+    head = body[: limit - len(note) - len(fence)]
+    if "\n" in head:
+        head = head.rsplit("\n", 1)[0]
+    if head.count("```") % 2:  # close the code block the cut left open
+        head += fence
+    return head + note
+
+
+def with_marker(body: str, marker: str, drop: str | None = None) -> str:
+    """``body`` with ``marker`` as its first line (and any ``drop`` line removed)."""
+    lines = [line for line in body.splitlines() if line.strip() not in {marker, drop}]
+    return "\n".join([marker, *lines]) + "\n"
+
+
+def _marked(item: dict[str, Any], marker: str) -> bool:
+    return str(item.get("body") or "").lstrip().startswith(marker)
+
+
+def upsert_comment(github: GitHub, pr: int, body: str) -> Published:
+    """Create or update the pull request's plan comment (the one starting with MARKER).
+
+    Further comments with the marker (left by older versions or a race) are deleted,
+    so exactly one remains.
+    """
+    body = cap(with_marker(body, MARKER))
+    comments = github.paginate(f"{github.repo}/issues/{pr}/comments")
+    found = [c for c in comments if _marked(c, MARKER)]
+    for extra in found[1:]:
+        github.call("DELETE", f"{github.repo}/issues/comments/{extra['id']}")
+    if not found:
+        created = github.call("POST", f"{github.repo}/issues/{pr}/comments", json={"body": body})
+        return Published("created", created.get("html_url"))
+    comment = found[0]
+    if comment.get("body") == body:
+        return Published("unchanged", comment.get("html_url"), len(found) - 1)
+    updated = github.call(
+        "PATCH", f"{github.repo}/issues/comments/{comment['id']}", json={"body": body}
+    )
+    return Published("updated", updated.get("html_url"), len(found) - 1)
+
+
+def find_drift_issue(github: GitHub) -> dict[str, Any] | None:
+    """The open issue whose body starts with DRIFT_MARKER (pull requests skipped)."""
+    for issue in github.paginate(f"{github.repo}/issues", {"state": "open"}):
+        if "pull_request" not in issue and _marked(issue, DRIFT_MARKER):
+            return issue
+    return None
+
+
+def open_drift_issue(github: GitHub, plan_markdown: str) -> Published:
+    """Open the drift issue with the plan, or update the open one."""
+    body = cap(with_marker(plan_markdown, DRIFT_MARKER, drop=MARKER))
+    issue = find_drift_issue(github)
+    if issue is None:
+        created = github.call(
+            "POST", f"{github.repo}/issues", json={"title": DRIFT_TITLE, "body": body}
+        )
+        return Published("created", created.get("html_url"))
+    if issue.get("body") == body:
+        return Published("unchanged", issue.get("html_url"))
+    github.call("PATCH", f"{github.repo}/issues/{issue['number']}", json={"body": body})
+    return Published("updated", issue.get("html_url"))
+
+
+def close_drift_issue(github: GitHub, note: str) -> Published:
+    """Close the open drift issue with a comment saying why; nothing if there is none."""
+    issue = find_drift_issue(github)
+    if issue is None:
+        return Published("none")
+    number = issue["number"]
+    github.call("POST", f"{github.repo}/issues/{number}/comments", json={"body": note})
+    github.call(
+        "PATCH",
+        f"{github.repo}/issues/{number}",
+        json={"state": "closed", "state_reason": "completed"},
+    )
+    return Published("closed", issue.get("html_url"))
+
+
+def failed_plan_body(commit: str, run_url: str) -> str:
+    """The plan comment when no plan could be made: the old plan must not stay up."""
+    return (
+        f"{MARKER}\n## mijnloket-gitops plan\n\n"
+        "> [!WARNING]\n"
+        f"> No plan for commit `{commit[:12]}`: making it failed (invalid files, a "
+        f"provider error, or a plan refused before it was written). See [the run]({run_url}).\n"
+        "> The plan shown here before was for an older commit, so it was removed.\n"
+    )
+
+
+def run_url(environ: Mapping[str, str]) -> str:
+    """The web address of the current workflow run (from the runner's variables)."""
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    return f"{server}/{repository}/actions/runs/{environ.get('GITHUB_RUN_ID', '')}"

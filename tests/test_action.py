@@ -1,0 +1,168 @@
+"""The composite action's runner: arguments per command, the exit-code policy, step
+outputs, annotations and the job summary; end to end on a sandbox repository."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mijnloket_gitops.cli.main import cli
+from mijnloket_gitops.gitops.action import ActionInputError, Inputs, run
+from mijnloket_gitops.plan.render import MARKER
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "employers"
+
+
+def _inputs(**values: str) -> Inputs:
+    return Inputs.from_environ({f"INPUT_{k.upper()}": v for k, v in values.items()})
+
+
+def test_arguments_per_command() -> None:
+    assert _inputs(command="validate").argv() == ["validate", "--format", "github"]
+    assert _inputs(command="validate", format="sarif", paths="a b").argv() == [
+        "validate",
+        "--format",
+        "sarif",
+        "a",
+        "b",
+    ]
+    assert _inputs(command="fmt-check").argv() == ["fmt", "--check"]
+    assert _inputs(command="plan", plan_file="p.json", args="--allow-downgrade").argv() == [
+        "plan",
+        "--detailed-exitcode",
+        "--format",
+        "markdown",
+        "--out",
+        "p.json",
+        "--allow-downgrade",
+    ]
+    assert _inputs(command="apply", plan_file="p.json").argv() == ["apply", "p.json"]
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ActionInputError, match="one of validate, fmt-check"):
+        _inputs(command="destroy")
+    with pytest.raises(ActionInputError, match="never applies a plan nobody reviewed"):
+        _inputs(command="apply")
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "succeeded", "changes"),
+    [
+        ("plan", 0, True, "false"),
+        ("plan", 2, True, "true"),
+        ("drift", 3, False, "true"),
+        ("plan", 1, False, ""),
+        ("apply", 0, True, "false"),
+        ("apply", 4, True, "true"),
+        ("apply", 3, False, ""),
+        ("validate", 1, False, ""),
+    ],
+)
+def test_exit_code_policy(
+    tmp_path: Path, command: str, code: int, succeeded: bool, changes: str
+) -> None:
+    inputs = _inputs(command=command, plan_file="p.json", working_directory=str(tmp_path))
+    outcome = run(inputs, tmp_path / "temp", lambda argv, cwd: (code, "out\n"))
+    assert (outcome.succeeded, outcome.outputs["has-changes"]) == (succeeded, changes)
+    assert outcome.outputs["exit-code"] == str(code)
+
+
+def test_waiting_for_manual_steps_warns_or_fails(tmp_path: Path) -> None:
+    order = tmp_path / ".mijnloket" / "work-order"
+    order.mkdir(parents=True)
+    (order / "work-order.md").write_text("# Work order\n\n- switch on MijnLoket\n")
+    values = {"command": "apply", "plan_file": "p.json", "working_directory": str(tmp_path)}
+    outcome = run(_inputs(**values), tmp_path, lambda argv, cwd: (4, "Waiting\n"))
+    assert outcome.succeeded
+    assert outcome.annotation is not None
+    assert outcome.annotation.startswith("::warning title=Waiting for manual steps (exit 4)::")
+    assert outcome.outputs["work-order"] == str(order)
+    assert "exit 4 (waiting for manual steps in Loket.nl)" in outcome.summary
+    assert "- switch on MijnLoket" in outcome.summary
+    strict = run(_inputs(**values, fail_on_waiting="true"), tmp_path, lambda a, c: (4, ""))
+    assert not strict.succeeded
+    assert strict.annotation is not None and strict.annotation.startswith("::error ")
+
+
+def test_a_stale_plan_says_what_to_do(tmp_path: Path) -> None:
+    inputs = _inputs(command="apply", plan_file="p.json", working_directory=str(tmp_path))
+    outcome = run(inputs, tmp_path, lambda argv, cwd: (3, ""))
+    assert outcome.annotation is not None
+    assert outcome.annotation.startswith("::error title=Refused (exit 3)::Nothing was changed")
+    assert "workflow_dispatch" in outcome.annotation
+
+
+def test_plan_output_is_kept_next_to_the_plan_file(tmp_path: Path) -> None:
+    inputs = _inputs(command="plan", plan_file="out/plan.json", working_directory=str(tmp_path))
+    outcome = run(inputs, tmp_path / "temp", lambda argv, cwd: (2, f"{MARKER}\nplan\n"))
+    assert outcome.outputs["output-file"] == str(tmp_path / "out" / "plan.md")
+    assert outcome.summary == f"{MARKER}\nplan\n"
+    assert outcome.outputs["plan-file"] == ""  # the fake command saved none
+
+
+def _run_action(repo: Path, tmp: Path, name: str, **inputs: str) -> tuple[int, str, dict[str, str]]:
+    env = {f"INPUT_{k.upper()}": v for k, v in inputs.items()}
+    outputs, summary = tmp / f"{name}.out", tmp / f"{name}.summary"
+    env |= {
+        "INPUT_WORKING_DIRECTORY": str(repo),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp),
+        "GITHUB_ACTIONS": "true",
+    }
+    result = CliRunner().invoke(cli, ["github", "run-action"], env=env)
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    values["summary"] = summary.read_text() if summary.exists() else ""
+    return result.exit_code, result.output, values
+
+
+def test_end_to_end_on_the_sandbox(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "employers")
+    prepared = CliRunner().invoke(cli, ["github", "prepare-provider", "--repo", str(repo)])
+    assert prepared.exit_code == 0, prepared.output
+
+    code, output, out = _run_action(repo, tmp_path, "validate", command="validate")
+    assert code == 0, output
+    assert "files checked: 0 errors" in output  # github format passes straight through
+
+    code, output, out = _run_action(repo, tmp_path, "plan", command="plan", plan_file="p/plan.json")
+    assert code == 0, output
+    assert (out["exit-code"], out["has-changes"]) == ("2", "true")
+    assert out["plan-file"] == str(repo / "p" / "plan.json")
+    assert Path(out["output-file"]).read_text().startswith(MARKER)
+    assert out["summary"].startswith(MARKER)
+    assert output.startswith("::stop-commands::")  # the plan cannot smuggle in commands
+
+    code, output, out = _run_action(
+        repo, tmp_path, "apply", command="apply", plan_file="p/plan.json"
+    )
+    assert code == 0, output
+    assert out["exit-code"] == "0"
+    assert "Verified: live state matches the configuration." in out["summary"]
+
+    code, output, out = _run_action(repo, tmp_path, "drift", command="drift")
+    assert (code, out["exit-code"], out["has-changes"]) == (0, "0", "false")
+
+    drifted = CliRunner().invoke(
+        cli,
+        [
+            "sandbox",
+            "set",
+            "Bakkerij",
+            "--deactivate",
+            "MijnLoket - Documenten",
+            "--repo",
+            str(repo),
+        ],
+    )
+    assert drifted.exit_code == 0, drifted.output
+    code, output, out = _run_action(
+        repo, tmp_path, "stale", command="apply", plan_file="p/plan.json"
+    )
+    assert (code, out["exit-code"]) == (3, "3")
+    assert "::error title=Refused (exit 3)::" in output

@@ -1,0 +1,279 @@
+"""The workflow scripts against a fake GitHub REST API on 127.0.0.1: the plan comment,
+the drift issue, the reviewed plan's run, and clear errors without the token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from mijnloket_gitops.gitops import publish
+from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
+from mijnloket_gitops.gitops.reviewed import reviewed_run
+from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
+from tests.github_fake import REPO, TOKEN, FakeGitHub, serve
+
+PLAN = f"{MARKER}\n## mijnloket-gitops plan\n\nNo changes.\n"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    yield from serve()
+
+
+@pytest.fixture
+def github(fake: FakeGitHub) -> Iterator[GitHub]:
+    with GitHub(GitHubEnv(fake.url, REPO, TOKEN)) as client:
+        yield client
+
+
+@pytest.fixture
+def env(fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
+    """The runner's variables pointing at the fake, for CLI tests."""
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.test")
+    monkeypatch.setenv("GITHUB_RUN_ID", "77")
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    return fake
+
+
+def test_creates_the_comment_when_there_is_none(fake: FakeGitHub, github: GitHub) -> None:
+    fake.comment(7, "LGTM")
+    result = publish.upsert_comment(github, 7, PLAN)
+    assert result.action == "created"
+    assert [c["body"] for c in fake.comments[7]] == ["LGTM", PLAN]
+
+
+def test_finds_the_comment_by_marker_across_pages_and_updates_it(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    for n in range(230):
+        fake.comment(7, f"comment {n}")
+    ours = fake.comment(7, f"{MARKER}\nold plan\n")
+    for n in range(5):
+        fake.comment(7, f"later {n}")
+    result = publish.upsert_comment(github, 7, PLAN.replace("No changes.", "Two changes."))
+    assert result.action == "updated"
+    assert len(fake.comments[7]) == 236
+    assert ours["body"].startswith(MARKER) and "Two changes." in ours["body"]
+    assert any("page=3" in path for _, path in fake.log)
+    assert ("PATCH", f"/repos/{REPO}/issues/comments/{ours['id']}") in fake.log
+
+
+def test_same_plan_twice_changes_nothing(fake: FakeGitHub, github: GitHub) -> None:
+    publish.upsert_comment(github, 7, PLAN)
+    assert publish.upsert_comment(github, 7, PLAN).action == "unchanged"
+    assert len(fake.comments[7]) == 1
+
+
+def test_a_quoted_marker_is_not_ours_and_extra_copies_are_deleted(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    quoted = fake.comment(7, f"> {MARKER}\n> as the bot said")
+    fake.comment(7, f"{MARKER}\nfirst")
+    fake.comment(7, f"{MARKER}\nsecond")
+    result = publish.upsert_comment(github, 7, PLAN)
+    assert (result.action, result.deleted_duplicates) == ("updated", 1)
+    assert [c["body"] for c in fake.comments[7]] == [quoted["body"], PLAN]
+
+
+def test_the_marker_is_added_when_the_body_lacks_it(fake: FakeGitHub, github: GitHub) -> None:
+    publish.upsert_comment(github, 7, "just text\n")
+    assert fake.comments[7][0]["body"] == f"{MARKER}\njust text\n"
+
+
+def test_bodies_over_the_limit_are_cut_with_a_note(fake: FakeGitHub, github: GitHub) -> None:
+    huge = PLAN + "```diff\n" + "+ activate MijnLoket\n" * 5000 + "```\n"
+    assert len(huge) > GITHUB_COMMENT_LIMIT
+    publish.upsert_comment(github, 7, huge)  # the fake answers 422 above the limit
+    body = fake.comments[7][0]["body"]
+    assert len(body) <= GITHUB_COMMENT_LIMIT
+    assert body.startswith(MARKER)
+    assert body.count("```") % 2 == 0
+    assert body.rstrip().endswith("the full plan is in the workflow run's artifacts.")
+
+
+def test_cap_leaves_short_bodies_alone() -> None:
+    assert publish.cap("short") == "short"
+    assert len(publish.cap("x" * 70_000, limit=3_000)) <= 3_000
+
+
+def test_drift_issue_opens_updates_and_closes(fake: FakeGitHub, github: GitHub) -> None:
+    fake.issue(f"{publish.DRIFT_MARKER}\na pull request, not ours", pull_request=True)
+    fake.issue("an unrelated issue")
+    created = publish.open_drift_issue(github, PLAN)
+    assert created.action == "created"
+    ours = fake.issues[-1]
+    assert ours["title"] == publish.DRIFT_TITLE
+    assert ours["body"].startswith(publish.DRIFT_MARKER) and MARKER not in ours["body"]
+    assert publish.open_drift_issue(github, PLAN).action == "unchanged"
+    assert publish.open_drift_issue(github, PLAN + "more\n").action == "updated"
+    assert len([i for i in fake.issues if i["body"].startswith(publish.DRIFT_MARKER)]) == 2
+
+    closed = publish.close_drift_issue(github, "Drift is gone.")
+    assert closed.action == "closed"
+    assert (ours["state"], ours["state_reason"]) == ("closed", "completed")
+    assert fake.comments[ours["number"]][0]["body"] == "Drift is gone."
+    assert publish.close_drift_issue(github, "again").action == "none"
+
+
+def test_drift_issue_is_found_on_a_later_page(fake: FakeGitHub, github: GitHub) -> None:
+    for n in range(120):
+        fake.issue(f"issue {n}")
+    ours = fake.issue(f"{publish.DRIFT_MARKER}\nold")
+    assert publish.open_drift_issue(github, PLAN).action == "updated"
+    assert "No changes." in ours["body"]
+
+
+def _reviewed_setup(fake: FakeGitHub) -> None:
+    fake.pulls_for_commit["m3rge"] = [
+        {"number": 12, "merged_at": None, "merge_commit_sha": "other", "head": {"sha": "x"}},
+        {"number": 11, "merged_at": "2026-11-02T10:00:00Z", "merge_commit_sha": "m3rge",
+         "head": {"sha": "h3ad"}},
+    ]  # fmt: skip
+    for run_id, created in ((501, "2026-11-01T09:00:00Z"), (502, "2026-11-01T10:00:00Z")):
+        fake.runs.append(
+            {"id": run_id, "workflow": "mijnloket-pr.yml", "head_sha": "h3ad",
+             "status": "completed", "created_at": created,
+             "html_url": f"https://github.test/{REPO}/actions/runs/{run_id}"}
+        )  # fmt: skip
+        fake.artifacts[run_id] = [{"id": run_id * 10, "name": "mijnloket-plan", "expired": False}]
+
+
+def test_reviewed_plan_is_the_newest_completed_run_of_the_merged_pr(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    _reviewed_setup(fake)
+    found = reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+    assert (found.run_id, found.pull_request, found.head_sha) == (502, 11, "h3ad")
+
+
+def test_no_reviewed_plan_for_a_direct_push_or_a_run_without_the_artifact(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    _reviewed_setup(fake)
+    with pytest.raises(GitHubError, match="not the merge of a pull request"):
+        reviewed_run(github, "d1rect", "mijnloket-pr.yml", "mijnloket-plan")
+    fake.artifacts[502] = [{"id": 1, "name": "mijnloket-plan", "expired": True}]
+    with pytest.raises(GitHubError, match=r"saved no artifact 'mijnloket-plan'.*by hand"):
+        reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+    fake.runs.clear()
+    with pytest.raises(GitHubError, match="no completed run"):
+        reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+
+
+def test_errors_say_what_failed_and_never_show_the_token(fake: FakeGitHub, github: GitHub) -> None:
+    fake.fail[f"/repos/{REPO}/issues/7/comments"] = (403, "Resource not accessible by integration")
+    with pytest.raises(GitHubError) as error:
+        publish.upsert_comment(github, 7, PLAN)
+    message = str(error.value)
+    assert "GET /repos/acme/loket-config/issues/7/comments answered 403" in message
+    assert "Resource not accessible by integration" in message and "permissions" in message
+    assert TOKEN not in message
+
+
+def test_bad_credentials_and_unreachable_servers(fake: FakeGitHub) -> None:
+    with (
+        GitHub(GitHubEnv(fake.url, REPO, "wrong-token-123")) as client,
+        pytest.raises(GitHubError, match="401: Bad credentials"),
+    ):
+        publish.open_drift_issue(client, PLAN)
+    with (
+        GitHub(GitHubEnv("http://127.0.0.1:9", REPO, TOKEN)) as client,
+        pytest.raises(GitHubError, match="ConnectError") as error,
+    ):
+        publish.open_drift_issue(client, PLAN)
+    assert TOKEN not in str(error.value)
+
+
+def test_next_page_host_check(fake: FakeGitHub) -> None:
+    real = fake.url
+    for n in range(101):
+        fake.comment(7, f"c{n}")
+    fake.url = "http://127.0.0.2:1"
+    with (
+        GitHub(GitHubEnv(real, REPO, TOKEN)) as client,
+        pytest.raises(GitHubError, match="another host; refusing to send the token"),
+    ):
+        publish.upsert_comment(client, 7, PLAN)
+
+
+def test_environment_errors() -> None:
+    with pytest.raises(GitHubError, match=r"GITHUB_TOKEN is not set.*github\.token"):
+        GitHubEnv.from_environ({"GITHUB_REPOSITORY": REPO})
+    with pytest.raises(GitHubError, match="owner/name"):
+        GitHubEnv.from_environ({"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "nope"})
+    env = GitHubEnv.from_environ({"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO})
+    assert env.api_url == "https://api.github.com"
+    assert TOKEN not in repr(env)
+
+
+# The CLI, as the workflows call it.
+
+
+def test_cli_upsert_comment_and_plan_failed(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text(PLAN, encoding="utf-8")
+    result = run_cli("github", "upsert-comment", "--pr", "7", "--body-file", str(body))
+    assert result.exit_code == 0, result.output
+    assert "Plan comment created" in result.output
+    result = run_cli("github", "upsert-comment", "--pr", "7", "--plan-failed", "--commit", "abc")
+    assert result.exit_code == 0, result.output
+    (comment,) = env.comments[7]
+    assert comment["body"].startswith(MARKER)
+    assert "No plan for commit `abc`" in comment["body"]
+    assert "https://github.test/acme/loket-config/actions/runs/77" in comment["body"]
+    assert run_cli("github", "upsert-comment", "--pr", "7").exit_code == 2
+
+
+def test_cli_drift_issue(env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text(PLAN, encoding="utf-8")
+    opened = run_cli("github", "drift-issue", "--state", "open", "--body-file", str(body))
+    assert opened.exit_code == 0 and "Drift issue created" in opened.output
+    closed = run_cli("github", "drift-issue", "--state", "closed")
+    assert closed.exit_code == 0 and "Drift issue closed" in closed.output
+    wrong = run_cli("github", "drift-issue", "--state", "closed", "--body-file", str(body))
+    assert wrong.exit_code == 2
+
+
+def test_cli_reviewed_plan_writes_step_outputs(
+    env: FakeGitHub,
+    run_cli: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _reviewed_setup(env)
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    result = run_cli("github", "reviewed-plan", "--commit", "m3rge")
+    assert result.exit_code == 0, result.output
+    assert outputs.read_text() == "run-id=502\npull-request=11\n"
+    result = run_cli("github", "reviewed-plan", "--commit", "d1rect")
+    assert result.exit_code == 1
+    assert "not the merge of a pull request" in result.output
+
+
+def test_cli_errors_are_clear_and_tokenless(
+    env: FakeGitHub,
+    run_cli: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text(PLAN, encoding="utf-8")
+    env.fail[f"/repos/{REPO}/issues"] = (403, "Resource not accessible by integration")
+    result = run_cli("github", "drift-issue", "--state", "open", "--body-file", str(body))
+    assert result.exit_code == 1
+    assert "error: GitHub API GET /repos/acme/loket-config/issues answered 403" in result.output
+    assert TOKEN not in result.output
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = run_cli("github", "drift-issue", "--state", "closed")
+    assert result.exit_code == 1 and "GITHUB_TOKEN is not set" in result.output

@@ -1,0 +1,230 @@
+"""Carrying the rotating Loket.nl refresh token between workflow runs: restore from the
+secret, write a rotated token back with `gh secret set`, fail loudly when that fails,
+and never show the token."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from mijnloket_gitops.gitops import rotation
+from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
+from mijnloket_gitops.loket.store import StoredToken, TokenStore
+from tests.github_fake import REPO, TOKEN, FakeGitHub, serve
+
+SECRET = json.dumps(
+    {
+        "version": 1,
+        "oauth_url": "https://oauth.loket.nl",
+        "rotated_at": "2026-11-01T08:00:00+00:00",
+        "refresh_token": "rt-first-0123456789",
+    }
+)
+ROTATED = "rt-rotated-9876543210"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    yield from serve()
+
+
+@pytest.fixture
+def gh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake `gh` first on PATH: records its arguments, stdin and token under log/;
+    exits with the number in log/exit (0 when absent) after printing the token."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir.mkdir()
+    log.mkdir()
+    script = bin_dir / "gh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" >> "{log}/args"\n'
+        f'cat > "{log}/stdin"\n'
+        f'printf "%s" "$GH_TOKEN" > "{log}/token"\n'
+        f'code=$(cat "{log}/exit" 2>/dev/null || echo 0)\n'
+        'if [ "$code" != 0 ]; then echo "HTTP 403 for token $GH_TOKEN" >&2; fi\n'
+        'exit "$code"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    return log
+
+
+def _writer(calls: list[tuple[str, bytes]]) -> rotation.SecretWriter:
+    def write(name: str, value: bytes) -> None:
+        calls.append((name, value))
+
+    return write
+
+
+def test_restore_writes_a_private_store_and_a_fingerprint(tmp_path: Path) -> None:
+    store = tmp_path / ".mijnloket" / "loket-token.json"
+    assert rotation.restore(store, SECRET) == "rt-first-0123456789"
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert TokenStore(store).read().refresh_token == "rt-first-0123456789"
+    assert rotation.fingerprint_path(store).exists()
+
+
+def test_restore_refuses_an_empty_or_garbled_secret_without_echoing_it(tmp_path: Path) -> None:
+    store = tmp_path / "loket-token.json"
+    with pytest.raises(GitHubError, match=r"LOKET_TOKEN_STORE is empty.*auth login"):
+        rotation.restore(store, "  ")
+    with pytest.raises(GitHubError, match="does not hold a token store") as error:
+        rotation.restore(store, '{"refresh_token": "rt-half-a-store"}')
+    assert "rt-half-a-store" not in str(error.value)
+    assert not store.exists()
+
+
+def test_a_second_restore_in_the_same_job_keeps_the_rotated_token(tmp_path: Path) -> None:
+    store = tmp_path / "loket-token.json"
+    rotation.restore(store, SECRET)
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+    calls: list[tuple[str, bytes]] = []
+    assert rotation.persist(store, "LOKET_TOKEN_STORE", _writer(calls)) == "saved"
+    # The job's LOKET_TOKEN_STORE still holds the spent token; it must not come back.
+    assert rotation.restore(store, SECRET) == ROTATED
+
+
+def test_persist_saves_only_a_rotated_token(tmp_path: Path) -> None:
+    store = tmp_path / "loket-token.json"
+    calls: list[tuple[str, bytes]] = []
+    assert rotation.persist(store, "S", _writer(calls)) == "not-restored"
+    rotation.restore(store, SECRET)
+    assert rotation.persist(store, "S", _writer(calls)) == "unchanged"
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+    assert rotation.persist(store, "S", _writer(calls)) == "saved"
+    assert rotation.persist(store, "S", _writer(calls)) == "unchanged"
+    ((name, value),) = calls
+    assert name == "S" and json.loads(value)["refresh_token"] == ROTATED
+
+
+def test_persist_fails_loudly_when_the_token_cannot_be_saved(tmp_path: Path) -> None:
+    store = tmp_path / "loket-token.json"
+    rotation.restore(store, SECRET)
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+
+    def broken(name: str, value: bytes) -> None:
+        raise rotation.TokenPersistError("`gh secret set` failed 3 times (HTTP 403)")
+
+    with pytest.raises(rotation.TokenPersistError) as error:
+        rotation.persist(store, "LOKET_TOKEN_STORE", broken)
+    message = str(error.value)
+    assert "no longer accepts" in message and "auth login" in message and str(store) in message
+    assert ROTATED not in message
+    store.unlink()
+    with pytest.raises(rotation.TokenPersistError, match="disappeared"):
+        rotation.persist(store, "LOKET_TOKEN_STORE", broken)
+
+
+def test_gh_secret_writer_sends_the_store_on_stdin(gh: Path) -> None:
+    writer = rotation.GhSecretWriter(REPO, TOKEN, "https://github.example.com")
+    writer("LOKET_TOKEN_STORE", b'{"refresh_token": "x"}')
+    assert (gh / "args").read_text().split() == [
+        "secret",
+        "set",
+        "LOKET_TOKEN_STORE",
+        "--repo",
+        REPO,
+    ]
+    assert (gh / "stdin").read_bytes() == b'{"refresh_token": "x"}'
+    assert (gh / "token").read_text() == TOKEN
+
+
+def test_gh_secret_writer_retries_then_fails_without_the_token(gh: Path) -> None:
+    (gh / "exit").write_text("1")
+    sleeps: list[float] = []
+    writer = rotation.GhSecretWriter(REPO, TOKEN, sleep=sleeps.append)
+    with pytest.raises(rotation.TokenPersistError, match="failed 3 times") as error:
+        writer("LOKET_TOKEN_STORE", ROTATED.encode())
+    assert len((gh / "args").read_text().split()) == 15
+    assert sleeps == [2.0, 4.0]
+    assert TOKEN not in str(error.value) and "[redacted]" in str(error.value)
+
+
+def test_check_can_persist(fake: FakeGitHub, gh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with GitHub(GitHubEnv(fake.url, REPO, TOKEN)) as client:
+        rotation.check_can_persist(client)
+        fake.secrets_writable = False
+        with pytest.raises(GitHubError, match=r"cannot write.*still valid"):
+            rotation.check_can_persist(client)
+        monkeypatch.setenv("PATH", str(gh))  # no gh there
+        with pytest.raises(GitHubError, match="`gh` is not installed"):
+            rotation.check_can_persist(client)
+
+
+# The CLI steps of action.yml, on a repository configured for Loket.nl.
+
+
+@pytest.fixture
+def loket_repo(tmp_path: Path, fake: FakeGitHub, gh: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "mijnloket-gitops.yaml").write_text("version: 1\nprovider:\n  type: loket\n")
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("MIJNLOKET_SECRETS_TOKEN", TOKEN)
+    monkeypatch.setenv("LOKET_TOKEN_STORE", SECRET)
+    return repo
+
+
+def test_cli_prepare_then_persist_a_rotated_token(
+    loket_repo: Path, gh: Path, run_cli: Callable[..., Result]
+) -> None:
+    prepared = run_cli("github", "prepare-provider", "--repo", loket_repo)
+    assert prepared.exit_code == 0, prepared.output
+    assert prepared.output.splitlines()[0] == "::add-mask::rt-first-0123456789"
+    assert prepared.output.count("rt-first") == 1  # only in the mask command
+    store = loket_repo / ".mijnloket" / "loket-token.json"
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+
+    saved = run_cli("github", "persist-token", "--repo", loket_repo)
+    assert saved.exit_code == 0, saved.output
+    assert f"::add-mask::{ROTATED}" in saved.output and saved.output.count(ROTATED) == 1
+    assert "Saved the rotated Loket.nl refresh token to the secret LOKET_TOKEN_STORE" in (
+        saved.output
+    )
+    assert json.loads((gh / "stdin").read_text())["refresh_token"] == ROTATED
+
+
+def test_cli_persist_failure_is_an_error_annotation(
+    loket_repo: Path, gh: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    assert run_cli("github", "prepare-provider", "--repo", loket_repo).exit_code == 0
+    store = loket_repo / ".mijnloket" / "loket-token.json"
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+    (gh / "exit").write_text("1")
+    result = run_cli("github", "persist-token", "--repo", loket_repo)
+    assert result.exit_code == 1
+    assert "::error title=Loket.nl refresh token NOT saved::" in result.output
+    assert result.output.count(ROTATED) == 1  # the mask command only
+    assert TOKEN not in result.output
+
+
+def test_cli_prepare_refuses_before_touching_loket_when_saving_would_fail(
+    loket_repo: Path, fake: FakeGitHub, run_cli: Callable[..., Result]
+) -> None:
+    fake.secrets_writable = False
+    result = run_cli("github", "prepare-provider", "--repo", loket_repo)
+    assert result.exit_code == 1
+    assert "MIJNLOKET_SECRETS_TOKEN cannot write" in result.output
+    assert not (loket_repo / ".mijnloket" / "loket-token.json").exists()
+
+
+def test_cli_prepare_seeds_a_missing_sandbox(
+    tmp_path: Path, run_cli: Callable[..., Result], valid_employer: str
+) -> None:
+    (tmp_path / "employers").mkdir()
+    (tmp_path / "employers" / "a.yaml").write_text(valid_employer)
+    result = run_cli("github", "prepare-provider", "--repo", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".mijnloket" / "sandbox.sqlite").exists()
+    again = run_cli("github", "prepare-provider", "--repo", tmp_path)
+    assert again.exit_code == 0 and again.output == ""
+    assert run_cli("github", "persist-token", "--repo", tmp_path).output == ""
