@@ -228,3 +228,12 @@ def test_cli_prepare_seeds_a_missing_sandbox(
     again = run_cli("github", "prepare-provider", "--repo", tmp_path)
     assert again.exit_code == 0 and again.output == ""
     assert run_cli("github", "persist-token", "--repo", tmp_path).output == ""
+
+
+def test_cli_persist_without_a_restore_does_nothing(
+    loket_repo: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MIJNLOKET_SECRETS_TOKEN")  # e.g. install failed before prepare
+    result = run_cli("github", "persist-token", "--repo", loket_repo)
+    assert result.exit_code == 0, result.output
+    assert "No token store was restored in this job" in result.output

@@ -118,9 +118,10 @@ def _mask(value: str) -> None:
 
 
 @github.command("prepare-provider")
+@click.option("--secret-name", default=token.CONTENT_ENV, show_default=True)
 @repo_option
 @click.pass_context
-def prepare_provider(ctx: click.Context, repo: Path) -> None:
+def prepare_provider(ctx: click.Context, secret_name: str, repo: Path) -> None:
     """Before plan/apply in CI: restore the Loket.nl token store from $LOKET_TOKEN_STORE
     (after checking the rotated token can be saved), or seed a missing sandbox."""
     settings = settings_for(repo)
@@ -134,7 +135,7 @@ def prepare_provider(ctx: click.Context, repo: Path) -> None:
     with _client(None, token.SECRETS_TOKEN_ENV) as client:
         token.check_can_persist(client)
     content = os.environ.get(token.CONTENT_ENV, "")
-    _mask(token.restore(settings.root / config.token_store, content))
+    _mask(token.restore(settings.root / config.token_store, content, secret_name=secret_name))
     click.echo(f"Restored the Loket.nl token store ({config.token_store}).")
 
 
@@ -150,6 +151,9 @@ def persist_token(secret_name: str, repo: Path, github_repository: str | None) -
     if config is None:
         return
     store = settings.root / config.token_store
+    if not token.fingerprint_path(store).exists():
+        click.echo("No token store was restored in this job; nothing to save.")
+        return
     if store.exists():
         _mask(TokenStore(store).read().refresh_token)
     env = GitHubEnv.from_environ(

@@ -63,6 +63,7 @@ COMMAND_MODULES = (
     "auth_cmd",
     "github_cmd",
     "init_cmd",
+    "import_cmd",
 )
 
 

@@ -206,7 +206,7 @@ class _Converter:
                 return value
         if tag == _FLOAT:
             try:
-                return float(value.replace(".inf", "inf").replace(".nan", "nan"))
+                return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
             except ValueError:
                 self._problem("schema", f"{value!r} is not a number", node)
                 return value

@@ -1,0 +1,145 @@
+"""``import``: write employer files from live state, for employers configured by hand."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from mijnloket_gitops.cli.common import Progress, repo_option, settings_for
+from mijnloket_gitops.errors import ExitCode
+from mijnloket_gitops.files.model import UUID_PATTERN
+from mijnloket_gitops.onboard import (
+    ImportedFile,
+    ImportOptions,
+    ImportResult,
+    Outcome,
+    import_employers,
+    select,
+)
+from mijnloket_gitops.onboard.run import SCHEMA_FILE
+from mijnloket_gitops.providers.registry import open_provider
+
+_UUID = re.compile(UUID_PATTERN)
+_DONE = {Outcome.WRITTEN: "wrote", Outcome.OVERWRITTEN: "overwrote"}
+_DRY = {Outcome.WRITTEN: "would write", Outcome.OVERWRITTEN: "would overwrite"}
+
+
+def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    wrong = [v for v in values if not _UUID.match(v)]
+    if wrong:
+        raise click.BadParameter(
+            f"{', '.join(map(repr, wrong))} is not an employer id (a UUID, as in employer_id)"
+        )
+    return values
+
+
+def _line(item: ImportedFile, dry_run: bool) -> tuple[str, bool]:
+    """The line for one file, and whether it is a problem (for stderr)."""
+    who = f"{item.name} ({item.employer_id})"
+    if item.outcome == Outcome.EXISTS:
+        return f"{item.path}: exists, not overwritten ({who}); use --force to replace it", True
+    if item.outcome == Outcome.FAILED:
+        return f"{item.path}: error: {item.error} ({who})", True
+    verb = (_DRY if dry_run else _DONE)[item.outcome]
+    return f"{verb} {item.path}  {who}", False
+
+
+def _summary(result: ImportResult) -> str:
+    written = result.count(Outcome.WRITTEN, Outcome.OVERWRITTEN)
+    parts = [
+        f"{written} {'would be written' if result.dry_run else 'written'}",
+        f"{result.count(Outcome.EXISTS)} skipped (exists)",
+        f"{result.unknown_products} unknown products",
+        f"{result.evidence_gaps} evidence gaps to fill (in {result.gap_files} files)",
+    ]
+    failed = result.count(Outcome.FAILED)
+    if failed:
+        parts.append(f"{failed} failed")
+    return ", ".join(parts) + "."
+
+
+def _report(result: ImportResult) -> None:
+    for item in result.files:
+        text, problem = _line(item, result.dry_run)
+        if problem:
+            click.secho(text, fg="red", err=True)
+        else:
+            click.echo(text)
+        if item.unknown_products:
+            names = ", ".join(map(repr, item.unknown_products))
+            click.secho(
+                f"warning: {item.path}: live products not in the catalog, kept as a comment: "
+                f"{names}",
+                fg="yellow",
+                err=True,
+            )
+    click.echo(_summary(result))
+    if result.evidence_gaps and not result.dry_run:
+        click.echo(
+            "Fill in addendum.signed_on and addendum.ticket from Loket's confirmation tickets "
+            "(`mijnloket-gitops validate` lists them as addendum-evidence), then run plan."
+        )
+
+
+@click.command("import")
+@click.option("--all", "everything", is_flag=True, help="Import every live employer.")
+@click.option(
+    "--employer",
+    "employers",
+    multiple=True,
+    metavar="ID",
+    callback=_ids,
+    help="Import this employer (its Loket employer id; repeatable).",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the files (default: the repository's employers_dir).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@repo_option
+def import_command(
+    everything: bool,
+    employers: tuple[str, ...],
+    output_dir: Path | None,
+    dry_run: bool,
+    force: bool,
+    repo: Path,
+) -> None:
+    """Write one employer file per live employer, in canonical form.
+
+    Products, users with rights and the derived tier come from live state. What live
+    state cannot tell is written as a commented gap: the addendum's signed_on and
+    ticket where MijnLoket is on (validate reports them until filled in), products
+    the catalog does not know, rights of users the provider cannot see. An employer
+    that already has a file keeps its path; existing files are never overwritten
+    without --force. Exit 0 when every file was written (or, with --dry-run, would
+    be), 1 when a file exists (without --force), cannot be written, or an --employer
+    does not exist live.
+    """
+    if everything == bool(employers):
+        raise click.UsageError("give --all or at least one --employer ID (not both)")
+    settings = settings_for(repo)
+    options = ImportOptions(
+        output_dir=output_dir or repo / settings.config.employers_dir,
+        schema=repo / SCHEMA_FILE,
+        employer_ids=employers,
+        dry_run=dry_run,
+        force=force,
+    )
+    with open_provider(settings) as provider:
+        ids = select(provider, options)
+        progress = Progress(len(ids), "Reading live state")
+        try:
+            result = import_employers(provider, settings.catalog, options, ids, progress)
+        finally:
+            progress.close()
+    _report(result)
+    if not result.ok:
+        raise SystemExit(ExitCode.ERROR)
+
+
+COMMANDS = (import_command,)
