@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import queue
 import signal
@@ -630,7 +631,7 @@ def test_serve_refuses_remote_hosts_and_missing_secrets(tmp_path: Path) -> None:
 
 
 def test_serve_without_aiohttp_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(emulator_cmd.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     code, out = invoke()
     assert code == 1 and "pip install 'mijnloket-gitops[emulator]'" in out
     assert "Traceback" not in out

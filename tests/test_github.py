@@ -257,7 +257,7 @@ def test_cli_reviewed_plan_writes_step_outputs(
     assert result.exit_code == 0, result.output
     assert outputs.read_text() == "run-id=502\npull-request=11\n"
     result = run_cli("github", "reviewed-plan", "--commit", "d1rect")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # refused: nothing unreviewed is applied
     assert "not the merge of a pull request" in result.output
 
 

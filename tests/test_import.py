@@ -414,6 +414,7 @@ def test_an_employer_id_that_is_no_uuid_fails_that_employer_only(
     out = tmp_path / "out"
     result = run(repo, "import", "--all", "--output-dir", out)
     assert result.exit_code == 1
-    assert "vreemd.yaml: error: cannot be written as an employer file" in result.output
+    failed = "vreemd.yaml (Vreemd B.V., ../not-a-uuid): error: cannot be written as an employer"
+    assert failed in result.output
     assert "1 failed" in result.stdout
     assert len(files_in(out)) == len(live_ids(db)) - 1

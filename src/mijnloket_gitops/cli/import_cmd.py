@@ -37,13 +37,13 @@ def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
 
 def _line(item: ImportedFile, dry_run: bool) -> tuple[str, bool]:
     """The line for one file, and whether it is a problem (for stderr)."""
-    who = f"{item.name} ({item.employer_id})"
+    who = f"({item.name}, {item.employer_id})"
     if item.outcome == Outcome.EXISTS:
-        return f"{item.path}: exists, not overwritten ({who}); use --force to replace it", True
+        return f"{item.path} {who}: exists, not overwritten; use --force to replace it", True
     if item.outcome == Outcome.FAILED:
-        return f"{item.path}: error: {item.error} ({who})", True
+        return f"{item.path} {who}: error: {item.error}", True
     verb = (_DRY if dry_run else _DONE)[item.outcome]
-    return f"{verb} {item.path}  {who}", False
+    return f"{verb} {item.path} {who}", False
 
 
 def _summary(result: ImportResult) -> str:

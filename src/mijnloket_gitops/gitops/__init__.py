@@ -12,6 +12,7 @@
 Errors derive from :class:`mijnloket_gitops.errors.MijnloketError` (exit 1)::
 
     MijnloketError
-    └── GitHubError          the GitHub API refused or failed (message has no token)
-        └── TokenPersistError   the rotated refresh token could not be saved
+    └── GitHubError            the GitHub API refused or failed (message has no token)
+        ├── NoReviewedPlanError  exit 3: no reviewed plan for the commit, nothing applied
+        └── TokenPersistError    the rotated refresh token could not be saved
 """

@@ -13,12 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.gitops.github import GitHub, GitHubError
 
 MANUAL_RUN = (
     "to apply main anyway, run the apply workflow by hand (workflow_dispatch): it plans "
     "on main and waits for that plan to be approved"
 )
+
+
+class NoReviewedPlanError(GitHubError):
+    """No reviewed plan exists for the commit: refused, nothing is applied (exit 3)."""
+
+    exit_code = ExitCode.REFUSED
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ def merged_pull_request(github: GitHub, commit: str) -> dict[str, Any]:
     for pull in pulls:
         if pull.get("merged_at") and pull.get("merge_commit_sha") == commit:
             return dict(pull)
-    raise GitHubError(
+    raise NoReviewedPlanError(
         f"commit {commit[:12]} is not the merge of a pull request, so no plan was reviewed "
         f"for it and nothing is applied; {MANUAL_RUN}"
     )
@@ -54,7 +61,7 @@ def reviewed_run(github: GitHub, commit: str, workflow: str, artifact: str) -> R
     )
     newest = max(runs, key=lambda run: str(run.get("created_at", "")), default=None)
     if newest is None:
-        raise GitHubError(
+        raise NoReviewedPlanError(
             f"pull request #{number} has no completed run of {workflow} for its last commit "
             f"{head[:12]}; wait for it to finish and re-run this workflow, or {MANUAL_RUN}"
         )
@@ -63,7 +70,7 @@ def reviewed_run(github: GitHub, commit: str, workflow: str, artifact: str) -> R
     )
     usable = [a for a in found.get("artifacts", []) if not a.get("expired")]
     if not usable:
-        raise GitHubError(
+        raise NoReviewedPlanError(
             f"the last plan run of pull request #{number} ({newest.get('html_url')}) saved no "
             f"artifact {artifact!r} (the plan failed, or the artifact expired); {MANUAL_RUN}"
         )
