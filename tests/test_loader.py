@@ -232,3 +232,16 @@ def test_non_scalar_keys_are_schema_problems() -> None:
     problem = only_problem(load_text("? [a, b]\n: c\n"))
     assert problem.rule == "schema"
     assert problem.mark == Mark(1, 3)
+
+
+def test_invalid_utf8_after_a_bom_names_the_right_byte_and_column() -> None:
+    (problem,) = load_bytes(b"\xef\xbb\xbfname: a\xffb").problems
+    assert problem.rule == "encoding"
+    assert "0xff" in problem.message
+    assert problem.mark == (1, 8)
+
+
+def test_yaml12_infinity_and_nan_spellings_are_numbers() -> None:
+    data = load_text("a: [.inf, .Inf, -.INF, .nan, .NaN, .NAN]").data
+    assert data["a"][:3] == [float("inf"), float("inf"), float("-inf")]
+    assert all(x != x for x in data["a"][3:])

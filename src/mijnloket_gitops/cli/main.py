@@ -15,8 +15,38 @@ import click
 from mijnloket_gitops import __version__
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 
+COMMANDS: dict[str, str] = {
+    "validate": "validate_cmd",
+    "explain": "validate_cmd",
+    "catalog": "catalog_cmd",
+    "schema": "catalog_cmd",
+    "plan": "plan_cmd",
+    "apply": "apply_cmd",
+    "fmt": "fmt_cmd",
+    "import": "import_cmd",
+    "sandbox": "sandbox_cmd",
+    "emulator": "emulator_cmd",
+    "auth": "auth_cmd",
+    "init": "init_cmd",
+    "github": "github_cmd",
+}
+"""Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
+module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a
+``validate`` does not pay for the HTTP client or the emulator."""
+
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"mijnloket_gitops.cli.{module_name}")
+        commands: tuple[click.Command, ...] = module.COMMANDS
+        return next((c for c in commands if c.name == cmd_name), None)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -49,32 +79,6 @@ def cli() -> None:
     Employer files in git say which products are on; validate checks them, plan
     compares them with Loket.nl (or the sandbox) and apply makes it so.
     """
-
-
-# Each module lists its click commands in COMMANDS; one line per module here.
-COMMAND_MODULES = (
-    "validate_cmd",
-    "catalog_cmd",
-    "plan_cmd",
-    "apply_cmd",
-    "sandbox_cmd",
-    "fmt_cmd",
-    "emulator_cmd",
-    "auth_cmd",
-    "github_cmd",
-    "init_cmd",
-    "import_cmd",
-)
-
-
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"mijnloket_gitops.cli.{name}")
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

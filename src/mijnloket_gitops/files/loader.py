@@ -282,13 +282,15 @@ def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
         return None, LoadProblem(
             "encoding", "file contains NUL bytes: it is binary, not YAML", _byte_mark(raw, nul)
         )
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw[bom:].decode("utf-8"), None
     except UnicodeDecodeError as error:
+        offset = bom + error.start
         return None, LoadProblem(
             "encoding",
-            f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
-            _byte_mark(raw, error.start),
+            f"file is not valid UTF-8 (byte 0x{raw[offset]:02x})",
+            _byte_mark(raw, offset),
             "save the file as UTF-8",
         )
 

@@ -1,0 +1,300 @@
+"""Benchmark ``plan`` through the ``loket`` provider against the emulator, by concurrency.
+
+Generates N valid employer files (``benchmarks/validate.py``'s generator, seeded),
+seeds a sandbox database from them (``sandbox seed``'s logic, so a few employers
+drift), serves it with ``mijnloket-gitops emulator serve --latency-ms L`` in a process
+of its own, authorizes a token store as ``auth login`` would, and then plans the whole
+repository once per concurrency, each run in a fresh Python process::
+
+    python benchmarks/plan.py --employers 2000 --latency-ms 20 --concurrency 1,4,8,16
+
+A run does what ``mijnloket-gitops plan`` does (load and validate the files, open the
+provider, :func:`~mijnloket_gitops.plan.build.make_plan` with the unmanaged listing);
+only ``make_plan`` is timed. The request budget is set far above what the runs reach
+(``--rate``), so it does not bind. Columns:
+
+- ``wall s``: the time of ``make_plan``; ``speed-up``: the first concurrency's time
+  divided by this one's (the bar: at least 0.8 x concurrency);
+- ``requests``: the emulator's request log (``/v2`` and ``/oauth``) during the run;
+  ``req/s``: requests per wall second;
+- ``client ms/req``: CPU time (user + system, all threads) of the planning process
+  during ``make_plan`` per request; ``emu ms/req``: the same for the emulator process;
+- ``peak RSS MB``: the planning process's peak resident memory (``ru_maxrss``, the
+  whole process: files loaded and validated, then planned); ``plan +MB``: how much
+  the peak grew during ``make_plan`` over the resident size just before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.config import SafetyConfig, load_settings
+from mijnloket_gitops.loket.oauth import login
+from mijnloket_gitops.loket.session import OAuthSession
+from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
+from mijnloket_gitops.validate.runner import validate_paths
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import validate as generator  # noqa: E402  (benchmarks/validate.py: the file generator)
+
+CLIENT_ID = "benchmark-client"
+CLIENT_SECRET = "benchmark-client-secret-5d1e"
+ENV = {"LOKET_CLIENT_ID": CLIENT_ID, "LOKET_CLIENT_SECRET": CLIENT_SECRET}
+DB = ".mijnloket/sandbox.sqlite"
+RESULT = "RESULT "
+"""Prefix of the line a run prints with its measurements (JSON)."""
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """The emulator process and where it answers."""
+
+    process: subprocess.Popen[str]
+    root: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.root}/v2"
+
+    @property
+    def oauth_url(self) -> str:
+        return f"{self.root}/oauth"
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the emulator process so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def last_seq(self) -> int:
+        """How many requests the emulator has logged."""
+        answer = httpx.get(f"{self.root}/_emulator/requests", params={"since": 2**62})
+        answer.raise_for_status()
+        seq: int = answer.json()["lastSeq"]
+        return seq
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One run: what the planning process measured about itself, and the emulator."""
+
+    concurrency: int
+    employers: int
+    seconds: float
+    client_cpu: float
+    rss_before_kb: int
+    peak_rss_kb: int
+    requests: int = 0
+    emulator_cpu: float = 0.0
+
+
+def setup(root: Path, employers: int, seed: int) -> Path:
+    """``root/repo``: generated employer files seeded into the sandbox database."""
+    repo = root / "repo"
+    generator.generate(repo / "employers", employers, seed)
+    catalog = builtin_catalog()
+    result = validate_paths([repo / "employers"], catalog)
+    if result.errors:
+        raise SystemExit(f"the generated files are not valid: {result.diagnostics[0].message}")
+    state = seed_state(result.employers, catalog, SafetyConfig())
+    create_seeded(repo / DB, state, catalog, reset=False)
+    return repo
+
+
+@contextlib.contextmanager
+def emulator(repo: Path, latency_ms: int) -> Iterator[Emulator]:
+    """``emulator serve`` on a free port of 127.0.0.1, in its own process, for the block."""
+    argv = [sys.executable, "-m", "mijnloket_gitops", "emulator", "serve", "--port", "0"]
+    argv += ["--db", str(repo / DB), "--latency-ms", str(latency_ms), "--client-id", CLIENT_ID]
+    env = {**os.environ, **ENV, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        argv, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        root = _api_root(process.stdout)
+        if root is None:
+            process.wait(10)
+            raise SystemExit(f"the emulator did not start (exit {process.returncode})")
+        yield Emulator(process, root)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _api_root(stdout: IO[str] | None) -> str | None:
+    """The emulator's ``http://host:port`` from its start-up lines (None if it exits)."""
+    assert stdout is not None
+    for line in stdout:
+        if line.strip().startswith("API base"):
+            return line.split()[-1].removesuffix("/v2")
+    return None
+
+
+def configure(repo: Path, server: Emulator, concurrency: int, rate: float) -> None:
+    """``mijnloket-gitops.yaml`` selecting the loket provider on the emulator."""
+    lines = [
+        "version: 1",
+        "provider:",
+        "  type: loket",
+        f"  api_url: {server.api_url}",
+        f"  oauth_url: {server.oauth_url}",
+        f"  requests_per_second: {rate}",
+        f"  concurrency: {concurrency}",
+    ]
+    (repo / "mijnloket-gitops.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def authorize(repo: Path, server: Emulator) -> None:
+    """Start the token store as ``auth login`` does: an authorization code, exchanged."""
+    settings = load_settings(repo)
+    config = settings.config.provider
+    query = {"client_id": CLIENT_ID, "redirect_uri": config.redirect_uri, "response_type": "code"}  # type: ignore[union-attr]
+    answer = httpx.get(
+        f"{server.oauth_url}/authorize", params=query, headers={"Accept": "application/json"}
+    )
+    answer.raise_for_status()
+    with OAuthSession(config, repo, env=ENV) as session:  # type: ignore[arg-type]
+        login(session.store, session.oauth, answer.json()["code"], config.redirect_uri)  # type: ignore[union-attr]
+
+
+def plan_once(repo: Path) -> Measured:
+    """Plan ``repo`` as ``mijnloket-gitops plan`` does, timing ``make_plan`` (in-process)."""
+    from mijnloket_gitops.plan.build import make_plan
+    from mijnloket_gitops.plan.scope import load_repository
+    from mijnloket_gitops.providers.registry import open_provider
+
+    settings = load_settings(repo)
+    repository = load_repository(settings)
+    if repository.validation.errors:
+        raise SystemExit("the employer files are not valid")
+    rss_before = _rss_kb()
+    with open_provider(settings) as provider:
+        cpu = time.process_time()
+        start = time.perf_counter()
+        make_plan(settings, provider, repository.in_scope, managed_total=len(repository.all))
+        seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    config = settings.config.provider
+    concurrency = getattr(config, "concurrency", 1)
+    return Measured(concurrency, len(repository.in_scope), seconds, cpu, rss_before, peak)
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0  # pragma: no cover - Linux has it
+
+
+def run(repo: Path, server: Emulator, concurrency: int, rate: float) -> Measured:
+    """One concurrency in a fresh planning process; adds the emulator's side."""
+    configure(repo, server, concurrency, rate)
+    seq, emulator_cpu = server.last_seq(), server.cpu_seconds()
+    argv = [sys.executable, str(Path(__file__).resolve()), "--run", str(repo)]
+    done = subprocess.run(
+        argv, env={**os.environ, **ENV}, capture_output=True, text=True, check=False
+    )
+    emulator_cpu = server.cpu_seconds() - emulator_cpu
+    requests = server.last_seq() - seq
+    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(
+            f"the planning run (concurrency {concurrency}) exited {done.returncode}:\n"
+            f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
+    fields = json.loads(lines[-1].removeprefix(RESULT))
+    return Measured(**{**fields, "requests": requests, "emulator_cpu": emulator_cpu})
+
+
+def report(runs: Sequence[Measured], latency_ms: int) -> str:
+    base = runs[0]
+    lines = [
+        f"{base.employers:,} employers, latency {latency_ms} ms, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}",
+        f"{'concurrency':>11} {'wall s':>8} {'speed-up':>8} {'bar':>5} {'requests':>8} "
+        f"{'req/s':>7} {'client ms/req':>13} {'emu ms/req':>10} {'peak RSS MB':>11} "
+        f"{'plan +MB':>8}",
+    ]
+    for r in runs:
+        speed_up = base.seconds / r.seconds
+        bar = 0.8 * r.concurrency
+        lines.append(
+            f"{r.concurrency:>11} {r.seconds:8.2f} {speed_up:7.1f}x {bar:4.1f}x {r.requests:8,} "
+            f"{r.requests / r.seconds:7.0f} {r.client_cpu * 1000 / r.requests:13.3f} "
+            f"{r.emulator_cpu * 1000 / r.requests:10.3f} {r.peak_rss_kb / 1024:11.1f} "
+            f"{(r.peak_rss_kb - r.rss_before_kb) / 1024:8.1f}"
+        )
+    return "\n".join(lines)
+
+
+def concurrencies(text: str) -> list[int]:
+    values = [int(part) for part in text.split(",") if part.strip()]
+    if not values or min(values) < 1 or max(values) > 64:
+        raise argparse.ArgumentTypeError("give concurrencies between 1 and 64, e.g. 1,4,8,16")
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--employers", type=int, default=2000, help="how many (2000)")
+    parser.add_argument("--latency-ms", type=int, default=20, help="emulator latency (20)")
+    parser.add_argument(
+        "--concurrency", type=concurrencies, default=[1, 4, 8, 16], help="list (1,4,8,16)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the files (1)")
+    parser.add_argument(
+        "--rate", type=float, default=1e6, help="request budget, requests/s (1e6: not binding)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # one planning run
+    args = parser.parse_args(argv)
+    if args.run is not None:
+        print(RESULT + json.dumps(asdict(plan_once(args.run))), flush=True)
+        return 0
+    if args.employers < 1:
+        parser.error("--employers must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="mijnloket-bench-plan-") as tmp:
+        started = time.perf_counter()
+        repo = setup(Path(tmp), args.employers, args.seed)
+        print(f"seeded {args.employers:,} employers in {time.perf_counter() - started:.1f} s")
+        load = os.getloadavg()[0]
+        if load > 0.5:
+            print(f"note: load average is {load:.2f}; other work skews the figures")
+        with emulator(repo, args.latency_ms) as server:
+            configure(repo, server, args.concurrency[0], args.rate)
+            authorize(repo, server)
+            runs = []
+            for concurrency in args.concurrency:
+                runs.append(run(repo, server, concurrency, args.rate))
+                print(f"  concurrency {concurrency}: {runs[-1].seconds:.2f} s", flush=True)
+    print(report(runs, args.latency_ms))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in runs], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
