@@ -22,6 +22,10 @@ API (keep it small; the provider tests build on it):
   ``employers`` (``[(path, EmployerFile)]``).
 - ``seed_repo(root, employers, seed)`` -> (repo, db, employers): only the seeding,
   for a test that runs ``emulator serve`` itself.
+- ``emulator_process(db, *args)``: ``emulator serve --port 0`` in a child process
+  (its own GIL: use it for benchmarks and multi-process tests) as an
+  :class:`EmulatorProcess` (``base_url``, ``oauth_url``, ``admin_url``, ``banner``,
+  ``process``, later stdout ``lines``); interrupted (then killed) at the end.
 - :data:`CLIENT_ID`, :data:`CLIENT_SECRET`: the credentials the emulator accepts;
   :func:`api_headers`: the headers the API wants; :class:`FakeClock`.
 
@@ -31,11 +35,17 @@ registers it, which pytest would otherwise report (an error, as warnings are err
 
 from __future__ import annotations
 
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -120,3 +130,79 @@ def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
     """A seeded emulator with :data:`EMPLOYERS` employers, no faults, no latency."""
     with start_emulator(tmp_path) as started:
         yield started
+
+
+class Lines(queue.Queue[str]):
+    """Lines of a child's output, read by a thread."""
+
+    def feed(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.put(line.rstrip("\n"))
+
+    def until(self, last: str, timeout: float = 15.0) -> list[str]:
+        """Lines up to and including ``last``; AssertionError if it does not come."""
+        lines: list[str] = []
+        while not lines or lines[-1] != last:
+            try:
+                lines.append(self.get(timeout=timeout))
+            except queue.Empty:
+                raise AssertionError(f"no {last!r} within {timeout} s; got {lines}") from None
+        return lines
+
+
+@dataclass(frozen=True)
+class EmulatorProcess:
+    process: subprocess.Popen[str]
+    banner: list[str]
+    lines: Lines
+
+    def _url(self, label: str) -> str:
+        for line in self.banner:
+            if line.strip().startswith(label):
+                return next(word for word in line.split() if word.startswith("http"))
+        raise AssertionError(f"no {label} URL in {self.banner}")
+
+    @property
+    def base_url(self) -> str:
+        return self._url("API base")
+
+    @property
+    def oauth_url(self) -> str:
+        return self._url("OAuth")
+
+    @property
+    def admin_url(self) -> str:
+        return self._url("admin")
+
+
+@contextmanager
+def emulator_process(
+    db: Path | None, *args: str, env: dict[str, str] | None = None
+) -> Iterator[EmulatorProcess]:
+    """``emulator serve --port 0 [--db DB] ARGS`` in a child process, once it listens.
+
+    ``env`` defaults to this process's plus :data:`CLIENT_ID` and :data:`CLIENT_SECRET`.
+    At the end a child still running gets SIGINT, and is killed after 10 s.
+    """
+    command = [sys.executable, "-m", "mijnloket_gitops", "emulator", "serve", "--port", "0"]
+    command += ["--db", str(db)] if db is not None else []
+    if env is None:
+        env = {**os.environ, "LOKET_CLIENT_ID": CLIENT_ID, "LOKET_CLIENT_SECRET": CLIENT_SECRET}
+    with subprocess.Popen(
+        [*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        lines = Lines()
+        assert process.stdout is not None
+        reader = threading.Thread(target=lines.feed, args=(process.stdout,), daemon=True)
+        reader.start()
+        try:
+            yield EmulatorProcess(process, lines.until("Stop with Ctrl-C."), lines)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            reader.join(timeout=10)

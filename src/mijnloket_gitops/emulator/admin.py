@@ -3,22 +3,19 @@
 They stand in for people and help tests; a Loket client never calls them. They are
 not logged, delayed or faulted. Bodies are JSON; errors are ``{"message": ...}``.
 
-=======================================================  ===================================
-``POST /_emulator/employers/{id}/modules``               ``{"name", "active"}``: switch a
-                                                         module as a person in the web UI
-                                                         would (Beheer → Werkgever →
-                                                         Producten); a gated module (the
-                                                         MijnLoket addendum) while the
-                                                         portal is not available is ``409``
-``POST /_emulator/employers/{id}/portal``                ``{"available"}``: Loket processed
-                                                         (or withdrew) the addendum
-``GET /_emulator/requests?since=N``                      the request log after entry ``N``
-``GET /_emulator/changes?since=N``                       the store's ``change_log``
-``POST /_emulator/tokens/expire``                        ``{"refresh": false}``: end every
-                                                         access token (and refresh token)
-``POST /_emulator/tokens/revoke``                        withdraw consent: end every token
-=======================================================  ===================================
+- ``POST /_emulator/employers/{id}/modules`` ``{"name", "active"}``: switch a module
+  as a person in the web UI would (Beheer → Werkgever → Producten). A gated module
+  (MijnLoket, behind the addendum) while the portal is not available is ``409`` and
+  changes nothing; a name Loket does not know yet becomes a new module.
+- ``POST /_emulator/employers/{id}/portal`` ``{"available"}``: Loket processed (or
+  withdrew) the employer's addendum.
+- ``GET /_emulator/requests?since=N``: the request log after entry ``N``.
+- ``GET /_emulator/changes?since=N``: the store's ``change_log`` after ``N``.
+- ``POST /_emulator/tokens/expire`` (optional ``{"refresh": true}``): every access
+  token (and refresh token) expires now.
+- ``POST /_emulator/tokens/revoke``: consent withdrawn; no token works any more.
 
+Changes are recorded in the ``change_log`` with origin :data:`~.state.UI_ORIGIN`.
 The functions below do the work; the routes and
 :class:`~.server.EmulatorHandle` both call them.
 """
@@ -31,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from mijnloket_gitops.emulator.state import STATE_KEY, UI_ORIGIN, EmulatorState
+from mijnloket_gitops.emulator.traffic import Handler
 from mijnloket_gitops.sandbox.db import SandboxError
 
 routes = web.RouteTableDef()
@@ -90,10 +88,9 @@ def _since(request: web.Request) -> int:
 
 
 @web.middleware
-async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        response: web.StreamResponse = await handler(request)
-        return response
+        return await handler(request)
     except AdminError as error:
         return web.json_response({"message": error.message}, status=error.status)
 

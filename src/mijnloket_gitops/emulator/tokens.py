@@ -108,9 +108,7 @@ class TokenRegistry:
     ) -> TokenPair:
         self.check_client(client_id, client_secret)
         with self._lock:
-            grant = self._codes.get(code)
-            self._use(grant, "authorization code")
-            assert grant is not None
+            grant = self._use(self._codes.get(code), "authorization code")
             if grant.redirect_uri != redirect_uri:
                 raise OAuthError("invalid_grant", "redirect_uri differs from the authorize call")
             return self._issue()
@@ -121,7 +119,7 @@ class TokenRegistry:
             self._use(self._refresh.get(refresh_token), "refresh token")
             return self._issue()
 
-    def _use(self, grant: _Grant | None, what: str) -> None:
+    def _use(self, grant: _Grant | None, what: str) -> _Grant:
         if grant is None:
             raise OAuthError("invalid_grant", f"unknown {what}")
         if grant.revoked:
@@ -131,6 +129,7 @@ class TokenRegistry:
         if grant.expires_at <= self._clock():
             raise OAuthError("invalid_grant", f"the {what} expired")
         grant.used = True
+        return grant
 
     def _issue(self) -> TokenPair:
         access_lifetime, refresh_lifetime, _ = self._lifetimes

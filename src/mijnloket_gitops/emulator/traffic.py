@@ -92,4 +92,5 @@ async def traffic(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     finally:
         query = request.query_string
-        state.log.record(request.method, request.path, query, status, fault and fault.value)
+        kind = None if fault is None else fault.value
+        state.log.record(request.method, request.path, query, status, kind)

@@ -10,14 +10,21 @@ rules on top of YAML:
 - only the core tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``,
   ``!!map``, ``!!seq``) are accepted;
 - one document per file, UTF-8, at most ``MAX_FILE_BYTES``, nested at most
-  ``MAX_DEPTH`` levels, and aliases may not expand past ``MAX_NODES`` nodes.
+  ``MAX_DEPTH`` levels, and aliases may not expand past ``MAX_NODES`` nodes;
+- no NEL, LINE SEPARATOR or PARAGRAPH SEPARATOR characters: libyaml (YAML 1.1)
+  breaks lines at them where YAML 1.2 and editors do not, which would shift every
+  position after them and change the data;
+- :func:`load_file` reads only regular files (a FIFO or a device would block or
+  never end) and never more than ``MAX_FILE_BYTES + 1`` bytes.
 
 Problems come back as :class:`LoadProblem` values, never as exceptions.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -231,6 +238,50 @@ class _Converter:
         self.doc.problems.append(LoadProblem(rule, message, _mark(node), hint))
 
 
+def _text_mark(text: str, offset: int) -> Mark:
+    """Line and column of character ``offset``, breaking lines where libyaml does."""
+    before = text[:offset]
+    breaks = before.count("\n") + before.count("\r") - before.count("\r\n")
+    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    return Mark(breaks + 1, offset - line_start + 1)
+
+
+_ODD_BREAKS = {
+    "\x85": "U+0085 NEXT LINE",
+    "\u2028": "U+2028 LINE SEPARATOR",
+    "\u2029": "U+2029 PARAGRAPH SEPARATOR",
+}
+
+
+def _odd_break(text: str) -> LoadProblem | None:
+    """A problem at the first NEL, LS or PS character in ``text``, if there is one."""
+    found = [i for c in _ODD_BREAKS if (i := text.find(c)) >= 0]
+    if not found:
+        return None
+    offset = min(found)
+    return LoadProblem(
+        "encoding",
+        f"file contains {_ODD_BREAKS[text[offset]]}, a line break to some YAML readers and"
+        " an ordinary character to others",
+        _text_mark(text, offset),
+        "remove it, or replace it with a space or a real line break",
+    )
+
+
+def _reader_problem(text: str, error: yaml.reader.ReaderError) -> LoadProblem:
+    # libyaml stops at the first character it cannot accept, so that character's
+    # first occurrence is where it stopped (its own offset counts bytes, not characters).
+    offset = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+    return LoadProblem(
+        "yaml-syntax",
+        f"unacceptable character U+{error.character:04X}: {error.reason}"
+        if isinstance(error.character, int)
+        else str(error.reason),
+        _text_mark(text, offset) if offset >= 0 else START,
+        "remove the character; employer files hold printable text only",
+    )
+
+
 def _error_mark(error: yaml.MarkedYAMLError) -> Mark:
     mark = error.problem_mark or error.context_mark
     if mark is None:
@@ -268,15 +319,19 @@ def _fail(rule: str, message: str, mark: Mark = START, hint: str | None = None) 
     return Document(problems=[LoadProblem(rule, message, mark, hint)], readable=False)
 
 
+def _too_large(size: str) -> LoadProblem:
+    return LoadProblem(
+        "file-limits",
+        f"file is {size} bytes; employer files may be at most {MAX_FILE_BYTES:,}",
+        START,
+        "an employer file is a few dozen lines; check that this is the right file",
+    )
+
+
 def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
     """Decode file bytes as UTF-8 (a BOM is allowed), or say where it breaks."""
     if len(raw) > MAX_FILE_BYTES:
-        return None, LoadProblem(
-            "file-limits",
-            f"file is {len(raw):,} bytes; employer files may be at most {MAX_FILE_BYTES:,}",
-            Mark(1, 1),
-            "an employer file is a few dozen lines; check that this is the right file",
-        )
+        return None, _too_large(f"{len(raw):,}")
     nul = raw.find(b"\x00")
     if nul >= 0:
         return None, LoadProblem(
@@ -297,9 +352,8 @@ def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
 
 def _byte_mark(raw: bytes, offset: int) -> Mark:
     """Line and column (in characters, as editors count) of byte ``offset``."""
-    line_start = raw.rfind(b"\n", 0, offset) + 1
-    text = raw[line_start:offset].decode("utf-8-sig", errors="replace")
-    return Mark(raw.count(b"\n", 0, offset) + 1, len(text) + 1)
+    before = raw[:offset].decode("utf-8-sig", errors="replace")
+    return _text_mark(before, len(before))
 
 
 def load_bytes(raw: bytes) -> Document:
@@ -311,8 +365,79 @@ def load_bytes(raw: bytes) -> Document:
     return load_text(text)
 
 
+def read_file(path: str) -> tuple[bytes | None, LoadProblem | None]:
+    """The bytes of the regular file at ``path`` (at most ``MAX_FILE_BYTES + 1`` read).
+
+    Opened without blocking, so that a FIFO is refused instead of waiting for a
+    writer; anything but a regular file (a FIFO, ``/dev/zero``, a directory) is a
+    ``file-read`` problem, and a file over the limit is a ``file-limits`` problem
+    without reading it, whatever size it claims.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC)
+    except OSError as error:
+        return None, _cannot_read(error)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, LoadProblem(
+                "file-read",
+                f"cannot read file: it is {_file_kind(info.st_mode)}, not a regular file",
+                START,
+                "employer files are regular files; name the file itself",
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            return None, _too_large(f"{info.st_size:,}")
+        limit = MAX_FILE_BYTES + 1
+        # st_size is a hint (a file can grow, /proc files claim 0): read to the end
+        # or to one byte past the limit, whichever comes first.
+        chunks = [os.read(fd, min(info.st_size + 1, limit))]
+        total = len(chunks[0])
+        while chunks[-1] and total < limit:
+            chunks.append(os.read(fd, min(limit - total, 1 << 16)))
+            total += len(chunks[-1])
+    except OSError as error:
+        return None, _cannot_read(error)
+    finally:
+        os.close(fd)
+    if total > MAX_FILE_BYTES:
+        return None, _too_large(f"more than {MAX_FILE_BYTES:,}")
+    return chunks[0] if len(chunks) <= 2 else b"".join(chunks), None
+
+
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _file_kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def _cannot_read(error: OSError) -> LoadProblem:
+    return LoadProblem("file-read", f"cannot read file: {error.strerror or error}", START)
+
+
+def load_file(path: str) -> Document:
+    """Read the employer file at ``path``; problems are recorded, never raised."""
+    raw, problem = read_file(path)
+    if raw is None:
+        assert problem is not None
+        return Document(problems=[problem], readable=False)
+    return load_bytes(raw)
+
+
 def load_text(text: str) -> Document:
     """Read one YAML document from ``text``; problems are recorded, never raised."""
+    odd = _odd_break(text)
+    if odd is not None:
+        return Document(problems=[odd], readable=False)
     try:
         too_nested = _too_nested(text)
         if too_nested is not None:
@@ -321,8 +446,12 @@ def load_text(text: str) -> Document:
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
         return _fail("yaml-syntax", message, _error_mark(error))
+    except yaml.reader.ReaderError as error:
+        return Document(problems=[_reader_problem(text, error)], readable=False)
     except yaml.YAMLError as error:
         return _fail("yaml-syntax", str(error).strip() or "cannot parse YAML")
+    except UnicodeEncodeError as error:  # lone surrogates: only a str can hold them
+        return _fail("encoding", "text holds a lone surrogate", _text_mark(text, error.start))
     except RecursionError:
         return _too_deep()
     if not nodes:
@@ -339,11 +468,15 @@ def load_text(text: str) -> Document:
     try:
         doc.data = converter.convert(nodes[0], ())
     except _TooLarge as error:
+        aliases = "&" in text and "*" in text
         return _fail(
             "file-limits",
-            f"document expands to more than {MAX_NODES:,} values (anchors and aliases?)",
+            f"document {'expands' if aliases else 'grows'} to more than {MAX_NODES:,} values"
+            + (" (anchors and aliases?)" if aliases else ""),
             _mark(error.node),
-            "write the values out; employer files do not need anchors",
+            "write the values out; employer files do not need anchors"
+            if aliases
+            else "an employer file holds a few dozen values; check that this is the right file",
         )
     except RecursionError:
         return _too_deep()

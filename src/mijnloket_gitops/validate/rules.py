@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.loader import Document
@@ -52,8 +53,17 @@ class FileContext:
             hint,
         )
 
+    @cached_property
+    def _first_indexes(self) -> dict[str, int]:
+        first: dict[str, int] = {}
+        for i, name in enumerate(self.employer.products):
+            first.setdefault(name, i)
+        return first
+
     def first_index(self, product: str) -> int:
-        return self.employer.products.index(product)
+        """Where ``product`` is first listed (a lookup: rules ask once per item, and
+        ``list.index`` made that quadratic in the length of the list)."""
+        return self._first_indexes[product]
 
 
 Check = Callable[[FileContext], Iterator[Diagnostic]]
