@@ -42,6 +42,12 @@ def init(directory: Path, source: str | None) -> None:
     write(directory, files)
     for path in sorted(files):
         click.echo(f"  created {path}")
+    if source is None:
+        click.echo(
+            f"The workflows take the action and hooks from {DEFAULT_REPOSITORY} at this"
+            " version; if you use a fork or mirror, run init again with --source OWNER/NAME@REF"
+            " in an empty directory, or edit the `uses:` lines."
+        )
     click.echo(
         f"Next: cd {directory} && git init && mijnloket-gitops validate && "
         "mijnloket-gitops sandbox seed && mijnloket-gitops plan"
