@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 from mijnloket_gitops.catalog import UserType, builtin_catalog
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind
 from mijnloket_gitops.errors import ProviderError
-from mijnloket_gitops.loket.fanout import Job, run_jobs
+from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.provider import LoketProvider
 from mijnloket_gitops.loket.session import Hooks
 from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
@@ -297,6 +296,6 @@ def test_a_failing_job_cancels_the_rest() -> None:
 
         return run
 
-    with ThreadPoolExecutor(1) as pool, pytest.raises(ProviderError, match="boom"):
-        run_jobs(pool, [job(0), fails, *[job(i) for i in range(1, 50)]])
+    with Workers(1) as pool, pytest.raises(ProviderError, match="boom"):
+        pool.run([job(0), fails, *[job(i) for i in range(1, 50)]])
     assert len(ran) < 50

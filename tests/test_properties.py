@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +74,9 @@ def assert_well_formed(diagnostics: Iterable[Diagnostic], files: dict[str, bytes
     for d in diagnostics:
         assert d.rule in RULES, d
         assert d.severity == RULES[d.rule].severity, d
-        assert d.message and "\n" not in d.message, d
+        # one line of printable text: file content is quoted, never passed through
+        assert d.message and d.message.isprintable(), d
+        assert d.hint is None or d.hint.isprintable(), d
         if d.path not in files:  # a folder (no-files)
             assert (d.line, d.column) == (1, 1), d
             continue
@@ -276,7 +279,9 @@ def broken_data(draw: st.DrawFn) -> dict[str, Any]:
         elif what == 1:
             data["products"] = draw(st.lists(product_names | VALUES, max_size=12))
         elif what == 2:
-            data["products"] = [*data["products"], *draw(st.lists(product_names, max_size=5))]
+            listed = data.get("products")
+            listed = listed if isinstance(listed, list) else []
+            data["products"] = [*listed, *draw(st.lists(product_names, max_size=5))]
         elif what == 3 and isinstance(data.get("addendum"), dict):
             data["addendum"][draw(st.sampled_from(["status", "signed_on", "ticket", "x"]))] = draw(
                 VALUES | st.sampled_from(["2999-01-01", "2026-02-30", "signed"])
@@ -503,3 +508,23 @@ def test_every_plan_keeps_the_order_and_converges_in_one_apply(
         if held is not None:
             assert {r for r in held.rights if r in CATALOG.rights} == set(user.rights)
     assert again.tier_before == again.tier_after == derive_tier(CATALOG, desired.products).tier
+
+
+def test_a_grant_to_a_user_of_another_type_is_blocked_in_the_plan(tmp_path: Path) -> None:
+    live = {"available": True, "products": {PORTAL}, "users": [(POOL[2][0], POOL[2][1], set())]}
+    seed_store(tmp_path / "sandbox.sqlite", live)
+    desired = EmployerFile.model_validate(
+        {
+            "version": 1,
+            "employer_id": EID,
+            "name": "Bakkerij",
+            "addendum": {"status": "signed", "signed_on": "2026-01-01", "ticket": "LKT-1"},
+            "tier": "start",
+            "products": [PORTAL],
+            "users": [{"login": POOL[2][0], "type": "ak-gebruiker", "rights": RIGHTS}],
+        }
+    )
+    with SandboxProvider.open(tmp_path / "sandbox.sqlite", CATALOG) as provider:
+        plan = plan_employer(CATALOG, "f.yaml", desired, read(provider), provider.can_perform)
+    [grant] = plan.steps
+    assert grant.blocked and "werkgevergebruiker" in grant.blocked

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.sandbox_helpers import diff, write_employers
 
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.cli.main import cli
@@ -29,6 +28,7 @@ from mijnloket_gitops.sandbox.drift import consistent
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
 from mijnloket_gitops.sandbox.store import Store
 from mijnloket_gitops.validate.runner import validate_paths
+from tests.sandbox_helpers import diff, write_employers
 
 CATALOG = builtin_catalog()
 BUNDLED = Path(__file__).resolve().parents[1] / "employers"

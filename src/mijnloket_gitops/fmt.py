@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.canonical import FormatError, format_text
-from mijnloket_gitops.files.loader import LoadProblem, decode, load_text
+from mijnloket_gitops.files.loader import LoadProblem, decode, load_text, read_file
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.runner import check_file, discover
 
@@ -85,9 +85,8 @@ def format_paths(
 
 def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True) -> FileFormat:
     """The canonical form of one file, or validate's diagnostics if it does not read."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
+    raw, problem = read_file(str(path))
+    if raw is None:  # not a regular file, too large, or unreadable: validate says which
         return _unreadable(path, b"", None, catalog, require_tier)
     text, problem = decode(raw)
     if text is None:

@@ -45,6 +45,8 @@ class Journal:
         self.forced = forced
         self.actor = actor()
         self._handle: TextIO | None = None
+        self.failed = False
+        """A line could not be written; the run stopped there."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
@@ -73,15 +75,25 @@ class Journal:
             self._handle.flush()
             os.fsync(self._handle.fileno())
         except OSError as error:
+            self.failed = True
+            what = f"{event} {step.action} {step.subject}" if step is not None else event
             raise MijnloketError(
-                f"cannot write the journal {self.path}: {error.strerror}; stopped before the"
-                " next step"
+                f"cannot write '{what}' to the journal {self.path}: {error.strerror}; stopped,"
+                " nothing more is changed. Apply again once the journal can be written."
             ) from None
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        try:
+            handle.close()
+        except OSError:
+            # Every line is flushed as it is written, so only a line whose write already
+            # failed (and was reported by record) can be pending; closing again must not
+            # replace that report.
+            if not self.failed:
+                raise
 
     def __enter__(self) -> Journal:
         return self

@@ -6,6 +6,7 @@ SIGKILL), plus a small JSON file naming the holder so the refused run can say wh
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -16,30 +17,42 @@ from types import TracebackType
 
 from filelock import FileLock, Timeout
 
-from mijnloket_gitops.errors import RefusedError
+from mijnloket_gitops.errors import MijnloketError, RefusedError
 
 
 class ApplyLock:
-    """Context manager; raises RefusedError naming the holder when already held."""
+    """Context manager; raises RefusedError naming the holder when already held, and
+    MijnloketError when the lock cannot be taken at all (e.g. a read-only disk)."""
 
     def __init__(self, directory: Path, target: str) -> None:
         name = hashlib.sha256(target.encode()).hexdigest()[:12]
-        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
         self.path = directory / f"apply-{name}.lock"
         self.info = directory / f"apply-{name}.holder.json"
         self._lock = FileLock(self.path, timeout=0)
 
     def __enter__(self) -> ApplyLock:
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except Timeout:
             raise RefusedError(f"another apply is running: {self._holder()}") from None
+        except OSError as error:  # e.g. the disk is read-only: nothing could be journaled
+            raise MijnloketError(
+                f"cannot take the apply lock {self.path}: {error.strerror}; nothing was applied"
+            ) from None
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        self.info.write_text(json.dumps(holder), encoding="utf-8")
+        try:
+            self.info.write_text(json.dumps(holder), encoding="utf-8")
+        except OSError as error:
+            self._lock.release()
+            raise MijnloketError(
+                f"cannot write {self.info}: {error.strerror}; nothing was applied"
+            ) from None
         return self
 
     def _holder(self) -> str:
@@ -58,5 +71,8 @@ class ApplyLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.info.unlink(missing_ok=True)
+        # a holder file left behind (the disk turned read-only) is overwritten by the next
+        # holder; failing here would hide why the apply stopped
+        with contextlib.suppress(OSError):
+            self.info.unlink(missing_ok=True)
         self._lock.release()

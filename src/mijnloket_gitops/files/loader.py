@@ -282,10 +282,14 @@ def _reader_problem(text: str, error: yaml.reader.ReaderError) -> LoadProblem:
     )
 
 
-def _error_mark(error: yaml.MarkedYAMLError) -> Mark:
+def _error_mark(error: yaml.MarkedYAMLError, text: str) -> Mark:
     mark = error.problem_mark or error.context_mark
     if mark is None:
-        return Mark(1, 1)
+        return START
+    # At the end of a file without a final newline libyaml moves to the next line,
+    # which editors and GitHub do not have: point at the end of the last line instead.
+    if mark.line > text.count("\n") + text.count("\r") - text.count("\r\n"):
+        return _text_mark(text, len(text))
     return Mark(mark.line + 1, mark.column + 1)
 
 
@@ -299,20 +303,30 @@ def _too_nested(text: str) -> LoadProblem | None:
     if sum(text.count(c) for c in _NESTING_CHARS) <= MAX_DEPTH:
         return None
     depth = 0
-    for event in yaml.parse(text, Loader=_Yaml12Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                return LoadProblem(
-                    "file-limits",
-                    f"document is nested more than {MAX_DEPTH} levels deep",
-                    Mark(mark.line + 1, mark.column + 1) if mark else START,
-                    "an employer file is nested three levels deep at most",
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_Yaml12Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _nested_too_deeply(event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # newer libyaml stops at its own nesting limit, possibly before ours is reached
+        if "nesting depth" in str(error.problem):
+            return _nested_too_deeply(error.problem_mark)
+        return None  # a syntax error: the real parse reports it
     return None
+
+
+def _nested_too_deeply(mark: Any) -> LoadProblem:
+    """``mark`` is a PyYAML mark (pure or libyaml flavour) or None."""
+    return LoadProblem(
+        "file-limits",
+        f"document is nested more than {MAX_DEPTH} levels deep",
+        Mark(mark.line + 1, mark.column + 1) if mark else START,
+        "an employer file is nested three levels deep at most",
+    )
 
 
 def _fail(rule: str, message: str, mark: Mark = START, hint: str | None = None) -> Document:
@@ -445,7 +459,7 @@ def load_text(text: str) -> Document:
         nodes = list(yaml.compose_all(text, Loader=_Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
-        return _fail("yaml-syntax", message, _error_mark(error))
+        return _fail("yaml-syntax", message, _error_mark(error, text))
     except yaml.reader.ReaderError as error:
         return Document(problems=[_reader_problem(text, error)], readable=False)
     except yaml.YAMLError as error:
@@ -459,7 +473,7 @@ def load_text(text: str) -> Document:
     if len(nodes) > 1:
         return _fail(
             "yaml-syntax",
-            f"file holds {len(nodes)} YAML documents; an employer file holds exactly one",
+            f"file holds {len(nodes):,} YAML documents; an employer file holds exactly one",
             _mark(nodes[1]),
             "put each employer in its own file",
         )

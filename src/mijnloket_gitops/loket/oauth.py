@@ -6,8 +6,10 @@ write the *new* refresh token to the store, and only then hand out the access to
 The access token lives in memory only, with its expiry. Within a process a thread
 lock makes sure one thread refreshes while the others wait for its result.
 
-Errors: ``invalid_grant`` (refresh token expired, revoked or already used) and a
-missing store ask the user to run ``mijnloket-gitops auth login`` again;
+Errors: ``invalid_grant`` (refresh token expired, revoked or already used), a
+missing store, and a new refresh token that could not be saved (the old one is spent;
+the manager then refuses to refresh again) ask the user to run
+``mijnloket-gitops auth login`` again;
 ``invalid_client`` and missing credentials name the environment variables.
 """
 
@@ -153,10 +155,14 @@ class TokenManager:
         self._lock = threading.Lock()
         self._access: str | None = None
         self._expires_at = 0.0
+        self._unsaved: str | None = None
+        """Why the last refresh failed after spending the stored refresh token."""
         self.refreshes = 0
         """How many refreshes this manager did (for tests and diagnostics)."""
 
     def _fresh(self) -> bool:
+        if self._unsaved is not None:
+            return False
         return self._access is not None and self._clock() < self._expires_at
 
     def access_token(self) -> str:
@@ -173,6 +179,8 @@ class TokenManager:
             return self._refresh()
 
     def _refresh(self) -> str:
+        if self._unsaved is not None:  # never send the spent refresh token again
+            raise AuthError(self._unsaved)
         with self._store.lock():
             stored = self._store.read()
             if stored.oauth_url.rstrip("/") != self._oauth.url:
@@ -182,7 +190,17 @@ class TokenManager:
                 )
             answer = self._oauth.refresh(stored.refresh_token)
             if answer.refresh_token is not None:
-                self._store.write(StoredToken.new(answer.refresh_token, self._oauth.url))
+                try:
+                    self._store.write(StoredToken.new(answer.refresh_token, self._oauth.url))
+                except OSError as error:
+                    # the new access token is not handed out: without the new refresh
+                    # token saved, the next run could not authenticate at all
+                    self._unsaved = (
+                        f"Loket.nl rotated the refresh token, but the new one could not be "
+                        f"saved to {self._store.path} ({error.strerror}); the old one is "
+                        f"spent, so make the folder writable and {LOGIN_HINT}"
+                    )
+                    raise AuthError(self._unsaved) from None
         self.refreshes += 1
         self._access = answer.access_token
         expires_in = answer.expires_in if answer.expires_in > 0 else DEFAULT_LIFETIME_SECONDS
@@ -232,5 +250,11 @@ def login(store: TokenStore, oauth: OAuthClient, code: str, redirect_uri: str) -
         raise ProviderError("Loket.nl answered the code exchange without a refresh_token")
     token = StoredToken.new(answer.refresh_token, oauth.url)
     with store.lock():
-        store.write(token)
+        try:
+            store.write(token)
+        except OSError as error:
+            raise AuthError(
+                f"cannot save the refresh token to {store.path}: {error.strerror}; make the "
+                "folder writable and run `mijnloket-gitops auth login` again"
+            ) from None
     return token

@@ -11,22 +11,24 @@ What it can do, following ``docs/loket-api-contract.md``:
 - MijnLoket is reported as offered (A7).
 
 Employers are read with bounded concurrency (``concurrency`` threads), one request
-per job (:mod:`.fanout`), all sharing the request budget.
+per job (:mod:`.fanout`), all sharing the request budget. The employer list's pages
+after the first are read the same way.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
-from mijnloket_gitops.loket.fanout import Job, run_jobs
+from mijnloket_gitops.loket.fanout import Job, Workers
+from mijnloket_gitops.loket.http import Page
 from mijnloket_gitops.loket.reading import EmployerRead
 from mijnloket_gitops.loket.session import ApiSession, Hooks
 from mijnloket_gitops.providers.base import (
@@ -53,7 +55,7 @@ class LoketProvider(Provider):
         self._session = session
         self._http = session.api
         self._concurrency = concurrency
-        self._pool: ThreadPoolExecutor | None = None
+        self._workers: Workers | None = None
         self._lock = threading.Lock()
         self._right_ids: dict[str, set[A.RightId]] | None = None
         self._user_ids: dict[tuple[str, str], str] = {}
@@ -84,16 +86,17 @@ class LoketProvider(Provider):
         return self._http.base_url
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.close()
         self._session.close()
 
     # Reading
 
     def list_employers(self) -> list[EmployerSummary]:
         summaries = []
-        for item in self._http.all_items(EMPLOYERS):
+        for item in self._all_items(EMPLOYERS):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 raise ProviderError(f"GET {EMPLOYERS}: an employer without an id: {item!r:.200}")
             summaries.append(EmployerSummary(item["id"], str(item.get("companyName") or "")))
@@ -104,7 +107,7 @@ class LoketProvider(Provider):
         jobs: list[Job] = [job for read in reads for job in read.first_jobs()]
         if not jobs:
             return {}
-        run_jobs(self._executor(), jobs)
+        self._pool().run(jobs)
         live: dict[str, LiveEmployer] = {}
         for read in reads:
             employer = read.result()
@@ -116,11 +119,47 @@ class LoketProvider(Provider):
                     self._user_ids[(read.employer_id, login)] = user_id
         return live
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _all_items(self, path: str) -> list[Any]:
+        """Every item of a list: the first page, then the other pages concurrently.
+
+        A list that grew while it was read is followed page by page to its new end;
+        one that shrank ends at its first empty page, as :meth:`.LoketHttp.items` does.
+        """
+        _, first = self._http.page(path, 1)
+        assert first is not None  # without ``allow`` anything but 2xx raises
+        if first.last:
+            return list(first.items)
+        pages: dict[int, Page] = {}
+
+        def read(number: int) -> Job:
+            def job() -> Iterable[Job]:
+                _, page = self._http.page(path, number)
+                assert page is not None
+                pages[number] = page
+                return ()
+
+            return job
+
+        self._pool().run([read(n) for n in range(2, first.total + 1)])
+        result = list(first.items)
+        page = first
+        for number in range(2, first.total + 1):
+            page = pages[number]
+            result.extend(page.items)
+            if page.last:
+                return result
+        while not page.last:  # the list grew since the first page
+            _, following = self._http.page(path, page.number + 1)
+            assert following is not None
+            page = following
+            result.extend(page.items)
+        return result
+
+    def _pool(self) -> Workers:
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="loket")
-            return self._pool
+            if self._workers is None:
+                self._workers = Workers(self._concurrency, name="loket")
+            return self._workers
 
     # Capabilities
 

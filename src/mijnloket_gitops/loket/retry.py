@@ -11,6 +11,12 @@ cap, so many threads do not retry in step); the number of retries and the total 
 spent waiting are both bounded, and a wait that would overrun the time budget is not
 started. Built on tenacity; the sleep function
 is injectable so tests never sleep for real.
+
+Most requests succeed at once, so the client sends the first attempt itself and asks
+:meth:`RetryPolicy.retryable` about the answer; only a transient failure brings in a
+tenacity controller (:meth:`RetryPolicy.retrying`), which is handed that first
+attempt's outcome and its start time, so it counts and bounds exactly as if it had
+made the first attempt itself.
 """
 
 from __future__ import annotations
@@ -29,7 +35,6 @@ from tenacity import (
     retry_if_exception_type,
     retry_if_result,
     stop_after_attempt,
-    stop_before_delay,
     wait_random_exponential,
 )
 from tenacity.stop import stop_base
@@ -72,15 +77,26 @@ class RetryPolicy:
     cap_seconds: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
-    def retrying(self, describe: str, *, idempotent: bool = True) -> Retrying:
-        """A fresh tenacity controller for one request (``describe``: "GET /path")."""
+    def retryable(self, response: httpx.Response, *, idempotent: bool = True) -> bool:
+        """Whether this answer is a transient failure worth another attempt."""
+        statuses = IDEMPOTENT_RETRY_STATUSES if idempotent else RETRY_STATUSES
+        return response.status_code in statuses
+
+    def retrying(
+        self, describe: str, *, idempotent: bool = True, started: float | None = None
+    ) -> Retrying:
+        """A fresh tenacity controller for one request (``describe``: "GET /path").
+
+        ``started`` is when the request's first attempt began (``time.monotonic()``),
+        if that was before the controller exists; the time budget counts from there.
+        """
         statuses = IDEMPOTENT_RETRY_STATUSES if idempotent else RETRY_STATUSES
         return Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS)
             | retry_if_result(lambda r: r.status_code in statuses),
             wait=_Wait(self.base_seconds, self.cap_seconds),
             stop=stop_after_attempt(self.max_retries + 1)
-            | stop_before_delay(self.budget_seconds)
+            | _WallBudget(self.budget_seconds, time.monotonic() if started is None else started)
             | _IdleBudget(self.budget_seconds),
             sleep=self.sleep,
             before_sleep=lambda state: _log_retry(describe, state, self.max_retries),
@@ -103,6 +119,22 @@ class _Wait:
             if asked is not None:
                 wait = max(wait, asked)
         return wait
+
+
+class _WallBudget(stop_base):
+    """tenacity's ``stop_before_delay``, counting from ``started`` (a monotonic time).
+
+    Stop when the next attempt would begin ``budget`` seconds or more after the first
+    attempt began.
+    """
+
+    def __init__(self, budget: float, started: float) -> None:
+        self._budget = budget
+        self._started = started
+
+    def __call__(self, state: RetryCallState) -> bool:
+        ended = time.monotonic() if state.outcome_timestamp is None else state.outcome_timestamp
+        return ended - self._started + state.upcoming_sleep >= self._budget
 
 
 class _IdleBudget(stop_base):

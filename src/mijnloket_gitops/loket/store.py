@@ -69,24 +69,37 @@ class TokenStore:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the store's file lock (blocks while another process refreshes)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Hold the store's file lock (blocks while another process refreshes).
+
+        AuthError if it cannot be taken; then nothing was sent to Loket.nl.
+        """
         lock = filelock.FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         try:
-            with lock:
-                yield
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock.acquire()
         except filelock.Timeout:
             raise AuthError(
                 f"another process has held {self.lock_path} for over "
                 f"{LOCK_TIMEOUT_SECONDS:.0f} s while refreshing the Loket.nl token; "
                 "try again when it is done"
             ) from None
+        except OSError as error:  # e.g. a read-only disk
+            raise AuthError(
+                f"cannot lock the token store {self.lock_path}: {error.strerror}; the stored "
+                "refresh token was not used, so it still works once the folder is writable"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _check_mode(self) -> os.stat_result:
         try:
             info = self.path.stat()
         except FileNotFoundError:
             raise AuthError(f"no Loket.nl token store at {self.path}; {LOGIN_HINT}") from None
+        except OSError as error:
+            raise AuthError(f"cannot read the token store {self.path}: {error.strerror}") from None
         if not stat.S_ISREG(info.st_mode):
             raise AuthError(f"token store {self.path} is not a regular file")
         if info.st_mode & 0o077:
@@ -112,7 +125,10 @@ class TokenStore:
             raise AuthError(f"token store {self.path} is unreadable; {LOGIN_HINT}") from None
 
     def write(self, token: StoredToken) -> None:
-        """Replace the store atomically: temp file (0600), fsync, rename, fsync folder."""
+        """Replace the store atomically: temp file (0600), fsync, rename, fsync folder.
+
+        OSError if it cannot be written; the store is then as it was.
+        """
         data = {
             "version": FORMAT_VERSION,
             "oauth_url": token.oauth_url,

@@ -109,8 +109,15 @@ def _blocked(
             f"Loket does not offer {step.product} for this employer yet: the signed addendum"
             f" has not been processed{f' (ticket {ticket})' if ticket else ''}"
         )
-    if step.action == Action.GRANT and not manual and live.user(step.login or "") is None:
-        return f"user {step.login} does not exist in Loket for this employer; create it first"
+    if step.action == Action.GRANT and not manual:
+        user = live.user(step.login or "")
+        if user is None:
+            return f"user {step.login} does not exist in Loket for this employer; create it first"
+        if user.type != step.user_type:
+            return (
+                f"user {step.login} is a {user.type} in Loket but the file says {step.user_type};"
+                " correct the file"
+            )
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from typing import Any
 
 from mijnloket_gitops import __version__
@@ -35,7 +36,7 @@ def sarif_report(result: ValidationResult, color: bool) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                            "artifactLocation": {"uri": quote(d.path.replace("\\", "/"))},
                             "region": {"startLine": d.line, "startColumn": d.column},
                         }
                     }

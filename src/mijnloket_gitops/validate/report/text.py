@@ -9,6 +9,13 @@ from mijnloket_gitops.validate.runner import ValidationResult
 _COLORS = {"error": "red", "warning": "yellow"}
 
 
+def _printable(text: str) -> str:
+    """``text`` without control characters, so a file name cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -19,7 +26,8 @@ def text_report(result: ValidationResult, color: bool) -> str:
         severity = (
             click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else (d.severity)
         )
-        lines.append(f"{d.path}:{d.line}:{d.column}: {severity} [{d.rule}] {d.message}")
+        path = _printable(d.path)
+        lines.append(f"{path}:{d.line}:{d.column}: {severity} [{d.rule}] {_printable(d.message)}")
         if d.hint:
             lines.append(f"    hint: {d.hint}")
     files = _plural(len(result.files), "file")

@@ -1,0 +1,237 @@
+"""The fault matrix of ``benchmarks/faults.py``, as tests, plus the errors it found.
+
+Each case runs the real CLI in child processes against a fresh sandbox or emulator
+(see the benchmark's docstring for what a case checks). A few fast cases run always;
+the rest of the matrix is ``slow``, in a bounded form (two employers, so every kill
+sweep has four or five steps). The read-only disk cases need root (a loop-mounted
+ext4 file system); elsewhere they are skipped, saying why. Below them, unit tests pin
+the error handling the matrix exposed, with the OS error injected, so they run
+everywhere.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.apply.lock import ApplyLock
+from mijnloket_gitops.errors import AuthError, MijnloketError
+from mijnloket_gitops.loket.session import ApiSession
+from mijnloket_gitops.loket.store import TokenStore
+from mijnloket_gitops.providers.base import Action, Step
+from tests.loket_fakes import ENV, FakeLoket, config, seed_store
+
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "faults.py"
+EMPLOYERS = 2
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmark_faults", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def disk(bench: ModuleType) -> None:
+    reason = bench.disk_support()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+def run_case(bench: ModuleType, tmp_path: Path, case: Any) -> Any:
+    outcome = case(bench.Context(tmp_path, EMPLOYERS))
+    assert outcome.problems == []
+    assert (outcome.lost, outcome.duplicated) == (0, 0)
+    assert outcome.runs > 0 and outcome.faults > 0
+    return outcome
+
+
+# Fast cases
+
+
+def test_killed_apply_converges_without_repeating_a_step(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    run_case(bench, tmp_path, bench.kill_sweep("sandbox", "started", points=(3,)))
+
+
+def test_stale_saved_plan_is_refused_and_changes_nothing(bench: ModuleType, tmp_path: Path) -> None:
+    run_case(bench, tmp_path, bench.CASES["stale-plan-sandbox"])
+
+
+def test_second_apply_is_refused_naming_the_first(bench: ModuleType, tmp_path: Path) -> None:
+    run_case(bench, tmp_path, bench.CASES["two-applies-sandbox"])
+
+
+def test_http_faults_at_30_percent_lose_and_double_nothing(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    outcome = run_case(bench, tmp_path, bench.CASES["http-mixed"])
+    assert outcome.faults >= 10
+
+
+@pytest.mark.usefixtures("disk")
+def test_journal_disk_failing_mid_apply_stops_it_cleanly(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    run_case(bench, tmp_path, bench.CASES["journal-disk-fails-sandbox"])
+
+
+@pytest.mark.usefixtures("disk")
+def test_read_only_journal_or_lock_folder_applies_nothing(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    run_case(bench, tmp_path, bench.CASES["journal-read-only"])
+
+
+@pytest.mark.usefixtures("disk")
+def test_token_store_failing_during_a_refresh_uses_no_new_token(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    run_case(bench, tmp_path, bench.CASES["token-store-fails-during-refresh"])
+
+
+# The rest of the matrix
+
+SLOW = [
+    "kill-started-loket",
+    "kill-done-sandbox",
+    "http-429",
+    "http-500",
+    "http-503",
+    "http-drop",
+    "http-lost",
+    "http-slow",
+    "token-expiry",
+    "token-rotated",
+    "stale-plan-loket",
+    "two-applies-loket",
+]
+SLOW_DISK = ["journal-disk-fails-loket", "token-store-fails-before-refresh"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SLOW)
+def test_matrix(bench: ModuleType, tmp_path: Path, name: str) -> None:
+    run_case(bench, tmp_path, bench.CASES[name])
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("disk")
+@pytest.mark.parametrize("name", SLOW_DISK)
+def test_matrix_on_a_failing_disk(bench: ModuleType, tmp_path: Path, name: str) -> None:
+    run_case(bench, tmp_path, bench.CASES[name])
+
+
+def test_every_case_is_run_by_a_test_or_the_benchmark_only(bench: ModuleType) -> None:
+    fast = {"stale-plan-sandbox", "two-applies-sandbox", "http-mixed"}
+    fast |= {"journal-disk-fails-sandbox", "journal-read-only", "token-store-fails-during-refresh"}
+    benchmark_only = {"kill-done-loket", "kill-started-sandbox"}  # the other event is tested
+    assert set(bench.CASES) == fast | set(SLOW) | set(SLOW_DISK) | benchmark_only
+
+
+# The error handling the matrix exposed, with the OS error injected
+
+EROFS = OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
+class _FailingHandle:
+    """A journal file on a disk that has just turned read-only."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        raise EROFS
+
+    def fileno(self) -> int:  # pragma: no cover - flush fails first
+        raise EROFS
+
+    def close(self) -> None:
+        raise EROFS  # the line that did not flush is still buffered
+
+
+def test_a_journal_line_that_cannot_be_written_stops_apply_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    step = Step("e1", Action.GRANT, right="R", login="x@example.nl")
+    with pytest.raises(MijnloketError) as caught, Journal(tmp_path, commit=None, forced=False) as j:
+        j._handle = _FailingHandle()  # type: ignore[assignment]
+        j.record("started", step)
+    message = str(caught.value)  # not the OSError that closing raised again
+    assert "cannot write 'started grant R for x@example.nl'" in message
+    assert "Read-only file system" in message and "nothing more is changed" in message
+
+
+def test_an_apply_lock_on_a_read_only_disk_is_a_clean_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise EROFS
+
+    monkeypatch.setattr("mijnloket_gitops.apply.lock.FileLock.acquire", refuse)
+    with pytest.raises(MijnloketError, match="cannot take the apply lock .*nothing was applied"):
+        ApplyLock(tmp_path / "locks", "target").__enter__()
+
+
+def test_a_holder_file_that_cannot_be_removed_does_not_hide_the_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = ApplyLock(tmp_path, "target")
+    with lock:
+        monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: (_ for _ in ()).throw(EROFS))
+    assert ApplyLock(tmp_path, "target").__enter__()  # released all the same
+
+
+def _refusing_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def write(self: TokenStore, token: object) -> None:
+        raise EROFS
+
+    monkeypatch.setattr(TokenStore, "write", write)
+
+
+def test_an_unsaved_rotation_fails_before_the_new_token_is_used_and_never_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeLoket()
+    seed_store(tmp_path)
+    _refusing_writes(monkeypatch)
+    with ApiSession(config(), tmp_path, env=ENV, hooks=fake.hooks()) as session:
+        for _ in range(2):
+            with pytest.raises(AuthError) as caught:
+                session.api.all_items("providers")
+            assert "could not be saved" in str(caught.value)
+            assert "auth login" in str(caught.value)
+    assert [r.url.path for r in fake.requests] == ["/token"]  # one refresh, no API request
+    assert fake.used_refresh_tokens == {"refresh-0"}
+    assert not any(token in str(caught.value) for token in fake.refresh_tokens)
+
+
+def test_a_token_store_that_cannot_be_locked_leaves_the_token_unspent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeLoket()
+    store = seed_store(tmp_path)
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise EROFS
+
+    monkeypatch.setattr("filelock.FileLock.acquire", refuse)
+    with ApiSession(config(), tmp_path, env=ENV, hooks=fake.hooks()) as session:
+        with pytest.raises(AuthError, match="cannot lock the token store .*still works"):
+            session.api.all_items("providers")
+    assert fake.requests == []
+    assert json.loads(store.path.read_text())["refresh_token"] == "refresh-0"
