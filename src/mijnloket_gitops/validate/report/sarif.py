@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from mijnloket_gitops import __version__
 from mijnloket_gitops.validate.diagnostics import RULES
