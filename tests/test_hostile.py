@@ -20,8 +20,9 @@ from typing import IO, Any
 import pytest
 
 from mijnloket_gitops.catalog import builtin_catalog
-from mijnloket_gitops.files import loader
-from mijnloket_gitops.files.loader import MAX_FILE_BYTES, MAX_NODES, load_file
+from mijnloket_gitops.files.loader import MAX_NODES, load_file
+from mijnloket_gitops.files.positions import LoadProblem
+from mijnloket_gitops.files.reading import MAX_FILE_BYTES
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.runner import check_file, validate_paths
 from tests.conftest import VALID
@@ -204,7 +205,7 @@ def test_the_loader_reads_at_most_one_byte_past_the_limit(
     assert f"more than {MAX_FILE_BYTES:,} bytes" in problem.message
 
 
-def only_problem(problems: list[loader.LoadProblem]) -> loader.LoadProblem:
+def only_problem(problems: list[LoadProblem]) -> LoadProblem:
     assert len(problems) == 1, problems
     return problems[0]
 

@@ -6,14 +6,13 @@ import pytest
 
 from mijnloket_gitops.files.loader import (
     MAX_DEPTH,
-    MAX_FILE_BYTES,
     MAX_NODES,
     Document,
-    LoadProblem,
     load_bytes,
     load_text,
 )
-from mijnloket_gitops.files.positions import Mark
+from mijnloket_gitops.files.positions import LoadProblem, Mark
+from mijnloket_gitops.files.reading import MAX_FILE_BYTES
 
 
 def only_problem(doc: Document) -> LoadProblem:

@@ -19,9 +19,12 @@ from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.canonical import FormatError, format_text
-from mijnloket_gitops.files.loader import LoadProblem, decode, load_text, read_file
+from mijnloket_gitops.files.loader import load_text
+from mijnloket_gitops.files.positions import LoadProblem
+from mijnloket_gitops.files.reading import decode, read_file
 from mijnloket_gitops.validate.diagnostics import Diagnostic
-from mijnloket_gitops.validate.runner import check_file, discover
+from mijnloket_gitops.validate.discovery import discover
+from mijnloket_gitops.validate.runner import check_file
 
 
 @dataclass(frozen=True)

@@ -22,29 +22,26 @@ Problems come back as :class:`LoadProblem` values, never as exceptions.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import yaml
 
-from mijnloket_gitops.files.positions import Mark, PathKey
+from mijnloket_gitops.files.positions import START, LoadProblem, Mark, PathKey, text_mark
+from mijnloket_gitops.files.reading import decode, read_file
 
 try:  # libyaml is in PyYAML's wheels; the pure loader is the slow fallback.
     _BaseLoader: type[Any] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader
 
-MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 MAX_DEPTH = 100
 # Every level of nesting needs one of these characters (flow brackets, a block
 # sequence's dash, a mapping's colon or explicit-key mark), so their count bounds
 # the depth without parsing.
 _NESTING_CHARS = "[{-:?"
-START = Mark(1, 1)
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -87,16 +84,6 @@ _CORE_RESOLVERS: list[tuple[str, str, str]] = [
 for _tag, _pattern, _first in _CORE_RESOLVERS:
     _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 _Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
-
-
-@dataclass(frozen=True)
-class LoadProblem:
-    """Why a file could not be read into data; ``rule`` is a diagnostic rule name."""
-
-    rule: str
-    message: str
-    mark: Mark
-    hint: str | None = None
 
 
 @dataclass
@@ -238,14 +225,6 @@ class _Converter:
         self.doc.problems.append(LoadProblem(rule, message, _mark(node), hint))
 
 
-def _text_mark(text: str, offset: int) -> Mark:
-    """Line and column of character ``offset``, breaking lines where libyaml does."""
-    before = text[:offset]
-    breaks = before.count("\n") + before.count("\r") - before.count("\r\n")
-    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
-    return Mark(breaks + 1, offset - line_start + 1)
-
-
 _ODD_BREAKS = {
     "\x85": "U+0085 NEXT LINE",
     "\u2028": "U+2028 LINE SEPARATOR",
@@ -263,7 +242,7 @@ def _odd_break(text: str) -> LoadProblem | None:
         "encoding",
         f"file contains {_ODD_BREAKS[text[offset]]}, a line break to some YAML readers and"
         " an ordinary character to others",
-        _text_mark(text, offset),
+        text_mark(text, offset),
         "remove it, or replace it with a space or a real line break",
     )
 
@@ -277,7 +256,7 @@ def _reader_problem(text: str, error: yaml.reader.ReaderError) -> LoadProblem:
         f"unacceptable character U+{error.character:04X}: {error.reason}"
         if isinstance(error.character, int)
         else str(error.reason),
-        _text_mark(text, offset) if offset >= 0 else START,
+        text_mark(text, offset) if offset >= 0 else START,
         "remove the character; employer files hold printable text only",
     )
 
@@ -289,7 +268,7 @@ def _error_mark(error: yaml.MarkedYAMLError, text: str) -> Mark:
     # At the end of a file without a final newline libyaml moves to the next line,
     # which editors and GitHub do not have: point at the end of the last line instead.
     if mark.line > text.count("\n") + text.count("\r") - text.count("\r\n"):
-        return _text_mark(text, len(text))
+        return text_mark(text, len(text))
     return Mark(mark.line + 1, mark.column + 1)
 
 
@@ -333,43 +312,6 @@ def _fail(rule: str, message: str, mark: Mark = START, hint: str | None = None) 
     return Document(problems=[LoadProblem(rule, message, mark, hint)], readable=False)
 
 
-def _too_large(size: str) -> LoadProblem:
-    return LoadProblem(
-        "file-limits",
-        f"file is {size} bytes; employer files may be at most {MAX_FILE_BYTES:,}",
-        START,
-        "an employer file is a few dozen lines; check that this is the right file",
-    )
-
-
-def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
-    """Decode file bytes as UTF-8 (a BOM is allowed), or say where it breaks."""
-    if len(raw) > MAX_FILE_BYTES:
-        return None, _too_large(f"{len(raw):,}")
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        return None, LoadProblem(
-            "encoding", "file contains NUL bytes: it is binary, not YAML", _byte_mark(raw, nul)
-        )
-    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    try:
-        return raw[bom:].decode("utf-8"), None
-    except UnicodeDecodeError as error:
-        offset = bom + error.start
-        return None, LoadProblem(
-            "encoding",
-            f"file is not valid UTF-8 (byte 0x{raw[offset]:02x})",
-            _byte_mark(raw, offset),
-            "save the file as UTF-8",
-        )
-
-
-def _byte_mark(raw: bytes, offset: int) -> Mark:
-    """Line and column (in characters, as editors count) of byte ``offset``."""
-    before = raw[:offset].decode("utf-8-sig", errors="replace")
-    return _text_mark(before, len(before))
-
-
 def load_bytes(raw: bytes) -> Document:
     """Read one YAML document from ``raw``; problems are recorded, never raised."""
     text, problem = decode(raw)
@@ -377,65 +319,6 @@ def load_bytes(raw: bytes) -> Document:
         assert problem is not None
         return Document(problems=[problem], readable=False)
     return load_text(text)
-
-
-def read_file(path: str) -> tuple[bytes | None, LoadProblem | None]:
-    """The bytes of the regular file at ``path`` (at most ``MAX_FILE_BYTES + 1`` read).
-
-    Opened without blocking, so that a FIFO is refused instead of waiting for a
-    writer; anything but a regular file (a FIFO, ``/dev/zero``, a directory) is a
-    ``file-read`` problem, and a file over the limit is a ``file-limits`` problem
-    without reading it, whatever size it claims.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC)
-    except OSError as error:
-        return None, _cannot_read(error)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, LoadProblem(
-                "file-read",
-                f"cannot read file: it is {_file_kind(info.st_mode)}, not a regular file",
-                START,
-                "employer files are regular files; name the file itself",
-            )
-        if info.st_size > MAX_FILE_BYTES:
-            return None, _too_large(f"{info.st_size:,}")
-        limit = MAX_FILE_BYTES + 1
-        # st_size is a hint (a file can grow, /proc files claim 0): read to the end
-        # or to one byte past the limit, whichever comes first.
-        chunks = [os.read(fd, min(info.st_size + 1, limit))]
-        total = len(chunks[0])
-        while chunks[-1] and total < limit:
-            chunks.append(os.read(fd, min(limit - total, 1 << 16)))
-            total += len(chunks[-1])
-    except OSError as error:
-        return None, _cannot_read(error)
-    finally:
-        os.close(fd)
-    if total > MAX_FILE_BYTES:
-        return None, _too_large(f"more than {MAX_FILE_BYTES:,}")
-    return chunks[0] if len(chunks) <= 2 else b"".join(chunks), None
-
-
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _file_kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "a special file")
-
-
-def _cannot_read(error: OSError) -> LoadProblem:
-    return LoadProblem("file-read", f"cannot read file: {error.strerror or error}", START)
 
 
 def load_file(path: str) -> Document:
@@ -465,7 +348,7 @@ def load_text(text: str) -> Document:
     except yaml.YAMLError as error:
         return _fail("yaml-syntax", str(error).strip() or "cannot parse YAML")
     except UnicodeEncodeError as error:  # lone surrogates: only a str can hold them
-        return _fail("encoding", "text holds a lone surrogate", _text_mark(text, error.start))
+        return _fail("encoding", "text holds a lone surrogate", text_mark(text, error.start))
     except RecursionError:
         return _too_deep()
     if not nodes:

@@ -1,7 +1,9 @@
-"""Positions inside a file: 1-based line and column, and paths to values."""
+"""Positions inside a file (1-based line and column), paths to values, and the
+problems found at a position while reading a file."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 PathKey = tuple[str | int, ...]
@@ -13,3 +15,24 @@ class Mark(NamedTuple):
 
     line: int
     column: int
+
+
+START = Mark(1, 1)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why a file could not be read into data; ``rule`` is a diagnostic rule name."""
+
+    rule: str
+    message: str
+    mark: Mark
+    hint: str | None = None
+
+
+def text_mark(text: str, offset: int) -> Mark:
+    """Line and column of character ``offset``, breaking lines where libyaml does."""
+    before = text[:offset]
+    breaks = before.count("\n") + before.count("\r") - before.count("\r\n")
+    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    return Mark(breaks + 1, offset - line_start + 1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mijnloket_gitops.files.loader import load_bytes
-from mijnloket_gitops.validate.runner import YAML_SUFFIXES, discover
+from mijnloket_gitops.validate.discovery import YAML_SUFFIXES, discover
 
 
 @dataclass(frozen=True)

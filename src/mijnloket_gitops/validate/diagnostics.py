@@ -70,3 +70,9 @@ class Diagnostic:
     def data(self) -> dict[str, Any]:
         """The diagnostic as the JSON report shows it."""
         return asdict(self)
+
+
+def diagnostic(
+    path: str, rule: str, message: str, line: int = 1, column: int = 1, hint: str | None = None
+) -> Diagnostic:
+    return Diagnostic(path, line, column, rule, RULES[rule].severity, message, hint)

@@ -32,12 +32,11 @@ from pydantic import ValidationError
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.loader import load_file
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.files.positions import Mark
-from mijnloket_gitops.validate.diagnostics import RULES, Diagnostic
+from mijnloket_gitops.files.positions import START, Mark
+from mijnloket_gitops.validate.diagnostics import Diagnostic, diagnostic
+from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.rules import FILE_RULES, FileContext
 
-START = Mark(1, 1)
-YAML_SUFFIXES = (".yaml", ".yml")
 PARALLEL_THRESHOLD = 300  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
 CHUNK_FILES = 250  # files per task: big enough to amortise a round trip, small to balance
@@ -93,139 +92,6 @@ class ValidationResult:
         return [(f.path, e) for f in self.files if (e := f.employer) is not None]
 
 
-def _diagnostic(
-    path: str, rule: str, message: str, line: int = 1, column: int = 1, hint: str | None = None
-) -> Diagnostic:
-    return Diagnostic(path, line, column, rule, RULES[rule].severity, message, hint)
-
-
-def _walk(root: Path) -> tuple[list[str], set[str]]:
-    """Employer files below ``root``, skipping hidden files and folders, in path order,
-    and which of them are symbolic links.
-
-    Built on ``os.scandir`` rather than ``Path.rglob`` and returning strings: on
-    10,000 files that saves a ``stat`` and a ``Path`` parse per file, about a tenth
-    of a run. Like ``rglob`` it does not descend into symlinked folders. Every
-    symlink named like an employer file is listed, even a broken one or a loop, so
-    that it is reported rather than silently skipped.
-    """
-    shown = str(root)
-    prefix = "" if shown == "." else shown if shown.endswith(os.sep) else shown + os.sep
-    found: list[str] = []
-    links: set[str] = set()
-    folders = [(str(root), prefix)]
-    while folders:
-        folder, here = folders.pop()
-        try:
-            with os.scandir(folder) as entries:
-                listed = list(entries)
-        except OSError:
-            continue
-        for entry in listed:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((entry.path, here + name + os.sep))
-                elif name.endswith(YAML_SUFFIXES):
-                    if entry.is_symlink():
-                        links.add(here + name)
-                    elif not entry.is_file():
-                        continue  # a FIFO or a device: never an employer file
-                    found.append(here + name)
-            except OSError:
-                continue
-    found.sort(key=lambda p: p.split(os.sep))  # the order of sorted(Path(p) ...)
-    return found, links
-
-
-REPOSITORY_MARKERS = (".git", "mijnloket-gitops.yaml")
-
-
-def _repository(start: str) -> str:
-    """The real path of the repository that holds the folder ``start`` (absolute).
-
-    That is the nearest folder from ``start`` up with ``.git`` or a configuration
-    file; failing that, the current directory if it holds ``start``, else ``start``.
-    The search starts above the path given, so that a symbolic link to a folder
-    cannot bring its own repository along.
-    """
-    here = start
-    while True:
-        if any(os.path.lexists(os.path.join(here, m)) for m in REPOSITORY_MARKERS):
-            return os.path.realpath(here)
-        parent = os.path.dirname(here)
-        if parent == here:
-            break
-        here = parent
-    cwd = os.getcwd()
-    inside = start == cwd or start.startswith(cwd.rstrip(os.sep) + os.sep)
-    return os.path.realpath(cwd if inside else start)
-
-
-def _escapes(path: str, root: str) -> Diagnostic | None:
-    """A ``file-read`` diagnostic if ``path`` leads, through a symbolic link, outside the
-    repository ``root`` or into a hidden folder (where the token store lives)."""
-    real = os.path.realpath(path)
-    if real == os.path.abspath(path):
-        return None  # no link on the way
-    relative = os.path.relpath(real, root).split(os.sep)
-    if relative[0] == os.pardir:
-        message = f"not read: it is a symbolic link to {real}, outside the repository {root}"
-        hint = "copy the file into the repository, or link to a file inside it"
-    elif any(part.startswith(".") for part in relative if part != os.curdir):
-        message = f"not read: it is a symbolic link into a hidden folder ({real})"
-        hint = "hidden folders hold git's and mijnloket-gitops' own data, never employer files"
-    else:
-        return None
-    return _diagnostic(path, "file-read", message, hint=hint)
-
-
-def discover(paths: Sequence[Path]) -> tuple[list[str], list[Diagnostic]]:
-    """Employer files under ``paths`` (any depth), sorted, plus diagnostics for folders
-    without files (``no-files``) and for symbolic links that lead outside the repository
-    or into a hidden folder (``file-read``; they are not read).
-
-    Files are returned as strings, the way diagnostics show them.
-    """
-    found: list[str] = []
-    problems: list[Diagnostic] = []
-    roots: dict[str, str] = {}
-    for path in paths:
-        above = os.path.dirname(os.path.abspath(path))
-        root = roots.get(above) or roots.setdefault(above, _repository(above))
-        if path.is_dir():
-            escape = _escapes(str(path), root)
-            if escape is not None:
-                problems.append(escape)
-                continue
-            here, links = _walk(path)
-            if not here:
-                problems.append(
-                    _diagnostic(
-                        str(path),
-                        "no-files",
-                        f"no employer files (*.yaml, *.yml) in {path}",
-                        hint="add a file per employer, or point at the right directory",
-                    )
-                )
-            for link in links:
-                escape = _escapes(link, root)
-                if escape is not None:
-                    problems.append(escape)
-                    here.remove(link)
-            found.extend(here)
-        else:
-            escape = _escapes(str(path), root)
-            if escape is None:
-                found.append(str(path))
-            else:
-                problems.append(escape)
-    unique = list(dict.fromkeys(found))
-    return unique, problems
-
-
 def _unreadable(path: str, diagnostics: list[Diagnostic]) -> CheckedFile:
     checked = CheckedFile(path, diagnostics)
     checked.data = None
@@ -242,7 +108,7 @@ def check_file(
     checked = _unreadable(shown, [])
     for problem in doc.problems:
         checked.diagnostics.append(
-            _diagnostic(
+            diagnostic(
                 shown,
                 problem.rule,
                 problem.message,
@@ -260,7 +126,7 @@ def check_file(
 
         for mark, message, hint in describe(error, doc, EmployerFile):
             checked.diagnostics.append(
-                _diagnostic(shown, "schema", message, mark.line, mark.column, hint)
+                diagnostic(shown, "schema", message, mark.line, mark.column, hint)
             )
         return checked
     checked.data = doc.data  # these two fill the cached properties
@@ -358,7 +224,7 @@ def _duplicate_employers(files: Iterable[CheckedFile]) -> Iterable[Diagnostic]:
             continue
         for checked in same:
             others = ", ".join(o.path for o in same if o is not checked)
-            yield _diagnostic(
+            yield diagnostic(
                 checked.path,
                 "duplicate-employer",
                 f"employer_id {checked.employer_id} is also used by {others}",
