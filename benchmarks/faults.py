@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
@@ -57,11 +58,12 @@ import httpx
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind
 from mijnloket_gitops.emulator.server import EmulatorHandle, running_emulator
-from mijnloket_gitops.emulator.state import EmulatorConfig
+from mijnloket_gitops.emulator.state import API_ORIGIN, EmulatorConfig
 from mijnloket_gitops.emulator.tokens import TokenPair
 from mijnloket_gitops.loket.store import StoredToken, TokenStore
 from mijnloket_gitops.sandbox.seed import SeedEmployer, SeedUser, create_seeded
 from mijnloket_gitops.sandbox.store import Store
+from mijnloket_gitops.sandbox.writer import Writer
 
 NAMESPACE = uuid.UUID("3f0c8f8e-5f7a-4c1e-9d8b-2a6b1c0e7d55")
 CLIENT_ID = "faults-client"
@@ -307,6 +309,8 @@ class World:
         self.expected: Counter[Key] = Counter(required)
         """Each change the case expects in the ``change_log``, and how often."""
         self.runs: list[Run] = []
+        self.applying: subprocess.Popen[bytes] | None = None
+        """The apply started last."""
         self.faults = 0
         self.env = {
             **os.environ,
@@ -353,6 +357,8 @@ class World:
             child = subprocess.Popen(
                 [*prefix, *command], stdout=handle, stderr=subprocess.STDOUT, env=self.env
             )
+        if args[0] == "apply":
+            self.applying = child
         return child, log
 
     def finish(
@@ -433,11 +439,14 @@ class EmulatorWorld(World):
         self.config = config
         self.issued: set[str] = set()
         self.after_refresh: Callable[[], None] | None = None
+        self.after_commit: Callable[[], None] | None = None
         tokens = server.state.tokens
         # wrap the emulator's token registry to learn every token it issues (for the
-        # secrets check) and to act at the moment a refresh token is spent
+        # secrets check) and to act at the moment a refresh token is spent, and its
+        # store to act the moment a change through the API is committed
         setattr(tokens, "exchange_code", self._remembering(tokens.exchange_code, False))  # noqa: B010
         setattr(tokens, "refresh", self._remembering(tokens.refresh, True))  # noqa: B010
+        setattr(server.state.store, "write", self._committing(server.state.store.write))  # noqa: B010
         super().__init__(root, required)
         self.login()
 
@@ -452,6 +461,18 @@ class EmulatorWorld(World):
             return pair
 
         return issue
+
+    def _committing(
+        self, write: Callable[..., contextlib.AbstractContextManager[Writer]]
+    ) -> Callable[..., contextlib.AbstractContextManager[Writer]]:
+        @contextlib.contextmanager
+        def committed(origin: str, **kwargs: Any) -> Iterator[Writer]:
+            with write(origin, **kwargs) as tx:
+                yield tx
+            if origin == API_ORIGIN and self.after_commit is not None:
+                self.after_commit()
+
+        return committed
 
     def provider_config(self) -> dict[str, object]:
         return {
@@ -672,24 +693,41 @@ Case = Callable[[Context], Outcome]
 
 
 def kill_sweep(kind: str, event: str, points: Sequence[int] = ()) -> Case:
-    """SIGKILL right after the n-th ``event`` line, for every step n (or ``points``),
-    each in a fresh world, then apply again until done."""
+    """SIGKILL right after the n-th ``event`` journal line (or, for ``committed``, the
+    moment the emulator has committed the n-th change, before the answer is sent), for
+    every step n (or ``points``), each in a fresh world; then apply until done."""
 
     def run(ctx: Context) -> Outcome:
         outcome = Outcome(f"kill-{event} ({kind})")
         automatic = AUTOMATIC[kind]
         steps = sum(1 for i in range(ctx.employers) for k in Employer(i).required() if automatic(k))
         for n in points or range(1, steps + 1):
-            emulator = {"latency_ms": 100}  # a wide window between a step's start and end
+            emulator = {"latency_ms": 50}  # a wide window between a step's start and end
             with checked(ctx, outcome, kind, emulator=emulator) as built:
                 trigger = Trigger(event, n, kill)
-                converge(built, trigger=trigger, saved=kind == "loket")
+                if event == "committed":
+                    assert isinstance(built, EmulatorWorld)
+                    built.after_commit = _kill_at_commit(built, trigger)
+                    converge(built, saved=True)
+                else:
+                    converge(built, trigger=trigger, saved=kind == "loket")
                 if not trigger.fired:
                     raise CaseFailed(f"no {event} #{n}: the kill never happened")
                 built.faults += 1
         return outcome
 
     return run
+
+
+def _kill_at_commit(world: EmulatorWorld, trigger: Trigger) -> Callable[[], None]:
+    commits = itertools.count(1)
+
+    def after_commit() -> None:  # in the emulator's thread, before it answers
+        if next(commits) == trigger.nth and world.applying is not None:
+            trigger.fired = True
+            world.applying.kill()
+
+    return after_commit
 
 
 AUTOMATIC: dict[str, Callable[[Key], bool]] = {
@@ -916,6 +954,7 @@ def token_store_fails(during_refresh: bool) -> Case:
 CASES: dict[str, Case] = {
     "kill-started-loket": kill_sweep("loket", "started"),
     "kill-done-loket": kill_sweep("loket", "done"),
+    "kill-committed-loket": kill_sweep("loket", "committed"),
     "kill-started-sandbox": kill_sweep("sandbox", "started"),
     "kill-done-sandbox": kill_sweep("sandbox", "done"),
     **{f"http-{kind.value}": http_faults(kind.value, (kind,)) for kind in FaultKind},

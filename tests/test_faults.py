@@ -62,9 +62,7 @@ def run_case(bench: ModuleType, tmp_path: Path, case: Any) -> Any:
 # Fast cases
 
 
-def test_killed_apply_converges_without_repeating_a_step(
-    bench: ModuleType, tmp_path: Path
-) -> None:
+def test_killed_apply_converges_without_repeating_a_step(bench: ModuleType, tmp_path: Path) -> None:
     run_case(bench, tmp_path, bench.kill_sweep("sandbox", "started", points=(3,)))
 
 
@@ -84,9 +82,7 @@ def test_http_faults_at_30_percent_lose_and_double_nothing(
 
 
 @pytest.mark.usefixtures("disk")
-def test_journal_disk_failing_mid_apply_stops_it_cleanly(
-    bench: ModuleType, tmp_path: Path
-) -> None:
+def test_journal_disk_failing_mid_apply_stops_it_cleanly(bench: ModuleType, tmp_path: Path) -> None:
     run_case(bench, tmp_path, bench.CASES["journal-disk-fails-sandbox"])
 
 
@@ -169,6 +165,8 @@ def test_a_journal_line_that_cannot_be_written_stops_apply_with_its_reason(
 ) -> None:
     step = Step("e1", Action.GRANT, right="R", login="x@example.nl")
     with pytest.raises(MijnloketError) as caught, Journal(tmp_path, commit=None, forced=False) as j:
+        assert j._handle is not None
+        j._handle.close()
         j._handle = _FailingHandle()  # type: ignore[assignment]
         j.record("started", step)
     message = str(caught.value)  # not the OSError that closing raised again
@@ -183,17 +181,21 @@ def test_an_apply_lock_on_a_read_only_disk_is_a_clean_error(
         raise EROFS
 
     monkeypatch.setattr("mijnloket_gitops.apply.lock.FileLock.acquire", refuse)
-    with pytest.raises(MijnloketError, match="cannot take the apply lock .*nothing was applied"):
-        ApplyLock(tmp_path / "locks", "target").__enter__()
+    lock = ApplyLock(tmp_path / "locks", "target")
+    with pytest.raises(MijnloketError, match=r"cannot take the apply lock .*nothing was applied"):
+        lock.__enter__()
 
 
 def test_a_holder_file_that_cannot_be_removed_does_not_hide_the_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lock = ApplyLock(tmp_path, "target")
-    with lock:
-        monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: (_ for _ in ()).throw(EROFS))
-    assert ApplyLock(tmp_path, "target").__enter__()  # released all the same
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise EROFS
+
+    with ApplyLock(tmp_path, "target"), monkeypatch.context() as patched:
+        patched.setattr(Path, "unlink", refuse)
+    with ApplyLock(tmp_path, "target"):  # released all the same
+        pass
 
 
 def _refusing_writes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,8 +232,8 @@ def test_a_token_store_that_cannot_be_locked_leaves_the_token_unspent(
         raise EROFS
 
     monkeypatch.setattr("filelock.FileLock.acquire", refuse)
-    with ApiSession(config(), tmp_path, env=ENV, hooks=fake.hooks()) as session:
-        with pytest.raises(AuthError, match="cannot lock the token store .*still works"):
-            session.api.all_items("providers")
+    session = ApiSession(config(), tmp_path, env=ENV, hooks=fake.hooks())
+    with session, pytest.raises(AuthError, match=r"cannot lock the token store .*still works"):
+        session.api.all_items("providers")
     assert fake.requests == []
     assert json.loads(store.path.read_text())["refresh_token"] == "refresh-0"
