@@ -597,7 +597,13 @@ def audit(world: World) -> Audit:
     done: Counter[Key] = Counter()
     for name, text in sorted(_journals(world.journal_dir).items()):
         under_way: set[Key] = set()
-        for line in map(json.loads, text.splitlines()):
+        for number, raw in enumerate(text.splitlines(keepends=True), start=1):
+            try:
+                line = json.loads(raw)
+            except ValueError:  # a line cut short can only be the last one of a killed run
+                if name not in interrupted or raw.endswith("\n"):
+                    result.problems.append(f"{name}:{number}: not a JSON line: {raw[:80]!r}")
+                continue
             if line.get("key") is None:
                 continue
             key = _key(line)
@@ -625,15 +631,18 @@ def audit(world: World) -> Audit:
 
 
 def leaks(world: World) -> list[str]:
-    """Where a secret shows up: any output, or any file of the repository but the store."""
+    """Where a secret shows up: any output, or any file the runs left (journals, work
+    orders, plans, lock files) but the token store, its disk image and the live data."""
     secrets = world.secrets()
     if not secrets:
         return []
     texts = [(f"the output of `{' '.join(r.args)}`", r.output) for r in world.runs]
     store = (world.repo / TOKENS).parent
-    for path in world.repo.rglob("*"):
-        if path.is_file() and store not in path.parents and path.suffix != ".sqlite":
-            texts.append((str(path.relative_to(world.repo)), path.read_text(errors="replace")))
+    for path in world.root.rglob("*"):
+        if not path.is_file() or store in path.parents or path.suffix == ".img":
+            continue
+        if ".sqlite" not in path.name:
+            texts.append((str(path.relative_to(world.root)), path.read_text(errors="replace")))
     return [f"{where} holds a secret" for where, text in texts if any(s in text for s in secrets)]
 
 
@@ -681,6 +690,8 @@ def checked(ctx: Context, outcome: Outcome, kind: str, **settings: Any) -> Itera
             yield built
         except CaseFailed as error:
             outcome.problems.append(str(error))
+        except Exception as error:  # the harness itself: report it, go on with the next case
+            outcome.problems.append(f"{type(error).__name__}: {error}")
         found = audit(built)
         outcome.runs += sum(1 for r in built.runs if r.is_apply)
         outcome.faults += built.injected()

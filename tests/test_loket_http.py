@@ -3,6 +3,7 @@ refusal, the request budget and bearer renewal (httpx.MockTransport, no sleeping
 
 from __future__ import annotations
 
+import http.server
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +14,13 @@ import pytest
 
 from mijnloket_gitops.errors import AuthError, ProviderError
 from mijnloket_gitops.loket.budget import RequestBudget
-from mijnloket_gitops.loket.http import ACCEPT, BearerAuth, LoketHttp, require_safe_url
+from mijnloket_gitops.loket.http import (
+    ACCEPT,
+    BearerAuth,
+    LoketHttp,
+    env_proxy,
+    require_safe_url,
+)
 from mijnloket_gitops.loket.retry import RetryPolicy, retry_after_seconds
 from mijnloket_gitops.loket.secrets import Secrets
 
@@ -283,3 +290,62 @@ def test_401_after_renewal_is_an_auth_error(make: Any) -> None:
         client.get_content("x")
     assert len(seen) == 2 and tokens.renewals == ["token-1"]
     assert "token-2" not in str(caught.value) and "[redacted]" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "proxy"),
+    [
+        ({}, "https://api.loket.nl/v2", None),
+        ({"HTTPS_PROXY": "http://proxy:3128"}, "https://api.loket.nl/v2", "http://proxy:3128"),
+        ({"HTTPS_PROXY": "proxy:3128"}, "https://api.loket.nl/v2", "http://proxy:3128"),
+        ({"HTTP_PROXY": "http://proxy:3128"}, "https://api.loket.nl/v2", None),
+        ({"ALL_PROXY": "http://all:1"}, "https://api.loket.nl/v2", "http://all:1"),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "loket.nl"}, "https://api.loket.nl/v2", None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, "https://api.loket.nl/v2", None),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "127.0.0.1"}, "http://127.0.0.1:9/v2", None),
+    ],
+)
+def test_the_proxy_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str, proxy: str | None
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert env_proxy(url) == proxy
+
+
+def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain HTTP goes through ``HTTP_PROXY``, as with ``httpx.Client``."""
+    seen: list[str] = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            body = b'{"content": {"id": "x"}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy) as proxy:
+        thread = threading.Thread(target=proxy.serve_forever)
+        thread.start()
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = LoketHttp(
+            "http://127.0.0.1:9/v2", policy=RetryPolicy(max_retries=0), budget=RequestBudget(1e6)
+        )
+        try:
+            assert client.get_content("x") == {"id": "x"}
+        finally:
+            client.close()
+            proxy.shutdown()
+            thread.join()
+    assert seen == ["http://127.0.0.1:9/v2/x"]

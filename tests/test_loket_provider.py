@@ -299,3 +299,41 @@ def test_a_failing_job_cancels_the_rest() -> None:
     with Workers(1) as pool, pytest.raises(ProviderError, match="boom"):
         pool.run([job(0), fails, *[job(i) for i in range(1, 50)]])
     assert len(ran) < 50
+
+
+def _listing(pages: dict[int, tuple[list[str], int]]) -> FakeLoket:
+    """A fake whose employer list answers ``pages``: number -> (ids, totalPages)."""
+    fake = FakeLoket()
+
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/v2/providers/employers":
+            return None
+        number = int(request.url.params["pageNumber"])
+        ids, total = pages[number]
+        items = [{"id": i, "companyName": i.upper()} for i in ids]
+        body = {"_embedded": items, "currentPage": number, "totalPages": total}
+        return httpx.Response(200, json=body)
+
+    fake.before = answer
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [
+        ({1: (["a"], 3), 2: (["b"], 3), 3: (["c"], 3)}, ["a", "b", "c"]),
+        ({1: (["a"], 2), 2: (["b"], 3), 3: (["c"], 3)}, ["a", "b", "c"]),  # grew
+        ({1: (["a"], 3), 2: ([], 1), 3: (["stale"], 3)}, ["a"]),  # shrank
+        ({1: (["a"], 1)}, ["a"]),
+        ({1: ([], 0)}, []),
+    ],
+)
+def test_the_employer_list_is_read_to_its_end(
+    tmp_path: Path, pages: dict[int, tuple[list[str], int]], expected: list[str]
+) -> None:
+    fake = _listing(pages)
+    seed_store(tmp_path)
+    with LoketProvider.open(
+        fake_config(concurrency=4), tmp_path, env=FAKE_ENV, hooks=fake.hooks()
+    ) as loket:
+        assert [s.employer_id for s in loket.list_employers()] == expected

@@ -7,7 +7,8 @@ Layout, from the wire up:
 - :mod:`.budget`: the client-side request budget (a token bucket shared by threads).
 - :mod:`.retry`: which failures are retried, how long to wait, when to give up.
 - :mod:`.secrets`: scrubbing known secret values from error excerpts.
-- :mod:`.http`: the httpx client: headers, bearer auth, envelopes, pagination, errors.
+- :mod:`.http`: HTTP over an httpx transport: headers, bearer auth, envelopes,
+  pagination, errors.
 - :mod:`.store`: the refresh-token store (a 0600 JSON file, replaced atomically).
 - :mod:`.oauth`: the token endpoint, rotation under a file lock, the code exchange.
 - :mod:`.session`: configuration and environment turned into the objects above.

@@ -135,7 +135,11 @@ class LoketHttp:
         self._budget = budget
         self._auth = auth
         self._secrets = secrets or Secrets()
-        self._headers = (("Accept", ACCEPT), ("User-Agent", USER_AGENT))
+        self._headers = (
+            ("Accept", ACCEPT),
+            ("Accept-Encoding", "gzip, deflate"),
+            ("User-Agent", USER_AGENT),
+        )
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
         self._transport = transport or httpx.HTTPTransport(
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
