@@ -1,10 +1,12 @@
 """Benchmark ``plan`` through the ``loket`` provider against the emulator, by concurrency.
 
-Generates N valid employer files (``benchmarks/validate.py``'s generator, seeded),
-seeds a sandbox database from them (``sandbox seed``'s logic, so a few employers
-drift), serves it with ``mijnloket-gitops emulator serve --latency-ms L`` in a process
-of its own, authorizes a token store as ``auth login`` would, and then plans the whole
-repository once per concurrency, each run in a fresh Python process::
+Generates N valid employer files (seeded; one ak-gebruiker and one to three
+werkgevergebruikers each, so 4 to 6 requests per employer), seeds a sandbox database
+from them (``sandbox seed``'s logic, so a few employers drift), serves it with
+``mijnloket-gitops emulator serve --latency-ms L`` in a process of its own (so its
+event loop does not share the planning process's interpreter lock), authorizes a
+token store as ``auth login`` would, and then plans the whole repository once per
+concurrency, each run in a fresh Python process (so peak memory is per run)::
 
     python benchmarks/plan.py --employers 2000 --latency-ms 20 --concurrency 1,4,8,16
 
@@ -43,7 +45,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 
@@ -68,7 +69,7 @@ RESULT = "RESULT "
 class Emulator:
     """The emulator process and where it answers."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     root: str
 
     @property
@@ -186,18 +187,19 @@ def setup(root: Path, employers: int, seed: int) -> Path:
 
 @contextlib.contextmanager
 def emulator(repo: Path, latency_ms: int) -> Iterator[Emulator]:
-    """``emulator serve`` on a free port of 127.0.0.1, in its own process, for the block."""
+    """``emulator serve`` on a free port of 127.0.0.1, in its own process, for the block.
+
+    Its output goes to ``emulator.log`` beside the repository (a pipe nobody reads
+    could fill up and stall it).
+    """
     argv = [sys.executable, "-m", "mijnloket_gitops", "emulator", "serve", "--port", "0"]
     argv += ["--db", str(repo / DB), "--latency-ms", str(latency_ms), "--client-id", CLIENT_ID]
     env = {**os.environ, **ENV, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        argv, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    log = repo.parent / "emulator.log"
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(argv, cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        root = _api_root(process.stdout)
-        if root is None:
-            process.wait(10)
-            raise SystemExit(f"the emulator did not start (exit {process.returncode})")
+        root = _api_root(process, log)
         yield Emulator(process, root)
     finally:
         if process.poll() is None:
@@ -207,17 +209,20 @@ def emulator(repo: Path, latency_ms: int) -> Iterator[Emulator]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
-def _api_root(stdout: IO[str] | None) -> str | None:
-    """The emulator's ``http://host:port`` from its start-up lines (None if it exits)."""
-    assert stdout is not None
-    for line in stdout:
-        if line.strip().startswith("API base"):
-            return line.split()[-1].removesuffix("/v2")
-    return None
+def _api_root(process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> str:
+    """The emulator's ``http://host:port`` from its start-up lines in ``log``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.strip().startswith("API base"):
+                return line.split()[-1].removesuffix("/v2")
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    output = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+    raise SystemExit(f"the emulator did not start (exit {process.poll()}):\n{output}")
 
 
 def configure(repo: Path, server: Emulator, concurrency: int, rate: float) -> None:

@@ -127,6 +127,18 @@ def test_retries_are_bounded_in_time(make: Any, sleeps: Sleeps) -> None:
     assert len(seen) == 3
 
 
+def test_the_time_budget_counts_from_the_first_attempt(sleeps: Sleeps) -> None:
+    """The client makes the first attempt itself; the controller counts from its start."""
+    policy = RetryPolicy(max_retries=5, budget_seconds=100.0, sleep=sleeps)
+    busy = httpx.Response(429, headers={"Retry-After": "1"})
+    late = policy.retrying("GET x", started=time.monotonic() - 99.5)
+    assert late(lambda: busy) is busy
+    assert sleeps == []  # a wait of 1 s or more would end past the 100 s: not started
+    fresh = policy.retrying("GET x", started=time.monotonic())
+    assert fresh(lambda: busy) is busy
+    assert len(sleeps) == 5
+
+
 def test_connection_errors_are_retried_then_reported(make: Any, sleeps: Sleeps) -> None:
     handler, seen = sequence(httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), OK)
     assert make(handler).get_content("x") == {"id": "x"}
