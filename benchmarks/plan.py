@@ -107,21 +107,6 @@ class Measured:
     emulator_cpu: float = 0.0
 
 
-def _with_prerequisites(catalog: Catalog, products: set[str]) -> set[str]:
-    """``products`` plus everything they need (the first of each one-of group)."""
-    result = set(products)
-    while True:
-        before = len(result)
-        for name in list(result):
-            product = catalog.products[name]
-            result.update(product.requires)
-            for group in product.requires_one_of:
-                if not set(group) & result:
-                    result.add(group[0])
-        if len(result) == before:
-            return result
-
-
 def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
     """A valid employer file: products, one ak-gebruiker and 1 to 3 werkgevergebruikers.
 
@@ -132,7 +117,7 @@ def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
     status = rng.choice(["signed", "signed", "signed", "requested", "none"])
     if status == "signed":
         extras = [p for p in catalog.products if portal in catalog.products[p].requires]
-        products = _with_prerequisites(catalog, {portal, *rng.sample(extras, rng.randint(0, 5))})
+        products = catalog.with_prerequisites({portal, *rng.sample(extras, rng.randint(0, 5))})
     else:
         support = [p for p, v in catalog.products.items() if v.tier == "none" and not v.excludes]
         products = set(rng.sample(support, rng.randint(0, 2)))

@@ -16,21 +16,6 @@ from mijnloket_gitops.tier import derive_tier, tier_rank
 AK_POOL = ("a.de.vries@kantoor.example", "b.jansen@kantoor.example", "c.peters@kantoor.example")
 
 
-def _close(catalog: Catalog, products: set[str]) -> set[str]:
-    """``products`` plus everything they need (the first of each one-of group)."""
-    result = set(products)
-    while True:
-        before = len(result)
-        for name in list(result):
-            product = catalog.products[name]
-            result.update(product.requires)
-            for group in product.requires_one_of:
-                if not set(group) & result:
-                    result.add(group[0])
-        if len(result) == before:
-            return result
-
-
 def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
     """A valid employer file with a random but consistent set of products."""
     employer_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -38,7 +23,7 @@ def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
     portal = catalog.portal
     if status == "signed":
         extras = [p for p in catalog.products if portal in catalog.products[p].requires]
-        products = _close(catalog, {portal, *rng.sample(extras, rng.randint(0, 5))})
+        products = catalog.with_prerequisites({portal, *rng.sample(extras, rng.randint(0, 5))})
     else:
         support = [p for p, v in catalog.products.items() if v.tier == "none" and not v.excludes]
         products = set(rng.sample(support, rng.randint(0, 2)))

@@ -241,3 +241,19 @@ def test_guard_downgrade_and_portal_removal_need_their_flags() -> None:
     assert found[0].flag == "--allow-mijnloket-removal"
     allowed = Overrides(allow_mijnloket_removal=True)
     assert check_guards(off, lived, CATALOG, loose, allowed, 1) == ()
+
+
+def test_with_prerequisites_adds_what_products_need_transitively() -> None:
+    got = CATALOG.with_prerequisites({"MijnLoket - Declaraties"})
+    assert got == {
+        "MijnLoket - Declaraties",
+        "MijnLoket",
+        "Workflow editor",
+        "Dossiervorming Qwoater Lite",
+    }
+    assert "Dossiervorming Qwoater Extended" in CATALOG.with_prerequisites(
+        {"MijnLoket - Documenten"}, pick=1
+    )
+    assert CATALOG.with_prerequisites(
+        {"MijnLoket - Documenten", "Dossiervorming Qwoater Extended"}
+    ) == {"MijnLoket - Documenten", "Dossiervorming Qwoater Extended", "MijnLoket"}

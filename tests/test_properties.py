@@ -98,17 +98,7 @@ def check_bytes(raw: bytes) -> list[Diagnostic]:
 
 def close(chosen: set[str], pick: int) -> set[str]:
     """``chosen`` with everything it requires; ``pick`` chooses in one-of groups."""
-    result = set(chosen)
-    while True:
-        before = len(result)
-        for name in sorted(result):
-            product = CATALOG.products[name]
-            result.update(product.requires)
-            for group in product.requires_one_of:
-                if not result.intersection(group):
-                    result.add(group[pick % len(group)])
-        if len(result) == before:
-            return result
+    return CATALOG.with_prerequisites(chosen, pick)
 
 
 @st.composite

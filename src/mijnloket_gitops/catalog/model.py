@@ -81,6 +81,24 @@ class Catalog(_Frozen):
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
+    def with_prerequisites(self, names: Iterable[str], pick: int = 0) -> set[str]:
+        """``names`` plus every product they need, transitively.
+
+        From a ``requires_one_of`` group none of whose members is present, the member
+        at index ``pick`` (modulo the group's size) is added.
+        """
+        result = set(names)
+        while True:
+            before = len(result)
+            for name in sorted(result):
+                product = self.products[name]
+                result.update(product.requires)
+                for group in product.requires_one_of:
+                    if not result.intersection(group):
+                        result.add(group[pick % len(group)])
+            if len(result) == before:
+                return result
+
     @cached_property
     def depths(self) -> dict[str, int]:
         """Length of each product's longest chain of prerequisites (0: needs nothing)."""
