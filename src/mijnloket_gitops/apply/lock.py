@@ -12,12 +12,15 @@ import hashlib
 import json
 import os
 import socket
+import time
 from pathlib import Path
 from types import TracebackType
 
 from filelock import FileLock, Timeout
 
 from mijnloket_gitops.errors import MijnloketError, RefusedError
+
+HOLDER_WAIT_SECONDS = 2.0
 
 
 class ApplyLock:
@@ -46,8 +49,10 @@ class ApplyLock:
             "host": socket.gethostname(),
             "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        try:
-            self.info.write_text(json.dumps(holder), encoding="utf-8")
+        try:  # write and rename, so that a refused apply never reads half a file
+            partial = self.info.with_name(f"{self.info.name}.{os.getpid()}")
+            partial.write_text(json.dumps(holder), encoding="utf-8")
+            os.replace(partial, self.info)
         except OSError as error:
             self._lock.release()
             raise MijnloketError(
@@ -56,14 +61,19 @@ class ApplyLock:
         return self
 
     def _holder(self) -> str:
-        try:
-            holder = json.loads(self.info.read_text(encoding="utf-8"))
-            return (
-                f"pid {holder['pid']} on {holder['host']} since {holder['since']}"
-                f" (lock {self.path})"
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return f"holder unknown (lock {self.path})"
+        # the holder writes its name just after taking the lock: allow it a moment
+        deadline = time.monotonic() + HOLDER_WAIT_SECONDS
+        while True:
+            try:
+                holder = json.loads(self.info.read_text(encoding="utf-8"))
+                return (
+                    f"pid {holder['pid']} on {holder['host']} since {holder['since']}"
+                    f" (lock {self.path})"
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                if time.monotonic() >= deadline:
+                    return f"holder unknown (lock {self.path})"
+                time.sleep(0.05)
 
     def __exit__(
         self,
