@@ -18,6 +18,7 @@ import pytest
 from mijnloket_gitops.catalog import UserType, builtin_catalog
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind
 from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.provider import LoketProvider
 from mijnloket_gitops.loket.session import Hooks
@@ -197,15 +198,29 @@ def test_portal_is_reported_available(emulator: SeededEmulator, loket: LoketProv
     assert all(e.portal_available for e in loket.read_employers(ids).values())
 
 
-def test_unreadable_rights_are_explained(tmp_path: Path) -> None:
-    with (
-        start_emulator(tmp_path, authorizations_readable=False) as started,
-        open_loket(started) as loket,
-        pytest.raises(ProviderError) as caught,
-    ):
-        loket.read_employers(all_ids(started.db))
-    assert "405" in str(caught.value) and "not available" in str(caught.value)
-    assert "A4" in str(caught.value)
+def test_unreadable_rights_degrade_to_unread_not_to_a_failure(tmp_path: Path) -> None:
+    """A 405 on the rights GET: users are still listed, their rights marked unread, and
+    the capability is remembered so the next read sends no rights GET at all."""
+    with start_emulator(tmp_path, authorizations_readable=False) as started:
+        ids = all_ids(started.db)
+        with open_loket(started) as loket:
+            live = loket.read_employers(ids)
+            assert live.keys() == set(ids)
+            with_users = [e for e in live.values() if e.users]
+            assert with_users, "the seed should have werkgevergebruikers"
+            for employer in with_users:
+                assert employer.rights_unread == {WG}
+                assert all(not u.rights for u in employer.users.values())
+            decision = loket.capabilities.decision(Capability.EMPLOYER_USER_RIGHTS_READ)
+            assert decision is not None and not decision.available and decision.how == "405"
+            seen = started.server.state.log.last_seq
+            loket.read_employers(ids)
+            again = started.server.requests(seen)
+            assert again and not [r for r in again if r.path.endswith("/authorizations")]
+        with open_loket(started) as fresh:  # the decision is cached for the next run
+            seen = started.server.state.log.last_seq
+            fresh.read_employers(ids)
+            assert not [r for r in started.server.requests(seen) if "authorizations" in r.path]
 
 
 def test_expired_access_tokens_are_renewed(emulator: SeededEmulator, loket: LoketProvider) -> None:

@@ -65,7 +65,7 @@ def execute(
             label = f"{step.action} {step.subject}"
             result = _decide(planned, failed, undone)
             if result is None:
-                journal.record("started", step)
+                journal.record("started", step, flags=planned.flags)
                 try:
                     provider.perform(step)
                 except ProviderError as error:
@@ -76,7 +76,8 @@ def execute(
             result = StepResult(employer.name, result.planned, result.outcome, result.detail)
             if result.outcome != Outcome.DONE:
                 undone[planned.key] = label
-            journal.record(str(result.outcome), step, detail=result.detail)
+            # flags such as "unverified" (rights Loket cannot show) go into the journal
+            journal.record(str(result.outcome), step, detail=result.detail, flags=planned.flags)
             results.append(result)
             if on_result:
                 on_result(result)

@@ -20,7 +20,7 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.gitutil import head_commit
 from mijnloket_gitops.plan.build import PlanResult, make_plan
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, read_plan
@@ -100,6 +100,19 @@ def _echo_result(result: StepResult) -> None:
     click.echo(f"  {outcome}{step.action} {step.subject}  [{result.employer}]{detail}")
 
 
+def _unread(plan: Plan) -> None:
+    """Employers that could not be read were not applied: name them, exit 1."""
+    if plan.failed:
+        click.secho(
+            f"{len(plan.failed)} employer(s) could not be read and were not applied:",
+            fg="red",
+            err=True,
+        )
+        for failure in plan.failed:
+            click.echo(f"  {failure.path} ({failure.employer_id}): {failure.message}", err=True)
+        raise SystemExit(ExitCode.ERROR)
+
+
 def _finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None:
     counts = Counter(r.outcome for r in outcome.results)
     click.echo(
@@ -107,8 +120,19 @@ def _finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> Non
         f" {counts[Outcome.SKIPPED]} skipped, {counts[Outcome.MANUAL]} manual,"
         f" {counts[Outcome.BLOCKED]} blocked."
     )
+    unverified = sum(
+        1
+        for r in outcome.results
+        if r.outcome == Outcome.DONE and UNVERIFIED_FLAG in r.planned.flags
+    )
+    if unverified:
+        click.echo(
+            f"{unverified} rights step(s) were sent but cannot be verified: Loket.nl does not"
+            " show those rights (marked unverified in the journal)."
+        )
     remaining = outcome.remaining
     if not remaining.has_changes:
+        _unread(remaining)
         click.echo("Verified: live state matches the configuration.")
         return
     click.echo("Verification: live state still differs from the configuration:")
@@ -120,7 +144,9 @@ def _finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> Non
         )
         click.echo(f"  - {planned.step.action} {planned.step.subject}{note}")
     if not outcome.waiting:
+        _unread(remaining)
         raise SystemExit(ExitCode.ERROR)
+    _unread(remaining)
     if work_order:
         click.echo(f"Work order for the manual steps: {work_order[0]} (JSON: {work_order[1]})")
     click.echo(
@@ -219,6 +245,7 @@ def apply(
             raise SystemExit(ExitCode.REFUSED)
         if not plan.has_changes:
             click.echo("Nothing to apply.")
+            _unread(plan)
             return
         desired = {e.employer_id: e for _, e in repository.in_scope}
         order = build_work_order(plan, settings.catalog, desired)

@@ -111,6 +111,8 @@ def plan(
         )
     if result.plan.violations:
         raise SystemExit(ExitCode.REFUSED)
+    if result.plan.failed:  # the others are planned and shown; these are listed
+        raise SystemExit(ExitCode.ERROR)
     if detailed_exitcode and result.plan.has_changes:
         raise SystemExit(ExitCode.CHANGES)
 

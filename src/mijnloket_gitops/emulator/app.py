@@ -108,7 +108,10 @@ async def employer(request: web.Request) -> web.Response:
 
 @routes.get(_EMPLOYER + "/modules")
 async def modules(request: web.Request) -> web.Response:
-    records = _state(request).store.modules(_employer(request).employer_id)
+    employer_id = _employer(request).employer_id
+    if employer_id in _state(request).forbidden:
+        raise ApiError(403, "the user may not see the modules of this employer")
+    records = _state(request).store.modules(employer_id)
     return _list(request, [resources.module(m) for m in records])
 
 

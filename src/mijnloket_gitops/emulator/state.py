@@ -131,6 +131,9 @@ class EmulatorState:
         )
         self.faults = FaultPlan(config.faults)
         self.log = RequestLog(config.request_log_size)
+        self.forbidden: set[str] = set()
+        """Employer ids (lower case) whose resources answer 403, as for an employer the
+        token's user may not see (tests of one employer failing)."""
 
 
 STATE_KEY = web.AppKey("emulator_state", EmulatorState)

@@ -61,14 +61,27 @@ def parse_provider(items: list[Any]) -> ProviderRef:
     return ProviderRef(str(provider_id), name if isinstance(name, str) else "")
 
 
-def parse_module(item: object) -> str:
+MODULE_FLAGS = ("isEnabled", "enabled", "isActive", "active")
+"""A2: keys that may tell whether a listed module is switched on, in the order read."""
+
+
+def parse_module(item: object) -> str | None:
     """A2: an item of ``/modules`` is ``{"id": <int>, "name": <display name>}``.
 
-    Only modules that are *enabled* are listed, and the name is the catalog's product
-    name, spelled exactly; a name the catalog does not know is passed on unchanged so
-    the planner reports it.
+    The name is the catalog's product name, spelled exactly; a name the catalog does
+    not know is passed on unchanged so the planner reports it. Without a flag, a
+    listed module is enabled. An item carrying one of :data:`MODULE_FLAGS` is read by
+    it: ``false`` returns None (listed but switched off). A flag that is not a
+    boolean fails closed: reading it as "on" could plan wrong changes.
     """
     name: str = _field(item, "name", str, "A2", "a module of /modules")
+    assert isinstance(item, Mapping)
+    for flag in MODULE_FLAGS:
+        if flag in item:
+            value = item[flag]
+            if not isinstance(value, bool):
+                raise _broken("A2", f"a module whose {flag!r} is not true or false", item)
+            return name if value else None
     return name
 
 
@@ -83,7 +96,9 @@ def parse_user(item: object) -> tuple[str, str]:
 
 
 AUTHORIZATIONS_GET_MISSING = frozenset({404, 405})
-"""A4: statuses meaning ``GET .../users/{userId}/authorizations`` is not offered."""
+"""A4: statuses meaning ``GET .../users/{userId}/authorizations`` is not offered. The
+provider then plans rights from the files, sends them by PATCH and marks them
+unverified (the PATCH's merge semantics make an explicit ``isEnabled`` idempotent)."""
 
 
 def parse_authorizations(items: Iterable[object]) -> frozenset[str]:
@@ -101,17 +116,6 @@ def parse_authorizations(items: Iterable[object]) -> frozenset[str]:
         if enabled:
             held.add(description)
     return frozenset(held)
-
-
-def authorizations_unavailable(path: str, status: int) -> ProviderError:
-    """A4: the message when Loket does not offer the GET of a user's rights."""
-    return ProviderError(
-        f"Loket.nl answered {status} to GET {path}: reading the rights of "
-        "werkgevergebruikers is not available on this Loket.nl (its API marks that GET "
-        f"'not yet available'; Assumption A4 in {CONTRACT}), so the tool cannot compare "
-        "those rights. Remove the rights of werkgevergebruikers from the employer files, "
-        "or use the sandbox provider."
-    )
 
 
 def parse_authorization_sets(items: Iterable[object]) -> dict[str, set[RightId]]:

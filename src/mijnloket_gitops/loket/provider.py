@@ -27,6 +27,7 @@ from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
+from mijnloket_gitops.loket.capabilities import CapabilityState
 from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.http import Page
 from mijnloket_gitops.loket.reading import EmployerRead
@@ -35,6 +36,7 @@ from mijnloket_gitops.providers.base import (
     Action,
     EmployerSummary,
     LiveEmployer,
+    PartialReadError,
     Provider,
     Step,
 )
@@ -51,10 +53,11 @@ class LoketProvider(Provider):
 
     name = "loket"
 
-    def __init__(self, session: ApiSession, concurrency: int) -> None:
+    def __init__(self, session: ApiSession, concurrency: int, caps: CapabilityState) -> None:
         self._session = session
         self._http = session.api
         self._concurrency = concurrency
+        self.capabilities = caps
         self._workers: Workers | None = None
         self._lock = threading.Lock()
         self._right_ids: dict[str, set[A.RightId]] | None = None
@@ -69,7 +72,14 @@ class LoketProvider(Provider):
         env: Mapping[str, str] | None = None,
         hooks: Hooks | None = None,
     ) -> LoketProvider:
-        return cls(ApiSession(config, root, env=env, hooks=hooks), config.concurrency)
+        api_url, _ = config.urls
+        caps = CapabilityState(
+            config.capabilities,
+            api_url=api_url,
+            cache=root / config.capability_cache,
+            ttl_seconds=config.capability_cache_seconds,
+        )
+        return cls(ApiSession(config, root, env=env, hooks=hooks), config.concurrency, caps)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoketProvider:
@@ -103,20 +113,28 @@ class LoketProvider(Provider):
         return summaries
 
     def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
-        reads = [EmployerRead(i, _employer(i), self._http) for i in dict.fromkeys(employer_ids)]
+        reads = [
+            EmployerRead(i, _employer(i), self._http, self.capabilities)
+            for i in dict.fromkeys(employer_ids)
+        ]
         jobs: list[Job] = [job for read in reads for job in read.first_jobs()]
         if not jobs:
             return {}
         self._pool().run(jobs)
         live: dict[str, LiveEmployer] = {}
+        failures: dict[str, str] = {}
         for read in reads:
             employer = read.result()
+            if read.error is not None:
+                failures[read.employer_id] = read.error
             if employer is None:
                 continue
             live[read.employer_id] = employer
             with self._lock:
                 for login, user_id in read.user_ids.items():
                     self._user_ids[(read.employer_id, login)] = user_id
+        if failures:
+            raise PartialReadError(live, failures)
         return live
 
     def _all_items(self, path: str) -> list[Any]:

@@ -15,11 +15,16 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.gitutil import head_commit
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.model import Plan, ReadFailure
 from mijnloket_gitops.plan.planner import plan_employer
 from mijnloket_gitops.plan.safety import Overrides, check_guards
 from mijnloket_gitops.plan.saved import desired_hash, fingerprint
-from mijnloket_gitops.providers.base import EmployerSummary, LiveEmployer, Provider
+from mijnloket_gitops.providers.base import (
+    EmployerSummary,
+    LiveEmployer,
+    PartialReadError,
+    Provider,
+)
 
 Desired = tuple[str, EmployerFile]
 """An employer file's path and its parsed content."""
@@ -41,13 +46,25 @@ class PlanResult:
 def read_live(
     provider: Provider, ids: Sequence[str], progress: Progress | None = None
 ) -> dict[str, LiveEmployer]:
-    """Live state of ``ids``, read in batches so a progress bar can move."""
+    """Live state of ``ids``, read in batches so a progress bar can move.
+
+    Raises :class:`PartialReadError` with every employer that could be read when some
+    could not (after reading all batches).
+    """
     live: dict[str, LiveEmployer] = {}
+    failures: dict[str, str] = {}
+    provider.prepare(ids)
     for start in range(0, len(ids), READ_BATCH):
         batch = ids[start : start + READ_BATCH]
-        live.update(provider.read_employers(batch))
+        try:
+            live.update(provider.read_employers(batch))
+        except PartialReadError as partial:
+            live.update(partial.live)
+            failures.update(partial.failures)
         if progress:
             progress(len(batch))
+    if failures:
+        raise PartialReadError(live, failures)
     return live
 
 
@@ -77,7 +94,17 @@ def make_plan(
     employer does not exist live.
     """
     catalog = settings.catalog
-    live = read_live(provider, [e.employer_id for _, e in desired], progress)
+    failures: dict[str, str] = {}
+    try:
+        live = read_live(provider, [e.employer_id for _, e in desired], progress)
+    except PartialReadError as partial:  # plan the others; the plan lists these
+        live, failures = partial.live, partial.failures
+    failed = tuple(
+        ReadFailure(employer.employer_id, employer.name, path, failures[employer.employer_id])
+        for path, employer in desired
+        if employer.employer_id in failures
+    )
+    desired = [(path, e) for path, e in desired if e.employer_id not in failures]
     missing = _missing_live(desired, live, provider.target)
     if missing:
         raise MijnloketError(
@@ -116,7 +143,7 @@ def make_plan(
         "provider_target": provider.target,
         "web_ui_path": catalog.web_ui_path,
     }
-    plan = Plan(employers, unmanaged, provider.name, meta)
+    plan = Plan(employers, unmanaged, provider.name, meta, failed=failed)
     violations = check_guards(
         plan, live, catalog, settings.config.safety, overrides or Overrides(), managed_total
     )

@@ -16,6 +16,9 @@ from mijnloket_gitops.tier import tier_rank
 FORMAT_VERSION = 1
 PERSONAL_DATA_FLAG = "personal-data"
 """Review flag on a grant of a right that exposes personal data (AVG/GDPR)."""
+UNVERIFIED_FLAG = "unverified"
+"""Flag on a rights step whose live state cannot be read (Loket.nl without the GET of
+a user's rights): applied as the file says, never verified afterwards."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,25 @@ class GuardViolation:
 
 
 @dataclass(frozen=True)
+class ReadFailure:
+    """A managed employer whose live state could not be read: not planned, listed."""
+
+    employer_id: str
+    name: str
+    path: str
+    message: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
 class Plan:
     """The changes that bring live state to the desired state, plus how it was made."""
 
@@ -129,6 +151,8 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
     """Tool version, catalog version, fingerprints, git commit, creation time."""
     violations: tuple[GuardViolation, ...] = ()
+    failed: tuple[ReadFailure, ...] = ()
+    """Managed employers that could not be read, so are not planned (exit code 1)."""
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -168,4 +192,5 @@ class Plan:
             "employers": [e.data for e in self.employers],
             "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
             "violations": [v.data for v in self.violations],
+            "failed": [f.data for f in self.failed],
         }

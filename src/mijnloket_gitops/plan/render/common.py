@@ -155,3 +155,14 @@ def personal_data_grants(employers: Iterable[Data]) -> list[tuple[Data, Data]]:
         for s in e["steps"]
         if s["action"] == "grant" and PERSONAL_DATA_FLAG in s.get("flags", ())
     ]
+
+
+def read_failures(plan: Data) -> list[str]:
+    """One line per managed employer whose live state could not be read (not planned)."""
+    return [
+        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: {clean(f['message'])}"
+        for f in plan.get("failed", ())
+    ]
+
+
+FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"

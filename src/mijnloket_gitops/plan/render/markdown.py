@@ -19,12 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mijnloket_gitops.plan.render.common import (
+    FAILED_HEADING,
     MANUAL_LEGEND,
     Data,
     changed_employers,
     employer_counts,
     personal_data_grants,
     plural,
+    read_failures,
     step_lines,
     tier_change_text,
     unchecked,
@@ -164,8 +166,13 @@ def _unchecked(plan: Data) -> _List:
     items = tuple(
         f"- **{md(e['name'])}**: {md(note)}\n" for e, notes in unchecked(plan) for note in notes
     )
-    head = "### Not visible to the provider\n\nNot planned; check these by hand.\n\n"
+    head = "### Not visible to the provider\n\nCheck these by hand.\n\n"
     return _List(head, items, "items to check by hand")
+
+
+def _failed(plan: Data) -> _List:
+    items = tuple(f"- {md(line)}\n" for line in read_failures(plan))
+    return _List(f"### {FAILED_HEADING}\n\n", items, "employers that could not be read")
 
 
 def _details(employer: Data) -> str:
@@ -214,6 +221,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
     head.append(_unchecked(plan))
+    head.append(_failed(plan))
     intro = ""
     if changed:
         intro = "### Changes per employer\n\n"

@@ -14,11 +14,13 @@ from typing import Any
 import click
 
 from mijnloket_gitops.plan.render.common import (
+    FAILED_HEADING,
     MANUAL_LEGEND,
     Data,
     changed_employers,
     clean,
     employer_label,
+    read_failures,
     step_lines,
     summary_line,
     tier_change_text,
@@ -89,8 +91,13 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append("")
     hidden = unchecked(plan)
     if hidden:
-        lines.append("Not visible to the provider, so not planned; check by hand:")
+        lines.append("Not visible to the provider; check by hand:")
         lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
+        lines.append("")
+    failures = read_failures(plan)
+    if failures:
+        lines.append(_style(FAILED_HEADING, options, fg="red", bold=True))
+        lines += [f"  x {line}" for line in failures]
         lines.append("")
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
