@@ -131,7 +131,7 @@ def test_cli_plans_the_others_and_lists_the_failed_employer(tmp_path: Path) -> N
 
 
 def test_classic_world_without_the_rights_get_plans_applies_and_imports(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=8, authorizations_readable=False) as started:
+    with start_emulator(tmp_path, employers=8, api="classic") as started:
         repo = prepare(started)
         ids = [e.employer_id for _, e in started.employers]
         named = {

@@ -36,7 +36,7 @@ WG: UserType = "werkgevergebruiker"
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
-    with start_emulator(tmp_path) as started:
+    with start_emulator(tmp_path, api="current") as started:
         yield started
 
 
@@ -74,7 +74,7 @@ def test_reads_what_the_database_holds(emulator: SeededEmulator, loket: LoketPro
 
 
 def test_lists_and_reads_over_several_pages(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, default_page_size=4, max_page_size=4) as started:
+    with start_emulator(tmp_path, api="current", default_page_size=4, max_page_size=4) as started:
         with open_loket(started) as loket:
             listed = loket.list_employers()
             ids = all_ids(started.db)
@@ -201,7 +201,7 @@ def test_portal_is_reported_available(emulator: SeededEmulator, loket: LoketProv
 def test_unreadable_rights_degrade_to_unread_not_to_a_failure(tmp_path: Path) -> None:
     """A 405 on the rights GET: users are still listed, their rights marked unread, and
     the capability is remembered so the next read sends no rights GET at all."""
-    with start_emulator(tmp_path, authorizations_readable=False) as started:
+    with start_emulator(tmp_path, api="classic") as started:
         ids = all_ids(started.db)
         with open_loket(started) as loket:
             live = loket.read_employers(ids)
@@ -234,7 +234,7 @@ def test_expired_access_tokens_are_renewed(emulator: SeededEmulator, loket: Loke
 
 def test_reads_converge_through_faults(tmp_path: Path) -> None:
     faults = FaultConfig(rate=0.3, seed=7, retry_after=0, slow_ms=20)
-    with start_emulator(tmp_path, faults=faults) as started:
+    with start_emulator(tmp_path, api="current", faults=faults) as started:
         with open_loket(started, hooks=Hooks(sleep=lambda s: None)) as loket:
             ids = all_ids(started.db)
             assert loket.read_employers(ids) == oracle(started.db, ids)

@@ -113,7 +113,7 @@ def plan(
         raise SystemExit(ExitCode.REFUSED)
     if result.plan.failed:  # the others are planned and shown; these are listed
         raise SystemExit(ExitCode.ERROR)
-    if detailed_exitcode and result.plan.has_changes:
+    if detailed_exitcode and result.plan.has_verifiable_changes:
         raise SystemExit(ExitCode.CHANGES)
 
 

@@ -47,6 +47,7 @@ ACCEPT = "application/json;version=2018-01-01"
 PAGE_SIZE = 250
 EXCERPT_CHARS = 200
 USER_AGENT = "mijnloket-gitops"
+_NOT_AUTH_ERRORS = frozenset(range(400, 600)) - {401}
 
 
 def is_loopback(host: str) -> bool:
@@ -131,6 +132,10 @@ class LoketHttp:
     ) -> None:
         self.base_url = require_safe_url(base_url).rstrip("/")
         self._prefix = self.base_url + "/"
+        parsed = httpx.URL(self.base_url)
+        # Loket has paths outside /v2 (the bulk read of modules under /provider/...):
+        # a path starting with "/" is taken from the host's root, any other from the base.
+        self._root = str(parsed.copy_with(path="/", query=None, fragment=None)).rstrip("/")
         self._policy = policy
         self._budget = budget
         self._auth = auth
@@ -166,7 +171,7 @@ class LoketHttp:
         retry controller (:meth:`.RetryPolicy.retrying`), which takes that failure as
         its first attempt, so counting and the time budget are as if it ran them all.
         """
-        url = self._prefix + path.lstrip("/")
+        url = self._url(path)
         if params:
             url += "?" + urlencode(params)
         idempotent = method != "POST"
@@ -214,8 +219,20 @@ class LoketHttp:
         attempts = retrying.statistics.get("attempt_number", 1)
         return self._checked(method, path, response, attempts, allow)
 
+    def _url(self, path: str) -> str:
+        return self._root + path if path.startswith("/") else self._prefix + path
+
     def _describe(self, method: str, path: str) -> str:
-        return f"{method} {self._prefix}{path.lstrip('/')}"
+        return f"{method} {self._url(path)}"
+
+    def allowed_methods(self, path: str) -> frozenset[str] | None:
+        """The methods an ``OPTIONS`` answer's ``Allow`` header names; None when the
+        server does not answer OPTIONS with a success and an ``Allow`` header."""
+        response = self.request("OPTIONS", path, allow=_NOT_AUTH_ERRORS)
+        header = response.headers.get("Allow")
+        if not response.is_success or header is None:
+            return None
+        return frozenset(m.strip().upper() for m in header.split(",") if m.strip())
 
     def _transport_error(
         self, describe: str, error: httpx.TransportError, attempts: int

@@ -27,7 +27,8 @@ from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
-from mijnloket_gitops.loket.capabilities import CapabilityState
+from mijnloket_gitops.loket import discovery
+from mijnloket_gitops.loket.capabilities import CapabilityState, Decision
 from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.http import Page
 from mijnloket_gitops.loket.reading import EmployerRead
@@ -180,6 +181,10 @@ class LoketProvider(Provider):
             return self._workers
 
     # Capabilities
+
+    def probe(self) -> list[Decision]:
+        """Decide every capability afresh with safe requests (``loket probe``)."""
+        return discovery.probe(self._http, self.capabilities)
 
     def observes(self, user_type: UserType) -> bool:
         return user_type in A.OBSERVED_USER_TYPES

@@ -183,6 +183,12 @@ class Plan:
         return any(e.has_changes for e in self.employers)
 
     @property
+    def has_verifiable_changes(self) -> bool:
+        """Changes other than unverified steps, which reappear in every plan because
+        Loket cannot show whether they hold (``plan --detailed-exitcode`` uses this)."""
+        return any(UNVERIFIED_FLAG not in s.flags for s in self.steps)
+
+    @property
     def data(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
