@@ -15,7 +15,7 @@ from enum import StrEnum
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.plan.model import Plan, PlannedStep
-from mijnloket_gitops.providers.base import Provider
+from mijnloket_gitops.providers.base import ManualStepError, Provider
 
 
 class Outcome(StrEnum):
@@ -68,6 +68,8 @@ def execute(
                 journal.record("started", step, flags=planned.flags)
                 try:
                     provider.perform(step)
+                except ManualStepError as error:  # refused: a person does it (work order)
+                    result = StepResult("", planned, Outcome.MANUAL, str(error))
                 except ProviderError as error:
                     failed = label
                     result = StepResult("", planned, Outcome.FAILED, str(error))

@@ -268,7 +268,23 @@ def apply(
             click.echo(f"Applying (journal: {journal.path})")
             session = Session(provider, journal, replan, _echo_result, _on_wait)
             outcome = session.run(plan, wait_seconds=timeout if wait else 0, interval=poll_interval)
+        # What is left for a person after the run (steps Loket refused at apply time
+        # included); a finished apply removes its work order.
+        work_order = _rewrite_work_order(
+            outcome.remaining, settings, desired, work_order_dir or state / "work-order"
+        )
     _finish(outcome, work_order)
+
+
+def _rewrite_work_order(
+    remaining: Plan, settings: Settings, desired: dict[str, Any], directory: Path
+) -> tuple[Path, Path] | None:
+    order = build_work_order(remaining, settings.catalog, desired)
+    if order is not None:
+        return write_work_order(directory, order)
+    for name in ("work-order.md", "work-order.json"):
+        (directory / name).unlink(missing_ok=True)
+    return None
 
 
 COMMANDS = (apply,)

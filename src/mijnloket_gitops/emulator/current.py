@@ -74,19 +74,19 @@ async def options(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = _state(request)
     if request.method != "OPTIONS" or state.config.api != "current":
         return await handler(request)
+    # one path may have several resources (routes of app.py and of this module)
+    offered: set[str] = set()
     for resource in request.app.router.resources():
         match, allowed = await resource.resolve(request)
-        if match is None and allowed:
-            template = resource.canonical.removeprefix("/v2")
-            offered = {
-                method
-                for method in allowed
-                if method != "HEAD"
-                and state.config.offers(WRITES.get((template, method), Capability.MODULES_READ))
-            }
-            return web.Response(
-                status=204, headers={"Allow": ", ".join(sorted(offered | {"OPTIONS"}))}
-            )
+        template = resource.canonical.removeprefix("/v2")
+        offered |= {
+            method
+            for method in (allowed if match is None else ())
+            if method != "HEAD"
+            and state.config.offers(WRITES.get((template, method), Capability.MODULES_READ))
+        }
+    if offered:
+        return web.Response(status=204, headers={"Allow": ", ".join(sorted(offered | {"OPTIONS"}))})
     raise ApiError(404, "not found")
 
 

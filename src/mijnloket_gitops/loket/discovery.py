@@ -122,7 +122,12 @@ def probe(http: LoketHttp, caps: CapabilityState) -> list[Decision]:
         rights = paths.provider_user_rights(examples.provider_user_id)
         read_decides(http, caps, Capability.PROVIDER_USER_RIGHTS_READ, rights)
         write_decides(http, caps, Capability.PROVIDER_USER_RIGHTS_WRITE, rights)
-    return [
-        caps.decision(c) or Decision(c, False, "not asked (no example to ask about)")
-        for c in Capability
-    ]
+    return [caps.decision(c) or Decision(c, False, _unasked(c, caps)) for c in Capability]
+
+
+def _unasked(capability: Capability, caps: CapabilityState) -> str:
+    if capability in (Capability.PROVIDER_USER_RIGHTS_READ, Capability.PROVIDER_USER_RIGHTS_WRITE):
+        if caps.get(Capability.PROVIDER_USERS_READ) is False:
+            return "not asked: provider users cannot be listed"
+        return "not asked: no provider user to ask about"
+    return "not asked: no employer or werkgevergebruiker to ask about"

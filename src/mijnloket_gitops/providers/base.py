@@ -118,6 +118,12 @@ class LiveEmployer:
         }
 
 
+class ManualStepError(ProviderError):
+    """The provider could not perform a step after all (the live system refused it in a
+    way that means "not through the API" or "not yet"): a person does it. Apply records
+    the step as manual, not failed, and puts it in the work order."""
+
+
 class PartialReadError(ProviderError):
     """Some employers could not be read; the others were.
 
