@@ -1,6 +1,7 @@
 """Work orders: the manual steps of a plan, written for the person who does them.
 
-Where the provider cannot perform a step (Loket.nl has no API to switch products),
+Where the provider cannot perform a step (a Loket.nl without module switching), or
+cannot see what a file asks for (rights of ak-gebruikers without provider-user reads),
 apply writes a work order in two forms: Markdown for people, JSON for machines
 (``format_version`` 1). Both list, per employer and in plan order, where to click,
 the exact product names, which steps wait on which, and for MijnLoket the addendum
@@ -72,7 +73,7 @@ def build_work_order(
     for employer_plan in plan.employers:
         employer = desired.get(employer_plan.employer_id)
         tasks = _tasks(catalog, employer_plan, employer)
-        if tasks:
+        if tasks or employer_plan.unchecked:
             employers.append(
                 {
                     "employer_id": employer_plan.employer_id,
@@ -80,6 +81,8 @@ def build_work_order(
                     "employer_file": employer_plan.path,
                     "addendum_ticket": employer.addendum.ticket if employer else None,
                     "tasks": tasks,
+                    # what the provider cannot see (e.g. ak-gebruikers' rights): a person checks
+                    "check_by_hand": list(employer_plan.unchecked),
                 }
             )
     if not employers:
@@ -96,8 +99,12 @@ def build_work_order(
 
 def render_markdown(order: Mapping[str, Any]) -> str:
     total = sum(len(e["tasks"]) for e in order["employers"])
+    checks = sum(len(e.get("check_by_hand", ())) for e in order["employers"])
+    title = f"# Work order: {total} manual step{'s' if total != 1 else ''} in Loket.nl"
+    if checks:
+        title += f", {checks} thing{'s' if checks != 1 else ''} to check by hand"
     lines = [
-        f"# Work order: {total} manual step{'s' if total != 1 else ''} in Loket.nl",
+        title,
         "",
         f"Made {order['created_at']}. Do the steps of each employer in order; a step that"
         " says *after* waits for the steps it names. When you are done, run"
@@ -122,6 +129,9 @@ def render_markdown(order: Mapping[str, Any]) -> str:
             suffix = f" *(after {after})*" if after else ""
             blocked = f" **Blocked:** {task['blocked']}" if task["blocked"] else ""
             lines.append(f"- [ ] {task['number']}. {task['instruction']}{suffix}{blocked}")
+        if employer.get("check_by_hand"):
+            lines += ["", "Check by hand (the API cannot show these):", ""]
+            lines += [f"- [ ] {note}" for note in employer["check_by_hand"]]
         lines.append("")
     return "\n".join(lines)
 

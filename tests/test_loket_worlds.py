@@ -1,0 +1,162 @@
+"""The two emulated Loket.nl worlds over real HTTP: ``loket probe`` tells them apart,
+and in the ``current`` world one ``apply`` converges products, werkgevergebruiker and
+ak-gebruiker rights by discovery alone, except MijnLoket where the addendum is not
+processed (exit 4, work order with the addendum instruction)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mijnloket_gitops.emulator.state import EmulatorConfig
+from mijnloket_gitops.loket.capabilities import Capability
+from mijnloket_gitops.sandbox.store import Store
+from tests.emulator_fixtures import CLIENT_ID, CLIENT_SECRET, SeededEmulator, start_emulator
+from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, prepare
+
+CLASSIC = {
+    "modules_read": (True, "answered"),
+    "modules_bulk_read": (False, "404"),
+    "modules_write": (False, "not shown"),
+    "employer_users_bulk_read": (False, "404"),
+    "employer_user_rights_read": (False, "405"),
+    "employer_user_rights_write": (True, "documented"),
+    "provider_users_read": (False, "404"),
+}
+CURRENT = {
+    "modules_read": (True, "answered"),
+    "modules_bulk_read": (True, "answered"),
+    "modules_write": (True, "allow"),
+    "employer_users_bulk_read": (True, "answered"),
+    "employer_user_rights_read": (True, "answered"),
+    "employer_user_rights_write": (True, "allow"),
+    "provider_users_read": (True, "answered"),
+    "provider_user_rights_read": (True, "answered"),
+    "provider_user_rights_write": (True, "allow"),
+}
+
+
+def probed(repo: Path) -> dict[str, tuple[bool, str]]:
+    done = cli(repo, "loket", "probe", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    return {c["capability"]: (c["available"], c["how"]) for c in document["capabilities"]}
+
+
+@pytest.mark.parametrize(("api", "expected"), [("classic", CLASSIC), ("current", CURRENT)])
+def test_probe_tells_the_worlds_apart(
+    tmp_path: Path, api: str, expected: dict[str, tuple[bool, str]]
+) -> None:
+    with start_emulator(tmp_path, employers=4, api=api) as started:
+        repo = prepare(started)
+        seen = started.server.state.log.last_seq
+        found = probed(repo)
+        assert {k: v for k, v in found.items() if k in expected} == expected
+        assert set(found) == {c.value for c in Capability}
+        methods = {r.method for r in started.server.requests(seen) if r.path.startswith("/v2")}
+        assert methods <= {"GET", "OPTIONS"}, "discovery must never write"
+        text = cli(repo, "loket", "probe")
+        assert text.returncode == 0
+        line = next(x for x in text.stdout.splitlines() if "modules_write" in x)
+        if api == "current":
+            assert "(allow)" in line and "automatic" in line
+        else:
+            assert "(not shown)" in line and "work order" in line
+
+
+def test_a_switched_off_capability_shows_in_the_probe(tmp_path: Path) -> None:
+    off = frozenset({Capability.MODULES_WRITE, Capability.PROVIDER_USERS_READ})
+    with start_emulator(tmp_path, employers=3, api="current", disabled=off) as started:
+        found = probed(prepare(started))
+    assert found["modules_write"] == (False, "allow without PATCH")
+    assert found["provider_users_read"] == (False, "404")
+    assert found["employer_user_rights_read"] == (True, "answered")
+
+
+def test_configured_capabilities_win_over_discovery(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=3, api="current") as started:
+        repo = prepare(started)
+        config = repo / "mijnloket-gitops.yaml"
+        config.write_text(
+            config.read_text() + "  capabilities:\n    modules_write: 'off'\n", encoding="utf-8"
+        )
+        found = probed(repo)
+        assert found["modules_write"] == (False, "configured")
+        shown = cli(repo, "plan")
+        assert shown.returncode == 0, shown.stderr
+
+
+def drift(started: SeededEmulator) -> tuple[str, list[str]]:
+    """Drift in every kind the current world can fix, and one employer whose addendum
+    Loket has not processed (its products switched off). Returns that employer's id
+    and the ak-gebruiker rights revoked."""
+    gated = next(
+        e
+        for _, e in started.employers
+        if "MijnLoket" in e.products
+        and not any(u.type == "ak-gebruiker" and u.rights for u in e.users)
+    )
+    wanted_ak = [
+        (e.employer_id, u.login, right)
+        for _, e in started.employers
+        if e.employer_id != gated.employer_id
+        for u in e.users
+        if u.type == "ak-gebruiker"
+        for right in u.rights
+    ]
+    assert wanted_ak, "the generated employers should give ak-gebruikers rights"
+    with Store.open(started.db) as store, store.write("test") as tx:
+        for product in gated.products:
+            tx.deactivate(gated.employer_id, product)
+        tx.set_portal_available(gated.employer_id, False)
+        for employer_id, login, right in wanted_ak:
+            tx.revoke(employer_id, login, right)
+    return gated.employer_id, [login for _, login, _ in wanted_ak]
+
+
+def test_current_world_converges_in_one_apply_by_discovery_alone(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=12, api="current") as started:
+        repo = prepare(started)
+        gated_id, _ = drift(started)
+        applied = cli(repo, "apply", "--auto-approve", "--force")
+        assert applied.returncode == 4, applied.stdout + applied.stderr
+        order = json.loads((repo / WORK_ORDER).read_text())
+        tasks = [(e["employer_id"], t["product"]) for e in order["employers"] for t in e["tasks"]]
+        assert tasks == [(gated_id, "MijnLoket")]
+        markdown = (repo / WORK_ORDER).with_suffix(".md").read_text()
+        assert "addendum" in markdown and "LKT-" in markdown
+        changes = api_changes(started)
+        assert max(changes.values()) == 1
+        assert any(action == "activate" for _, action, _ in changes), "products were switched"
+        assert any("kantoor" in subject and action == "grant" for _, action, subject in changes), (
+            "ak-gebruiker rights were granted"
+        )
+        started.server.set_portal_available(gated_id, True)
+        again = cli(repo, "apply", "--auto-approve", "--force")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert not (repo / WORK_ORDER).exists(), "a finished apply keeps no work order"
+        final = cli(repo, "plan", "--detailed-exitcode")
+        assert final.returncode == 0, final.stdout + final.stderr
+
+
+def test_classic_world_leaves_products_to_the_work_order(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=12) as started:
+        repo = prepare(started)
+        drift(started)
+        applied = cli(repo, "apply", "--auto-approve", "--force")
+        assert applied.returncode == 4, applied.stdout + applied.stderr
+        order = json.loads((repo / WORK_ORDER).read_text())
+        assert all(t["product"] for e in order["employers"] for t in e["tasks"])
+        checks = [c for e in order["employers"] for c in e.get("check_by_hand", [])]
+        assert any("ak-gebruiker" in c for c in checks)
+        assert not [c for c in api_changes(started) if c[1] in ("activate", "deactivate")]
+
+
+def test_the_default_world_is_classic() -> None:
+    config = EmulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    assert config.api == "classic"
+    assert config.offers(Capability.MODULES_READ)
+    assert not config.offers(Capability.EMPLOYER_USER_RIGHTS_READ)
+    assert not config.offers(Capability.MODULES_WRITE)
