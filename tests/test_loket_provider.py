@@ -32,6 +32,7 @@ from tests.loket_fakes import config as fake_config
 
 RIGHT = "Raadplegen MijnLoket e-mailadres"
 WG: UserType = "werkgevergebruiker"
+NO_PROVIDER_USERS = {"provider_users_read": "off"}
 
 
 @pytest.fixture
@@ -42,8 +43,16 @@ def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
 
 @pytest.fixture
 def loket(emulator: SeededEmulator) -> Iterator[LoketProvider]:
-    with open_loket(emulator) as provider:
+    """Provider users configured off: these tests read werkgevergebruikers as the
+    sandbox holds them (tests/test_loket_worlds.py covers ak-gebruikers)."""
+    with open_loket(emulator, capabilities=NO_PROVIDER_USERS) as provider:
         yield provider
+
+
+@pytest.fixture
+def classic(tmp_path: Path) -> Iterator[SeededEmulator]:
+    with start_emulator(tmp_path / "classic", api="classic") as started:
+        yield started
 
 
 def oracle(db: Path, ids: list[str]) -> dict[str, LiveEmployer]:
@@ -75,7 +84,7 @@ def test_reads_what_the_database_holds(emulator: SeededEmulator, loket: LoketPro
 
 def test_lists_and_reads_over_several_pages(tmp_path: Path) -> None:
     with start_emulator(tmp_path, api="current", default_page_size=4, max_page_size=4) as started:
-        with open_loket(started) as loket:
+        with open_loket(started, capabilities=NO_PROVIDER_USERS) as loket:
             listed = loket.list_employers()
             ids = all_ids(started.db)
             assert sorted(s.employer_id for s in listed) == sorted(ids)
@@ -160,7 +169,8 @@ def test_patch_for_an_unknown_user_says_so(emulator: SeededEmulator, loket: Loke
         loket.perform(step)
 
 
-def test_ak_gebruikers_are_invisible(emulator: SeededEmulator, loket: LoketProvider) -> None:
+def test_ak_gebruikers_are_invisible_in_the_classic_world(classic: SeededEmulator) -> None:
+    emulator = classic
     ids = all_ids(emulator.db)
     with Store.open(emulator.db) as store:
         in_db = {
@@ -170,25 +180,28 @@ def test_ak_gebruikers_are_invisible(emulator: SeededEmulator, loket: LoketProvi
             if u.type == "ak-gebruiker"
         }
     assert in_db
-    seen = {u.login for e in loket.read_employers(ids).values() for u in e.users.values()}
-    assert not in_db & seen
-    assert not loket.observes("ak-gebruiker") and loket.observes("werkgevergebruiker")
-    step = Step(ids[0], Action.GRANT, right=RIGHT, login=sorted(in_db)[0], user_type="ak-gebruiker")
-    assert not loket.can_perform(step)
-    with pytest.raises(ProviderError, match="manual"):
-        loket.perform(step)
+    with open_loket(emulator) as loket:
+        seen = {u.login for e in loket.read_employers(ids).values() for u in e.users.values()}
+        assert not in_db & seen
+        assert not loket.observes("ak-gebruiker") and loket.observes("werkgevergebruiker")
+        login = sorted(in_db)[0]
+        step = Step(ids[0], Action.GRANT, right=RIGHT, login=login, user_type="ak-gebruiker")
+        assert not loket.can_perform(step)
+        with pytest.raises(ProviderError, match="manual"):
+            loket.perform(step)
 
 
 @pytest.mark.parametrize("action", [Action.ACTIVATE, Action.DEACTIVATE])
-def test_product_steps_are_manual(
-    emulator: SeededEmulator, loket: LoketProvider, action: Action
+def test_product_steps_are_manual_in_the_classic_world(
+    classic: SeededEmulator, action: Action
 ) -> None:
-    step = Step(all_ids(emulator.db)[0], action, product="Verlofregistratie")
-    assert not loket.can_perform(step)
-    before = len(emulator.server.requests())
-    with pytest.raises(ProviderError, match="manual step"):
-        loket.perform(step)
-    assert len(emulator.server.requests()) == before
+    step = Step(all_ids(classic.db)[0], action, product="Verlofregistratie")
+    with open_loket(classic) as loket:
+        assert not loket.can_perform(step)
+        before = len(classic.server.requests())
+        with pytest.raises(ProviderError, match="manual step"):
+            loket.perform(step)
+    assert len(classic.server.requests()) == before
 
 
 def test_portal_is_reported_available(emulator: SeededEmulator, loket: LoketProvider) -> None:
@@ -235,7 +248,8 @@ def test_expired_access_tokens_are_renewed(emulator: SeededEmulator, loket: Loke
 def test_reads_converge_through_faults(tmp_path: Path) -> None:
     faults = FaultConfig(rate=0.3, seed=7, retry_after=0, slow_ms=20)
     with start_emulator(tmp_path, api="current", faults=faults) as started:
-        with open_loket(started, hooks=Hooks(sleep=lambda s: None)) as loket:
+        hooks = Hooks(sleep=lambda s: None)
+        with open_loket(started, hooks=hooks, capabilities=NO_PROVIDER_USERS) as loket:
             ids = all_ids(started.db)
             assert loket.read_employers(ids) == oracle(started.db, ids)
         kinds = {r.fault for r in started.server.requests()}

@@ -5,6 +5,7 @@ processed (exit 4, work order with the addendum instruction)."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 
@@ -160,3 +161,69 @@ def test_the_default_world_is_classic() -> None:
     assert config.offers(Capability.MODULES_READ)
     assert not config.offers(Capability.EMPLOYER_USER_RIGHTS_READ)
     assert not config.offers(Capability.MODULES_WRITE)
+
+
+def plan_requests(started: SeededEmulator, repo: Path, *args: str) -> list[tuple[str, str]]:
+    seen = started.server.state.log.last_seq
+    shown = cli(repo, "plan", *args)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    return [(r.method, r.path) for r in started.server.requests(seen) if r.path != "/oauth/token"]
+
+
+def per_employer(requests: list[tuple[str, str]], suffix: str = "") -> int:
+    """Resources ``/v2/providers/employers/{id}{suffix}`` read (suffix "": one employer);
+    a list of more than one page counts once."""
+    pattern = "/v2/providers/employers/*" + suffix
+    return len(
+        {
+            path
+            for method, path in requests
+            if method == "GET"
+            and fnmatch.fnmatchcase(path, pattern)
+            and path.count("/") == pattern.count("/")
+        }
+    )
+
+
+@pytest.mark.parametrize("api", ["classic", "current"])
+def test_a_full_plan_reads_lists_not_employers(tmp_path: Path, api: str) -> None:
+    with start_emulator(
+        tmp_path, employers=40, api=api, default_page_size=10, max_page_size=10
+    ) as started:
+        repo = prepare(started)
+        requests = plan_requests(started, repo)
+        wanted_rights = per_employer(requests, "/users/*/authorizations")
+        assert per_employer(requests) == 0, "the employer list already says it"
+        if api == "current":
+            assert per_employer(requests, "/modules") == 0
+            assert per_employer(requests, "/users") == 0
+            rights = [p for m, p in requests if m == "GET" and p.endswith("/authorizations")]
+            with Store.open(started.db) as store:
+                users = sum(
+                    1
+                    for e in store.live([e.employer_id for _, e in started.employers]).values()
+                    for u in e.users.values()
+                    if u.type == "werkgevergebruiker"
+                )
+            employer_rights = [p for p in rights if p.startswith("/v2/providers/employers/")]
+            assert len(employer_rights) == users  # one rights read per werkgevergebruiker
+            assert len(requests) - len(rights) <= 30  # O(pages): 43 employers in pages of 10
+        else:
+            assert per_employer(requests, "/modules") == 40  # the employers with a file
+            assert wanted_rights <= 4  # after the first 405 (at most one per worker in flight)
+
+
+@pytest.mark.parametrize("api", ["classic", "current"])
+def test_a_plan_of_a_few_employers_reads_only_those(tmp_path: Path, api: str) -> None:
+    with start_emulator(
+        tmp_path, employers=40, api=api, default_page_size=10, max_page_size=10
+    ) as started:
+        repo = prepare(started)
+        plan_requests(started, repo)  # discovery is cached from here on
+        targets = [e.employer_id for _, e in started.employers[:3]]
+        args = [a for t in targets for a in ("--target", t)]
+        requests = plan_requests(started, repo, *args)
+        touched = {p.split("/")[4] for _, p in requests if p.startswith("/v2/providers/employers/")}
+        assert touched <= set(targets)
+        assert per_employer(requests, "/modules") == 3
+        assert len(requests) <= 3 * 8 + 10  # O(k) plus the list pages and provider users

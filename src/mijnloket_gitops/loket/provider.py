@@ -32,9 +32,9 @@ from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import discovery, paths
+from mijnloket_gitops.loket.bulk import BULK_MIN, Prefetch, all_items, prefetch
 from mijnloket_gitops.loket.capabilities import Capability, CapabilityState, Decision
 from mijnloket_gitops.loket.fanout import Job, Workers
-from mijnloket_gitops.loket.http import Page
 from mijnloket_gitops.loket.lookup import Lookups
 from mijnloket_gitops.loket.provider_users import ProviderUsers, read_provider_users
 from mijnloket_gitops.loket.reading import EmployerRead
@@ -77,6 +77,7 @@ class LoketProvider(Provider):
         )
         self._modules = ModuleSwitch(self._http, caps, gated, self._ids.provider_id)
         self._provider_users: ProviderUsers | None = None
+        self._prefetch: Prefetch | None = None
         self._provider_users_read = False
 
     @classmethod
@@ -124,15 +125,26 @@ class LoketProvider(Provider):
 
     def list_employers(self) -> list[EmployerSummary]:
         summaries = []
-        for item in self._all_items(EMPLOYERS):
+        with self._lock:  # a plan's prefetch already read the list: use it once
+            listing = self._prefetch.listing if self._prefetch is not None else None
+            self._prefetch = None
+        if listing is None:
+            listing = all_items(self._http, self._pool(), EMPLOYERS)
+        for item in listing:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 raise ProviderError(f"GET {EMPLOYERS}: an employer without an id: {item!r:.200}")
             summaries.append(EmployerSummary(item["id"], str(item.get("companyName") or "")))
         return summaries
 
     def prepare(self, employer_ids: Iterable[str]) -> None:
-        """Read what is shared by all employers once per plan: the provider users."""
+        """Read what is shared by all employers once per plan: the provider users, and
+        for a large batch the lists that replace per-employer reads (:mod:`.bulk`)."""
         self._read_provider_users()
+        found = None
+        if len(set(employer_ids)) >= BULK_MIN:
+            found = prefetch(self._http, self.capabilities, self._pool(), self._ids.provider_id)
+        with self._lock:
+            self._prefetch = found
 
     def _read_provider_users(self) -> None:
         if self.capabilities.get(Capability.PROVIDER_USERS_READ) is False:
@@ -145,10 +157,12 @@ class LoketProvider(Provider):
             self._provider_users, self._provider_users_read = users, True
 
     def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
-        reads = [
-            EmployerRead(i, paths.employer(i), self._http, self.capabilities)
-            for i in dict.fromkeys(employer_ids)
-        ]
+        reads = []
+        for i in dict.fromkeys(employer_ids):
+            given = self._prefetch.take(i) if self._prefetch is not None else {}
+            if given is None:  # the employer list does not know it: not live
+                continue
+            reads.append(EmployerRead(i, paths.employer(i), self._http, self.capabilities, **given))
         jobs: list[Job] = [job for read in reads for job in read.first_jobs()]
         if not jobs:
             return {}
@@ -178,42 +192,6 @@ class LoketProvider(Provider):
         if self._modules.portal_refused(employer.employer_id):
             changes["portal_available"] = False
         return dataclasses.replace(employer, **changes) if changes else employer
-
-    def _all_items(self, path: str) -> list[Any]:
-        """Every item of a list: the first page, then the other pages concurrently.
-
-        A list that grew while it was read is followed page by page to its new end;
-        one that shrank ends at its first empty page, as :meth:`.LoketHttp.items` does.
-        """
-        _, first = self._http.page(path, 1)
-        assert first is not None  # without ``allow`` anything but 2xx raises
-        if first.last:
-            return list(first.items)
-        pages: dict[int, Page] = {}
-
-        def read(number: int) -> Job:
-            def job() -> Iterable[Job]:
-                _, page = self._http.page(path, number)
-                assert page is not None
-                pages[number] = page
-                return ()
-
-            return job
-
-        self._pool().run([read(n) for n in range(2, first.total + 1)])
-        result = list(first.items)
-        page = first
-        for number in range(2, first.total + 1):
-            page = pages[number]
-            result.extend(page.items)
-            if page.last:
-                return result
-        while not page.last:  # the list grew since the first page
-            _, following = self._http.page(path, page.number + 1)
-            assert following is not None
-            page = following
-            result.extend(page.items)
-        return result
 
     def _pool(self) -> Workers:
         with self._lock:
