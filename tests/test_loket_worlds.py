@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from mijnloket_gitops.emulator.state import EmulatorConfig
 from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import CLIENT_ID, CLIENT_SECRET, SeededEmulator, start_emulator
-from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, prepare
+from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, prepare, switch_per_work_order
 
 CLASSIC = {
     "modules_read": (True, "answered"),
@@ -227,3 +231,32 @@ def test_a_plan_of_a_few_employers_reads_only_those(tmp_path: Path, api: str) ->
         assert touched <= set(targets)
         assert per_employer(requests, "/modules") == 3
         assert len(requests) <= 3 * 8 + 10  # O(k) plus the list pages and provider users
+
+
+def test_apply_wait_rereads_only_employers_with_outstanding_manual_steps(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=12) as started:
+        repo = prepare(started)
+        first_pass = cli(repo, "apply", "--auto-approve", "--force")  # the seed's own drift
+        assert first_pass.returncode == 4, first_pass.stdout + first_pass.stderr
+        switch_per_work_order(started, repo)
+        drifted = next(e for _, e in started.employers if "Verlofregistratie" in e.products)
+        started.server.switch_module(drifted.employer_id, "Verlofregistratie", active=False)
+        argv = [sys.executable, "-m", "mijnloket_gitops", "apply", "--auto-approve", "--force"]
+        argv += ["--wait", "--timeout", "60", "--poll-interval", "0.2", "--repo", str(repo)]
+        env = {**os.environ, "LOKET_CLIENT_ID": CLIENT_ID, "LOKET_CLIENT_SECRET": CLIENT_SECRET}
+        with subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        ) as process:
+            assert process.stderr is not None
+            for line in process.stderr:
+                if "waiting for" in line:
+                    break
+            first = started.server.state.log.last_seq
+            time.sleep(1.5)  # several polls at 0.2 s
+            polled = started.server.requests(first)
+            started.server.switch_module(drifted.employer_id, "Verlofregistratie", active=True)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        modules = {r.path.split("/")[4] for r in polled if r.path.endswith("/modules")}
+        assert modules == {drifted.employer_id}
+        assert not [r for r in polled if r.path == "/v2/providers/employers"]

@@ -74,6 +74,18 @@ class Session:
     on_wait: Callable[[Plan], None] | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    replan_some: Callable[[frozenset[str]], Plan] | None = None
+    """Plans only the given employers; while waiting, only the employers with
+    outstanding steps are read again (the others were verified already)."""
+
+    def _again(self, remaining: Plan | None) -> Plan:
+        """A fresh plan: of everything, or (while waiting) of ``remaining``'s employers."""
+        if remaining is None or self.replan_some is None:
+            return self.replan()
+        ids = frozenset(e.employer_id for e in remaining.changed)
+        fresh = {e.employer_id: e for e in self.replan_some(ids).employers}
+        employers = tuple(fresh.get(e.employer_id, e) for e in remaining.employers)
+        return replace(remaining, employers=employers)
 
     def _checked(self, plan: Plan, reviewed: set[str]) -> Plan:
         extra = [s for s in plan.steps if s.key not in reviewed]
@@ -92,11 +104,12 @@ class Session:
         deadline = self.clock() + wait_seconds
         outcome = SessionResult()
         current = plan
+        scope: Plan | None = None
         while True:
             outcome.results += execute(current, self.provider, self.journal, self.on_result)
             done = {r.planned.key for r in outcome.results if r.outcome == Outcome.DONE}
             outcome.remaining = without_unverified_done(
-                self._checked(self.replan(), reviewed), done
+                self._checked(self._again(scope), reviewed), done
             )
             self.journal.record("verified", remaining=len(outcome.remaining.steps))
             if not outcome.waiting or wait_seconds <= 0:
@@ -109,7 +122,8 @@ class Session:
                 if self.on_wait:
                     self.on_wait(outcome.remaining)
                 self.sleep(min(interval, max(0.0, deadline - self.clock())))
-                polled = without_unverified_done(self._checked(self.replan(), reviewed), done)
+                scope = outcome.remaining
+                polled = without_unverified_done(self._checked(self._again(scope), reviewed), done)
                 now_pending = {s.key for s in polled.steps if s.manual or s.blocked}
                 if not polled.has_changes or now_pending != pending:
                     self.journal.record("manual-progress", remaining=len(polled.steps))

@@ -254,11 +254,12 @@ def apply(
             work_order = write_work_order(work_order_dir or state / "work-order", order)
             click.echo(f"Manual steps: see the work order {work_order[0]}")
 
-        def replan() -> Plan:
+        def replan(only: frozenset[str] | None = None) -> Plan:
+            scope = [d for d in repository.in_scope if only is None or d[1].employer_id in only]
             return make_plan(
                 settings,
                 provider,
-                repository.in_scope,
+                scope,
                 managed_total=len(repository.all),
                 overrides=Overrides(force=True),
                 list_unmanaged=False,
@@ -266,7 +267,7 @@ def apply(
 
         with Journal(state / "journal", commit=head_commit(settings.root), forced=force) as journal:
             click.echo(f"Applying (journal: {journal.path})")
-            session = Session(provider, journal, replan, _echo_result, _on_wait)
+            session = Session(provider, journal, replan, _echo_result, _on_wait, replan_some=replan)
             outcome = session.run(plan, wait_seconds=timeout if wait else 0, interval=poll_interval)
         # What is left for a person after the run (steps Loket refused at apply time
         # included); a finished apply removes its work order.
