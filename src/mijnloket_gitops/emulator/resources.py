@@ -1,7 +1,7 @@
 """The item shapes the emulator serves, from sandbox records: one place, as the contract.
 
 Each shape Loket does not document is an assumption of ``docs/loket-api-contract.md``
-(A1-A5); the client side mirrors them in ``mijnloket_gitops.loket.assumptions``. When
+(A1-A5, A10-A13); the client side mirrors them in ``mijnloket_gitops.loket.assumptions``. When
 the contract changes, this module changes with it.
 """
 
