@@ -48,8 +48,17 @@ def _instruction(catalog: Catalog, planned: PlannedStep, employer: EmployerFile 
     )
 
 
+def _automatic_but_blocked(planned: PlannedStep) -> str:
+    return (
+        f"Resolve what blocks “{planned.step.action} {planned.step.subject}”: {planned.blocked}."
+        " The tool then does this step itself on the next apply."
+    )
+
+
 def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) -> list[Any]:
-    manual = [s for s in plan.steps if s.manual]
+    # blocked automatic steps need a person too (e.g. Loket processing the addendum):
+    # an apply that waits (exit 4) always leaves a work order saying what for
+    manual = [s for s in plan.steps if s.manual or s.blocked]
     numbers = {s.key: i for i, s in enumerate(manual, start=1)}
     labels = {s.key: f"{s.step.action} {s.step.subject}" for s in plan.steps}
     return [
@@ -57,7 +66,9 @@ def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) 
             "number": numbers[s.key],
             **s.step.data,
             "key": s.key,
-            "instruction": _instruction(catalog, s, employer),
+            "instruction": _instruction(catalog, s, employer)
+            if s.manual
+            else _automatic_but_blocked(s),
             "after": [numbers.get(k, labels.get(k, k)) for k in s.waits_on],
             "blocked": s.blocked,
         }

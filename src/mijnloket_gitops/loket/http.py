@@ -40,7 +40,12 @@ import httpx
 
 from mijnloket_gitops.errors import AuthError, ProviderError
 from mijnloket_gitops.loket.budget import RequestBudget
-from mijnloket_gitops.loket.retry import TRANSIENT_ERRORS, RetryPolicy
+from mijnloket_gitops.loket.retry import (
+    RETRY_STATUSES,
+    TRANSIENT_ERRORS,
+    RetryPolicy,
+    retry_after_seconds,
+)
 from mijnloket_gitops.loket.secrets import Secrets
 
 ACCEPT = "application/json;version=2018-01-01"
@@ -298,6 +303,14 @@ class LoketHttp:
         status = f"{response.status_code} {response.reason_phrase}".strip()
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         message = f"{describe} answered {status}{tries}: {excerpt or '(empty body)'}"
+        asked = retry_after_seconds(response.headers.get("Retry-After"))
+        budget = self._policy.budget_seconds
+        if response.status_code in RETRY_STATUSES and asked is not None and asked > budget:
+            message += (
+                f"\nLoket.nl asked to wait {asked:.0f} s (Retry-After), longer than the retry "
+                f"budget of {budget:.0f} s (retry_budget_seconds), so the tool gave up "
+                "instead of waiting; try again later or raise retry_budget_seconds"
+            )
         if response.status_code == 401:
             return AuthError(
                 f"{message}\nThe access token was refused even after a refresh; check that "
