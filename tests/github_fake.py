@@ -27,7 +27,9 @@ class FakeGitHub:
     issues: list[dict[str, Any]] = field(default_factory=list)
     pulls_for_commit: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
-    artifacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    """Every artifact of the repository (``workflow_run.id`` names its run)."""
+    pulls: list[dict[str, Any]] = field(default_factory=list)
     secrets_writable: bool = True
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Path prefix → (status, message) to answer instead."""
@@ -144,19 +146,19 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": "Not Found"})
         if m := re.fullmatch(r"/commits/(\w+)/pulls", route):
             return self._send(200, fake.pulls_for_commit.get(m[1], []))
-        if m := re.fullmatch(r"/actions/workflows/([\w.-]+)/runs", route):
-            runs = [
-                r
-                for r in fake.runs
-                if r["workflow"] == m[1]
-                and r["head_sha"] == query.get("head_sha", [""])[0]
-                and r["status"] == query.get("status", ["completed"])[0]
-            ]
-            return self._page(runs, query, "workflow_runs")
-        if m := re.fullmatch(r"/actions/runs/(\d+)/artifacts", route):
+        if m := re.fullmatch(r"/actions/runs/(\d+)", route):
+            for run in fake.runs:
+                if run["id"] == int(m[1]):
+                    return self._send(200, run)
+            return self._send(404, {"message": "Not Found"})
+        if route == "/actions/artifacts":
             name = query.get("name", [""])[0]
-            found = [a for a in fake.artifacts.get(int(m[1]), []) if a["name"] == name]
-            return self._send(200, {"total_count": len(found), "artifacts": found})
+            return self._page([a for a in fake.artifacts if a["name"] == name], query, "artifacts")
+        if route == "/pulls":
+            head = query.get("head", [""])[0]
+            state = query.get("state", ["open"])[0]
+            found = [p for p in fake.pulls if p["head"]["label"] == head and p["state"] == state]
+            return self._page(found, query, None)
         if route == "/actions/secrets/public-key":
             if fake.secrets_writable:
                 return self._send(200, {"key_id": "1", "key": "a2V5"})

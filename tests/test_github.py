@@ -11,7 +11,7 @@ from click.testing import Result
 
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
-from mijnloket_gitops.gitops.reviewed import reviewed_run
+from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
 from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
 from tests.github_fake import REPO, TOKEN, FakeGitHub, serve
 
@@ -130,41 +130,81 @@ def test_drift_issue_is_found_on_a_later_page(fake: FakeGitHub, github: GitHub) 
     assert "No changes." in ours["body"]
 
 
+PLAN_WF = "mijnloket-pr-plan.yml"
+NAME = "mijnloket-plan-11-h3ad"
+
+
+def _run(fake: FakeGitHub, run_id: int, created: str, **extra: str) -> None:
+    run = {"id": run_id, "path": f".github/workflows/{PLAN_WF}", "event": "workflow_run",
+           "status": "completed", "conclusion": "success", "created_at": created,
+           "html_url": f"https://github.test/{REPO}/actions/runs/{run_id}"} | extra  # fmt: skip
+    fake.runs.append(run)
+    fake.artifacts.append(
+        {"id": run_id * 10, "name": NAME, "expired": False, "created_at": created,
+         "workflow_run": {"id": run_id, "head_sha": "main-sha"}}
+    )  # fmt: skip
+
+
 def _reviewed_setup(fake: FakeGitHub) -> None:
     fake.pulls_for_commit["m3rge"] = [
         {"number": 12, "merged_at": None, "merge_commit_sha": "other", "head": {"sha": "x"}},
         {"number": 11, "merged_at": "2026-11-02T10:00:00Z", "merge_commit_sha": "m3rge",
          "head": {"sha": "h3ad"}},
     ]  # fmt: skip
-    for run_id, created in ((501, "2026-11-01T09:00:00Z"), (502, "2026-11-01T10:00:00Z")):
-        fake.runs.append(
-            {"id": run_id, "workflow": "mijnloket-pr.yml", "head_sha": "h3ad",
-             "status": "completed", "created_at": created,
-             "html_url": f"https://github.test/{REPO}/actions/runs/{run_id}"}
-        )  # fmt: skip
-        fake.artifacts[run_id] = [{"id": run_id * 10, "name": "mijnloket-plan", "expired": False}]
+    _run(fake, 501, "2026-11-01T09:00:00Z")
+    _run(fake, 502, "2026-11-01T10:00:00Z")
 
 
-def test_reviewed_plan_is_the_newest_completed_run_of_the_merged_pr(
+def test_reviewed_plan_is_the_newest_successful_plan_run_of_the_merged_pr(
     fake: FakeGitHub, github: GitHub
 ) -> None:
     _reviewed_setup(fake)
-    found = reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+    found = reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
     assert (found.run_id, found.pull_request, found.head_sha) == (502, 11, "h3ad")
 
 
-def test_no_reviewed_plan_for_a_direct_push_or_a_run_without_the_artifact(
+@pytest.mark.parametrize(
+    "planted",
+    [
+        {"event": "pull_request"},  # the PR's own workflow uploaded an artifact of that name
+        {"path": ".github/workflows/mijnloket-pr.yml"},
+        {"conclusion": "failure"},  # the plan failed after the upload
+    ],
+    ids=["pull_request-event", "other-workflow", "failed-run"],
+)
+def test_a_planted_artifact_of_the_same_name_is_never_the_reviewed_plan(
+    fake: FakeGitHub, github: GitHub, planted: dict[str, str]
+) -> None:
+    _reviewed_setup(fake)
+    _run(fake, 503, "2026-11-01T11:00:00Z", **planted)  # newest, but not ours
+    found = reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
+    assert found.run_id == 502
+    fake.runs[:] = [r for r in fake.runs if r["id"] == 503]
+    fake.artifacts[:] = [a for a in fake.artifacts if a["workflow_run"]["id"] == 503]
+    with pytest.raises(GitHubError, match="no successful run"):
+        reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
+
+
+def test_no_reviewed_plan_for_a_direct_push_or_an_expired_artifact(
     fake: FakeGitHub, github: GitHub
 ) -> None:
     _reviewed_setup(fake)
     with pytest.raises(GitHubError, match="not the merge of a pull request"):
-        reviewed_run(github, "d1rect", "mijnloket-pr.yml", "mijnloket-plan")
-    fake.artifacts[502] = [{"id": 1, "name": "mijnloket-plan", "expired": True}]
-    with pytest.raises(GitHubError, match=r"saved no artifact 'mijnloket-plan'.*by hand"):
-        reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
-    fake.runs.clear()
-    with pytest.raises(GitHubError, match="no completed run"):
-        reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+        reviewed_run(github, "d1rect", PLAN_WF, "mijnloket-plan")
+    for artifact in fake.artifacts:
+        artifact["expired"] = True
+    with pytest.raises(GitHubError, match=r"no successful run.*'mijnloket-plan-11-h3ad'.*by hand"):
+        reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
+
+
+def test_the_pull_request_of_a_workflow_run(fake: FakeGitHub, github: GitHub) -> None:
+    fake.pulls += [
+        {"number": 4, "state": "open", "head": {"label": "fork:main", "sha": "old"}},
+        {"number": 5, "state": "open", "head": {"label": "fork:main", "sha": "h3ad"}},
+    ]
+    assert pull_request_for_run(github, "h3ad", "fork:main") == 5
+    with pytest.raises(GitHubError, match="no open pull request from fork:main"):
+        pull_request_for_run(github, "pushed-again", "fork:main")
 
 
 def test_errors_say_what_failed_and_never_show_the_token(fake: FakeGitHub, github: GitHub) -> None:
@@ -255,7 +295,7 @@ def test_cli_reviewed_plan_writes_step_outputs(
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     result = run_cli("github", "reviewed-plan", "--commit", "m3rge")
     assert result.exit_code == 0, result.output
-    assert outputs.read_text() == "run-id=502\npull-request=11\n"
+    assert outputs.read_text() == (f"run-id=502\npull-request=11\nhead-sha=h3ad\nartifact={NAME}\n")
     result = run_cli("github", "reviewed-plan", "--commit", "d1rect")
     assert result.exit_code == 3  # refused: nothing unreviewed is applied
     assert "not the merge of a pull request" in result.output

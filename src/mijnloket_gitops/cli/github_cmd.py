@@ -13,12 +13,12 @@ from pathlib import Path
 
 import click
 
+from mijnloket_gitops.cli import github_plan_cmd
 from mijnloket_gitops.cli.common import repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
-from mijnloket_gitops.gitops.reviewed import reviewed_run
 from mijnloket_gitops.gitops.runner_io import append_summary, in_actions, quoted, set_outputs
 from mijnloket_gitops.loket.store import TokenStore
 from mijnloket_gitops.providers.sandbox import sandbox_path
@@ -92,19 +92,6 @@ def drift_issue(state: str, body_file: Path | None, github_repository: str | Non
             note = f"Drift is gone: live state matches the configuration ({url})."
             result = publish.close_drift_issue(client, note)
     click.echo(f"Drift issue {result.action}" + (f": {result.url}" if result.url else ""))
-
-
-@github.command("reviewed-plan")
-@click.option("--commit", required=True, help="The commit on main (e.g. $GITHUB_SHA).")
-@click.option("--workflow", default="mijnloket-pr.yml", show_default=True)
-@click.option("--artifact", default="mijnloket-plan", show_default=True)
-@_github_repository
-def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: str | None) -> None:
-    """Find the run whose artifact holds the plan reviewed for COMMIT (output run-id)."""
-    with _client(github_repository) as client:
-        found = reviewed_run(client, commit, workflow, artifact)
-    click.echo(f"Reviewed plan: pull request #{found.pull_request}, run {found.run_url}")
-    set_outputs(os.environ, {"run-id": str(found.run_id), "pull-request": str(found.pull_request)})
 
 
 def _loket(settings: Settings) -> LoketProviderConfig | None:
@@ -192,5 +179,8 @@ def run_action() -> None:
     if not outcome.succeeded:
         raise SystemExit(outcome.exit_code or 1)
 
+
+for _command in github_plan_cmd.COMMANDS:
+    github.add_command(_command)
 
 COMMANDS = (github,)
