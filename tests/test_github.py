@@ -13,7 +13,7 @@ from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
 from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
 from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
-from tests.github_fake import REPO, TOKEN, FakeGitHub, serve
+from tests.github_fake import BOT, REPO, TOKEN, FakeGitHub, serve
 
 PLAN = f"{MARKER}\n## mijnloket-gitops plan\n\nNo changes.\n"
 
@@ -54,7 +54,7 @@ def test_finds_the_comment_by_marker_across_pages_and_updates_it(
 ) -> None:
     for n in range(230):
         fake.comment(7, f"comment {n}")
-    ours = fake.comment(7, f"{MARKER}\nold plan\n")
+    ours = fake.comment(7, f"{MARKER}\nold plan\n", BOT)
     for n in range(5):
         fake.comment(7, f"later {n}")
     result = publish.upsert_comment(github, 7, PLAN.replace("No changes.", "Two changes."))
@@ -75,11 +75,47 @@ def test_a_quoted_marker_is_not_ours_and_extra_copies_are_deleted(
     fake: FakeGitHub, github: GitHub
 ) -> None:
     quoted = fake.comment(7, f"> {MARKER}\n> as the bot said")
-    fake.comment(7, f"{MARKER}\nfirst")
-    fake.comment(7, f"{MARKER}\nsecond")
+    fake.comment(7, f"{MARKER}\nfirst", BOT)
+    fake.comment(7, f"{MARKER}\nsecond", BOT)
     result = publish.upsert_comment(github, 7, PLAN)
     assert (result.action, result.deleted_duplicates) == ("updated", 1)
     assert [c["body"] for c in fake.comments[7]] == [quoted["body"], PLAN]
+
+
+def test_a_planted_marker_comment_is_never_edited_or_deleted(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    """Anyone who can comment can write the marker: only the bot's comment is ours."""
+    planted = fake.comment(7, f"{MARKER}\n## Plan\n\nNo changes. Approve!\n", "mallory")
+    result = publish.upsert_comment(github, 7, PLAN)
+    assert (result.action, result.deleted_duplicates) == ("created", 0)
+    assert planted in fake.comments[7] and "Approve!" in planted["body"]
+    assert [c["user"]["login"] for c in fake.comments[7]] == ["mallory", BOT]
+    assert not any(m in ("PATCH", "DELETE") for m, _ in fake.log)
+    app = publish.upsert_comment(github, 7, PLAN, author="loket-app[bot]")
+    assert app.action == "created"  # a GitHub App's comments are found by its login
+
+
+def test_a_planted_drift_issue_is_never_taken_for_ours(fake: FakeGitHub, github: GitHub) -> None:
+    body = f"{publish.DRIFT_MARKER}\nNo drift, all good."
+    unlabelled = fake.issue(body, user=BOT)
+    by_someone = fake.issue(body, user="mallory", labels=(publish.DRIFT_LABEL,))
+    assert publish.open_drift_issue(github, PLAN).action == "created"
+    assert unlabelled["body"] == body and by_someone["body"] == body
+    ours = fake.issues[-1]
+    assert [label["name"] for label in ours["labels"]] == [publish.DRIFT_LABEL]
+    assert publish.close_drift_issue(github, "gone").action == "closed"
+    assert by_someone["state"] == "open"
+
+
+def test_a_failed_drift_check_is_reported_in_the_issue(fake: FakeGitHub, github: GitHub) -> None:
+    first = publish.drift_check_failed(github, "https://github.test/run/1")
+    assert first.action == "created"
+    issue = fake.issues[-1]
+    assert "The drift check failed ([run](https://github.test/run/1))" in issue["body"]
+    again = publish.drift_check_failed(github, "https://github.test/run/2")
+    assert again.action == "updated"
+    assert "run/2" in fake.comments[issue["number"]][0]["body"]
 
 
 def test_the_marker_is_added_when_the_body_lacks_it(fake: FakeGitHub, github: GitHub) -> None:
@@ -104,7 +140,12 @@ def test_cap_leaves_short_bodies_alone() -> None:
 
 
 def test_drift_issue_opens_updates_and_closes(fake: FakeGitHub, github: GitHub) -> None:
-    fake.issue(f"{publish.DRIFT_MARKER}\na pull request, not ours", pull_request=True)
+    fake.issue(
+        f"{publish.DRIFT_MARKER}\na pull request, not ours",
+        pull_request=True,
+        user=BOT,
+        labels=(publish.DRIFT_LABEL,),
+    )
     fake.issue("an unrelated issue")
     created = publish.open_drift_issue(github, PLAN)
     assert created.action == "created"
@@ -125,7 +166,7 @@ def test_drift_issue_opens_updates_and_closes(fake: FakeGitHub, github: GitHub) 
 def test_drift_issue_is_found_on_a_later_page(fake: FakeGitHub, github: GitHub) -> None:
     for n in range(120):
         fake.issue(f"issue {n}")
-    ours = fake.issue(f"{publish.DRIFT_MARKER}\nold")
+    ours = fake.issue(f"{publish.DRIFT_MARKER}\nold", user=BOT, labels=(publish.DRIFT_LABEL,))
     assert publish.open_drift_issue(github, PLAN).action == "updated"
     assert "No changes." in ours["body"]
 

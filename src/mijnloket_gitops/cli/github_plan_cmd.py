@@ -14,7 +14,12 @@ from mijnloket_gitops.cli.common import repo_option
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
 from mijnloket_gitops.gitops.pr_data import import_pull_request
-from mijnloket_gitops.gitops.reviewed import artifact_name, pull_request_for_run, reviewed_run
+from mijnloket_gitops.gitops.reviewed import (
+    artifact_name,
+    check_tip,
+    pull_request_for_run,
+    reviewed_run,
+)
 from mijnloket_gitops.gitops.runner_io import set_outputs
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
@@ -121,4 +126,21 @@ def check_plan(folder: Path, pull_request: int, head_sha: str, run_id: int) -> N
     click.echo(f"The plan was made by run {run_id} for pull request #{pull_request}.")
 
 
-COMMANDS = (pull_request_of_run, import_pull_request_cmd, record_run, reviewed_plan, check_plan)
+@click.command("check-tip")
+@click.option("--commit", required=True, help="This run's commit (e.g. $GITHUB_SHA).")
+@_github_repository
+def check_tip_cmd(commit: str, github_repository: str | None) -> None:
+    """Refuse (exit 3) unless COMMIT is still the tip of the default branch."""
+    with _client(github_repository) as client:
+        branch = check_tip(client, commit)
+    click.echo(f"{commit[:12]} is the tip of {branch}.")
+
+
+COMMANDS = (
+    check_tip_cmd,
+    pull_request_of_run,
+    import_pull_request_cmd,
+    record_run,
+    reviewed_plan,
+    check_plan,
+)

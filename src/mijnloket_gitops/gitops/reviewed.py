@@ -100,3 +100,20 @@ def pull_request_for_run(github: GitHub, head_sha: str, head_label: str) -> int:
         f"no open pull request from {head_label} has head commit {head_sha[:12]} (pushed "
         "again or closed since): nothing is planned for it"
     )
+
+
+class NotTheTipError(NoReviewedPlanError):
+    """A newer commit reached the default branch: this run applies nothing (exit 3)."""
+
+
+def check_tip(github: GitHub, commit: str) -> str:
+    """Refuse unless ``commit`` is the tip of the default branch (returned)."""
+    branch = str(github.call("GET", github.repo)["default_branch"])
+    tip = str(github.call("GET", f"{github.repo}/branches/{branch}")["commit"]["sha"])
+    if tip != commit:
+        raise NotTheTipError(
+            f"commit {commit[:12]} is no longer the tip of {branch} ({tip[:12]} is): the run "
+            f"for the newer commit applies its own plan, and applying this older one after "
+            "it would undo the newer change. Nothing was applied"
+        )
+    return branch
