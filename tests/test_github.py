@@ -302,9 +302,13 @@ def test_cli_upsert_comment_and_plan_failed(
 ) -> None:
     body = tmp_path / "plan.md"
     body.write_text(PLAN, encoding="utf-8")
-    result = run_cli("github", "upsert-comment", "--pr", "7", "--body-file", str(body))
+    args = ("--pr", "7", "--body-file", str(body), "--commit", "0123456789abcdef")
+    result = run_cli("github", "upsert-comment", *args)
     assert result.exit_code == 0, result.output
     assert "Plan comment created" in result.output
+    (made,) = env.comments[7]
+    assert "Plan for commit `0123456789ab`, made by [this run](" in made["body"]
+    assert "https://github.test/acme/loket-config/actions/runs/77" in made["body"]
     result = run_cli("github", "upsert-comment", "--pr", "7", "--plan-failed", "--commit", "abc")
     assert result.exit_code == 0, result.output
     (comment,) = env.comments[7]
@@ -358,3 +362,31 @@ def test_cli_errors_are_clear_and_tokenless(
     monkeypatch.delenv("GITHUB_TOKEN")
     result = run_cli("github", "drift-issue", "--state", "closed")
     assert result.exit_code == 1 and "GITHUB_TOKEN is not set" in result.output
+
+
+def test_cli_check_tip_refuses_an_older_commit(
+    env: FakeGitHub, run_cli: Callable[..., Result]
+) -> None:
+    assert run_cli("github", "check-tip", "--commit", "m3rge").exit_code == 0
+    env.branches["main"] = "newer"
+    result = run_cli("github", "check-tip", "--commit", "m3rge")
+    assert result.exit_code == 3
+    assert "no longer the tip of main (newer is)" in result.output
+    assert "Nothing was applied" in result.output
+
+
+def test_cli_pull_request_of_run_writes_step_outputs(
+    env: FakeGitHub,
+    run_cli: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env.pulls.append({"number": 5, "state": "open", "head": {"label": "fork:x", "sha": "h3ad"}})
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    args = ("--head-sha", "h3ad", "--head-label", "fork:x")
+    result = run_cli("github", "pull-request-of-run", *args)
+    assert result.exit_code == 0, result.output
+    assert outputs.read_text() == "pull-request=5\nartifact=mijnloket-plan-5-h3ad\n"
+    stale = run_cli("github", "pull-request-of-run", "--head-sha", "old", "--head-label", "fork:x")
+    assert stale.exit_code == 3 and "no open pull request from fork:x" in stale.output

@@ -169,7 +169,8 @@ def failed_plan_body(commit: str, run_url: str) -> str:
         f"{MARKER}\n## mijnloket-gitops plan\n\n"
         "> [!WARNING]\n"
         f"> No plan for commit `{commit[:12]}`: making it failed (invalid files, a "
-        f"provider error, or a plan refused before it was written). See [the run]({run_url}).\n"
+        "provider error, a plan refused before it was written, or a change to a connection "
+        f"setting, which only main may make). See [the run]({run_url}).\n"
         "> The plan shown here before was for an older commit, so it was removed.\n"
     )
 
