@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mijnloket_gitops.cli import github_plan_cmd
+from mijnloket_gitops.cli import github_plan
 from mijnloket_gitops.cli.common import repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
@@ -253,7 +253,7 @@ def run_action() -> None:
         raise SystemExit(outcome.exit_code or 1)
 
 
-for _command in github_plan_cmd.COMMANDS:
+for _command in github_plan.SUBCOMMANDS:
     github.add_command(_command)
 
 COMMANDS = (github,)

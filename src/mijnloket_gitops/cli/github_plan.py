@@ -1,6 +1,7 @@
-"""``github ...`` commands of the reviewed-plan chain: the privileged plan job finds
-its pull request, imports the pull request's files as data and records which run
-made the plan; the apply workflow finds that run and checks the plan's provenance.
+"""``github ...`` subcommands of the reviewed-plan chain (``github_cmd`` adds them
+to its group): the privileged plan job finds its pull request, imports the pull
+request's files as data and records which run made the plan; the apply workflow
+finds that run, checks the plan's provenance and that its commit is still the tip.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def check_tip_cmd(commit: str, github_repository: str | None) -> None:
     click.echo(f"{commit[:12]} is the tip of {branch}.")
 
 
-COMMANDS = (
+SUBCOMMANDS = (
     check_tip_cmd,
     pull_request_of_run,
     import_pull_request_cmd,
