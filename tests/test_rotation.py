@@ -5,6 +5,7 @@ and never show the token."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 import threading
 from collections.abc import Callable, Iterator
@@ -319,3 +320,41 @@ def test_cli_persist_without_a_restore_does_nothing(
     result = run_cli("github", "persist-token", "--repo", loket_repo)
     assert result.exit_code == 0, result.output
     assert "No token store was restored in this job" in result.output
+
+
+def test_cli_run_action_saves_each_rotation_while_the_command_runs(
+    loket_repo: Path, gh: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`apply --wait` may rotate the token many times: each rotation reaches the secret
+    while the command still runs, and the command itself never sees the secrets token."""
+    from mijnloket_gitops.gitops import action
+
+    assert run_cli("github", "prepare-provider", "--repo", loket_repo).exit_code == 0
+    (gh / "args").unlink()
+    store = loket_repo.parent / "runner-temp" / "t.json"
+    monkeypatch.setattr(rotation, "WATCH_SECONDS", 0.01)
+    seen: list[str] = []
+
+    def rotating(argv: list[str], cwd: Path) -> tuple[int, str]:
+        seen.append(action.command_env(os.environ).get("MIJNLOKET_SECRETS_TOKEN", "hidden"))
+        for n in range(3):
+            TokenStore(store).write(StoredToken.new(f"rt-{n}-0123456789", "https://x"))
+            for _ in range(500):  # wait for the watcher (at most 5 s, so a bug cannot hang)
+                log = gh / "args"
+                if log.exists() and log.read_text().count("secret") > n:
+                    break
+                threading.Event().wait(0.01)
+        return 0, ""
+
+    real = action.run
+    monkeypatch.setattr(action, "run", lambda inputs, temp: real(inputs, temp, rotating))
+    monkeypatch.setenv("INPUT_COMMAND", "apply")
+    monkeypatch.setenv("INPUT_PLAN_FILE", "plan.json")
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(loket_repo))
+    result = run_cli("github", "run-action")
+    assert result.exit_code == 0, result.output
+    assert (gh / "args").read_text().count("secret") == 3
+    assert json.loads((gh / "stdin").read_text())["refresh_token"] == "rt-2-0123456789"
+    assert seen == ["hidden"]
+    persisted = run_cli("github", "persist-token", "--repo", loket_repo)
+    assert "did not rotate; the secret is current" in persisted.output

@@ -198,15 +198,19 @@ def _base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in keep}
 
 
+WATCH_SECONDS = 1.0
+"""How often the watcher looks at the store (a refresh takes longer than this)."""
+
+
 class Watcher:
     """Saves the store whenever it rotates, on a thread, while a command runs; the
     first failure is kept and raised by :meth:`stop` (the job must fail loudly)."""
 
     def __init__(
-        self, store: Path, secret_name: str, writer: SecretWriter, interval: float = 1.0
+        self, store: Path, secret_name: str, writer: SecretWriter, interval: float | None = None
     ) -> None:
         self.store, self.secret_name, self.writer = store, secret_name, writer
-        self.interval = interval
+        self.interval = WATCH_SECONDS if interval is None else interval
         self.saved = 0
         self.error: TokenPersistError | None = None
         self._stop = threading.Event()
