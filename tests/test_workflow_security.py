@@ -164,6 +164,21 @@ def test_dispatch_and_drift_only_from_the_default_branch() -> None:
     assert drift["drift"]["if"] == "github.ref_name == github.event.repository.default_branch"
 
 
+def test_every_token_job_waits_in_line_and_nothing_else_holds_the_token_group() -> None:
+    """Loket.nl's token rotates on use: one job at a time, and a pending apply must
+    never be replaced by a newer PR plan (queue: max keeps every pending run)."""
+    holders = set()
+    for path, text in _scaffolded().items():
+        for job_name, job in _jobs(text).items():
+            uses_token = "secrets.LOKET_TOKEN_STORE" in yaml.safe_dump(job)
+            group = job.get("concurrency", {})
+            assert uses_token == (group.get("group") == "mijnloket-loket-token"), job_name
+            if uses_token:
+                assert (group["cancel-in-progress"], group["queue"]) == (False, "max")
+                holders.add(f"{path}:{job_name}")
+    assert len(holders) == 4  # PR plan, hand-run plan, apply, drift
+
+
 def test_artifacts_with_live_state_are_kept_briefly() -> None:
     for path, text in _scaffolded().items():
         for job in _jobs(text).values():
