@@ -45,17 +45,21 @@ def _uses(text: str) -> Iterator[tuple[str, str]]:
             yield match["ref"], match["rest"].strip()
 
 
-def test_zizmor_finds_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("persona", ["regular", "auditor"])
+def test_zizmor_finds_nothing(tmp_path: Path, persona: str) -> None:
+    """Zero findings at the default persona, and at the auditor's: what remains is
+    ignored in place, with the reason next to the ignore comment."""
     binary = shutil.which("zizmor")
     if binary is None:
         pytest.fail("zizmor is not installed; `pip install -e '.[test]'` installs it")
-    for path, text in _scaffolded().items():
+    files = {path: rendered(name, SOURCE) for path, name in TEMPLATES.items()}
+    for path in [*WORKFLOWS, ".github/dependabot.yml"]:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
+        (tmp_path / path).write_text(files[path], encoding="utf-8")
     shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
     shutil.copy(ROOT / ".github" / "workflows" / "ci.yml", tmp_path / ".github/workflows/ci.yml")
     done = subprocess.run(
-        [binary, "--offline", "--no-progress", "--format", "plain", "."],
+        [binary, "--offline", "--no-progress", "--persona", persona, "--format", "plain", "."],
         cwd=tmp_path,
         capture_output=True,
         text=True,
