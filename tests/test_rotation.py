@@ -358,3 +358,14 @@ def test_cli_run_action_saves_each_rotation_while_the_command_runs(
     assert seen == ["hidden"]
     persisted = run_cli("github", "persist-token", "--repo", loket_repo)
     assert "did not rotate; the secret is current" in persisted.output
+
+
+def test_cli_prepare_without_a_secrets_token_says_which_input_to_give(
+    loket_repo: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIJNLOKET_SECRETS_TOKEN", "")
+    result = run_cli("github", "prepare-provider", "--repo", loket_repo)
+    assert result.exit_code == 1
+    assert "give the action the input secrets-token" in result.output
+    assert "GITHUB_TOKEN cannot write secrets" in result.output
+    assert not (loket_repo.parent / "runner-temp" / "t.json").exists()

@@ -19,7 +19,7 @@ from mijnloket_gitops.cli.common import repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
-from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
+from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
 from mijnloket_gitops.gitops.runner_io import append_summary, in_actions, quoted, set_outputs
 from mijnloket_gitops.loket.session import token_store_path
 from mijnloket_gitops.loket.store import TokenStore
@@ -138,6 +138,13 @@ def _mask(value: str) -> None:
 
 
 def _writer(environment: str, repository: str | None = None) -> token.GhSecretWriter:
+    if not os.environ.get(token.SECRETS_TOKEN_ENV):
+        raise GitHubError(
+            "no token may write the Loket.nl token store secret: give the action the input "
+            "secrets-token (a GitHub App installation token, or a fine-grained personal "
+            "access token with 'Secrets' and 'Environments: read and write'; GITHUB_TOKEN "
+            "cannot write secrets). Nothing was done, so the stored token is still valid"
+        )
     env = GitHubEnv.from_environ(
         os.environ, repository=repository, token_var=token.SECRETS_TOKEN_ENV
     )
