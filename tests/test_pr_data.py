@@ -5,6 +5,7 @@ never follows a symlink, and records which run made the plan; apply checks that.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -124,3 +125,46 @@ def test_provenance_is_recorded_and_checked(
     assert check("11", "h3ad", "9").exit_code == 3
     os.remove(folder / "run.json")
     assert "missing or unreadable run.json" in check("11", "h3ad", "502").output
+
+
+def test_the_privileged_plan_job_end_to_end_on_the_sandbox(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steps of mijnloket-pr-plan.yml and the apply job, in order: import the pull
+    request as data, plan into $RUNNER_TEMP, record the run; apply checks and applies."""
+    examples = Path(__file__).resolve().parent.parent / "employers"
+    base, pull, temp = tmp_path / "base", tmp_path / "pull-request", tmp_path / "runner-temp"
+    shutil.copytree(examples, base / "employers")
+    shutil.copytree(examples, pull / "employers")
+    (pull / "employers" / "bakkerij-de-vries.yaml").unlink()  # the pull request's change
+    hijack = pull / "mijnloket_gitops"
+    hijack.mkdir()
+    (hijack / "__main__.py").write_text(f"open({str(tmp_path / 'HIJACKED')!r}, 'w')\n")
+    planted = pull / "mijnloket-plan"
+    planted.mkdir()
+    (planted / "plan.md").write_text("planted\n")
+    monkeypatch.setenv("RUNNER_TEMP", str(temp))
+    monkeypatch.setenv("GITHUB_RUN_ID", "502")
+    monkeypatch.setenv("GITHUB_SHA", "b4se")
+
+    imported = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    assert imported.exit_code == 0, imported.output
+    assert not (base / "employers" / "bakkerij-de-vries.yaml").exists()
+    assert not (base / "mijnloket_gitops").exists() and not (base / "mijnloket-plan").exists()
+    assert run_cli("github", "prepare-provider", "--repo", base).exit_code == 0
+
+    plan_file = temp / "mijnloket-plan" / "plan.json"
+    monkeypatch.setenv("INPUT_COMMAND", "plan")
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(base))
+    monkeypatch.setenv("INPUT_PLAN_FILE", str(plan_file))
+    planned = run_cli("github", "run-action")
+    assert planned.exit_code == 0, planned.output
+    assert plan_file.is_file() and (temp / "mijnloket-plan" / "plan.md").is_file()
+    args = ("--dir", temp / "mijnloket-plan", "--pull-request", "11", "--head-sha", "h3ad")
+    assert run_cli("github", "record-run", *args).exit_code == 0
+    assert run_cli("github", "check-plan", *args, "--run-id", "502").exit_code == 0
+
+    monkeypatch.setenv("INPUT_COMMAND", "apply")
+    applied = run_cli("github", "run-action")
+    assert applied.exit_code == 0, applied.output
+    assert not (tmp_path / "HIJACKED").exists()
