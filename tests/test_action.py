@@ -21,6 +21,7 @@ from mijnloket_gitops.gitops.action import (
     execute,
     run,
 )
+from mijnloket_gitops.gitops.planted import PlantedLinkError
 from mijnloket_gitops.plan.render import MARKER
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "employers"
@@ -163,6 +164,21 @@ def test_a_planted_plan_is_never_reported(tmp_path: Path) -> None:
     assert outcome.outputs["plan-file"] == ""
     assert "output-file" not in outcome.outputs
     assert not (planted / "plan.json").exists() and not (planted / "plan.md").exists()
+
+
+def test_a_planted_symlink_never_redirects_the_plan(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "plan.json").write_text("keep me")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "mijnloket-plan").symlink_to(elsewhere)
+    inputs = _inputs(
+        command="plan", plan_file="mijnloket-plan/plan.json", working_directory=str(repo)
+    )
+    with pytest.raises(PlantedLinkError, match="symbolic link"):
+        run(inputs, tmp_path / "temp", _fake(2))
+    assert (elsewhere / "plan.json").read_text() == "keep me"
 
 
 @pytest.mark.parametrize("module", ["mijnloket_gitops", "pip"])

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import uuid
@@ -36,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mijnloket_gitops.errors import ExitCode, MijnloketError
+from mijnloket_gitops.gitops.planted import clear, refuse_links
 
 COMMANDS = ("validate", "fmt-check", "plan", "drift", "apply")
 PROVIDER_COMMANDS = ("plan", "drift", "apply")
@@ -203,15 +203,6 @@ def has_changes(inputs: Inputs, code: int, plan_written: bool = True) -> str:
     return ""
 
 
-def _clear(*paths: Path) -> None:
-    """Remove what a checkout may have planted where this run writes its results."""
-    for path in paths:
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            shutil.rmtree(path)
-
-
 def run(inputs: Inputs, temp_dir: Path, execute: Execute = execute) -> Outcome:
     """Run the command, keep its output, and decide success by the table above.
 
@@ -226,14 +217,15 @@ def run(inputs: Inputs, temp_dir: Path, execute: Execute = execute) -> Outcome:
     out = output_path(inputs, temp_dir)
     plan = (inputs.workdir / inputs.plan_file).absolute() if inputs.plan_file else None
     if inputs.makes_plan and plan is not None:
-        _clear(plan, out)
+        refuse_links(plan, inputs.workdir.absolute())
+        clear(plan, out)
     code, stdout = execute(inputs.argv(), inputs.workdir)
     written = inputs.makes_plan and plan is not None and plan.is_file() and not plan.is_symlink()
     ok = inputs.succeeded(code, written) and inputs.expected(code)
     outputs = {"exit-code": str(code), "has-changes": has_changes(inputs, code, written)}
     if stdout:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _clear(out)
+        clear(out)
         out.write_text(stdout, encoding="utf-8")
         outputs["output-file"] = str(out)
     shown = written and inputs.plan_file and plan is not None and not _is_temp(plan, temp_dir)
