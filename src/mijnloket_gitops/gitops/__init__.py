@@ -10,6 +10,7 @@
   main, the pull request of a ``workflow_run``, and the tip check before apply.
 - :mod:`.rotation`: carrying the rotating Loket.nl refresh token from run to run.
 - :mod:`.action`: the composite action's command runner (``action.yml``).
+- :mod:`.planted`: guards against files a checkout planted where the action writes.
 - :mod:`.pins`: the commits the scaffolded workflows pin third-party actions to.
 - :mod:`.scaffold`: ``init``, from the templates in ``templates/``.
 
@@ -20,6 +21,7 @@ Errors derive from :class:`mijnloket_gitops.errors.MijnloketError` (exit 1)::
     │   ├── NoReviewedPlanError  exit 3: no reviewed plan for the commit, nothing applied
     │   │   └── NotTheTipError   exit 3: a newer commit reached main, nothing applied
     │   └── TokenPersistError    the rotated refresh token could not be saved
+    ├── PlantedLinkError         the plan path goes through a symlink in the checkout
     └── RefusedError             exit 3
         ├── PullRequestRefused   the pull request changes a connection setting: no plan
         └── ProvenanceError      the plan artifact was made for another PR/commit/run
