@@ -89,7 +89,8 @@ class SandboxProvider(Provider):
 
     @property
     def target(self) -> str:
-        return str(self._store.path)
+        # resolved: `--repo .` and `--repo /abs` must name the same lock and target
+        return str(self._store.path.resolve())
 
     def list_employers(self) -> list[EmployerSummary]:
         return [EmployerSummary(e.employer_id, e.company_name) for e in self._store.employers()]
