@@ -35,6 +35,10 @@ LOOSE = SafetyConfig(
     min_count_for_shares=0,
 )
 
+BIG = Portfolio(100, 100, 100)
+NONE = Overrides()
+DEFAULT_OWNERSHIP = OwnershipConfig()
+
 
 def eid(index: int) -> str:
     return f"00000000-0000-4000-8000-{index:012d}"
@@ -69,9 +73,9 @@ def employer(
 def guards(
     plan: Plan,
     safety: SafetyConfig = LOOSE,
-    portfolio: Portfolio = Portfolio(100, 100, 100),
-    overrides: Overrides = Overrides(),
-    ownership: OwnershipConfig = OwnershipConfig(),
+    portfolio: Portfolio = BIG,
+    overrides: Overrides = NONE,
+    ownership: OwnershipConfig = DEFAULT_OWNERSHIP,
 ) -> list[str]:
     standing, _ = check_guards(plan, CATALOG, safety, ownership, overrides, portfolio)
     return [v.guard for v in standing]
