@@ -82,6 +82,8 @@ def employer(
         tier_after=tiers[1],
         tier_reasons=reasons,
         unknown_live_products=unknown,
+        # the file writes the legal form differently from Loket: shown next to the live name
+        file_name=name.replace(" B.V.", " BV"),
     )
 
 
@@ -255,6 +257,7 @@ def test_text_summary_line_and_tier_line() -> None:
     assert SUMMARY_LINE.match(lines[-1])
     header = lines.index(
         "# Bakkerij De Gouden Korst B.V. (100001)  employers/bakkerij-de-gouden-korst-b-v.yaml"
+        ' (file: "Bakkerij De Gouden Korst BV")'
     )
     assert lines[header + 1] == (
         "  ~ tier: plus -> pro (MijnLoket - Assistent, MijnLoket - Preboarding)"
