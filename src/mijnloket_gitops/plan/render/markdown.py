@@ -241,11 +241,13 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if changed:
         flags_head, flag_lists = _flags(changed)
         head += [_table(plan["summary"]), flags_head, *flag_lists]
+    elif plan.get("removed") or taken_over(plan):
+        head.append(_table(plan["summary"]))
     else:
         unmanaged = plan["summary"]["employers_unmanaged"]
         if nothing_in_scope(plan):
             head.append(f"{NOTHING_IN_SCOPE}\n\n")
-        elif not plan.get("removed") and not taken_over(plan):
+        else:
             head.append(f"{NO_CHANGES}\n\n")
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
