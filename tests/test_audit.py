@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -55,7 +56,7 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def journals(repo: Path) -> list[list[dict[str, object]]]:
+def journals(repo: Path) -> list[list[dict[str, Any]]]:
     return [
         [json.loads(line) for line in path.read_text().splitlines() if line.startswith('{"')]
         for path in sorted((repo / ".mijnloket" / "journal").glob("*.jsonl"))
