@@ -322,3 +322,33 @@ def test_a_step_a_killed_apply_left_open_is_reconciled(repo: Path) -> None:
     assert event["found"] == "done" and event["crashed_run"] == "deadbeef0000"
     again = run(repo, "apply", "--auto-approve")
     assert "Reconciled" not in again.output
+
+
+def _hold_sandbox(repo: Path, pid: int) -> None:
+    import socket
+    import sqlite3
+
+    conn = sqlite3.connect(repo / DB)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS apply_lock"
+        " (id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, holder TEXT NOT NULL)"
+    )
+    holder = {"pid": pid, "host": socket.gethostname(), "since": "2026-01-01T00:00:00+00:00"}
+    conn.execute("INSERT OR REPLACE INTO apply_lock VALUES (1, 'other', ?)", (json.dumps(holder),))
+    conn.commit()
+    conn.close()
+
+
+def test_the_sandbox_holds_its_own_lock_across_repositories(repo: Path, tmp_path: Path) -> None:
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        _hold_sandbox(repo, alive.pid)
+        result = run(repo, "apply", "--auto-approve")
+        assert result.exit_code == 3, result.output
+        assert "another apply holds the sandbox" in result.output
+        assert f"pid {alive.pid}" in result.output
+    finally:
+        alive.kill()
+        alive.wait()
+    # the holder died (SIGKILL): its row is taken over on this host
+    assert run(repo, "apply", "--auto-approve").exit_code == 0

@@ -296,7 +296,11 @@ def _attempt(
         )
         targets = tuple(e["employer_id"] for e in saved["employers"])
     repository = load_valid_repository(settings, targets, None)
-    with open_provider(settings) as provider, ApplyLock(state / "locks", provider.target):
+    with (
+        open_provider(settings) as provider,
+        ApplyLock(state / "locks", provider.target),
+        provider.apply_lock(),
+    ):
         journal.target = provider.target
         if saved is not None and saved_id is not None:
             check_saved_plan(saved, saved_id, settings, provider.target, state / "journal")
