@@ -230,3 +230,36 @@ def overridden_lines(plan: Data) -> list[str]:
         f"{clean(v['message'])} [{clean(v['guard'])}], overridden by {clean(v['overridden_by'])}"
         for v in plan.get("overridden", ())
     ]
+
+
+# issue 12: output that scales. When a plan is too large to list, every category is
+# still there, aggregated: how often each change happens, tier changes by from -> to.
+
+_ACTION_ORDER = {"revoke": 0, "deactivate": 1, "activate": 2, "grant": 3}
+
+
+def aggregate(plan: Data, arrow: str = "->") -> list[str]:
+    """``deactivate Workflow editor: 812``-style lines over the whole plan, then tier
+    changes by before -> after with counts; bounded by the catalog's size."""
+    counts: dict[tuple[str, str], int] = {}
+    tiers: dict[tuple[str, str], int] = {}
+    for employer in plan["employers"]:
+        for step in employer["steps"]:
+            subject = step["product"] if step.get("product") is not None else step["right"]
+            key = (step["action"], str(subject))
+            counts[key] = counts.get(key, 0) + 1
+        tier = employer["tier"]
+        if tier.get("change"):
+            move = (tier.get("before") or "off", tier.get("after") or "off")
+            tiers[move] = tiers.get(move, 0) + 1
+    lines = [
+        f"{action} {clean(subject)}: {count}"
+        for (action, subject), count in sorted(
+            counts.items(), key=lambda item: (_ACTION_ORDER.get(item[0][0], 9), -item[1], item[0])
+        )
+    ]
+    lines += [
+        f"tier {before} {arrow} {after}: {plural(count, 'employer')}"
+        for (before, after), count in sorted(tiers.items(), key=lambda item: -item[1])
+    ]
+    return lines

@@ -23,6 +23,7 @@ from mijnloket_gitops.plan.render.common import (
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
     Data,
+    aggregate,
     base_ref,
     changed_employers,
     employer_counts,
@@ -49,8 +50,8 @@ MARKER = "<!-- mijnloket-gitops:plan -->"
 
 DEFAULT_TITLE = "mijnloket-gitops plan"
 LEFT_OUT = (
-    "{count} left out to stay under GitHub's comment size limit; "
-    "run `mijnloket-gitops plan` locally or see the JSON artefact"
+    "{count} left out to stay under GitHub's comment size limit (all are counted in"
+    " *All changes by kind*); run `mijnloket-gitops plan` locally or see the JSON artefact"
 )
 
 md = escape_markdown
@@ -180,6 +181,15 @@ def _overridden(plan: Data) -> _List:
     return _List(head, items, "overridden guards")
 
 
+def _by_kind(plan: Data) -> str:
+    lines = "".join(f"- {md(line)}\n" for line in aggregate(plan, "→"))
+    return (
+        "### All changes by kind\n\n"
+        "The plan is too large to list in full here; these counts cover every employer.\n\n"
+        f"{lines}\n"
+    )
+
+
 def _unknown(plan: Data) -> _List:
     items = tuple(
         f"- **{md(e['name'])}** ({md(e['employer_id'])}): {', '.join(md(n) for n in names)}\n"
@@ -238,11 +248,12 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if plan["violations"]:
         head.append(_violations(plan))
     head += [_removed(plan), _taken_over(plan), _overridden(plan)]
+    table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed)
-        head += [_table(plan["summary"]), flags_head, *flag_lists]
+        head += [table, flags_head, *flag_lists]
     elif plan.get("removed") or taken_over(plan):
-        head.append(_table(plan["summary"]))
+        head.append(table)
     else:
         unmanaged = plan["summary"]["employers_unmanaged"]
         if nothing_in_scope(plan):
@@ -276,11 +287,14 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     full = assemble(len(details))
     if len(full) <= options.max_chars:
         return full
+    # Too long: first aggregate, so that no category disappears (bounded by the catalog)
+    head.insert(head.index(table) + 1 if table in head else len(head), _by_kind(plan))
     fixed = sum(len(p) for p in head if isinstance(p, str)) + len(intro) + len(footer)
     room = options.max_chars - fixed - len(_note(len(details)))
     room_for_lists = sum(len(item.render(n)) for item, n in zip(lists, keep, strict=True))
-    if room_for_lists > room:
-        keep = _fit_lists(lists, room)
+    if room_for_lists > room // 2:
+        # lists are counted when cut; keep half of the room for the employers' details
+        keep = _fit_lists(lists, room // 2)
         room_for_lists = sum(len(item.render(n)) for item, n in zip(lists, keep, strict=True))
     room -= room_for_lists
     kept_details = 0

@@ -18,6 +18,7 @@ from mijnloket_gitops.plan.render.common import (
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
     Data,
+    aggregate,
     base_ref,
     changed_employers,
     clean,
@@ -40,6 +41,9 @@ from mijnloket_gitops.plan.render.options import RenderOptions
 NO_CHANGES = "No changes. Live state matches the configuration."
 UNMANAGED_SHOWN = 10
 """Unmanaged employers named before "and N more"."""
+
+AGGREGATE_FROM = 20
+"""From this many changed employers on, the text plan ends with the changes by kind."""
 
 _SIGN_COLORS = {"+": "green", "-": "red", "~": "yellow"}
 
@@ -120,6 +124,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append("Not visible to the provider, so not planned; check by hand:")
         lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
         lines.append("")
+    if len(changed) > AGGREGATE_FROM:
+        lines.append(_style("All changes by kind:", options, bold=True))
+        lines += [f"  {line}" for line in aggregate(plan)] + [""]
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:
