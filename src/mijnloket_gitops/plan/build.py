@@ -6,8 +6,10 @@ computes comes from the pure functions in :mod:`planner` and :mod:`safety`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+import gc
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -129,6 +131,47 @@ def make_plan(
     Raises MijnloketError naming every file whose employer does not exist live or is
     another company than the file names (:mod:`identity`).
     """
+    with _no_cyclic_gc():
+        return _make_plan(
+            settings,
+            provider,
+            desired,
+            managed,
+            overrides,
+            progress,
+            list_unmanaged,
+            base,
+            scope,
+            invalid_ids,
+        )
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Planning allocates a few small objects per employer and makes no reference
+    cycles; at 50,000 employers the cyclic collector would spend half the CPU re-walking
+    them. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _make_plan(
+    settings: Settings,
+    provider: Provider,
+    desired: Sequence[Desired],
+    managed: Sequence[Desired] | None,
+    overrides: Overrides | None,
+    progress: Progress | None,
+    list_unmanaged: bool,
+    base: Base | None,
+    scope: Mapping[str, Any] | None,
+    invalid_ids: Collection[str],
+) -> PlanResult:
     catalog = settings.catalog
     managed = desired if managed is None else managed
     live = read_live(provider, [e.employer_id for _, e in desired], progress)

@@ -49,6 +49,22 @@ def _ids_of(path: str, employer_id: str | None) -> set[str]:
         return set()
 
 
+def _models(result: ValidationResult, broken: set[str]) -> list[Desired]:
+    """The valid files as models, keeping one representation per file: once the model
+    is built, the file's plain data and its pickled form are dropped (at 50,000 files
+    three copies cost hundreds of megabytes)."""
+    found: list[Desired] = []
+    for checked in result.files:
+        if checked.path in broken:
+            continue
+        employer = checked.employer
+        checked.packed = None
+        checked.__dict__.pop("data", None)  # the cached plain data (functools.cached_property)
+        if employer is not None:
+            found.append((checked.path, employer))
+    return found
+
+
 def load_repository(
     settings: Settings,
     *,
@@ -70,7 +86,7 @@ def load_repository(
     }
     invalid = [f.path for f in result.files if f.path in broken]
     invalid += sorted(broken - set(invalid))  # e.g. a file that could not be read
-    everything = [(p, e) for p, e in result.employers if p not in broken]
+    everything = _models(result, broken)
     scope = everything
     in_scope_invalid = list(invalid)
     meta: dict[str, Any] = {"kind": "all"}
