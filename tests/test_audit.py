@@ -4,6 +4,7 @@ apply attempt, scoped plans that say what they compared (issue 12)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mijnloket_gitops.apply.lock import ApplyLock
+from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.config import load_settings
 from mijnloket_gitops.providers.registry import open_provider
@@ -352,3 +354,65 @@ def test_the_sandbox_holds_its_own_lock_across_repositories(repo: Path, tmp_path
         alive.wait()
     # the holder died (SIGKILL): its row is taken over on this host
     assert run(repo, "apply", "--auto-approve").exit_code == 0
+
+
+# scoped plans and the whole portfolio -------------------------------------------------
+
+
+def test_a_scoped_plan_judges_shares_against_the_whole_portfolio(repo: Path) -> None:
+    path = repo / BAKKERIJ
+    path.write_text(path.read_text().replace("  - MijnLoket - Verzekeringen vergelijken\n", ""))
+    full = run(repo, "plan", "--detailed-exitcode")
+    assert full.exit_code == 2, full.output
+    scoped = run(repo, "plan", "--detailed-exitcode", "--target", BAKKERIJ_ID)
+    assert scoped.exit_code == 2, scoped.output  # 1 of the portfolio's activations, not 1 of 5
+
+
+def test_a_scoped_plan_models_only_the_files_in_scope(repo: Path) -> None:
+    from mijnloket_gitops.plan.scope import load_repository
+
+    repository = load_repository(load_settings(repo), targets=[BAKKERIJ_ID])
+    assert [f.path for f in repository.validation.files] == [str(repo / BAKKERIJ)]
+    assert len(repository.managed.ids) == 8
+    full = load_repository(load_settings(repo))
+    assert repository.managed.outside.activations == sum(
+        len(e.products) for _, e in full.in_scope if e.employer_id != BAKKERIJ_ID
+    )
+
+
+def test_a_duplicate_id_is_found_under_changed_since(repo: Path) -> None:
+    text = (repo / LINDE).read_text()
+    (repo / "employers" / "kopie.yaml").write_text(text)
+    result = run(repo, "plan", "--changed-since", "HEAD")
+    assert result.exit_code == 1
+    assert "[duplicate-employer]" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("products: []\nusers: []\n", (0, 0)),
+        ("products: [A, B]\nusers:\n  - login: x\n    rights: [R, S]\n", (2, 2)),
+        (
+            "products:\n  - A  # note\n  # - commented\n  - B\nusers:\n  - login: x\n"
+            "    type: werkgevergebruiker\n    rights:\n      - R\n  - login: y\n    rights: []\n",
+            (2, 1),
+        ),
+        ("products:\n- A\nusers:\n- login: x\n  rights:\n  - R\n  - S\n", (1, 2)),
+    ],
+)
+def test_text_counts_reads_the_lists(text: str, expected: tuple[int, int]) -> None:
+    from mijnloket_gitops.plan.managed import text_counts
+
+    assert text_counts(text) == expected
+
+
+def test_text_counts_matches_the_models_of_the_examples() -> None:
+    from mijnloket_gitops.plan.managed import text_counts
+    from mijnloket_gitops.validate.runner import check_file
+
+    for path in sorted((ROOT / "employers").glob("*.yaml")):
+        model = check_file(path, builtin_catalog(), True, dt.date(2026, 6, 1)).employer
+        assert model is not None
+        expected = (len(model.products), sum(len(u.rights) for u in model.users))
+        assert text_counts(path.read_text()) == expected, path

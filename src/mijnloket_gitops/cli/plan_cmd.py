@@ -85,7 +85,7 @@ def plan_repository(
                 settings,
                 provider,
                 repository.in_scope,
-                managed=repository.all,
+                managed=repository.managed,
                 overrides=overrides,
                 progress=progress,
                 list_unmanaged=list_unmanaged,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import hashlib
+import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mijnloket_gitops import __version__
@@ -20,7 +22,8 @@ from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.gitutil import head_commit
 from mijnloket_gitops.plan.identity import identity_problems
-from mijnloket_gitops.plan.model import Plan, RemovedEmployer
+from mijnloket_gitops.plan.managed import Managed
+from mijnloket_gitops.plan.model import EmployerPlan, Plan, RemovedEmployer
 from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.planner import plan_employer
 from mijnloket_gitops.plan.safety import Overrides, Portfolio, check_guards
@@ -57,38 +60,13 @@ def read_live(
     return live
 
 
-def _missing_live(desired: Sequence[Desired], live: dict[str, LiveEmployer], target: str) -> str:
-    lines = [
-        f"{path}: employer {employer.employer_id} ({employer.name}) does not exist in {target}"
-        for path, employer in desired
-        if employer.employer_id not in live
-    ]
-    return "\n".join(lines)
-
-
-def _portfolio(
-    catalog: Catalog,
-    desired: Sequence[Desired],
-    managed: Sequence[Desired],
-    live: Mapping[str, LiveEmployer],
-) -> Portfolio:
-    """The whole managed portfolio: live state in scope, the files outside it."""
-    in_scope = {e.employer_id for _, e in desired}
-    activations = grants = 0
-    for _, employer in managed:
-        if employer.employer_id in in_scope:
-            state = live[employer.employer_id]
-            activations += sum(1 for p in state.products if p in catalog.products)
-            grants += sum(1 for u in state.users.values() for r in u.rights if r in catalog.rights)
-        else:
-            activations += len(employer.products)
-            grants += sum(len(u.rights) for u in employer.users)
-    return Portfolio(len(managed), activations, grants)
+def _missing(path: str, employer: EmployerFile, target: str) -> str:
+    return f"{path}: employer {employer.employer_id} ({employer.name}) does not exist in {target}"
 
 
 def _ownership(
     provider: Provider,
-    managed: Sequence[Desired],
+    managed: Managed,
     base: Base | None,
     policy: str,
     invalid_ids: Collection[str],
@@ -96,7 +74,7 @@ def _ownership(
     """Live employers without a file, split into the newly unmanaged (their file was
     removed since ``base``) and the rest (empty when the policy is ``ignore``).
     ``invalid_ids`` are named by invalid files: managed, though not planned."""
-    ids = {e.employer_id.lower() for _, e in managed} | set(invalid_ids)
+    ids = managed.ids | set(invalid_ids)
     removed: list[RemovedEmployer] = []
     unmanaged: list[EmployerSummary] = []
     for summary in sorted(provider.list_employers(), key=lambda s: s.name.casefold()):
@@ -115,34 +93,37 @@ def make_plan(
     provider: Provider,
     desired: Sequence[Desired],
     *,
-    managed: Sequence[Desired] | None = None,
+    managed: Managed | None = None,
     overrides: Overrides | None = None,
     progress: Progress | None = None,
     list_unmanaged: bool = True,
     base: Base | None = None,
     scope: Mapping[str, Any] | None = None,
     invalid_ids: Collection[str] = (),
+    keep_live: bool = True,
 ) -> PlanResult:
     """Plan ``desired`` (the files in scope) against ``provider``.
 
-    ``managed`` is every valid employer file of the repository (default: ``desired``):
-    the base of the share guards and of what counts as unmanaged. ``base`` holds the
-    files at the base ref, for "newly unmanaged" and "takes over management".
-    Raises MijnloketError naming every file whose employer does not exist live or is
-    another company than the file names (:mod:`identity`).
+    ``managed`` is the whole managed portfolio (default: ``desired`` alone): the base
+    of the share guards and of what counts as unmanaged. ``base`` holds the files at
+    the base ref, for "newly unmanaged" and "takes over management". Live state is
+    read and planned in batches; it is kept in the result only with ``keep_live`` (a
+    saved plan or apply needs it). Raises MijnloketError naming every file whose
+    employer does not exist live or is another company than the file names.
     """
     with _no_cyclic_gc():
         return _make_plan(
             settings,
             provider,
             desired,
-            managed,
-            overrides,
+            managed or Managed(frozenset(e.employer_id.lower() for _, e in desired)),
+            overrides or Overrides(),
             progress,
-            list_unmanaged,
-            base,
-            scope,
-            invalid_ids,
+            list_unmanaged=list_unmanaged,
+            base=base,
+            scope=scope,
+            invalid_ids=invalid_ids,
+            keep_live=keep_live,
         )
 
 
@@ -160,47 +141,85 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class _Batches:
+    """What planning collects batch by batch, so live state need not be kept."""
+
+    employers: list[EmployerPlan] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    activations: int = 0
+    grants: int = 0
+    live: dict[str, LiveEmployer] = field(default_factory=dict)
+
+
+def _plan_batches(
+    catalog: Catalog,
+    provider: Provider,
+    desired: Sequence[Desired],
+    base: Base | None,
+    progress: Progress | None,
+    keep_live: bool,
+    digest: Any,
+) -> _Batches:
+    found = _Batches()
+    for start in range(0, len(desired), READ_BATCH):
+        batch = desired[start : start + READ_BATCH]
+        live = provider.read_employers([e.employer_id for _, e in batch])
+        if progress:
+            progress(len(batch))
+        found.problems += [
+            _missing(p, e, provider.target) for p, e in batch if e.employer_id not in live
+        ]
+        found.wrong += identity_problems(batch, live)
+        if found.problems or found.wrong:
+            continue  # keep reading: every such file is reported at once
+        for path, employer in batch:
+            state = live[employer.employer_id]
+            planned = plan_employer(
+                catalog, path, employer, state, provider.can_perform, provider.observes
+            )
+            if base is not None and employer.employer_id.lower() not in base.managed:
+                planned = replace(planned, takes_over=True)
+            found.employers.append(planned)
+            found.activations += sum(1 for p in state.products if p in catalog.products)
+            found.grants += sum(
+                1 for u in state.users.values() for r in u.rights if r in catalog.rights
+            )
+            digest.update(json.dumps(state.data, sort_keys=True, ensure_ascii=False).encode())
+        if keep_live:
+            found.live.update(live)
+    return found
+
+
 def _make_plan(
     settings: Settings,
     provider: Provider,
     desired: Sequence[Desired],
-    managed: Sequence[Desired] | None,
-    overrides: Overrides | None,
+    managed: Managed,
+    overrides: Overrides,
     progress: Progress | None,
+    *,
     list_unmanaged: bool,
     base: Base | None,
     scope: Mapping[str, Any] | None,
     invalid_ids: Collection[str],
+    keep_live: bool,
 ) -> PlanResult:
     catalog = settings.catalog
-    managed = desired if managed is None else managed
-    live = read_live(provider, [e.employer_id for _, e in desired], progress)
-    missing = _missing_live(desired, live, provider.target)
-    if missing:
+    digest = hashlib.sha256()
+    found = _plan_batches(catalog, provider, desired, base, progress, keep_live, digest)
+    if found.problems:
         raise MijnloketError(
-            f"employer files name employers that do not exist live:\n{missing}\n"
-            "Check the employer_id, or remove the file if the employer left."
+            "employer files name employers that do not exist live:\n"
+            + "\n".join(found.problems)
+            + "\nCheck the employer_id, or remove the file if the employer left."
         )
-    wrong = identity_problems(desired, live)
-    if wrong:
+    if found.wrong:
         raise MijnloketError(
             "employer files do not name the company Loket has under their employer_id;"
-            " nothing was planned:\n" + "\n".join(f"  - {w}" for w in wrong)
+            " nothing was planned:\n" + "\n".join(f"  - {w}" for w in found.wrong)
         )
-    employers = tuple(
-        replace(
-            plan_employer(
-                catalog,
-                path,
-                employer,
-                live[employer.employer_id],
-                provider.can_perform,
-                provider.observes,
-            ),
-            takes_over=base is not None and employer.employer_id.lower() not in base.managed,
-        )
-        for path, employer in desired
-    )
     unmanaged: tuple[EmployerSummary, ...] = ()
     removed: tuple[RemovedEmployer, ...] = ()
     if list_unmanaged:
@@ -214,7 +233,7 @@ def _make_plan(
         "catalog_fingerprint": catalog.fingerprint,
         "desired_fingerprint": fingerprint(hashes),
         "desired_hashes": hashes,
-        "live_fingerprint": fingerprint({i: live[i].data for i in sorted(live)}),
+        "live_fingerprint": digest.hexdigest(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": head_commit(settings.root),
         "provider_target": provider.target,
@@ -222,13 +241,14 @@ def _make_plan(
         "base_ref": base.ref if base is not None else None,
         "scope": dict(scope) if scope is not None else {"kind": "all"},
     }
-    plan = Plan(employers, unmanaged, provider.name, meta, removed=removed)
-    violations, overridden = check_guards(
-        plan,
-        catalog,
-        settings.config.safety,
-        settings.config.ownership,
-        overrides or Overrides(),
-        _portfolio(catalog, desired, managed, live),
+    plan = Plan(tuple(found.employers), unmanaged, provider.name, meta, removed=removed)
+    outside = managed.outside
+    portfolio = Portfolio(
+        outside.employers + len(desired),
+        outside.activations + found.activations,
+        outside.grants + found.grants,
     )
-    return PlanResult(replace(plan, violations=violations, overridden=overridden), live)
+    violations, overridden = check_guards(
+        plan, catalog, settings.config.safety, settings.config.ownership, overrides, portfolio
+    )
+    return PlanResult(replace(plan, violations=violations, overridden=overridden), found.live)
