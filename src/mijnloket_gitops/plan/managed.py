@@ -41,17 +41,21 @@ def managed_from_models(everything: Iterable[EmployerFile], in_scope: set[str]) 
     return Managed(frozenset(ids), Portfolio(employers, activations, grants))
 
 
-_KEY = re.compile(r"^(\s*)(?:-\s+)?([A-Za-z_]+):\s*(.*?)\s*$")
-_ITEM = re.compile(r"^(\s*)-\s+\S")
+_BLOCK_ITEMS = r"((?:[ \t]*(?:#[^\n]*)?\n|[ \t]*-[ \t]+[^:\n]*(?:\n|\Z))*)"
+"""The lines of a block list of plain names (no ``key:``), comments and blank lines."""
+_PRODUCTS_BLOCK = re.compile(r"^products:[ \t]*(?:#[^\n]*)?\n" + _BLOCK_ITEMS, re.M)
+_PRODUCTS_INLINE = re.compile(r"^products:[ \t]*\[([^\]\n]*)\]", re.M)
+_RIGHTS_BLOCK = re.compile(r"^[ \t]*(?:-[ \t]+)?rights:[ \t]*(?:#[^\n]*)?\n" + _BLOCK_ITEMS, re.M)
+_RIGHTS_INLINE = re.compile(r"^[ \t]*(?:-[ \t]+)?rights:[ \t]*\[([^\]\n]*)\]", re.M)
+_ITEM = re.compile(r"^[ \t]*-[ \t]", re.M)
 
 
-def _inline_count(value: str) -> int | None:
-    """Items of an inline list (``[a, b]``), or None when ``value`` is no inline list."""
-    value = value.split(" #", 1)[0].strip()
-    if not (value.startswith("[") and value.endswith("]")):
-        return None
-    inner = value[1:-1].strip()
-    return len([p for p in inner.split(",") if p.strip()]) if inner else 0
+def _inline(found: list[str]) -> int:
+    return sum(len([p for p in inner.split(",") if p.strip()]) for inner in found)
+
+
+def _blocks(found: list[str]) -> int:
+    return sum(len(_ITEM.findall(block)) for block in found)
 
 
 def text_counts(text: str) -> tuple[int, int]:
@@ -62,34 +66,6 @@ def text_counts(text: str) -> tuple[int, int]:
     lists the format uses (as ``fmt`` writes them); a file written otherwise may be
     miscounted, which moves a share guard's base slightly, never what a plan does.
     """
-    products = rights = 0
-    block: str | None = None
-    block_indent = 0
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        item = _ITEM.match(line)
-        if block is not None and item and indent >= block_indent and not _KEY.match(line):
-            if block == "products":
-                products += 1
-            else:
-                rights += 1
-            continue
-        key = _KEY.match(line)
-        if key is None:
-            continue
-        block = None
-        name, value = key.group(2), key.group(3)
-        if name not in ("products", "rights") or (name == "products" and indent):
-            continue
-        inline = _inline_count(value)
-        if inline is not None:
-            if name == "products":
-                products += inline
-            else:
-                rights += inline
-        elif not value:
-            block, block_indent = name, indent
+    products = _inline(_PRODUCTS_INLINE.findall(text)) + _blocks(_PRODUCTS_BLOCK.findall(text))
+    rights = _inline(_RIGHTS_INLINE.findall(text)) + _blocks(_RIGHTS_BLOCK.findall(text))
     return products, rights

@@ -17,6 +17,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+_ID_LINES = re.compile(
+    r"""^employer_id:[ \t]*["']?([0-9a-fA-F-]{36})["']?[ \t]*(?:#[^\n]*)?\r?$""", re.M
+)
 _ID_LINE = re.compile(r"""^employer_id:\s*["']?([0-9a-fA-F-]{36})["']?\s*(#.*)?$""")
 
 
@@ -68,8 +71,4 @@ def read_base(root: Path, employers_dir: str, ref: str) -> Base | None:
 def ids_in_text(text: str) -> set[str]:
     """The employer ids a file's text names on an ``employer_id:`` line (lower case);
     for files too broken to load, so their employer is not taken as unmanaged."""
-    return {
-        m.group(1).lower()
-        for line in text.splitlines()
-        if (m := _ID_LINE.match(line.strip())) is not None
-    }
+    return {found.lower() for found in _ID_LINES.findall(text)}
