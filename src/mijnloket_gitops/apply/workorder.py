@@ -22,6 +22,7 @@ from typing import Any
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import EmployerPlan, Plan, PlannedStep
+from mijnloket_gitops.plan.planner import WAITS_ON_BLOCKED
 from mijnloket_gitops.providers.base import Action
 
 FORMAT_VERSION = 1
@@ -58,7 +59,12 @@ def _automatic_but_blocked(planned: PlannedStep) -> str:
 def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) -> list[Any]:
     # blocked automatic steps need a person too (e.g. Loket processing the addendum):
     # an apply that waits (exit 4) always leaves a work order saying what for
-    manual = [s for s in plan.steps if s.manual or s.blocked]
+    # (a step blocked only because it waits on a blocked one follows from that one)
+    manual = [
+        s
+        for s in plan.steps
+        if s.manual or (s.blocked and not s.blocked.startswith(WAITS_ON_BLOCKED))
+    ]
     numbers = {s.key: i for i, s in enumerate(manual, start=1)}
     labels = {s.key: f"{s.step.action} {s.step.subject}" for s in plan.steps}
     return [

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "auth": "auth_cmd",
     "init": "init_cmd",
     "github": "github_cmd",
+    "journal": "journal_cmd",
     # issue 10: the Loket.nl provider's own commands
     "loket": "loket_cmd",
 }

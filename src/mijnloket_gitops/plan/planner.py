@@ -21,6 +21,9 @@ from mijnloket_gitops.plan.ordering import order_steps
 from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
 from mijnloket_gitops.tier import derive_tier, tier_rank
 
+WAITS_ON_BLOCKED = "waits on a blocked step"
+"""How a step blocked only because a step it waits on is blocked says so."""
+
 CanPerform = Callable[[Step], bool]
 Observes = Callable[[UserType], bool]
 
@@ -223,7 +226,7 @@ def plan_employer(
         if reason is None:
             waiting_for = [blocked_keys[k] for k in waits if k in blocked_keys]
             if waiting_for:
-                reason = f"waits on a blocked step: {waiting_for[0]}"
+                reason = f"{WAITS_ON_BLOCKED}: {waiting_for[0]}"
         if reason is not None:
             blocked_keys[step.key] = f"{step.action} {step.subject}"
         right = catalog.rights.get(step.right or "")
@@ -242,7 +245,8 @@ def plan_employer(
     lower = before if tier_rank(before) < tier_rank(after) else after
     return EmployerPlan(
         employer_id=employer.employer_id,
-        name=employer.name,
+        name=live.name,
+        file_name=employer.name,
         path=path,
         steps=tuple(planned),
         tier_before=before,
