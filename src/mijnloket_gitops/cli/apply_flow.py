@@ -70,7 +70,9 @@ def _fresh_plan(
         scope=repository.scope,
         invalid_ids=repository.invalid_ids,
     )
-    click.echo(RENDERERS["text"](result.plan.data, RenderOptions(color=use_color())), nl=False)
+    click.echo(
+        RENDERERS["text"](result.plan.review_data, RenderOptions(color=use_color())), nl=False
+    )
     if result.plan.has_changes and not result.plan.violations and not auto_approve:
         _confirm(result.plan)
     return result

@@ -164,7 +164,8 @@ def plan(
     options = RenderOptions(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None
     )
-    click.echo(RENDERERS[fmt](result.plan.data, options), nl=False)
+    data = result.plan.data if fmt == "json" else result.plan.review_data
+    click.echo(RENDERERS[fmt](data, options), nl=False)
     if out is not None:
         write_plan(out, result.plan, result.live)
         click.echo(
