@@ -77,6 +77,7 @@ def plan_repository(
     *,
     list_unmanaged: bool,
     base: Base | None = None,
+    keep_live: bool = True,
 ) -> PlanResult:
     with open_provider(settings) as provider:
         progress = Progress(len(repository.in_scope), "Reading live state")
@@ -89,6 +90,7 @@ def plan_repository(
                 overrides=overrides,
                 progress=progress,
                 list_unmanaged=list_unmanaged,
+                keep_live=keep_live,
                 base=base,
                 scope=repository.scope,
                 invalid_ids=repository.invalid_ids,
@@ -158,7 +160,12 @@ def plan(
     report_invalid(repository, planned=True)
     base = base_for(settings, base_ref, changed_since)
     result = plan_repository(
-        settings, repository, overrides_from(guards), list_unmanaged=True, base=base
+        settings,
+        repository,
+        overrides_from(guards),
+        list_unmanaged=True,
+        base=base,
+        keep_live=out is not None,  # only a saved plan carries the live state
     )
     repository_name = os.environ.get("GITHUB_REPOSITORY")
     options = RenderOptions(
