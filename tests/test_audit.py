@@ -416,3 +416,12 @@ def test_text_counts_matches_the_models_of_the_examples() -> None:
         assert model is not None
         expected = (len(model.products), sum(len(u.rights) for u in model.users))
         assert text_counts(path.read_text()) == expected, path
+
+
+def test_a_saved_plan_whose_file_was_deleted_is_stale_not_a_target_error(
+    repo: Path, saved: Path
+) -> None:
+    (repo / BAKKERIJ).unlink()
+    result = run(repo, "apply", str(saved))
+    assert result.exit_code == 3, result.output
+    assert "saved plan is stale" in result.output and "--target" not in result.output

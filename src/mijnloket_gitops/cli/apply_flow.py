@@ -174,7 +174,7 @@ def attempt(
             plan_tool_version=meta.get("tool_version"),
         )
         targets = tuple(e["employer_id"] for e in saved["employers"])
-    repository = load_valid_repository(settings, targets, None)
+    repository = load_valid_repository(settings, targets, None, saved_plan=saved is not None)
     with (
         open_provider(settings) as provider,
         ApplyLock(state / "locks", provider.target),

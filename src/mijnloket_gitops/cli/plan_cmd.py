@@ -44,11 +44,17 @@ def report_invalid(repository: Repository, *, planned: bool) -> None:
 
 
 def load_valid_repository(
-    settings: Settings, targets: tuple[str, ...], changed_since: str | None
+    settings: Settings,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    *,
+    saved_plan: bool = False,
 ) -> Repository:
     """The repository's files; prints the diagnostics and exits 1 if a file in scope is
     invalid (apply: nothing is applied while one is)."""
-    repository = load_repository(settings, targets=targets, changed_since=changed_since)
+    repository = load_repository(
+        settings, targets=targets, changed_since=changed_since, saved_plan=saved_plan
+    )
     if repository.invalid_in_scope:
         report_invalid(repository, planned=False)
         click.secho(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mijnloket_gitops.config import Settings
-from mijnloket_gitops.errors import MijnloketError
+from mijnloket_gitops.errors import MijnloketError, RefusedError
 from mijnloket_gitops.gitutil import changed_files
 from mijnloket_gitops.plan.build import Desired
 from mijnloket_gitops.plan.managed import Managed, managed_from_models, text_counts
@@ -81,6 +81,7 @@ def load_repository(
     *,
     targets: Collection[str] = (),
     changed_since: str | None = None,
+    saved_plan: bool = False,
 ) -> Repository:
     """Validate the repository's employer files and select the ones in scope.
 
@@ -88,7 +89,8 @@ def load_repository(
     ``changed_since`` only the files in scope are (plus any file sharing an
     employer_id with one, so duplicates are still found); every other file is read
     once for its employer_id and its counts (:mod:`managed`). Raises MijnloketError
-    for a --target that no file has.
+    for a --target that no file has; with ``saved_plan`` (the targets are a saved
+    plan's employers) RefusedError: the plan is stale.
     """
     directory = settings.root / settings.config.employers_dir
     wanted = {t.lower() for t in targets}
@@ -116,6 +118,12 @@ def load_repository(
     if targets:
         known = {i for found in ids.values() for i in found}
         unknown = sorted(wanted - known)
+        if unknown and saved_plan:
+            raise RefusedError(
+                "the saved plan is stale; nothing was applied: no employer file has employer_id "
+                + ", ".join(unknown)
+                + " any more (was a file removed or its id changed?). Make a new plan."
+            )
         if unknown:
             raise MijnloketError(
                 "no employer file has employer_id "
