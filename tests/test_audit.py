@@ -425,6 +425,7 @@ def test_a_saved_plan_whose_file_was_deleted_is_stale_not_a_target_error(
     result = run(repo, "apply", str(saved))
     assert result.exit_code == 3, result.output
     assert "saved plan is stale" in result.output and "--target" not in result.output
+    assert journals(repo)[-1][-1]["result"] == "stale"
 
 
 def test_the_base_ref_defaults_to_the_pull_requests_base_branch(

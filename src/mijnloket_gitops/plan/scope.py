@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mijnloket_gitops.config import Settings
-from mijnloket_gitops.errors import MijnloketError, RefusedError
+from mijnloket_gitops.errors import MijnloketError, StalePlanError
 from mijnloket_gitops.gitutil import changed_files
 from mijnloket_gitops.plan.build import Desired
 from mijnloket_gitops.plan.managed import Managed, managed_from_models, text_counts
@@ -90,7 +90,7 @@ def load_repository(
     employer_id with one, so duplicates are still found); every other file is read
     once for its employer_id and its counts (:mod:`managed`). Raises MijnloketError
     for a --target that no file has; with ``saved_plan`` (the targets are a saved
-    plan's employers) RefusedError: the plan is stale.
+    plan's employers) StalePlanError.
     """
     directory = settings.root / settings.config.employers_dir
     wanted = {t.lower() for t in targets}
@@ -119,7 +119,7 @@ def load_repository(
         known = {i for found in ids.values() for i in found}
         unknown = sorted(wanted - known)
         if unknown and saved_plan:
-            raise RefusedError(
+            raise StalePlanError(
                 "the saved plan is stale; nothing was applied: no employer file has employer_id "
                 + ", ".join(unknown)
                 + " any more (was a file removed or its id changed?). Make a new plan."
