@@ -70,7 +70,9 @@ def _fresh_plan(
         scope=repository.scope,
         invalid_ids=repository.invalid_ids,
     )
-    click.echo(RENDERERS["text"](result.plan.data, RenderOptions(color=use_color())), nl=False)
+    click.echo(
+        RENDERERS["text"](result.plan.review_data, RenderOptions(color=use_color())), nl=False
+    )
     if result.plan.has_changes and not result.plan.violations and not auto_approve:
         _confirm(result.plan)
     return result
@@ -208,7 +210,7 @@ def attempt(
             plan_tool_version=meta.get("tool_version"),
         )
         targets = tuple(e["employer_id"] for e in saved["employers"])
-    repository = load_valid_repository(settings, targets, None)
+    repository = load_valid_repository(settings, targets, None, saved_plan=saved is not None)
     with (
         open_provider(settings) as provider,
         ApplyLock(state / "locks", provider.target),

@@ -94,10 +94,9 @@ def _ownership(
     ids = managed.ids | set(invalid_ids)
     removed: list[RemovedEmployer] = []
     unmanaged: list[EmployerSummary] = []
-    for summary in sorted(provider.list_employers(), key=lambda s: s.name.casefold()):
+    outside = [s for s in provider.list_employers() if s.employer_id.lower() not in ids]
+    for summary in sorted(outside, key=lambda s: s.name.casefold()):
         key = summary.employer_id.lower()
-        if key in ids:
-            continue
         if base is not None and key in base.managed:
             removed.append(RemovedEmployer(summary.employer_id, summary.name, base.managed[key]))
         elif policy != "ignore":

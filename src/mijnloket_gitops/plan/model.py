@@ -234,12 +234,29 @@ class Plan:
 
     @property
     def data(self) -> dict[str, Any]:
+        return self._data(self.employers)
+
+    @property
+    def review_data(self) -> dict[str, Any]:
+        """``data`` with only the employers a reviewer reads about (steps, unknown live
+        products, unchecked wishes, a take-over): what the text and Markdown renderers
+        show. At 50,000 employers the full list would cost more memory than the plan;
+        ``summary`` still counts every employer."""
+        return self._data(
+            tuple(
+                e
+                for e in self.employers
+                if e.steps or e.unknown_live_products or e.unchecked or e.takes_over
+            )
+        )
+
+    def _data(self, employers: tuple[EmployerPlan, ...]) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "provider": self.provider,
             "meta": dict(self.meta),
             "summary": self.summary,
-            "employers": [e.data for e in self.employers],
+            "employers": [e.data for e in employers],
             "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
             "violations": [v.data for v in self.violations],
             "overridden": [v.data for v in self.overridden],

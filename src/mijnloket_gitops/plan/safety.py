@@ -33,8 +33,6 @@ GUARD_FLAGS: dict[str, str] = {
 }
 """Every guard and the one flag that overrides it (besides ``--force``)."""
 
-OVERRIDE_FLAGS = tuple(sorted({f for f in GUARD_FLAGS.values() if f != FORCE}))
-
 
 @dataclass(frozen=True)
 class Overrides:

@@ -219,7 +219,9 @@ def scope_line(plan: Data) -> str | None:
 
 def nothing_in_scope(plan: Data) -> bool:
     scope = plan.get("meta", {}).get("scope") or {}
-    return scope.get("kind", "all") != "all" and not plan["employers"]
+    if scope.get("kind", "all") == "all":
+        return False
+    return int(scope.get("employers_in_scope", len(plan["employers"]))) == 0
 
 
 NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
