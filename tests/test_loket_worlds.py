@@ -327,3 +327,19 @@ def test_discovered_capabilities_are_cached_for_their_time(tmp_path: Path) -> No
     now[0] += 61
     assert state().get(Capability.MODULES_WRITE) is None  # expired: discover again
     assert state(ttl=0).get(Capability.EMPLOYER_USER_RIGHTS_READ) is None
+
+
+def test_a_write_configured_on_but_refused_goes_to_the_work_order(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=12) as started:  # classic: no module switching
+        repo = prepare(started)
+        config = repo / "mijnloket-gitops.yaml"
+        config.write_text(
+            config.read_text() + "  capabilities:\n    modules_write: 'on'\n", encoding="utf-8"
+        )
+        shown = cli(repo, "plan")
+        assert "[manual]" not in shown.stdout  # configured on: planned as automatic
+        applied = cli(repo, "apply", "--auto-approve", "--force")
+        assert applied.returncode == 4, applied.stdout + applied.stderr
+        order = json.loads((repo / WORK_ORDER).read_text())
+        assert [t for e in order["employers"] for t in e["tasks"] if t["product"]]
+        assert ", 0 failed," in applied.stdout  # refused, so manual: not a failure
