@@ -102,6 +102,17 @@ def test_cli_import_refuses_with_exit_3(
     assert "changes provider.api_url in mijnloket-gitops.yaml" in result.output
 
 
+def test_a_skipped_files_name_cannot_start_a_workflow_command(
+    base: Path, tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    pull = _repo(tmp_path / "pull", LOKET, {})
+    (pull / "employers" / "x\n::error title=SPOOF::y.yaml").symlink_to(tmp_path)
+    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    assert result.exit_code == 0, result.output
+    assert "::warning title=Skipped (not a regular file)::employers/x%0A::error" in result.output
+    assert not any(line.startswith("::error") for line in result.output.splitlines())
+
+
 def test_provenance_is_recorded_and_checked(
     tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,7 +20,13 @@ from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
-from mijnloket_gitops.gitops.runner_io import append_summary, in_actions, quoted, set_outputs
+from mijnloket_gitops.gitops.runner_io import (
+    append_summary,
+    command_data,
+    in_actions,
+    quoted,
+    set_outputs,
+)
 from mijnloket_gitops.loket.session import token_store_path
 from mijnloket_gitops.loket.store import TokenStore
 from mijnloket_gitops.providers.sandbox import sandbox_path
@@ -182,7 +188,7 @@ def prepare_provider(
 
 def _persist_failed(error: token.TokenPersistError) -> None:
     if in_actions(os.environ):
-        click.echo(f"::error title=Loket.nl refresh token NOT saved::{error}")
+        click.echo(f"::error title=Loket.nl refresh token NOT saved::{command_data(str(error))}")
 
 
 @github.command("persist-token")

@@ -21,7 +21,7 @@ from mijnloket_gitops.gitops.reviewed import (
     pull_request_for_run,
     reviewed_run,
 )
-from mijnloket_gitops.gitops.runner_io import set_outputs
+from mijnloket_gitops.gitops.runner_io import command_data, set_outputs
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
 ARTIFACT_PREFIX = "mijnloket-plan"
@@ -79,7 +79,8 @@ def import_pull_request_cmd(source: Path, repo: Path) -> None:
     imported = import_pull_request(repo, source)
     click.echo(f"Imported {len(imported.files)} files of the pull request as data.")
     for path in imported.skipped:
-        click.echo(f"::warning title=Skipped (not a regular file)::{path}")
+        # A file name may hold a newline: escaped, it cannot start a workflow command.
+        click.echo(f"::warning title=Skipped (not a regular file)::{command_data(path)}")
 
 
 @click.command("record-run")
