@@ -78,6 +78,11 @@ def github() -> None:
 @click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--plan-failed", is_flag=True, help="Say that no plan could be made this time.")
 @click.option("--commit", help="The commit planned [default: $GITHUB_SHA].")
+@click.option(
+    "--notice-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown put first (import-pull-request --notice); skipped when missing.",
+)
 @_author
 @_github_repository
 def upsert_comment(
@@ -85,6 +90,7 @@ def upsert_comment(
     body_file: Path | None,
     plan_failed: bool,
     commit: str | None,
+    notice_file: Path | None,
     author: str,
     github_repository: str | None,
 ) -> None:
@@ -98,6 +104,8 @@ def upsert_comment(
         body = _read(body_file) + publish.footer(commit, url)
     else:
         body = publish.failed_plan_body(commit, url)
+    if notice_file is not None and notice_file.is_file():
+        body = publish.with_notice(body, _read(notice_file))
     with _client(github_repository) as client:
         result = publish.upsert_comment(client, pr, body, author)
     dropped = result.deleted_duplicates
