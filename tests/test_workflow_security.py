@@ -178,7 +178,12 @@ def test_dispatch_and_drift_only_from_the_default_branch() -> None:
     assert "check-tip" in yaml.safe_dump(apply["apply"])
     assert "concurrency" not in apply["approve"]  # the wait holds no token group
     drift = _jobs(files[".github/workflows/mijnloket-drift.yml"])
-    assert drift["drift"]["if"] == "github.ref_name == github.event.repository.default_branch"
+    # The schedule event's payload holds no `repository`: comparing with its default
+    # branch alone would skip every scheduled check.
+    assert drift["drift"]["if"] == (
+        "github.event_name == 'schedule' || "
+        "github.ref_name == github.event.repository.default_branch"
+    )
 
 
 def test_every_token_job_waits_in_line_and_nothing_else_holds_the_token_group() -> None:
