@@ -168,6 +168,30 @@ def test_symlinks_are_never_followed(base: Path, tmp_path: Path, valid_employer:
         import_pull_request(base, linked)
 
 
+def test_a_symlink_above_the_checkout_drops_no_file_and_one_inside_drops_all(
+    tmp_path: Path, valid_employer: str
+) -> None:
+    """A runner's work folder below a symlink (macOS /tmp, a self-hosted runner) must
+    not make every file look linked (the plan would show every employer unmanaged);
+    a folder of the pull request that is a link is skipped whole."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "work").symlink_to(real)
+    base = _repo(tmp_path / "work" / "base", LOKET, {})
+    pull = _repo(tmp_path / "work" / "pull", LOKET, {"a.yaml": valid_employer})
+    assert import_pull_request(base, pull).files == ("employers/a.yaml", "mijnloket-gitops.yaml")
+    nested = "version: 1\nemployers_dir: config/employers\n"
+    base = _repo(tmp_path / "base2", nested, {})
+    outside = _repo(tmp_path / "outside", nested, {})
+    (outside / "config" / "employers").mkdir(parents=True)
+    (outside / "config" / "employers" / "x.yaml").write_text(valid_employer)
+    pull = _repo(tmp_path / "pull2", nested, {})
+    (pull / "config").symlink_to(outside / "config")
+    imported = import_pull_request(base, pull)
+    assert imported.skipped == ("config/employers",)
+    assert list((base / "config" / "employers").iterdir()) == []
+
+
 def test_cli_import_refuses_with_exit_3(
     base: Path, tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:

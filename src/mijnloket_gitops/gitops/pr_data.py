@@ -51,6 +51,14 @@ def changed_connection_settings(base: RepoConfig, pull: RepoConfig) -> list[str]
     return list(changed(base, pull, TRUSTED_KEYS))
 
 
+def _linked(root: Path, relative: Path) -> bool:
+    """Whether ``root / relative`` or a folder between it and ``root`` is a symlink.
+    Only the pull request's own folders count: the runner's work folder may lie
+    below a symlink (``/tmp`` on macOS), which must not drop every file."""
+    return any((root / part).is_symlink() for part in (relative, *relative.parents)
+               if part != Path("."))  # fmt: skip
+
+
 def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
     """Replace the employer files and the configuration in ``base_root`` with the pull
     request's (at ``pull_root``); refuse when a connection setting differs."""
@@ -76,12 +84,13 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
     elif target.exists() or target.is_symlink():
         target.unlink()
     target.mkdir(parents=True)
-    copied, skipped = [], []
-    for path in sorted(source.rglob("*")) if source.is_dir() and not source.is_symlink() else []:
+    copied: list[str] = []
+    skipped = [employers] if _linked(pull_root, Path(employers)) else []
+    for path in sorted(source.rglob("*")) if source.is_dir() and not skipped else []:
         relative = path.relative_to(pull_root)
         if path.is_symlink() or not (path.is_file() or path.is_dir()):
             skipped.append(relative.as_posix())
-        elif path.is_file() and not any(p.is_symlink() for p in path.parents):
+        elif path.is_file() and not _linked(pull_root, relative.parent):
             destination = base_root / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination, follow_symlinks=False)
