@@ -227,6 +227,17 @@ def test_cli_import_writes_the_notice_and_removes_an_old_one(
     assert not notice.exists()
 
 
+def test_a_new_catalog_entry_missing_a_field_is_a_clear_error_not_a_crash(
+    base: Path, tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    config = LOKET + "catalog:\n  rights:\n    Nieuw recht:\n      personal_data: false\n"
+    pull = _repo(tmp_path / "pull", config, {})
+    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    assert result.exit_code == 1, result.output
+    assert "mijnloket-gitops.yaml:7:5: catalog right 'Nieuw recht': user_types:" in result.output
+    assert "bug" not in result.output
+
+
 def test_provenance_is_recorded_and_checked(
     tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
