@@ -9,6 +9,7 @@ prints its message without a traceback. Anything else is a bug (exit 70).
     ├── ProviderError         exit 1  the live system failed or answered nonsense
     │   └── AuthError         exit 1  credentials are missing, expired or revoked
     ├── RefusedError          exit 3  a safety guard, a stale plan or a held lock
+    │   └── StalePlanError    exit 3  a saved plan that no longer matches files or live
     └── WaitingError          exit 4  manual steps are waiting for a person
 """
 
@@ -52,6 +53,11 @@ class RefusedError(MijnloketError):
     """Nothing was changed because it would not be safe."""
 
     exit_code = ExitCode.REFUSED
+
+
+# issue 12: the journal records a stale saved plan as "stale", not merely "refused"
+class StalePlanError(RefusedError):
+    """A saved plan no longer matches the employer files or live state."""
 
 
 class WaitingError(MijnloketError):
