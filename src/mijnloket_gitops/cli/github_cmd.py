@@ -20,7 +20,13 @@ from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
-from mijnloket_gitops.gitops.runner_io import append_summary, in_actions, quoted, set_outputs
+from mijnloket_gitops.gitops.runner_io import (
+    append_summary,
+    command_data,
+    in_actions,
+    quoted,
+    set_outputs,
+)
 from mijnloket_gitops.loket.session import token_store_path
 from mijnloket_gitops.loket.store import TokenStore
 from mijnloket_gitops.providers.sandbox import sandbox_path
@@ -72,6 +78,11 @@ def github() -> None:
 @click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--plan-failed", is_flag=True, help="Say that no plan could be made this time.")
 @click.option("--commit", help="The commit planned [default: $GITHUB_SHA].")
+@click.option(
+    "--notice-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown put first (import-pull-request --notice); skipped when missing.",
+)
 @_author
 @_github_repository
 def upsert_comment(
@@ -79,6 +90,7 @@ def upsert_comment(
     body_file: Path | None,
     plan_failed: bool,
     commit: str | None,
+    notice_file: Path | None,
     author: str,
     github_repository: str | None,
 ) -> None:
@@ -92,6 +104,8 @@ def upsert_comment(
         body = _read(body_file) + publish.footer(commit, url)
     else:
         body = publish.failed_plan_body(commit, url)
+    if notice_file is not None and notice_file.is_file():
+        body = publish.with_notice(body, _read(notice_file))
     with _client(github_repository) as client:
         result = publish.upsert_comment(client, pr, body, author)
     dropped = result.deleted_duplicates
@@ -182,7 +196,7 @@ def prepare_provider(
 
 def _persist_failed(error: token.TokenPersistError) -> None:
     if in_actions(os.environ):
-        click.echo(f"::error title=Loket.nl refresh token NOT saved::{error}")
+        click.echo(f"::error title=Loket.nl refresh token NOT saved::{command_data(str(error))}")
 
 
 @github.command("persist-token")

@@ -21,7 +21,7 @@ from mijnloket_gitops.gitops.reviewed import (
     pull_request_for_run,
     reviewed_run,
 )
-from mijnloket_gitops.gitops.runner_io import set_outputs
+from mijnloket_gitops.gitops.runner_io import command_data, set_outputs
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
 ARTIFACT_PREFIX = "mijnloket-plan"
@@ -72,14 +72,28 @@ def pull_request_of_run(
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="The pull request's checkout (read as data, never run).",
 )
+@click.option(
+    "--notice",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here, for the top of the plan comment, which guards and catalog settings "
+    "the pull request changes (removed when it changes none).",
+)
 @repo_option
-def import_pull_request_cmd(source: Path, repo: Path) -> None:
+def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> None:
     """Copy the pull request's employer files and configuration into REPO (the base
-    branch's checkout); refuse (exit 3) when it changes a connection setting."""
+    branch's checkout, whose guards it keeps); refuse (exit 3) when it changes a
+    connection setting."""
+    if notice is not None:
+        notice.unlink(missing_ok=True)  # never a notice from before this run
     imported = import_pull_request(repo, source)
     click.echo(f"Imported {len(imported.files)} files of the pull request as data.")
+    if notice is not None and imported.notice:
+        notice.parent.mkdir(parents=True, exist_ok=True)
+        notice.write_text(imported.notice, encoding="utf-8")
+        click.echo(f"It changes settings in mijnloket-gitops.yaml; listed in {notice}.")
     for path in imported.skipped:
-        click.echo(f"::warning title=Skipped (not a regular file)::{path}")
+        # A file name may hold a newline: escaped, it cannot start a workflow command.
+        click.echo(f"::warning title=Skipped (not a regular file)::{command_data(path)}")
 
 
 @click.command("record-run")
