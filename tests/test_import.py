@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mijnloket_gitops.cli.main import cli
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.onboard.naming import MAX_SLUG, Named, assign_names, slug
 from mijnloket_gitops.sandbox.store import Store
@@ -378,7 +379,7 @@ def test_unknown_employer_is_a_clear_error(seeded: tuple[Path, Path], tmp_path: 
 def test_usage_errors(seeded: tuple[Path, Path], args: list[str]) -> None:
     repo, _ = seeded
     result = run(repo, "import", *args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.USAGE, result.output
 
 
 def test_emulator_fixture_import_single(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.validate.diagnostics import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,9 +82,9 @@ def test_warnings_fail_only_with_strict(run_cli: RunCli, write_yaml: WriteYaml) 
         ("explain",),
     ],
 )
-def test_usage_errors_exit_2(run_cli: RunCli, args: tuple[str, ...]) -> None:
+def test_usage_errors_exit_64(run_cli: RunCli, args: tuple[str, ...]) -> None:
     result = run_cli(*args)
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "Usage:" in result.stderr
     assert "Traceback" not in result.output
 

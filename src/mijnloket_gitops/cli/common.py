@@ -11,24 +11,54 @@ from typing import IO, Any, TypeVar
 import click
 
 from mijnloket_gitops.config import Settings, load_settings
+from mijnloket_gitops.errors import NotInRepositoryError
+from mijnloket_gitops.repository import find_repository, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    if value is not None:
+        return value
+    cwd = Path.cwd()
+    found = find_repository(cwd)
+    return Path(".") if found is None else shown(found, cwd)
+
+
 def repo_option(func: F) -> F:
-    """``--repo DIR``: the configuration repository (default: the current directory)."""
+    """The command's ``repo`` argument: the configuration repository, found by walking up
+    from the current directory (the global ``-C DIR`` changes where that starts).
+
+    ``--repo DIR`` names it directly; it is hidden, kept for one release for scripts
+    written before ``-C``.
+    """
     return click.option(
         "--repo",
         "repo",
         type=click.Path(file_okay=False, exists=True, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="The configuration repository (holds mijnloket-gitops.yaml and employers/).",
+        default=None,
+        hidden=True,
+        callback=_repository,
+        help="Deprecated: use `mijnloket-gitops -C DIR`.",
     )(func)
 
 
-def settings_for(repo: Path) -> Settings:
-    return load_settings(repo)
+def settings_for(repo: Path, *, required: bool = True) -> Settings:
+    """The settings of the repository ``repo`` (as :func:`repo_option` gives it).
+
+    With ``required`` (commands that read the employer files or the provider), a folder
+    that is no configuration repository (no configuration file, no git, no employers
+    folder) is an error saying how to get into one, rather than "no employer files".
+    """
+    settings = load_settings(repo)
+    if (
+        required
+        and settings.config_path is None
+        and not (repo / ".git").exists()
+        and not (repo / settings.config.employers_dir).is_dir()
+    ):
+        raise NotInRepositoryError(str(Path.cwd() if repo == Path(".") else repo))
+    return settings
 
 
 def use_color(stream: IO[str] | None = None) -> bool:

@@ -32,7 +32,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
     A file that does not read is left alone and reported as validate reports it.
     Exit 0 when every file is (now) canonical, 1 otherwise.
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=not paths)
     run = format_paths(
         list(paths) or [repo / settings.config.employers_dir],
         settings.catalog,

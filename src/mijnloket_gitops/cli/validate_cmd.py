@@ -45,7 +45,7 @@ def validate(
     PATHS are files or directories (default: the repository's employers/).
     Exit 0 when there are no errors, 1 when there are (or warnings with --strict).
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=not paths)
     only = changed_files(repo, changed_since) if changed_since else None
     result = validate_paths(
         _paths(repo, paths, settings.config.employers_dir),
@@ -70,7 +70,7 @@ def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
     Lists the products that raise the tier to Plus or Pro, the features included in
     Start and the products each product pulls in. Exit 1 if a file is invalid.
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=False)
     result = validate_paths(
         list(files), settings.catalog, require_tier=settings.config.require_tier
     )

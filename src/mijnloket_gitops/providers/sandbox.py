@@ -89,7 +89,9 @@ class SandboxProvider(Provider):
 
     @property
     def target(self) -> str:
-        return str(self._store.path)
+        # Absolute: the repository may be found from any folder inside it, and the apply
+        # lock is keyed by this name, so it must be one name per database.
+        return str(self._store.path.resolve())
 
     def list_employers(self) -> list[EmployerSummary]:
         return [EmployerSummary(e.employer_id, e.company_name) for e in self._store.employers()]
