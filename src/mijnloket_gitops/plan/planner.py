@@ -102,6 +102,12 @@ def _blocked(
     catalog: Catalog, step: Step, employer: EmployerFile, live: LiveEmployer, manual: bool
 ) -> str | None:
     """Why ``step`` cannot happen now, judged on its own."""
+    if employer.addendum.evidence == "pending":
+        # Onboarding: the file is under review but not yet complete; read-only until then.
+        return (
+            "the addendum's evidence is pending (evidence: pending): planned but not applied "
+            "until signed_on and ticket are filled in"
+        )
     product = catalog.products.get(step.product or "")
     if step.action == Action.ACTIVATE and product and product.gate and not live.portal_available:
         ticket = employer.addendum.ticket

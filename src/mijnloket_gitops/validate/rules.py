@@ -108,10 +108,12 @@ def check_addendum(ctx: FileContext) -> Iterator[Diagnostic]:
                 "confirmation ticket; then set addendum.status: signed with signed_on and "
                 f"ticket. Until then, remove {name} from products",
             )
+    if addendum.evidence == "pending":
+        yield _evidence_pending(ctx)
     if addendum.status != "signed":
         return
     for field in ("signed_on", "ticket"):
-        if getattr(addendum, field) is None:
+        if getattr(addendum, field) is None and addendum.evidence != "pending":
             yield ctx.emit(
                 "addendum-evidence",
                 ("addendum", "status"),
@@ -135,6 +137,35 @@ def check_addendum(ctx: FileContext) -> Iterator[Diagnostic]:
                 f"addendum.signed_on {signed_on} is in the future",
                 "use the date the addendum was actually signed",
             )
+
+
+def _evidence_pending(ctx: FileContext) -> Diagnostic:
+    """evidence-pending: a reviewable "not yet" for the addendum's date and ticket."""
+    addendum = ctx.employer.addendum
+    if addendum.status != "signed":
+        return ctx.emit(
+            "evidence-pending",
+            ("addendum", "evidence"),
+            f"evidence: pending is for a signed addendum; this one is {addendum.status!r}",
+            "remove `evidence: pending`",
+        )
+    missing = [f for f in ("signed_on", "ticket") if getattr(addendum, f) is None]
+    if not missing:
+        return ctx.emit(
+            "evidence-pending",
+            ("addendum", "evidence"),
+            "the addendum's evidence is filled in but still marked pending: apply leaves "
+            "this employer alone",
+            "remove `evidence: pending`",
+        )
+    return ctx.emit(
+        "evidence-pending",
+        ("addendum", "evidence"),
+        f"the addendum's evidence is pending ({' and '.join(missing)} to fill in): plan "
+        "shows this employer, apply leaves it alone",
+        "fill in signed_on and ticket from Loket's confirmation ticket, then remove "
+        "`evidence: pending`",
+    )
 
 
 def check_dependencies(ctx: FileContext) -> Iterator[Diagnostic]:
