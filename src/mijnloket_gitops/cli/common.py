@@ -11,7 +11,8 @@ from typing import IO, Any, TypeVar
 import click
 
 from mijnloket_gitops.config import Settings, load_settings
-from mijnloket_gitops.errors import NotInRepositoryError
+from mijnloket_gitops.errors import ConfigError, NotInRepositoryError
+from mijnloket_gitops.files.loader import load_bytes
 from mijnloket_gitops.repository import find_repository, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,6 +60,30 @@ def settings_for(repo: Path, *, required: bool = True) -> Settings:
     ):
         raise NotInRepositoryError(str(Path.cwd() if repo == Path(".") else repo))
     return settings
+
+
+def employers_dir(settings: Settings) -> Path:
+    """The repository's folder of employer files; a ConfigError naming the setting (and
+    where it is written) when it is not a folder, rather than "cannot read employers"."""
+    path = settings.root / settings.config.employers_dir
+    if path.is_dir():
+        return path
+    configured = settings.config.employers_dir
+    if settings.config_path is not None:
+        doc = load_bytes(settings.config_path.read_bytes())
+        if isinstance(doc.data, dict) and "employers_dir" in doc.data:
+            mark = doc.mark(("employers_dir",))
+            raise ConfigError(
+                f"{settings.config_path}:{mark.line}:{mark.column}: employers_dir: "
+                f"{configured!r} is not a folder in {settings.root.resolve()}\n"
+                "hint: create it, or set employers_dir to the folder that holds the employer "
+                "files"
+            )
+    raise ConfigError(
+        f"no {configured}/ folder in the repository {settings.root}\nhint: create it (or "
+        "`mijnloket-gitops import --all` to write files from live state), or set "
+        "employers_dir in mijnloket-gitops.yaml"
+    )
 
 
 def use_color(stream: IO[str] | None = None) -> bool:

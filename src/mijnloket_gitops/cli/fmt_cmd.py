@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.fmt import FormatRun, format_paths, write_text
 from mijnloket_gitops.validate.diagnostics import Diagnostic
@@ -34,7 +34,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
     """
     settings = settings_for(repo, required=not paths)
     run = format_paths(
-        list(paths) or [repo / settings.config.employers_dir],
+        list(paths) or [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
     )

@@ -9,6 +9,7 @@ import click
 
 from mijnloket_gitops.cli.common import (
     Progress,
+    employers_dir,
     guard_options,
     repo_option,
     settings_for,
@@ -30,6 +31,7 @@ def load_valid_repository(
     settings: Settings, targets: tuple[str, ...], changed_since: str | None
 ) -> Repository:
     """The repository's files; prints the diagnostics and exits 1 if any file is invalid."""
+    employers_dir(settings)  # a missing folder is a configuration error, named as such
     repository = load_repository(settings, targets=targets, changed_since=changed_since)
     if repository.validation.errors:
         click.echo(text_report(repository.validation, use_color()), err=True, nl=False)

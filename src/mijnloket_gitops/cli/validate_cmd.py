@@ -7,17 +7,13 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
 from mijnloket_gitops.gitutil import changed_files
 from mijnloket_gitops.validate.report import REPORTERS
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
-
-
-def _paths(repo: Path, given: tuple[Path, ...], default: str) -> list[Path]:
-    return list(given) if given else [repo / default]
 
 
 @click.command()
@@ -48,7 +44,7 @@ def validate(
     settings = settings_for(repo, required=not paths)
     only = changed_files(repo, changed_since) if changed_since else None
     result = validate_paths(
-        _paths(repo, paths, settings.config.employers_dir),
+        list(paths) or [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
         report_only=only,

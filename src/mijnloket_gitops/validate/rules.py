@@ -306,3 +306,13 @@ FILE_RULES: tuple[Check, ...] = (
     check_tier,
     check_users,
 )
+
+RULE_READS: dict[Check, frozenset[str]] = {
+    check_products: frozenset({"products"}),
+    check_addendum: frozenset({"addendum", "products"}),
+    check_dependencies: frozenset({"products"}),
+    check_tier: frozenset({"tier", "products"}),
+    check_users: frozenset({"users", "products"}),
+}
+"""The top-level fields each rule reads: after a schema error elsewhere in a file, a
+rule still runs when it reads none of the damaged fields."""
