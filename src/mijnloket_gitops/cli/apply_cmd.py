@@ -16,6 +16,7 @@ from mijnloket_gitops.apply.session import Session, SessionResult
 from mijnloket_gitops.apply.workorder import build_work_order, write_work_order
 from mijnloket_gitops.cli.common import guard_options, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.plan_cmd import load_valid_repository
+from mijnloket_gitops.cli.show_cmd import render_saved
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.gitutil import head_commit
@@ -83,6 +84,8 @@ def _saved_plan(
         list_unmanaged=False,
     )
     check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    # What runs is what was reviewed: show that plan, as it was saved.
+    click.echo(render_saved(saved, "text"), nl=False)
     reviewed = {s["key"] for e in saved["employers"] for s in e["steps"]}
     extra = [s for s in result.plan.steps if s.key not in reviewed]
     if extra:  # cannot happen when check_current passed; kept as a last line of defence
