@@ -22,8 +22,14 @@ _COLORS = {"error": "red", "warning": "yellow"}
     is_flag=True,
     help="Change nothing: print a diff per file that is not canonical, exit 1 if any.",
 )
+@click.option(
+    "--employers-only",
+    is_flag=True,
+    help="Skip PATHS outside the repository's employers_dir (the pre-commit hook passes "
+    "every staged YAML file; this reads where employer files live from the configuration).",
+)
 @repo_option
-def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
+def fmt_command(paths: tuple[Path, ...], check: bool, employers_only: bool, repo: Path) -> None:
     """Rewrite employer files in canonical form, keeping every comment.
 
     Fixed key order, products in catalog order, users by login, rights in catalog
@@ -32,7 +38,12 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
     A file that does not read is left alone and reported as validate reports it.
     Exit 0 when every file is (now) canonical, 1 otherwise.
     """
-    settings = settings_for(repo, required=not paths)
+    settings = settings_for(repo, required=not paths or employers_only)
+    if employers_only and paths:
+        inside = employers_dir(settings).resolve()
+        paths = tuple(p for p in paths if inside in p.resolve().parents)
+        if not paths:
+            return  # nothing staged is an employer file
     run = format_paths(
         list(paths) or [employers_dir(settings)],
         settings.catalog,
