@@ -110,7 +110,7 @@ def test_round_trip_against_the_sandbox(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     count = len(live_ids(db))
     assert count == 303  # three unmanaged employers come with the seed
-    assert f"{count} written, 0 skipped (exists), 1 unknown products" in result.stdout
+    assert f"{count} written, 0 skipped (exists), 1 unknown product," in result.stdout
     assert "evidence gaps to fill" in result.stdout
     use_directory(repo, "imported")
     assert_round_trip(repo, out, count)
@@ -178,7 +178,7 @@ def test_unknown_products_and_rights_stay_visible(tmp_path: Path) -> None:
     result = run(repo, "import", "--employer", employer_id, "--output-dir", out)
     assert result.exit_code == 0, result.output
     assert f"live products not in the catalog, kept as a comment: {UNKNOWN!r}" in result.output
-    assert "1 written, 0 skipped (exists), 1 unknown products, 2 evidence gaps" in result.stdout
+    assert "1 written, 0 skipped (exists), 1 unknown product, 2 evidence gaps" in result.stdout
     ((_, text),) = files_in(out).items()
     doc = load_text(text)
     assert UNKNOWN not in doc.data["products"]

@@ -108,7 +108,7 @@ def test_directory_without_employer_files(run_cli: RunCli, tmp_path: Path) -> No
     assert diagnostic["path"] == str(tmp_path)
     assert (diagnostic["line"], diagnostic["column"]) == (1, 1)
     text = run_cli("validate", tmp_path).stdout
-    assert text.splitlines()[-1] == "1 error, 0 warnings in 0 of 0 files"
+    assert text.splitlines()[-1] == "1 error, 0 warnings; no files checked"
 
 
 # -- formats ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from mijnloket_gitops.plan.saved import check_current, read_plan
 from mijnloket_gitops.plan.scope import Repository
 from mijnloket_gitops.providers.base import Provider
 from mijnloket_gitops.providers.registry import open_provider
+from mijnloket_gitops.words import plural
 
 STATE_DIR = ".mijnloket"
 _COLORS = {Outcome.DONE: "green", Outcome.FAILED: "red"}
@@ -40,7 +41,9 @@ def _confirm(plan: Plan) -> None:
             " pass --auto-approve to apply it without asking (as CI does)"
         )
     answer = click.prompt(
-        f"Apply {len(plan.steps)} changes? Only 'yes' is accepted", default="", show_default=False
+        f"Apply {plural(len(plan.steps), 'change')}? Only 'yes' is accepted",
+        default="",
+        show_default=False,
     )
     if answer.strip() != "yes":
         click.echo("Apply cancelled; nothing was changed.")
@@ -135,7 +138,9 @@ def _finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> Non
 
 def _on_wait(plan: Plan) -> None:
     pending = sum(1 for s in plan.steps if s.manual or s.blocked)
-    click.echo(f"  waiting for {pending} manual step(s) to show up in live state ...", err=True)
+    click.echo(
+        f"  waiting for {plural(pending, 'manual step')} to show up in live state ...", err=True
+    )
 
 
 @click.command()

@@ -20,6 +20,7 @@ from mijnloket_gitops.onboard import (
 )
 from mijnloket_gitops.onboard.run import SCHEMA_FILE
 from mijnloket_gitops.providers.registry import open_provider
+from mijnloket_gitops.words import plural
 
 _UUID = re.compile(UUID_PATTERN)
 _DONE = {
@@ -64,8 +65,9 @@ def _summary(result: ImportResult) -> str:
     parts = [
         f"{written} {'would be written' if result.dry_run else 'written'}",
         f"{result.count(Outcome.EXISTS)} skipped (exists)",
-        f"{result.unknown_products} unknown products",
-        f"{result.evidence_gaps} evidence gaps to fill (in {result.gap_files} files)",
+        plural(result.unknown_products, "unknown product"),
+        f"{plural(result.evidence_gaps, 'evidence gap')} to fill "
+        f"(in {plural(result.gap_files, 'file')})",
     ]
     updated, unchanged = result.count(Outcome.UPDATED), result.count(Outcome.UNCHANGED)
     if updated or unchanged:

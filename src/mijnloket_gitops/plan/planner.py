@@ -14,6 +14,7 @@ from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG, EmployerPlan, Planne
 from mijnloket_gitops.plan.ordering import order_steps
 from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
 from mijnloket_gitops.tier import derive_tier, tier_rank
+from mijnloket_gitops.words import article
 
 CanPerform = Callable[[Step], bool]
 Observes = Callable[[UserType], bool]
@@ -36,7 +37,7 @@ def _product_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer)
 def _unchecked(catalog: Catalog, employer: EmployerFile, observes: Observes) -> list[str]:
     return [
         f"{user.login} ({user.type}) should hold {right}; the provider cannot see the rights"
-        f" of a {user.type}, so check this by hand"
+        f" of {article(user.type)}, so check this by hand"
         for user in employer.users
         if not observes(user.type)
         for right in user.rights
@@ -121,7 +122,8 @@ def _blocked(
             return f"user {step.login} does not exist in Loket for this employer; create it first"
         if user.type != step.user_type:
             return (
-                f"user {step.login} is a {user.type} in Loket but the file says {step.user_type};"
+                f"user {step.login} is {article(user.type)} in Loket but the file says"
+                f" {step.user_type};"
                 " correct the file"
             )
     return None

@@ -19,6 +19,7 @@ from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.tier import derive_tier
 from mijnloket_gitops.validate.diagnostics import RULES, Diagnostic, Severity
+from mijnloket_gitops.words import article
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,7 @@ def check_users(ctx: FileContext) -> Iterator[Diagnostic]:
                 yield ctx.emit(
                     "right-user-type",
                     where,
-                    f"a {user.type} cannot hold {name!r}",
+                    f"{article(user.type)} cannot hold {name!r}",
                     "it can be given to: " + ", ".join(right.user_types),
                 )
             missing = [p for p in right.requires if p not in listed]

@@ -24,7 +24,6 @@ from mijnloket_gitops.plan.render.common import (
     changed_employers,
     employer_counts,
     personal_data_grants,
-    plural,
     step_lines,
     tier_change_text,
     unchecked,
@@ -33,6 +32,7 @@ from mijnloket_gitops.plan.render.common import (
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
 from mijnloket_gitops.plan.render.text import NO_CHANGES
+from mijnloket_gitops.words import plural
 
 MARKER = "<!-- mijnloket-gitops:plan -->"
 """The first line of every plan comment; CI finds the comment to update by it."""
