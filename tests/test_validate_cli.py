@@ -339,7 +339,8 @@ def test_explain_text(run_cli: RunCli) -> None:
     assert "    raised to plus by MijnLoket - Verlofaanvragen" in lines
     assert "    raised to pro by MijnLoket - Preboarding" in lines
     assert "  included in Start: Salarisgrafiek, Loonstroken, Jaaropgaven" in lines
-    assert "  MijnLoket - Preboarding pulls in: MijnLoket, Preboarding" in lines
+    assert "  MijnLoket - Preboarding requires: MijnLoket, Preboarding" in lines
+    assert not any("pulls in" in line for line in lines)
 
 
 def test_explain_without_mijnloket(run_cli: RunCli) -> None:

@@ -64,7 +64,8 @@ def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
     """Show the derived tier of employer files and why.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
-    Start and the products each product pulls in. Exit 1 if a file is invalid.
+    Start and the products each product requires (they must be listed too). Exit 1
+    if a file is invalid.
     """
     settings = settings_for(repo, required=False)
     result = validate_paths(
