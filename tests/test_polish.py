@@ -7,9 +7,12 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import Result
 
 from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.sandbox.drift import LiveDraft, grant, revoke
@@ -55,3 +58,50 @@ def test_a_corrupt_sandbox_names_the_way_out(run_cli: RunCli, tmp_path: Path) ->
 def test_explain_says_requires(run_cli: RunCli) -> None:
     result = run_cli("explain", EXAMPLES / "bakkerij-de-vries.yaml")
     assert "requires: " in result.output and "pulls in" not in result.output
+
+
+def _commands(group: click.Group, ctx: click.Context) -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
+        found.append((name, command))
+        if isinstance(command, click.Group):
+            found += [(f"{name} {n}", c) for n, c in _commands(command, ctx)]
+    return found
+
+
+def test_help_lists_every_command_in_full_and_every_option_has_help(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    ctx = click.Context(cli)
+    for path, command in [("", cli), *_commands(cli, ctx)]:
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"{path} {param.opts[0]} has no help"
+        if not isinstance(command, click.Group):
+            continue
+        shown = run_cli(*path.split(), "--help").output
+        listing = shown.split("Commands:", 1)[1]
+        assert "..." not in listing, f"`{path} --help` cuts a command's help short"
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            first = sub.get_short_help_str(limit=1_000)
+            assert " ".join(first.split()) in " ".join(listing.split()), first
+
+
+def test_shell_completion_is_documented_and_works(run_cli: RunCli) -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    assert "_MIJNLOKET_GITOPS_COMPLETE=bash_source" in readme
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(
+        cli,
+        [],
+        prog_name="mijnloket-gitops",
+        env={"_MIJNLOKET_GITOPS_COMPLETE": "bash_source"},
+        complete_var="_MIJNLOKET_GITOPS_COMPLETE",
+    )
+    assert "complete -o nosort -F" in result.output

@@ -14,7 +14,12 @@ from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
 )
 @repo_option
 def catalog(fmt: str, repo: Path) -> None:

@@ -18,6 +18,21 @@ from mijnloket_gitops.repository import find_repository, shown
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class FullHelpGroup(click.Group):
+    """A command group whose list shows each command's first sentence in full (wrapped
+    to the terminal), where click would cut it off with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
     if value is not None:
         return value

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
@@ -38,14 +38,18 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@click.group("github")
+@click.group("github", cls=FullHelpGroup)
 def github() -> None:
     """Helpers for the GitHub workflows (see `mijnloket-gitops init`)."""
 
 
 @github.command("upsert-comment")
 @click.option("--pr", type=click.IntRange(min=1), required=True, help="Pull request number.")
-@click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--body-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The Markdown plan to post (`plan --format markdown`).",
+)
 @click.option("--plan-failed", is_flag=True, help="Say that no plan could be made this time.")
 @click.option("--commit", help="With --plan-failed: the commit [default: $GITHUB_SHA].")
 @_github_repository
@@ -73,7 +77,12 @@ def upsert_comment(
 
 
 @github.command("drift-issue")
-@click.option("--state", type=click.Choice(["open", "closed"]), required=True)
+@click.option(
+    "--state",
+    type=click.Choice(["open", "closed"]),
+    required=True,
+    help="open: there is drift (needs --body-file); closed: there is none any more.",
+)
 @click.option(
     "--body-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -96,8 +105,18 @@ def drift_issue(state: str, body_file: Path | None, github_repository: str | Non
 
 @github.command("reviewed-plan")
 @click.option("--commit", required=True, help="The commit on main (e.g. $GITHUB_SHA).")
-@click.option("--workflow", default="mijnloket-pr.yml", show_default=True)
-@click.option("--artifact", default="mijnloket-plan", show_default=True)
+@click.option(
+    "--workflow",
+    default="mijnloket-pr.yml",
+    show_default=True,
+    help="The pull-request workflow whose runs saved the plan.",
+)
+@click.option(
+    "--artifact",
+    default="mijnloket-plan",
+    show_default=True,
+    help="The name of the artifact that holds the plan file.",
+)
 @_github_repository
 def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: str | None) -> None:
     """Find the run whose artifact holds the plan reviewed for COMMIT (output run-id)."""
@@ -118,7 +137,12 @@ def _mask(value: str) -> None:
 
 
 @github.command("prepare-provider")
-@click.option("--secret-name", default=token.CONTENT_ENV, show_default=True)
+@click.option(
+    "--secret-name",
+    default=token.CONTENT_ENV,
+    show_default=True,
+    help="The repository secret (and environment variable) holding the token store.",
+)
 @repo_option
 @click.pass_context
 def prepare_provider(ctx: click.Context, secret_name: str, repo: Path) -> None:
@@ -140,7 +164,12 @@ def prepare_provider(ctx: click.Context, secret_name: str, repo: Path) -> None:
 
 
 @github.command("persist-token")
-@click.option("--secret-name", default=token.CONTENT_ENV, show_default=True)
+@click.option(
+    "--secret-name",
+    default=token.CONTENT_ENV,
+    show_default=True,
+    help="The repository secret (and environment variable) holding the token store.",
+)
 @repo_option
 @_github_repository
 def persist_token(secret_name: str, repo: Path, github_repository: str | None) -> None:

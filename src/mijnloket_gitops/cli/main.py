@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from mijnloket_gitops import __version__
+from mijnloket_gitops.cli.common import FullHelpGroup
 from mijnloket_gitops.errors import ExitCode, FileSystemError, MijnloketError
 
 COMMANDS: dict[str, str] = {
@@ -48,7 +49,7 @@ def _usage_error(error: click.UsageError) -> NoReturn:
     raise SystemExit(ExitCode.USAGE)
 
 
-class _Group(click.Group):
+class _Group(FullHelpGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
