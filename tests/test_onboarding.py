@@ -196,3 +196,20 @@ def test_evidence_pending_is_one_warning_instead_of_the_evidence_errors(
     (only,) = result.diagnostics
     assert (only.rule, only.severity) == ("evidence-pending", "warning")
     assert says in only.message and only.line == addendum.count("\n") + 4
+
+
+def test_an_import_that_wrote_nothing_asks_nothing(tmp_path: Path) -> None:
+    repo, _, _ = seed_repo(tmp_path, employers=4, seed=24)
+    configure(repo)
+    run = runner(repo)
+    first = run("import", "--all")
+    assert "Fill in addendum.signed_on" in first.output
+    again = run("import", "--all")
+    assert again.exit_code == ExitCode.ERROR, "existing files without --force"
+    assert "0 written" in again.output
+    assert "Fill in" not in again.output and "0 evidence gaps" in again.output
+    (repo / "afile").write_text("x", encoding="utf-8")
+    failed = run("import", "--all", "--output-dir", str(repo / "afile" / "employers"))
+    assert failed.exit_code == ExitCode.ERROR and "0 written" in failed.output
+    assert "cannot write" in failed.stderr
+    assert "Fill in" not in failed.output and "0 evidence gaps" in failed.output
