@@ -95,7 +95,8 @@ def employers_dir(settings: Settings) -> Path:
                 "files"
             )
     raise ConfigError(
-        f"no {configured}/ folder in the repository {settings.root}\nhint: create it (or "
+        f"no {configured}/ folder in the repository {settings.root.resolve()}\nhint: create "
+        "it (or "
         "`mijnloket-gitops import --all` to write files from live state), or set "
         "employers_dir in mijnloket-gitops.yaml"
     )

@@ -101,7 +101,8 @@ class _Group(FullHelpGroup):
         except BrokenPipeError:
             # The reader went away (`... | head`): nothing left to say, and nobody to say
             # it to; point stdout at /dev/null so the interpreter's final flush is quiet.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            with contextlib.suppress(OSError, ValueError):  # no file descriptor (tests)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(ExitCode.ERROR)
         except OSError as error:
             # A path that is a file, a missing permission, a full disk: the user's to fix.
