@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "auth": "auth_cmd",
     "init": "init_cmd",
     "github": "github_cmd",
+    "journal": "journal_cmd",
     # issue 13
     "show": "show_cmd",
 }
