@@ -123,3 +123,48 @@ def test_configuration_errors_name_the_key_and_where(
     assert expected in result.stderr, result.stderr
     for pydantic_words in ("Input should", "Input tag", "found using"):
         assert pydantic_words not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "rule", "message", "position"),
+    [
+        (
+            b"version: 1\nproducts:\n\t- MijnLoket\n",
+            "yaml-syntax",
+            "a tab character: YAML indents with spaces only",
+            (3, 1),
+        ),
+        (
+            "version: 1\n".encode("utf-16"),
+            "encoding",
+            "file is UTF-16 text; employer files are UTF-8",
+            (1, 1),
+        ),
+        (
+            "version: 1\nname: x\n".encode("utf-16-le"),
+            "encoding",
+            "file is UTF-16 text; employer files are UTF-8",
+            (1, 1),
+        ),
+        (
+            BROKEN_USERS.replace("  status: signed\n", "  <<: {status: signed}\n").encode(),
+            "schema",
+            "'<<' is a YAML 1.1 merge key",
+            (5, 3),
+        ),
+    ],
+)
+def test_tabs_utf16_and_merge_keys_are_named(
+    tmp_path: Path,
+    catalog: Catalog,
+    content: bytes,
+    rule: str,
+    message: str,
+    position: tuple[int, int],
+) -> None:
+    path = tmp_path / "werkgever.yaml"
+    path.write_bytes(content)
+    found = [d for d in validate_paths([path], catalog).diagnostics if message in d.message]
+    assert [(d.rule, d.line, d.column) for d in found] == [(rule, *position)]
+    assert found[0].hint
+    assert "binary" not in found[0].message and "cannot start any token" not in found[0].hint

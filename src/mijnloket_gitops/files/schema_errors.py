@@ -132,6 +132,13 @@ def _describe(
     name = str(path[-1]) if path else ""
     value = error.get("input")
     etype = error["type"]
+    if etype == "extra_forbidden" and name == "<<":
+        return (
+            doc.mark(path, key=True),
+            "'<<' is a YAML 1.1 merge key; employer files are read as YAML 1.2, which has "
+            "no merge keys",
+            "write the keys out instead of merging them from an anchor",
+        )
     if etype == "extra_forbidden":
         allowed = sorted((_model_at(model, path[:-1]) or model).model_fields)
         close = difflib.get_close_matches(name, allowed, n=1)
