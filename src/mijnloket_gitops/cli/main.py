@@ -35,7 +35,6 @@ COMMANDS: dict[str, str] = {
     "init": "init_cmd",
     "github": "github_cmd",
     "journal": "journal_cmd",
-    # issue 13
     "show": "show_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
