@@ -202,3 +202,28 @@ def test_the_git_root_is_the_repository_without_a_configuration_file(
     monkeypatch.chdir(repo / "employers")
     result = run_cli("validate")
     assert result.exit_code == 0 and "8 files valid" in result.output
+
+
+def test_a_mistyped_option_in_ci_is_a_failure_not_changes_pending(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The issue's own case: `INPUT_COMMAND=drift INPUT_ARGS=--allow-downgarde`."""
+    from click.testing import CliRunner
+
+    from mijnloket_gitops.cli.main import cli
+
+    outputs = tmp_path / "outputs"
+    env = {
+        "INPUT_COMMAND": "drift",
+        "INPUT_ARGS": "--allow-downgarde",
+        "INPUT_WORKING_DIRECTORY": str(repo),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+    }
+    result = CliRunner().invoke(cli, ["github", "run-action"], env=env)
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    assert values["exit-code"] == str(int(ExitCode.USAGE))
+    assert values.get("has-changes") != "true"
+    assert result.exit_code != 0, "CI must go red"
