@@ -37,6 +37,15 @@ from tests.emulator_fixtures import (
 
 pytest_plugins = ("tests.emulator_fixtures",)
 
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
+    """The ``current`` world: these tests cover every endpoint, the rights GET included
+    (tests/test_emulator_worlds.py covers what ``classic`` leaves out)."""
+    with start_emulator(tmp_path, api="current") as started:
+        yield started
+
+
 RIGHT = "Raadplegen MijnLoket e-mailadres"
 EXTRA = "Inzien loonstroken (emulator test)"
 
@@ -348,9 +357,7 @@ def test_patch_is_all_or_nothing(emulator: SeededEmulator) -> None:
 
 
 def test_patch_200_variant_and_unreadable_authorizations(tmp_path: Path) -> None:
-    with start_emulator(
-        tmp_path, employers=4, patch_status=200, authorizations_readable=False
-    ) as emu:
+    with start_emulator(tmp_path, employers=4, patch_status=200) as emu:
         employer_id, worker, _ = employer_with_users(emu)
         right = store_of(emu).rights()[0]
         path = f"/providers/employers/{employer_id}/users/{worker.user_id}/authorizations"

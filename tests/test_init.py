@@ -152,3 +152,15 @@ def test_bad_source(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
     assert result.exit_code == 1 and "OWNER/NAME" in result.output
     assert Source.parse("a/b").ref == Source().ref
     assert "__" not in rendered("mijnloket-pr.yml", Source())
+
+
+def test_an_unresolved_tag_is_written_with_a_warning(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline, the action's tag cannot be pinned: init says so instead of pretending."""
+    monkeypatch.setattr("mijnloket_gitops.cli.init_cmd.resolve", lambda source: source)
+    result = run_cli("init", tmp_path, "--source", "acme/mijnloket-gitops@v2.1.0")
+    assert result.exit_code == 0, result.output
+    assert "warning: could not find the commit of acme/mijnloket-gitops@v2.1.0" in result.output
+    workflow = (tmp_path / ".github" / "workflows" / "mijnloket-pr.yml").read_text()
+    assert "uses: acme/mijnloket-gitops@v2.1.0\n" in workflow

@@ -13,6 +13,7 @@ prints its message without a traceback. Anything else is a bug (exit 70).
     │   a missing permission, a full disk are the user's to fix, not bugs)
     ├── NotInRepositoryError  exit 1  no configuration repository around the current directory
     ├── RefusedError          exit 3  a safety guard, a stale plan or a held lock
+    │   └── StalePlanError    exit 3  a saved plan that no longer matches files or live
     └── WaitingError          exit 4  manual steps are waiting for a person
 
 Usage errors (an unknown command or option, a bad argument) are click's and exit 64
@@ -108,6 +109,11 @@ class RefusedError(MijnloketError):
     """Nothing was changed because it would not be safe."""
 
     exit_code = ExitCode.REFUSED
+
+
+# issue 12: the journal records a stale saved plan as "stale", not merely "refused"
+class StalePlanError(RefusedError):
+    """A saved plan no longer matches the employer files or live state."""
 
 
 class WaitingError(MijnloketError):

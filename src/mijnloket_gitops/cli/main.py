@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "init": "init_cmd",
     "github": "github_cmd",
     "journal": "journal_cmd",
+    # issue 10: the Loket.nl provider's own commands
+    "loket": "loket_cmd",
     "show": "show_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the

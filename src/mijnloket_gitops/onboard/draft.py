@@ -121,7 +121,9 @@ def draft_employer(
     )
     if unknown:
         comments.before[("products",)] = _products_comment(unknown)
-    unobserved = tuple(kind for kind in get_args(UserType) if not observes(kind))
+    unobserved = tuple(
+        kind for kind in get_args(UserType) if not observes(kind) or kind in live.rights_unread
+    )
     about_users = _users_comment(unobserved, unknown_rights, provider)
     if about_users:
         comments.before[("users",)] = about_users

@@ -215,7 +215,9 @@ def scope_line(plan: Data) -> str | None:
 
 def nothing_in_scope(plan: Data) -> bool:
     scope = plan.get("meta", {}).get("scope") or {}
-    return scope.get("kind", "all") != "all" and not plan["employers"]
+    if scope.get("kind", "all") == "all":
+        return False
+    return int(scope.get("employers_in_scope", len(plan["employers"]))) == 0
 
 
 NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
@@ -259,3 +261,14 @@ def aggregate(plan: Data, arrow: str = "->") -> list[str]:
         for (before, after), count in sorted(tiers.items(), key=lambda item: -item[1])
     ]
     return lines
+
+
+def read_failures(plan: Data) -> list[str]:
+    """One line per managed employer whose live state could not be read (not planned)."""
+    return [
+        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: {clean(f['message'])}"
+        for f in plan.get("failed", ())
+    ]
+
+
+FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"
