@@ -232,3 +232,5 @@ def test_a_mistyped_option_in_ci_is_a_failure_not_changes_pending(
     assert values["exit-code"] == str(int(ExitCode.USAGE))
     assert values.get("has-changes") != "true"
     assert result.exit_code != 0, "CI must go red"
+    summary = (tmp_path / "summary").read_text(encoding="utf-8")
+    assert "exit 64 (usage error: a bad command, option or argument)" in summary

@@ -50,6 +50,7 @@ MEANINGS = {
     2: "changes pending",
     3: "refused, nothing changed",
     4: "waiting for manual steps in Loket.nl",
+    64: "usage error: a bad command, option or argument",
     70: "a bug in mijnloket-gitops",
     130: "interrupted",
 }
