@@ -192,13 +192,19 @@ def test_a_symlink_above_the_checkout_drops_no_file_and_one_inside_drops_all(
     assert list((base / "config" / "employers").iterdir()) == []
 
 
-def test_cli_import_refuses_with_exit_3(
+def test_cli_import_refuses_with_exit_3_and_says_why_in_the_notice(
     base: Path, tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
+    notice = tmp_path / "temp" / "settings.md"
     pull = _repo(tmp_path / "pull", LOKET + "  api_url: https://attacker.example\n", {})
-    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    args = ("--from", pull, "--repo", base, "--notice", notice)
+    result = run_cli("github", "import-pull-request", *args)
     assert result.exit_code == 3
     assert "changes provider.api_url in mijnloket-gitops.yaml" in result.output
+    text = notice.read_text()
+    assert text.startswith("> [!CAUTION]\n> **No plan: this pull request changes where")
+    assert "changes provider.api\\_url in mijnloket-gitops.yaml" in text
+    assert "attacker" not in text  # names the setting, never echoes the new value
 
 
 def test_a_skipped_files_name_cannot_start_a_workflow_command(
