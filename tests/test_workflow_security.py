@@ -154,6 +154,21 @@ def test_pull_requests_from_forks_get_no_plan() -> None:
     assert "allow-unsafe-pr-checkout" not in text
 
 
+def test_the_app_token_uses_the_client_id_not_the_deprecated_app_id() -> None:
+    """create-github-app-token v3 marks `app-id` deprecated ("Use 'client-id'
+    instead"): every run would warn, and a later major removes it."""
+    steps = 0
+    for path, text in _scaffolded().items():
+        for job in _jobs(text).values():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/create-github-app-token@"):
+                    steps += 1
+                    assert "app-id" not in step["with"], path
+                    assert step["with"]["client-id"] == "${{ vars.MIJNLOKET_APP_CLIENT_ID }}"
+                    assert step["if"] == "vars.MIJNLOKET_APP_CLIENT_ID != ''", path
+    assert steps == 4
+
+
 def test_only_the_token_steps_of_the_action_see_the_secrets_token() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     holders = [
