@@ -111,6 +111,21 @@ require_tier: false
     assert "Safety limits" not in notice
 
 
+def test_a_pull_request_that_removes_the_configuration_is_planned_with_the_defaults(
+    tmp_path: Path, valid_employer: str
+) -> None:
+    """Else the plan would be made with main's catalog and refused after the merge,
+    which has none (another catalog fingerprint)."""
+    extended = "version: 1\ncatalog:\n  products:\n    Verlof:\n      note: ours\n"
+    base = _repo(tmp_path / "base", extended, {})
+    pull = _repo(tmp_path / "pull", "", {"a.yaml": valid_employer})
+    (pull / "mijnloket-gitops.yaml").unlink()
+    imported = import_pull_request(base, pull)
+    assert imported.files == ("employers/a.yaml",)
+    assert load_settings(base).catalog.fingerprint == load_settings(pull).catalog.fingerprint
+    assert 'catalog.products.Verlof.note**: "ours" → not set' in imported.notice
+
+
 def test_the_planned_configuration_is_the_effective_one_not_the_pull_requests_yaml(
     base: Path, tmp_path: Path
 ) -> None:
