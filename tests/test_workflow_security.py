@@ -150,6 +150,8 @@ def test_pull_requests_from_forks_get_no_plan() -> None:
     condition = " ".join(job["if"].split())
     assert "github.event.workflow_run.event == 'pull_request'" in condition
     assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition
+    # a push cancels the checks of the commit before it: no plan (and no token spent) for it
+    assert "github.event.workflow_run.conclusion != 'cancelled'" in condition
     assert "&&" in condition and "||" not in condition
     assert "allow-unsafe-pr-checkout" not in text
 
