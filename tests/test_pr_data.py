@@ -325,3 +325,37 @@ def test_the_privileged_plan_job_end_to_end_on_the_sandbox(
     applied = run_cli("github", "run-action")
     assert applied.exit_code == 0, applied.output
     assert not (tmp_path / "HIJACKED").exists()
+
+
+def test_end_to_end_a_pull_request_cannot_raise_the_limit_its_plan_exceeds(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """main allows no employer to change; the pull request raises that limit and makes
+    changes in the same diff. Its plan is refused (exit 3) by main's limit, the notice
+    says why, and the same files with its own limit would have planned."""
+    examples = Path(__file__).resolve().parent.parent / "employers"
+    strict = "version: 1\nsafety:\n  max_employer_share: 0.0\n  min_count_for_shares: 0\n"
+    loose = strict.replace("0.0", "1.0")
+    base, pull, temp = tmp_path / "base", tmp_path / "pull-request", tmp_path / "runner-temp"
+    for root, config in ((base, strict), (pull, loose)):
+        shutil.copytree(examples, root / "employers")
+        (root / "mijnloket-gitops.yaml").write_text(config)
+    changed = pull / "employers" / "bakkerij-de-vries.yaml"
+    text = changed.read_text()
+    changed.write_text(text.replace("  - MijnLoket - Verzekeringen vergelijken\n", ""))
+    assert changed.read_text() != text  # the pull request's change: one deactivation
+    monkeypatch.setenv("RUNNER_TEMP", str(temp))
+    notice = temp / "mijnloket-plan" / "settings.md"
+    # live state: main's files (seeded before the import; the same for both plans)
+    assert run_cli("github", "prepare-provider", "--repo", base).exit_code == 0
+    shutil.copytree(base / ".mijnloket", pull / ".mijnloket")
+    args = ("--from", pull, "--repo", base, "--notice", notice)
+    assert run_cli("github", "import-pull-request", *args).exit_code == 0
+    assert "**safety.max\\_employer\\_share**: 0.0 → 1.0" in notice.read_text()
+    monkeypatch.setenv("INPUT_COMMAND", "plan")
+    monkeypatch.setenv("INPUT_PLAN_FILE", str(temp / "mijnloket-plan" / "plan.json"))
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(base))
+    refused = run_cli("github", "run-action")
+    assert refused.exit_code == 3, refused.output
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(pull))
+    assert run_cli("github", "run-action").exit_code == 0  # its own limit: planned
