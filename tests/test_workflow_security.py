@@ -156,6 +156,21 @@ def test_pull_requests_from_forks_get_no_plan() -> None:
     assert "allow-unsafe-pr-checkout" not in text
 
 
+def test_the_settings_notice_reaches_the_comment_and_the_apply_summary() -> None:
+    """What a pull request changes besides employer files is written next to the plan
+    (so the artifact carries it), put first in the comment, and shown by apply."""
+    notice = "$RUNNER_TEMP/mijnloket-plan/settings.md"
+    (job,) = _jobs(_scaffolded()[".github/workflows/mijnloket-pr-plan.yml"]).values()
+    runs = {step.get("name", ""): step.get("run", "") for step in job["steps"]}
+    assert f'--notice "{notice}"' in runs["Take the pull request's employer files"]
+    comment = runs["Post the plan on the pull request"]
+    assert comment.count('--notice-file "$notice"') == 2 and f'notice="{notice}"' in comment
+    upload = next(s for s in job["steps"] if s.get("name") == "Save the plan for apply")
+    assert upload["with"]["path"] == "${{ runner.temp }}/mijnloket-plan/"
+    apply = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])["reviewed"]
+    assert "for part in settings.md plan.md" in yaml.safe_dump(apply)
+
+
 def test_the_app_token_uses_the_client_id_not_the_deprecated_app_id() -> None:
     """create-github-app-token v3 marks `app-id` deprecated ("Use 'client-id'
     instead"): every run would warn, and a later major removes it."""
