@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
 from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
@@ -315,7 +316,7 @@ def test_cli_upsert_comment_and_plan_failed(
     assert comment["body"].startswith(MARKER)
     assert "No plan for commit `abc`" in comment["body"]
     assert "https://github.test/acme/loket-config/actions/runs/77" in comment["body"]
-    assert run_cli("github", "upsert-comment", "--pr", "7").exit_code == 2
+    assert run_cli("github", "upsert-comment", "--pr", "7").exit_code == ExitCode.USAGE
 
 
 def test_cli_comment_leads_with_the_settings_notice(
@@ -348,7 +349,7 @@ def test_cli_drift_issue(env: FakeGitHub, run_cli: Callable[..., Result], tmp_pa
     closed = run_cli("github", "drift-issue", "--state", "closed")
     assert closed.exit_code == 0 and "Drift issue closed" in closed.output
     wrong = run_cli("github", "drift-issue", "--state", "closed", "--body-file", str(body))
-    assert wrong.exit_code == 2
+    assert wrong.exit_code == ExitCode.USAGE
 
 
 def test_cli_reviewed_plan_writes_step_outputs(

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from mijnloket_gitops.cli import github_plan
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
@@ -45,7 +45,12 @@ _author = click.option(
     "only what it wrote is ever edited [env: MIJNLOKET_BOT_LOGIN].",
 )
 _secret_options = [
-    click.option("--secret-name", default=token.CONTENT_ENV, show_default=True),
+    click.option(
+        "--secret-name",
+        default=token.CONTENT_ENV,
+        show_default=True,
+        help="The secret (and environment variable) that holds the token store.",
+    ),
     click.option(
         "--secret-environment",
         default="",
@@ -68,14 +73,18 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@click.group("github")
+@click.group("github", cls=FullHelpGroup)
 def github() -> None:
     """Helpers for the GitHub workflows (see `mijnloket-gitops init`)."""
 
 
 @github.command("upsert-comment")
 @click.option("--pr", type=click.IntRange(min=1), required=True, help="Pull request number.")
-@click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--body-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The Markdown plan to post (`plan --format markdown`).",
+)
 @click.option("--plan-failed", is_flag=True, help="Say that no plan could be made this time.")
 @click.option("--commit", help="The commit planned [default: $GITHUB_SHA].")
 @click.option(
@@ -114,7 +123,13 @@ def upsert_comment(
 
 
 @github.command("drift-issue")
-@click.option("--state", type=click.Choice(["open", "closed", "failed"]), required=True)
+@click.option(
+    "--state",
+    type=click.Choice(["open", "closed", "failed"]),
+    required=True,
+    help="open: there is drift (needs --body-file); closed: there is none any more; "
+    "failed: the check could not run.",
+)
 @click.option(
     "--body-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -107,8 +107,16 @@ def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> No
 
 
 @click.command("record-run")
-@click.option("--dir", "folder", required=True, type=click.Path(path_type=Path))
-@click.option("--pull-request", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder of the saved plan (run.json is written there).",
+)
+@click.option(
+    "--pull-request", type=click.IntRange(min=1), required=True, help="The pull request planned."
+)
 @_head_sha
 def record_run(folder: Path, pull_request: int, head_sha: str) -> None:
     """Write run.json (pull request, head commit, this run) next to the saved plan."""
@@ -119,7 +127,12 @@ def record_run(folder: Path, pull_request: int, head_sha: str) -> None:
 
 @click.command("reviewed-plan")
 @click.option("--commit", required=True, help="The commit on main (e.g. $GITHUB_SHA).")
-@click.option("--workflow", default=PLAN_WORKFLOW, show_default=True)
+@click.option(
+    "--workflow",
+    default=PLAN_WORKFLOW,
+    show_default=True,
+    help="The workflow whose runs saved the plans.",
+)
 @click.option("--artifact", default=ARTIFACT_PREFIX, show_default=True, help="Name prefix.")
 @_github_repository
 def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: str | None) -> None:
@@ -140,10 +153,26 @@ def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: 
 
 
 @click.command("check-plan")
-@click.option("--dir", "folder", required=True, type=click.Path(path_type=Path))
-@click.option("--pull-request", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder of the downloaded plan artifact (with run.json).",
+)
+@click.option(
+    "--pull-request",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The pull request that was merged.",
+)
 @_head_sha
-@click.option("--run-id", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--run-id",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The plan run the artifact must come from.",
+)
 def check_plan(folder: Path, pull_request: int, head_sha: str, run_id: int) -> None:
     """Refuse (exit 3) unless the downloaded plan was made for this pull request, head
     commit and run."""
