@@ -13,12 +13,21 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mijnloket_gitops.emulator.state import EmulatorConfig
 from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.sandbox.store import Store
-from tests.emulator_fixtures import CLIENT_ID, CLIENT_SECRET, SeededEmulator, start_emulator
+from tests.emulator_fixtures import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SeededEmulator,
+    api_headers,
+    emulator_process,
+    seed_repo,
+    start_emulator,
+)
 from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, prepare, switch_per_work_order
 
 CLASSIC = {
@@ -260,3 +269,77 @@ def test_apply_wait_rereads_only_employers_with_outstanding_manual_steps(tmp_pat
         modules = {r.path.split("/")[4] for r in polled if r.path.endswith("/modules")}
         assert modules == {drifted.employer_id}
         assert not [r for r in polled if r.path == "/v2/providers/employers"]
+
+
+def test_emulator_serve_takes_the_world_and_switches(tmp_path: Path) -> None:
+    _, db, _ = seed_repo(tmp_path, employers=2)
+    with emulator_process(db, "--api", "current", "--no-modules-write") as served:
+        assert any("api        current without modules_write" in b for b in served.banner)
+        token = httpx.post(
+            f"{served.oauth_url}/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": _code(served.oauth_url),
+                "redirect_uri": "http://127.0.0.1/callback",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        ).json()["access_token"]
+        with Store.open(db) as store:
+            employer_id = store.employers()[0].employer_id
+        path = f"{served.base_url}/providers/employers/{employer_id}/modules"
+        answer = httpx.options(path, headers=api_headers(token))
+        assert answer.status_code == 204
+        assert set(answer.headers["Allow"].split(", ")) == {"GET", "OPTIONS"}
+
+
+def _code(oauth_url: str) -> str:
+    query = {
+        "client_id": CLIENT_ID,
+        "redirect_uri": "http://127.0.0.1/callback",
+        "response_type": "code",
+        "state": "s",
+    }
+    answer = httpx.get(
+        f"{oauth_url}/authorize", params=query, headers={"Accept": "application/json"}
+    )
+    code: str = answer.json()["code"]
+    return code
+
+
+def test_discovered_capabilities_are_cached_for_their_time(tmp_path: Path) -> None:
+    from mijnloket_gitops.config import CapabilitiesConfig
+    from mijnloket_gitops.loket.capabilities import CapabilityState
+
+    now = [1000.0]
+    cache = tmp_path / "caps.json"
+
+    def state(ttl: float = 60.0, **settings: str) -> CapabilityState:
+        config = CapabilitiesConfig.model_validate(settings)
+        return CapabilityState(
+            config, api_url="https://x/v2", cache=cache, ttl_seconds=ttl, now=lambda: now[0]
+        )
+
+    first = state()
+    first.record(Capability.MODULES_WRITE, True, "allow")
+    assert state().get(Capability.MODULES_WRITE) is True  # read back from the cache
+    assert state(modules_write="off").get(Capability.MODULES_WRITE) is False  # configured wins
+    now[0] += 61
+    assert state().get(Capability.MODULES_WRITE) is None  # expired: discover again
+    assert state(ttl=0).get(Capability.EMPLOYER_USER_RIGHTS_READ) is None
+
+
+def test_a_write_configured_on_but_refused_goes_to_the_work_order(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=12) as started:  # classic: no module switching
+        repo = prepare(started)
+        config = repo / "mijnloket-gitops.yaml"
+        config.write_text(
+            config.read_text() + "  capabilities:\n    modules_write: 'on'\n", encoding="utf-8"
+        )
+        shown = cli(repo, "plan")
+        assert "[manual]" not in shown.stdout  # configured on: planned as automatic
+        applied = cli(repo, "apply", "--auto-approve", "--force")
+        assert applied.returncode == 4, applied.stdout + applied.stderr
+        order = json.loads((repo / WORK_ORDER).read_text())
+        assert [t for e in order["employers"] for t in e["tasks"] if t["product"]]
+        assert ", 0 failed," in applied.stdout  # refused, so manual: not a failure

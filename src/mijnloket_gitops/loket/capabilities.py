@@ -142,6 +142,7 @@ class CapabilityState:
         self._now = now
         self._lock = threading.Lock()
         self._decided: dict[Capability, Decision] = {}
+        self._refused: dict[Capability, Decision] = {}
         for capability in Capability:
             setting = getattr(settings, capability.value)
             if setting != "auto":
@@ -156,12 +157,19 @@ class CapabilityState:
     def get(self, capability: Capability) -> bool | None:
         """True or False once decided (configured, cached or discovered); else None."""
         with self._lock:
-            decision = self._decided.get(capability)
+            decision = self._refused.get(capability) or self._decided.get(capability)
         return None if decision is None else decision.available
+
+    def refuse(self, capability: Capability, how: str) -> None:
+        """Loket refused a write at apply time (403/404/405): off for the rest of this
+        run even where configured ``on``, and cached as off where discovered."""
+        with self._lock:
+            self._refused[capability] = Decision(capability, False, how, self._now())
+        self.record(capability, False, how)
 
     def decision(self, capability: Capability) -> Decision | None:
         with self._lock:
-            return self._decided.get(capability)
+            return self._refused.get(capability) or self._decided.get(capability)
 
     def record(self, capability: Capability, available: bool, how: str) -> Decision:
         """Store a discovery (a configured setting wins) and persist the cache."""

@@ -59,7 +59,14 @@ class ModuleSwitch:
         with self._lock:
             ids = self._ids
         if ids is None:
-            items = self._http.all_items(paths.provider_modules(self._provider_id()))
+            path = paths.provider_modules(self._provider_id())
+            status, items = self._http.items_or_status(path, allow=A.MODULES_PATCH_UNAVAILABLE)
+            if items is None:  # no module ids, no switching: a person does it
+                self._caps.refuse(Capability.MODULES_WRITE, str(status))
+                raise ManualStepError(
+                    f"Loket.nl answered {status} to GET {path} (the module ids, Assumption"
+                    " A9); switch the product in the web UI (see the work order)"
+                )
             ids = A.parse_provider_modules(items)
             with self._lock:
                 self._ids = ids
@@ -81,7 +88,7 @@ class ModuleSwitch:
         if response.is_success:
             return
         if status in A.MODULES_PATCH_UNAVAILABLE:
-            self._caps.record(Capability.MODULES_WRITE, False, str(status))
+            self._caps.refuse(Capability.MODULES_WRITE, str(status))
             raise ManualStepError(
                 f"Loket.nl answered {status} to switching modules; switch "
                 f"{step.product} in the web UI (see the work order)"
@@ -107,7 +114,7 @@ def patch_rights(
     unavailable = RIGHTS_PATCH_UNAVAILABLE
     response = http.request("PATCH", path, json_body=body, allow=unavailable)
     if response.status_code in unavailable:
-        caps.record(capability, False, str(response.status_code))
+        caps.refuse(capability, str(response.status_code))
         raise ManualStepError(
             f"Loket.nl answered {response.status_code} to changing rights; do it in the "
             "web UI (see the work order)"
