@@ -290,4 +290,13 @@ def load_settings(root: Path) -> Settings:
     except CatalogReferenceError as error:
         where = doc.mark(("catalog", error.kind, error.entry), key=True)
         raise ConfigError(f"{path}:{where.line}:{where.column}: {error}") from None
+    except ValidationError as error:  # issue 11: e.g. a new right without user_types
+        loc = [str(part) for part in error.errors()[0]["loc"]]
+        kind, entry, field = loc[0], loc[1] if len(loc) > 1 else "", ".".join(loc[2:])
+        where = doc.mark(("catalog", kind, entry), key=True)
+        raise ConfigError(
+            f"{path}:{where.line}:{where.column}: catalog {kind[:-1]} {entry!r}: "
+            f"{field or 'entry'}: {error.errors()[0]['msg'].lower()} (a {kind[:-1]} that is "
+            "not in the built-in catalog must give every required field)"
+        ) from None
     return Settings(root, config, catalog, path)

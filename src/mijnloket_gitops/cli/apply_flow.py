@@ -24,6 +24,7 @@ from mijnloket_gitops.cli.common import (
     use_color,
 )
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
+from mijnloket_gitops.cli.show_cmd import render_saved
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
@@ -34,6 +35,7 @@ from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
 from mijnloket_gitops.plan.scope import Repository
 from mijnloket_gitops.providers.base import Provider
 from mijnloket_gitops.providers.registry import open_provider
+from mijnloket_gitops.words import plural
 
 STATE_DIR = ".mijnloket"
 _COLORS = {Outcome.DONE: "green", Outcome.FAILED: "red"}
@@ -46,7 +48,9 @@ def _confirm(plan: Plan) -> None:
             " pass --auto-approve to apply it without asking (as CI does)"
         )
     answer = click.prompt(
-        f"Apply {len(plan.steps)} changes? Only 'yes' is accepted", default="", show_default=False
+        f"Apply {plural(len(plan.steps), 'change')}? Only 'yes' is accepted",
+        default="",
+        show_default=False,
     )
     if answer.strip() != "yes":
         click.echo("Apply cancelled; nothing was changed.")
@@ -95,6 +99,8 @@ def _saved_plan(
         scope=repository.scope,
     )
     check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    # What runs is what was reviewed: show that plan, as it was saved.
+    click.echo(render_saved(saved, "text"), nl=False)
     reviewed = {s["key"] for e in saved["employers"] for s in e["steps"]}
     extra = [s for s in result.plan.steps if s.key not in reviewed]
     if extra:  # cannot happen when check_current passed; kept as a last line of defence
@@ -180,7 +186,9 @@ def _rewrite_work_order(
 
 def _on_wait(plan: Plan) -> None:
     pending = sum(1 for s in plan.steps if s.manual or s.blocked)
-    click.echo(f"  waiting for {pending} manual step(s) to show up in live state ...", err=True)
+    click.echo(
+        f"  waiting for {plural(pending, 'manual step')} to show up in live state ...", err=True
+    )
 
 
 def attempt(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ConfigError, ExitCode
 
@@ -31,7 +31,7 @@ def _read_answer() -> str:
     return sys.stdin.readline()
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def auth() -> None:
     """Authorize this tool with Loket.nl (the loket provider's token store)."""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.errors import ConfigError, MijnloketError
 from mijnloket_gitops.providers.sandbox import sandbox_path
 
@@ -48,7 +48,7 @@ def _require_aiohttp() -> None:
         )
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def emulator() -> None:
     """A local emulator of the Loket.nl REST API, backed by the sandbox database."""
 

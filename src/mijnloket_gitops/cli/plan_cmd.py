@@ -9,6 +9,7 @@ import click
 
 from mijnloket_gitops.cli.common import (
     Progress,
+    employers_dir,
     guard_options,
     overrides_from,
     repo_option,
@@ -52,6 +53,7 @@ def load_valid_repository(
 ) -> Repository:
     """The repository's files; prints the diagnostics and exits 1 if a file in scope is
     invalid (apply: nothing is applied while one is)."""
+    employers_dir(settings)  # a missing folder is a configuration error, named as such
     repository = load_repository(
         settings, targets=targets, changed_since=changed_since, saved_plan=saved_plan
     )

@@ -20,6 +20,7 @@ from mijnloket_gitops.plan.model import (
 from mijnloket_gitops.plan.ordering import order_steps
 from mijnloket_gitops.providers.base import Action, LiveEmployer, Step
 from mijnloket_gitops.tier import derive_tier, tier_rank
+from mijnloket_gitops.words import article
 
 WAITS_ON_BLOCKED = "waits on a blocked step"
 """How a step blocked only because a step it waits on is blocked says so."""
@@ -68,7 +69,7 @@ def _unchecked(
 ) -> list[str]:
     notes = [
         f"{user.login} ({user.type}) should hold {right}; the provider cannot see the rights"
-        f" of a {user.type}, so check this by hand"
+        f" of {article(user.type)}, so check this by hand"
         for user in employer.users
         if not observes(user.type)
         for right in user.rights
@@ -172,6 +173,12 @@ def _blocked(
     catalog: Catalog, step: Step, employer: EmployerFile, live: LiveEmployer, manual: bool
 ) -> str | None:
     """Why ``step`` cannot happen now, judged on its own."""
+    if employer.addendum.evidence == "pending":
+        # Onboarding: the file is under review but not yet complete; read-only until then.
+        return (
+            "the addendum's evidence is pending (evidence: pending): planned but not applied "
+            "until signed_on and ticket are filled in"
+        )
     product = catalog.products.get(step.product or "")
     if step.action == Action.ACTIVATE and product and product.gate and not live.portal_available:
         ticket = employer.addendum.ticket
@@ -185,7 +192,8 @@ def _blocked(
             return f"user {step.login} does not exist in Loket for this employer; create it first"
         if user.type != step.user_type:
             return (
-                f"user {step.login} is a {user.type} in Loket but the file says {step.user_type};"
+                f"user {step.login} is {article(user.type)} in Loket but the file says"
+                f" {step.user_type};"
                 " correct the file"
             )
     return None

@@ -32,7 +32,6 @@ from mijnloket_gitops.plan.render.common import (
     nothing_in_scope,
     overridden_lines,
     personal_data_grants,
-    plural,
     read_failures,
     removed_lines,
     scope_line,
@@ -46,6 +45,7 @@ from mijnloket_gitops.plan.render.common import (
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
 from mijnloket_gitops.plan.render.text import NO_CHANGES
+from mijnloket_gitops.words import plural
 
 MARKER = "<!-- mijnloket-gitops:plan -->"
 """The first line of every plan comment; CI finds the comment to update by it."""
