@@ -125,6 +125,23 @@ def test_unwritable_plan_file_names_path_and_reason(
     assert "the disk is full" in result.stderr
 
 
+def test_plan_names_an_employers_dir_that_is_not_a_folder(run_cli: RunCli, repo: Path) -> None:
+    (repo / "mijnloket-gitops.yaml").write_text("version: 1\nemployers_dir: nope\n", "utf-8")
+    result = run_cli("-C", repo, "plan")
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert "mijnloket-gitops.yaml:2:16: employers_dir: 'nope' is not a folder" in result.stderr
+    assert "No changes" not in result.output and "file-read" not in result.output
+
+
+def test_plan_counts_invalid_files_in_english(run_cli: RunCli, repo: Path) -> None:
+    (repo / "employers" / "broken.yaml").write_text("version: [\n", encoding="utf-8")
+    one = run_cli("-C", repo, "plan")
+    assert "1 invalid employer file left out of the plan" in one.stderr, one.stderr
+    (repo / "employers" / "broken2.yaml").write_text("version: [\n", encoding="utf-8")
+    two = run_cli("-C", repo, "plan")
+    assert "2 invalid employer files left out of the plan" in two.stderr, two.stderr
+
+
 # --- repository discovery ---------------------------------------------------------------
 
 
