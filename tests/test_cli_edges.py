@@ -76,6 +76,27 @@ def test_mistyped_commands_get_a_suggestion(run_cli: RunCli, repo: Path) -> None
     assert "No such command 'xyzzy'." in nothing.stderr and "Did you mean" not in nothing.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (("plan", "--format", "mardown"), "'markdown'"),
+        (("validate", "--format", "sarf"), "'sarif'"),
+        (("show", "--format", "jsn", "plan.json"), "'json'"),
+        (("journal", "--format", "txt"), "'text'"),
+        (("catalog", "--format", "jsno"), "'json'"),
+        (("schema", "employr"), "'employer'"),
+        (("sandbox", "show", "--format", "jason"), "'json'"),
+    ],
+)
+def test_mistyped_values_get_a_suggestion(
+    run_cli: RunCli, repo: Path, args: tuple[str, ...], suggestion: str
+) -> None:
+    (repo / "plan.json").write_text("{}", encoding="utf-8")
+    result = run_cli("-C", repo, *args)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert f"Did you mean {suggestion}?" in result.stderr, result.stderr
+
+
 # --- file-system errors the user caused -------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mijnloket_gitops.cli.common import (
+    Choice,
     Progress,
     employers_dir,
     guard_options,
@@ -123,7 +124,7 @@ def echo_overridden(plan: Plan) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(RENDERERS)),
+    type=Choice(sorted(RENDERERS)),
     default="text",
     show_default=True,
     help="text for people, markdown for a pull-request comment, json for tools.",
