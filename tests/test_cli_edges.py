@@ -97,6 +97,12 @@ def test_mistyped_values_get_a_suggestion(
     assert f"Did you mean {suggestion}?" in result.stderr, result.stderr
 
 
+def test_apply_help_names_the_unit_of_its_durations(run_cli: RunCli) -> None:
+    help_text = run_cli("apply", "--help").output
+    assert "--timeout SECONDS" in help_text and "--poll-interval SECONDS" in help_text
+    assert "FLOAT RANGE" not in help_text
+
+
 # --- file-system errors the user caused -------------------------------------------------
 
 
