@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import Choice, employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
 from mijnloket_gitops.gitutil import changed_files
@@ -21,7 +21,7 @@ from mijnloket_gitops.validate.runner import validate_paths
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(REPORTERS)),
+    type=Choice(sorted(REPORTERS)),
     default="text",
     show_default=True,
     help="text for people, json for scripts, github for annotations, sarif for code scanning.",
@@ -59,7 +59,7 @@ def validate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="text for people, json for scripts.",
