@@ -568,6 +568,37 @@ def test_check_diff_applies_with_git(repo: Path) -> None:
     assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY_FORMATTED
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_check_diff_of_a_cr_only_file_applies_with_git(repo: Path) -> None:
+    """Old Mac line ends: the diff split lines at CR and marked each with "No newline
+    at end of file", which git apply rejects as malformed."""
+    (repo / "employers" / "messy.yaml").unlink()
+    cr_only = MESSY_FORMATTED.replace("\n", "\r").encode("utf-8")
+    (repo / "employers" / "mac.yaml").write_bytes(cr_only)
+    diff = run("fmt", "--check").stdout_bytes  # .stdout would turn CR LF into LF
+    subprocess.run(["git", "apply", "-"], input=diff, cwd=repo, check=True)
+    assert (repo / "employers" / "mac.yaml").read_text("utf-8") == MESSY_FORMATTED
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_fmt_output_does_not_pass_terminal_escapes_through(repo: Path) -> None:
+    """A file name with a terminal escape sequence is spelled out in every line fmt
+    prints; the --check diff C-quotes it as git does, so git apply still finds it."""
+    name = "\x1b]0;pwned\x07.yaml"
+    (repo / "employers" / "tidy.yaml").rename(repo / "employers" / name)
+    (repo / "employers" / "messy.yaml").rename(repo / "employers" / f"m{name}")
+    check = run("fmt", "--check")
+    assert check.exit_code == 1
+    assert "\x1b" not in check.output and "\x07" not in check.output, repr(check.output)
+    subprocess.run(["git", "apply", "-"], input=check.stdout.encode(), cwd=repo, check=True)
+    assert (repo / "employers" / f"m{name}").read_text("utf-8") == MESSY_FORMATTED
+    (repo / "employers" / f"m{name}").write_text(MESSY, "utf-8")
+    (repo / "employers" / "broken.yaml").write_text("name: [\n", "utf-8")
+    written = run("fmt")
+    assert "reformatted employers/m\\x1b]0;pwned\\x07.yaml" in written.stdout
+    assert "\x1b" not in written.output and "\x07" not in written.output
+
+
 def test_check_passes_on_canonical_files(repo: Path) -> None:
     result = run("fmt", "--check", "employers/tidy.yaml")
     assert (result.exit_code, result.stdout) == (0, "")

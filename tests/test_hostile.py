@@ -460,3 +460,36 @@ def test_text_report_does_not_pass_terminal_escapes_through(repo: Path) -> None:
     run = validate_cli(repo)
     assert run.code == 1
     assert all(c == "\n" or c.isprintable() for c in run.out), repr(run.out)
+
+
+def test_sarif_on_a_file_name_that_is_not_utf8_and_json_stays_utf8(repo: Path) -> None:
+    """git allows any bytes in a name: SARIF crashed (exit 70), JSON and github output
+    carried the raw byte, so the JSON was not UTF-8."""
+    folder = os.fsencode(repo / "employers")
+    (repo / "employers" / "valid.yaml").unlink()
+    with open(os.path.join(folder, b"bad\xffname.yaml"), "w", encoding="utf-8") as handle:
+        handle.write(VALID.replace("start", "pro"))
+    outputs = {}
+    for fmt in ("sarif", "json", "github", "text"):
+        argv = [sys.executable, "-m", "mijnloket_gitops", "validate", "--format", fmt]
+        done = subprocess.run(argv, cwd=repo, capture_output=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        outputs[fmt] = done.stdout.decode("utf-8")  # strict: every format is UTF-8
+    sarif = json.loads(outputs["sarif"])
+    run = sarif["runs"][0]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "employers/bad%FFname.yaml"  # the byte, percent-encoded
+    assert {d["path"] for d in json.loads(outputs["json"])["diagnostics"]} == {
+        "employers/bad\\xffname.yaml"
+    }
+    assert "file=employers/bad\\xffname.yaml," in outputs["github"]
+    assert outputs["text"].startswith("employers/bad\\xffname.yaml:")
+
+
+def test_sarif_declares_that_columns_count_code_points(repo: Path) -> None:
+    """SARIF 2.1.0 counts UTF-16 code units unless the run says otherwise; our columns
+    are code points (an astral character before the error would shift it by one)."""
+    text = VALID.replace("name: ", "name: \U0001f600 ").replace("start", "pro")
+    (repo / "employers" / "emoji.yaml").write_text(text, "utf-8")
+    sarif = json.loads(validate_cli(repo, "--format", "sarif").out)
+    assert sarif["runs"][0]["columnKind"] == "unicodeCodePoints"

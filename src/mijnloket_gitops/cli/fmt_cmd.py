@@ -11,6 +11,7 @@ from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.fmt import FormatRun, format_paths, write_text
 from mijnloket_gitops.validate.diagnostics import Diagnostic
+from mijnloket_gitops.visible import printable
 
 _COLORS = {"error": "red", "warning": "yellow"}
 
@@ -45,7 +46,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
         failed = True
     for item in run.files:
         if item.error:
-            click.echo(f"{item.path}: error: {item.error}", err=True)
+            click.echo(printable(f"{item.path}: error: {item.error}"), err=True)
             failed = True
     for item in run.changed:
         if check:
@@ -55,10 +56,11 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
         try:
             write_text(Path(item.path), item.text)
         except OSError as error:
-            click.echo(f"{item.path}: error: cannot write: {error.strerror or error}", err=True)
+            failure = f"{item.path}: error: cannot write: {error.strerror or error}"
+            click.echo(printable(failure), err=True)
             failed = True
         else:
-            click.echo(f"reformatted {item.path}")
+            click.echo(printable(f"reformatted {item.path}"))
     click.echo(_summary(run, check), err=True)
     if failed or (check and run.changed):
         raise SystemExit(ExitCode.ERROR)
@@ -67,8 +69,8 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
 def _diagnostic(d: Diagnostic, color: bool) -> str:
     """The line validate's text report gives (``path:line:col: severity [rule] ...``)."""
     severity = click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else d.severity
-    line = f"{d.path}:{d.line}:{d.column}: {severity} [{d.rule}] {d.message}"
-    return f"{line}\n    hint: {d.hint}" if d.hint else line
+    line = f"{printable(d.path)}:{d.line}:{d.column}: {severity} [{d.rule}] {printable(d.message)}"
+    return f"{line}\n    hint: {printable(d.hint)}" if d.hint else line
 
 
 def _summary(run: FormatRun, check: bool) -> str:
