@@ -8,7 +8,6 @@ diagnostics ``validate`` gives for it). Nothing is written until :func:`write_te
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import difflib
 import os
 import stat
@@ -25,6 +24,7 @@ from mijnloket_gitops.files.reading import decode, read_file
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.runner import check_file
+from mijnloket_gitops.validate.today import loket_today
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _unreadable(
 ) -> FileFormat:
     # validate's own check gives the diagnostics exactly as validate reports them; only
     # those about reading the file are fmt's business (None: the file cannot be read).
-    checked = check_file(path, catalog, require_tier, dt.date.today())
+    checked = check_file(path, catalog, require_tier, loket_today())
     keys = {(p.rule, p.mark.line, p.mark.column, p.message) for p in problems or ()}
     found = tuple(
         d

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.loader import Document
-from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.files.model import EmployerFile, login_key
 from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.tier import derive_tier
 from mijnloket_gitops.validate.diagnostics import RULES, Diagnostic, Severity
@@ -226,7 +226,7 @@ def check_users(ctx: FileContext) -> Iterator[Diagnostic]:
     listed = set(ctx.employer.products)
     logins: dict[str, int] = {}
     for u, user in enumerate(ctx.employer.users):
-        folded = user.login.casefold()
+        folded = login_key(user.login)
         if folded in logins:
             yield ctx.emit(
                 "duplicate-user",

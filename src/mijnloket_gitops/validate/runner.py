@@ -36,6 +36,7 @@ from mijnloket_gitops.files.positions import START, Mark
 from mijnloket_gitops.validate.diagnostics import Diagnostic, diagnostic
 from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.rules import FILE_RULES, FileContext
+from mijnloket_gitops.validate.today import loket_today
 
 PARALLEL_THRESHOLD = 300  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
@@ -248,7 +249,7 @@ def validate_paths(
     every file is still read, so cross-file rules see the whole repository.
     """
     files, diagnostics = discover(paths)
-    checked = _check_many(files, catalog, require_tier, today or dt.date.today())
+    checked = _check_many(files, catalog, require_tier, today or loket_today())
     for item in checked:
         diagnostics.extend(item.diagnostics)
     diagnostics.extend(_duplicate_employers(checked))
