@@ -669,3 +669,23 @@ def test_a_failed_write_leaves_the_file_and_no_temporary_file(
     assert "employers/messy.yaml: error: cannot write: Permission denied" in result.stderr
     assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY
     assert sorted(p.name for p in (repo / "employers").iterdir()) == ["messy.yaml", "tidy.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("escaped", "char"),
+    [
+        ("\\u00a0", "\u00a0"),  # NO-BREAK SPACE: "MijnLoket - …" looks right, is not
+        ("\\u200b", "\u200b"),  # ZERO WIDTH SPACE
+        ("\\u00ad", "\u00ad"),  # SOFT HYPHEN
+        ("\\u2007", "\u2007"),  # FIGURE SPACE
+        ("\\U000e0041", "\U000e0041"),  # TAG LATIN CAPITAL LETTER A
+    ],
+)
+def test_fmt_never_turns_an_escape_into_an_invisible_character(escaped: str, char: str) -> None:
+    """``"MijnLoket\\u00a0- …"`` became a raw NO-BREAK SPACE: the lookalike disappeared
+    from review. Visible non-ASCII text (``café``) stays as it is."""
+    text = f'version: 1\nname: "MijnLoket{escaped}- Verlof caf\\u00e9"\n'
+    formatted = format_text(text, load_text(text), CATALOG)
+    assert char not in formatted
+    assert "café" in formatted
+    assert load_text(formatted).data == load_text(text).data

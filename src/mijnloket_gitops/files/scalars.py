@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from typing import Any
 
 import yaml
@@ -23,6 +24,22 @@ _YAML11: Any = yaml.resolver.Resolver()
 _YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
 _YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn"})
+"""Characters a reviewer cannot see (or tell from a space): controls, format characters
+such as ZERO WIDTH SPACE and SOFT HYPHEN, spaces other than U+0020 (NO-BREAK SPACE),
+line and paragraph separators, private-use and unassigned code points. A file that
+spells one as an escape keeps it spelled out; fmt never writes one raw."""
+
+
+def _invisible(ch: str) -> bool:
+    return ch != " " and unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+
+
+def _spelled(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def write_scalar(value: Any) -> str:
@@ -52,13 +69,19 @@ def write_quoted(value: str) -> str:
     dumped: str = yaml.dump(
         value, Dumper=_Dumper, default_style='"', allow_unicode=True, width=1 << 30
     )
-    return dumped.rstrip("\n")
+    dumped = dumped.rstrip("\n")
+    if dumped.isascii():
+        return dumped
+    # the emitter writes NO-BREAK SPACE, ZERO WIDTH SPACE and the like raw: spell them
+    return "".join(_spelled(ch) if _invisible(ch) else ch for ch in dumped)
 
 
 @functools.lru_cache(maxsize=4096)
 def plain_ok(value: str) -> bool:
     """Whether ``value`` may be written without quotes (see the module docstring)."""
     if not value or value != value.strip() or _LINE_BREAKS.search(value):
+        return False
+    if not value.isascii() and any(_invisible(ch) for ch in value):
         return False
     if value in _YAML11_BOOL_LETTERS:
         return False
