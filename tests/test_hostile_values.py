@@ -197,3 +197,52 @@ def test_requires_one_of_with_an_empty_group_is_rejected(tmp_path: Path, run_cli
     assert result.exit_code == 1
     assert "mijnloket-gitops.yaml:5:25: requires_one_of[0]: must not be empty" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("written", "named"),
+    [
+        ("MijnL\u043eket", "character 6 is U+043E CYRILLIC SMALL LETTER O, not U+006F LATIN"),
+        ("MijnLoket \u2013 Verlofaanvragen", "character 11 is U+2013 EN DASH, not U+002D"),
+        ("MijnLoket\u00a0- Verlofaanvragen", "character 10 is U+00A0 NO-BREAK SPACE, not U+0020"),
+    ],
+)
+def test_confusable_product_names_name_the_differing_code_point(
+    write_yaml: WriteYaml, catalog: Catalog, written: str, named: str
+) -> None:
+    """ "did you mean 'MijnLoket'" for a Cyrillic о looked identical to what was written."""
+    path = write_yaml("a.yaml", VALID.replace("tier: start", "tier: plus") + f"  - {written}\n")
+    found = [d for d in diagnostics(path, catalog) if d.rule == "unknown-product"]
+    assert len(found) == 1 and found[0].hint is not None
+    assert named in found[0].hint, found[0].hint
+
+
+def test_confusable_right_names_name_the_differing_code_point(
+    write_yaml: WriteYaml, catalog: Catalog
+) -> None:
+    users = (
+        "users:\n  - login: a@b.nl\n    type: werkgevergebruiker\n"
+        "    rights: [Raadplegen MijnL\u043eket e-mailadres]\n"
+    )
+    path = write_yaml("a.yaml", VALID + users)
+    [found] = [d for d in diagnostics(path, catalog) if d.rule == "unknown-right"]
+    assert found.hint is not None and "U+043E CYRILLIC SMALL LETTER O" in found.hint
+
+
+def test_an_error_inside_an_aliased_list_is_reported_once(
+    write_yaml: WriteYaml, catalog: Catalog
+) -> None:
+    """Two users sharing ``rights: *r`` gave the unknown right twice, at the anchor."""
+    users = (
+        "users:\n  - login: a@b.nl\n    type: werkgevergebruiker\n"
+        "    rights: &r [Onbekend recht]\n"
+        "  - login: b@b.nl\n    type: werkgevergebruiker\n    rights: *r\n"
+        "  - login: c@b.nl\n    type: &t werkgevergebruikers\n"
+        "  - login: d@b.nl\n    type: *t\n"
+    )
+    path = write_yaml("a.yaml", VALID + users)
+    found = [(d.rule, d.line) for d in diagnostics(path, catalog)]
+    assert found == [("schema", 19)], found  # at the anchor, once
+    users = users.replace("werkgevergebruikers", "werkgevergebruiker")
+    path = write_yaml("b.yaml", VALID.replace("9a10", "9a11") + users)
+    assert [(d.rule, d.line) for d in diagnostics(path, catalog)] == [("unknown-right", 14)]

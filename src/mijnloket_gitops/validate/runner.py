@@ -129,6 +129,7 @@ def check_file(
             checked.diagnostics.append(
                 diagnostic(shown, "schema", message, mark.line, mark.column, hint)
             )
+        checked.diagnostics = _once(checked.diagnostics)
         return checked
     checked.data = doc.data  # these two fill the cached properties
     checked.employer = employer
@@ -137,7 +138,14 @@ def check_file(
     context = FileContext(shown, doc, employer, catalog, require_tier, today)
     for rule in FILE_RULES:
         checked.diagnostics.extend(rule(context))
+    checked.diagnostics = _once(checked.diagnostics)
     return checked
+
+
+def _once(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once: a list or mapping used through an alias (``*r``) is one
+    node at one place, and its problem is one problem, however many users share it."""
+    return list(dict.fromkeys(diagnostics))
 
 
 # What a worker process checks with; set once per worker by _start_worker.
