@@ -210,7 +210,7 @@ def test_requires_one_of_with_an_empty_group_is_rejected(tmp_path: Path, run_cli
 def test_confusable_product_names_name_the_differing_code_point(
     write_yaml: WriteYaml, catalog: Catalog, written: str, named: str
 ) -> None:
-    """ "did you mean 'MijnLoket'" for a Cyrillic о looked identical to what was written."""
+    """The hint "did you mean 'MijnLoket'" for a Cyrillic o (U+043E) looked the same."""
     path = write_yaml("a.yaml", VALID.replace("tier: start", "tier: plus") + f"  - {written}\n")
     found = [d for d in diagnostics(path, catalog) if d.rule == "unknown-product"]
     assert len(found) == 1 and found[0].hint is not None

@@ -77,7 +77,7 @@ def _code_point(ch: str) -> str:
 
 def lookalikes(written: str, meant: str) -> str:
     """Where ``written`` differs from ``meant`` by characters outside ASCII, named by code
-    point: a Cyrillic о, an en dash or a NO-BREAK SPACE looks the same in the hint."""
+    point: a Cyrillic o (U+043E), an en dash or a NO-BREAK SPACE looks the same in the hint."""
     notes: list[str] = []
     matcher = difflib.SequenceMatcher(None, written, meant, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
