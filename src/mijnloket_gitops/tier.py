@@ -30,18 +30,19 @@ def derive_tier(catalog: Catalog, products: Collection[str]) -> TierResult:
     """The tier that ``products`` imply, or ``None`` while the portal is off."""
     if catalog.portal not in products:
         return TierResult(None, ())
-    best = "start"
-    reasons: list[tuple[str, Tier]] = []
-    for name in catalog.sort(set(products)):
-        product = catalog.products.get(name)
-        if product is None or product.tier == "none":
-            continue
-        if TIER_RANK[product.tier] > TIER_RANK["start"]:
-            reasons.append((name, product.tier))
-        if TIER_RANK[product.tier] > TIER_RANK[best]:
-            best = product.tier
-    tier: Tier = best  # type: ignore[assignment]
-    return TierResult(tier, tuple(reasons))
+    # Every product above Start is a reason; the tier is the highest of them, whatever
+    # order the catalog lists products in (``catalog.tiers`` rises), Start if none.
+    above_start: dict[str, Tier] = {
+        tier: tier for tier in catalog.tiers if TIER_RANK[tier] > TIER_RANK["start"]
+    }
+    reasons = tuple(
+        (name, above_start[product.tier])
+        for name in catalog.sort(set(products))
+        if (product := catalog.products.get(name)) is not None and product.tier in above_start
+    )
+    present = {tier for _, tier in reasons}
+    highest: Tier = next((tier for tier in reversed(catalog.tiers) if tier in present), "start")
+    return TierResult(highest, reasons)
 
 
 def tier_rank(tier: str | None) -> int:
