@@ -7,7 +7,8 @@ one round, a depth count that loops forever) passes every test on it. This one h
 
 - a Pro product listed before a Plus one and a Start one (``Pro Eerst``);
 - a prerequisite chain three deep (``Pro Eerst`` → ``Keten 2`` → ``Keten 1`` → ``Keten 0``);
-- a cycle (``Kring A`` ↔ ``Kring B``), as a careless override could make;
+- a cycle (``Kring A`` ↔ ``Kring B``), as a careless override could make, and a
+  product that requires itself;
 - two rights, needing different products;
 - a second gated product (``Poort Twee``) besides the portal;
 - a one-of group whose first option is the deep one.
@@ -18,6 +19,8 @@ under test.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mijnloket_gitops.catalog import Catalog
 
 PORTAL = "Portaal"
@@ -26,10 +29,27 @@ PLUS = "Plus Later"
 START = "Start Laatst"
 CHAIN = ("Keten 2", "Keten 1", "Keten 0")
 CYCLE = ("Kring A", "Kring B")
+SELF = "Kring Zelf"
+"""A cycle of one: it requires itself."""
 GATED = "Poort Twee"
 CHOICE = "Keuze"
 RIGHT_PORTAL = "Recht Portaal"
 RIGHT_PLUS = "Recht Plus"
+
+PRODUCTS: dict[str, dict[str, Any]] = {
+    PRO: {"tier": "pro", "requires": [PORTAL, "Keten 2"]},
+    PLUS: {"tier": "plus", "requires": [PORTAL]},
+    START: {"tier": "start", "requires": [PORTAL]},
+    PORTAL: {"tier": "start", "gate": "addendum"},
+    "Keten 2": {"requires": ["Keten 1"]},
+    "Keten 1": {"requires": ["Keten 0"]},
+    "Keten 0": {},
+    "Kring A": {"requires": ["Kring B"]},
+    "Kring B": {"requires": ["Kring A"]},
+    SELF: {"requires": [SELF]},
+    GATED: {"tier": "plus", "gate": "addendum", "requires": [PORTAL]},
+    CHOICE: {"requires_one_of": [["Keten 2", "Keten 0"]]},
+}
 
 ADVERSARIAL = Catalog.model_validate(
     {
@@ -38,22 +58,7 @@ ADVERSARIAL = Catalog.model_validate(
         "tiers": ["start", "plus", "pro"],
         "start_features": ["Loonstroken"],
         "web_ui_path": "Beheer",
-        "products": {
-            name: {"name": name, **fields}
-            for name, fields in {
-                PRO: {"tier": "pro", "requires": [PORTAL, "Keten 2"]},
-                PLUS: {"tier": "plus", "requires": [PORTAL]},
-                START: {"tier": "start", "requires": [PORTAL]},
-                PORTAL: {"tier": "start", "gate": "addendum"},
-                "Keten 2": {"requires": ["Keten 1"]},
-                "Keten 1": {"requires": ["Keten 0"]},
-                "Keten 0": {},
-                "Kring A": {"requires": ["Kring B"]},
-                "Kring B": {"requires": ["Kring A"]},
-                GATED: {"tier": "plus", "gate": "addendum", "requires": [PORTAL]},
-                CHOICE: {"requires_one_of": [["Keten 2", "Keten 0"]]},
-            }.items()
-        },
+        "products": {name: {"name": name, **fields} for name, fields in PRODUCTS.items()},
         "rights": {
             RIGHT_PORTAL: {
                 "name": RIGHT_PORTAL,

@@ -31,6 +31,7 @@ from tests.adversarial import (
     PRO,
     RIGHT_PLUS,
     RIGHT_PORTAL,
+    SELF,
     START,
 )
 
@@ -132,6 +133,18 @@ def test_a_good_sequence_has_no_violations() -> None:
     assert order_violations(ADVERSARIAL, []) == []
 
 
+def test_a_product_that_requires_itself_is_not_out_of_order_with_itself() -> None:
+    """A cycle of one in an override: the step is its own prerequisite, neither before
+    nor after itself."""
+    assert order_violations(ADVERSARIAL, [step(ON, PORTAL), step(ON, SELF)]) == []
+    assert order_violations(ADVERSARIAL, [step(OFF, SELF), step(OFF, PORTAL)]) == []
+
+
+def test_a_right_the_catalog_does_not_know_needs_nothing() -> None:
+    unknown = [step(ON, PORTAL), step(GRANT, right="Onbekend recht")]
+    assert order_violations(ADVERSARIAL, unknown) == []
+
+
 @pytest.mark.parametrize(
     ("steps", "problem"),
     [
@@ -221,6 +234,8 @@ def test_sort_key_of_unknown_products_and_rights() -> None:
     right = sort_key(ADVERSARIAL, Step(EID, GRANT, right="Onbekend", login="B@x.nl"))
     assert right == (PHASE[GRANT], 0, 0, 0, "b@x.nl")
     assert sort_key(ADVERSARIAL, step(GRANT, right=RIGHT_PLUS))[1] == 1
+    no_login = sort_key(ADVERSARIAL, Step(EID, GRANT, right=RIGHT_PLUS))
+    assert no_login == (PHASE[GRANT], 1, 0, 0, "")
     gated_off = sort_key(ADVERSARIAL, step(OFF, GATED))
     assert gated_off == (PHASE[OFF], -1, 1, list(ADVERSARIAL.products).index(GATED), GATED)
 

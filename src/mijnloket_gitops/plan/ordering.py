@@ -40,8 +40,10 @@ def _needs(catalog: Catalog, step: Step) -> set[str]:
     """Products ``step`` needs active: a product's prerequisites, a right's products."""
     if step.product is not None:
         return set(catalog.prerequisites(step.product))
-    right = catalog.rights.get(step.right or "")
-    return set(right.requires) if right else set()
+    for name, right in catalog.rights.items():  # a handful: no index needed
+        if name == step.right:
+            return set(right.requires)
+    return set()  # a right the catalog does not know needs nothing
 
 
 _CHECKED_PHASES = (Action.REVOKE, Action.DEACTIVATE, Action.ACTIVATE, Action.GRANT)
