@@ -689,3 +689,47 @@ def test_fmt_never_turns_an_escape_into_an_invisible_character(escaped: str, cha
     assert char not in formatted
     assert "café" in formatted
     assert load_text(formatted).data == load_text(text).data
+
+
+COMMENT_CASES = {
+    "block-scalar-header": (
+        "version: 1\nname: |  # legal name as on the contract\n  Bakkerij\n",
+        'version: 1\nname: "Bakkerij\\n"  # legal name as on the contract\n',
+    ),
+    "dash-then-value-on-the-next-line": (
+        "version: 1\nproducts:\n  - # c\n    MijnLoket\n",
+        "version: 1\nproducts:\n  - MijnLoket  # c\n",
+    ),
+    "between-a-key-and-its-value": (
+        "version: 1\nname:\n  # c\n  Bakkerij\naddendum:\n  status: none\n",
+        "version: 1\n# c\nname: Bakkerij\naddendum:\n  status: none\n",
+    ),
+    "on-the-document-end-marker": (
+        "%YAML 1.2\n---\nversion: 1\n... # c\n",
+        "version: 1\n# c\n",
+    ),
+    "after-a-flow-sequence-closes": (
+        "version: 1\nproducts: [Verlofregeling, MijnLoket\n]  # after close\n",
+        "version: 1\nproducts:  # after close\n  - MijnLoket\n  - Verlofregeling\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMMENT_CASES))
+def test_comment_placement_golden(case: str) -> None:
+    """Each comment stays where a reader would say it belongs (the second hostile pass:
+    a block scalar's header comment was dropped, the others moved to another node)."""
+    text, expected = COMMENT_CASES[case]
+    assert format_text(text, load_text(text), CATALOG) == expected
+
+
+def test_a_comment_fmt_cannot_place_is_refused_not_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The data check cannot see comments; a separate one refuses to lose any."""
+    from mijnloket_gitops.files import canonical
+
+    monkeypatch.setattr(canonical, "extract_comments", lambda text, doc: Comments())
+    text = "version: 1  # kept?\n"
+    with pytest.raises(canonical.FormatError, match="would change a comment"):
+        format_text(text, load_text(text), CATALOG)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
-from mijnloket_gitops.files.comments import Comments, extract_comments
+from mijnloket_gitops.files.comments import Comments, comment_characters, extract_comments
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
@@ -58,8 +58,8 @@ _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 class FormatError(Exception):
     """The canonical form would not read back as the same data (a bug in ``fmt``)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"formatting would change the file's data ({detail}); left untouched")
+    def __init__(self, detail: str, what: str = "the file's data") -> None:
+        super().__init__(f"formatting would change {what} ({detail}); left untouched")
 
 
 def format_text(text: str, doc: Document, catalog: Catalog) -> str:
@@ -74,6 +74,10 @@ def format_text(text: str, doc: Document, catalog: Catalog) -> str:
         doc = load_text(text)
     result = render(doc.data, catalog, extract_comments(text, doc))
     check_same_data(doc.data, result, catalog)
+    if comment_characters(result) != comment_characters(text):
+        # the data check cannot see comments: a comment fmt failed to place is refused
+        # here rather than silently dropped (as one on a block scalar's header was)
+        raise FormatError("a comment would be lost", what="a comment")
     return result
 
 
