@@ -1,8 +1,9 @@
 """``fmt``: find the employer files that are not in canonical form, and fix them.
 
-Formatting is a value: :func:`format_paths` reads every file and returns what its
+Formatting is a value: :func:`iter_formats` reads each file and yields what its
 canonical form is, or why there is none (the file does not read cleanly: the
-diagnostics ``validate`` gives for it). Nothing is written until :func:`write_text`.
+diagnostics ``validate`` gives for it), using ``validate``'s worker pool for many
+files. Nothing is written until :func:`write_text`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,14 @@ from mijnloket_gitops.files.positions import LoadProblem
 from mijnloket_gitops.files.reading import decode, read_file
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.discovery import discover
-from mijnloket_gitops.validate.runner import check_file
+from mijnloket_gitops.validate.runner import (
+    CHUNK_FILES,
+    MAX_WORKERS,
+    PARALLEL_THRESHOLD,
+    check_file,
+    cpu_count,
+    pool_context,
+)
 from mijnloket_gitops.validate.today import loket_today
 
 
@@ -108,7 +116,47 @@ def format_paths(
 ) -> FormatRun:
     """The canonical form of every employer file under ``paths`` (found as validate does)."""
     files, problems = discover(paths)
-    return FormatRun([format_file(p, catalog, require_tier=require_tier) for p in files], problems)
+    return FormatRun(list(iter_formats(files, catalog, require_tier=require_tier)), problems)
+
+
+def iter_formats(
+    files: Sequence[str], catalog: Catalog, *, require_tier: bool = True
+) -> Iterator[FileFormat]:
+    """Each file's :class:`FileFormat`, in order, as soon as it is ready: from a pool of
+    worker processes when there are many files (as ``validate`` does), so that a caller
+    can print or write each file and let it go rather than hold every file at once."""
+    workers = min(cpu_count(), MAX_WORKERS)
+    if len(files) < PARALLEL_THRESHOLD or workers < 2:
+        for path in files:
+            yield format_file(path, catalog, require_tier=require_tier)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # pulls in multiprocessing machinery
+
+    size = max(1, min(CHUNK_FILES, len(files) // (workers * 4)))
+    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=pool_context(),
+        initializer=_start_formatter,
+        initargs=(catalog, require_tier),
+    ) as pool:
+        for formatted in pool.map(_format_chunk, chunks):
+            yield from formatted
+
+
+_formatter_settings: tuple[Catalog, bool] | None = None
+"""What a worker process formats with; set once per worker by _start_formatter."""
+
+
+def _start_formatter(catalog: Catalog, require_tier: bool) -> None:
+    global _formatter_settings
+    _formatter_settings = (catalog, require_tier)
+
+
+def _format_chunk(paths: list[str]) -> list[FileFormat]:
+    assert _formatter_settings is not None, "worker started without _start_formatter"
+    catalog, require_tier = _formatter_settings
+    return [format_file(path, catalog, require_tier=require_tier) for path in paths]
 
 
 def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True) -> FileFormat:

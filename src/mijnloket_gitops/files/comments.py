@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -176,18 +175,6 @@ def _gaps(text: str, headers: list[tuple[int, int]]) -> Iterator[tuple[int, int]
             headers.append((start, token.start_mark.line))
     if position < len(text):
         yield position, len(text)
-
-
-def comment_characters(text: str) -> Counter[str]:
-    """Every character of every comment in ``text`` but white space: what fmt must keep
-    (it may move, join or re-indent comments, never drop a character of one)."""
-    return Counter(
-        ch
-        for event in _events(text)
-        if event.kind != "blank"
-        for ch in event.text
-        if not ch.isspace()
-    )
 
 
 def _value_at(data: Any, path: PathKey) -> Any:

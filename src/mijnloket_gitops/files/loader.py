@@ -83,7 +83,7 @@ _CORE_RESOLVERS: list[tuple[str, str, str]] = [
 ]
 for _tag, _pattern, _first in _CORE_RESOLVERS:
     _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
-_CORE_FORMS = {tag: re.compile(pattern) for tag, pattern, _ in _CORE_RESOLVERS}
+CORE_FORMS = {tag: re.compile(pattern) for tag, pattern, _ in _CORE_RESOLVERS}
 """What a value with an explicit tag (``!!int " 5 "``) must look like: the tag's own
 form in the core schema. Python's int() and the tag alone would accept far more."""
 _TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a number"}
@@ -198,7 +198,7 @@ class _Converter:
         tag = node.tag
         if tag == _STR:
             return value
-        form = _CORE_FORMS.get(tag)
+        form = CORE_FORMS.get(tag)
         if form is not None and not form.match(value):  # an explicit tag on a foreign value
             self._problem(
                 "schema",

@@ -17,12 +17,16 @@ from typing import Any
 
 import yaml
 
-from mijnloket_gitops.files.loader import load_text
+from mijnloket_gitops.files.loader import CORE_FORMS, load_text
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _YAML11: Any = yaml.resolver.Resolver()
 _YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
 _YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
+_SIMPLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]*\Z")
+"""Names and logins like most are: no indicator, no ': ' or ' #', so plain is text
+whatever YAML 1.2 or 1.1 says about it, once neither resolves it to something else.
+Reading these back (below) is a tenth of fmt's time on many files."""
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn"})
 """Characters a reviewer cannot see (or tell from a space): controls, format characters
@@ -88,6 +92,8 @@ def plain_ok(value: str) -> bool:
     tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
     if tag not in _YAML11_STRINGS:
         return False
+    if _SIMPLE.match(value) and not any(form.match(value) for form in CORE_FORMS.values()):
+        return True  # letters, digits and a few marks, no YAML 1.2 number: text as is
     as_key = load_text(f"{value}: 0\n")
     as_values = load_text(f"- {value}\n- k: {value}\n")
     return (

@@ -176,14 +176,14 @@ def _check_chunk(paths: list[str]) -> list[_Outcome]:
     return outcomes
 
 
-def _cpu_count() -> int:
+def cpu_count() -> int:
     """CPUs this process may run on (its affinity mask where the platform has one)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
-def _pool_context() -> Any:
+def pool_context() -> Any:
     # fork: workers start with the parent's modules and catalog already loaded, in
     # milliseconds. Where fork is unavailable the platform default (spawn) works too.
     import multiprocessing
@@ -195,7 +195,7 @@ def _pool_context() -> Any:
 def _check_many(
     paths: list[str], catalog: Catalog, require_tier: bool, today: dt.date
 ) -> list[CheckedFile]:
-    workers = min(_cpu_count(), MAX_WORKERS)
+    workers = min(cpu_count(), MAX_WORKERS)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         return [check_file(p, catalog, require_tier, today) for p in paths]
     from concurrent.futures import ProcessPoolExecutor  # pulls in multiprocessing machinery
@@ -208,7 +208,7 @@ def _check_many(
     try:
         with ProcessPoolExecutor(
             workers,
-            mp_context=_pool_context(),
+            mp_context=pool_context(),
             initializer=_start_worker,
             initargs=(catalog, require_tier, today),
         ) as pool:
