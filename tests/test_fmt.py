@@ -765,3 +765,13 @@ def test_fmt_uses_validates_worker_pool_and_keeps_the_file_order(
     assert started == [1]
     assert pooled == sequential
     assert [p for p, _ in pooled] == paths
+
+
+def test_fmt_writes_a_key_longer_than_1024_characters_as_an_explicit_key() -> None:
+    """A valid file with a ``? key`` over YAML's 1,024-character limit for implicit keys
+    was refused (safe, but a false refusal): fmt wrote it as ``key: value``."""
+    key = "x" * 1100
+    text = f"version: 1\n? {key}  # long\n: [b, a]\nz: 1\n"
+    formatted = format_text(text, load_text(text), CATALOG)
+    assert formatted == f"version: 1\n? {key}  # long\n:\n  - b\n  - a\nz: 1\n"
+    assert load_text(formatted).data == load_text(text).data

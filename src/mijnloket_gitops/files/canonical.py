@@ -205,6 +205,12 @@ def _canonical(value: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> Any:
     return value
 
 
+_IMPLICIT_KEY_LIMIT = 1024
+_EXPLICIT = "\x00?"
+"""A path part no comment is attached to (no key holds NUL): the ``: value`` line of an
+explicit ``? key``, whose comments went with the ``?`` line."""
+
+
 @dataclass
 class _Line:
     indent: int
@@ -257,15 +263,19 @@ class _Emitter:
         self._comments(self.comments.after.get(path, []), indent)
 
     def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        head = f"{write_scalar(key)}:"
+        head, line_path = f"{write_scalar(key)}:", path
+        if len(head) > _IMPLICIT_KEY_LIMIT:
+            # YAML caps an implicit key at 1024 characters: write ``? key`` / ``: value``
+            self._content(_Line(indent, f"? {head[:-1]}", opens=True), path)
+            head, line_path = ":", (*path, _EXPLICIT)
         if _is_block(value):
-            self._content(_Line(indent, head, opens=True), path)
+            self._content(_Line(indent, head, opens=True), line_path)
             self._block(value, path, shape, indent + 2)
         else:
             quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
             self._content(
                 _Line(indent, f"{head} {write_quoted(value) if quote else write_scalar(value)}"),
-                path,
+                line_path,
             )
 
     def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
