@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -46,11 +46,34 @@ class FileFormat:
     diagnostics: tuple[Diagnostic, ...] = ()
     error: str | None = None
     """Set when formatting would have changed the data (a bug): the file is left alone."""
+    outcome: str | None = None
+    """What a worker already did with a changed file (see :func:`iter_formats`): the
+    diff (``check``), or ``"written"`` / why it could not be written (``write``). The
+    texts are then left out: they need not travel back to the parent process."""
 
     @property
     def changed(self) -> bool:
         """The canonical form differs from the file's bytes (so it would be rewritten)."""
+        if self.outcome is not None:
+            return True
         return self.text is not None and self.text.encode("utf-8") != self.original
+
+    def done(self, action: str) -> FileFormat:
+        """This file after ``action`` ("check": diff it; "write": write it if changed),
+        slimmed to what the caller reports."""
+        if action not in ("check", "write") or self.text is None:
+            return self
+        if not self.changed:
+            return replace(self, original=b"", text="")
+        if action == "check":
+            outcome = self.diff()
+        else:
+            try:
+                write_text(Path(self.path), self.text)
+                outcome = "written"
+            except OSError as error:
+                outcome = f"cannot write: {error.strerror or error}"
+        return replace(self, original=b"", text="", outcome=outcome)
 
     def diff(self) -> str:
         """A unified diff from the file to its canonical form (``git apply`` reads it)."""
@@ -120,15 +143,18 @@ def format_paths(
 
 
 def iter_formats(
-    files: Sequence[str], catalog: Catalog, *, require_tier: bool = True
+    files: Sequence[str], catalog: Catalog, *, require_tier: bool = True, action: str = ""
 ) -> Iterator[FileFormat]:
     """Each file's :class:`FileFormat`, in order, as soon as it is ready: from a pool of
     worker processes when there are many files (as ``validate`` does), so that a caller
-    can print or write each file and let it go rather than hold every file at once."""
+    can print or write each file and let it go rather than hold every file at once.
+
+    With ``action`` "check" or "write" the diffing or writing is done where the file
+    was formatted (in the workers too) and ``outcome`` says how it went."""
     workers = min(cpu_count(), MAX_WORKERS)
     if len(files) < PARALLEL_THRESHOLD or workers < 2:
         for path in files:
-            yield format_file(path, catalog, require_tier=require_tier)
+            yield format_file(path, catalog, require_tier=require_tier).done(action)
         return
     from concurrent.futures import ProcessPoolExecutor  # pulls in multiprocessing machinery
 
@@ -138,25 +164,25 @@ def iter_formats(
         workers,
         mp_context=pool_context(),
         initializer=_start_formatter,
-        initargs=(catalog, require_tier),
+        initargs=(catalog, require_tier, action),
     ) as pool:
         for formatted in pool.map(_format_chunk, chunks):
             yield from formatted
 
 
-_formatter_settings: tuple[Catalog, bool] | None = None
+_formatter_settings: tuple[Catalog, bool, str] | None = None
 """What a worker process formats with; set once per worker by _start_formatter."""
 
 
-def _start_formatter(catalog: Catalog, require_tier: bool) -> None:
+def _start_formatter(catalog: Catalog, require_tier: bool, action: str) -> None:
     global _formatter_settings
-    _formatter_settings = (catalog, require_tier)
+    _formatter_settings = (catalog, require_tier, action)
 
 
 def _format_chunk(paths: list[str]) -> list[FileFormat]:
     assert _formatter_settings is not None, "worker started without _start_formatter"
-    catalog, require_tier = _formatter_settings
-    return [format_file(path, catalog, require_tier=require_tier) for path in paths]
+    catalog, require_tier, action = _formatter_settings
+    return [format_file(p, catalog, require_tier=require_tier).done(action) for p in paths]
 
 
 def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True) -> FileFormat:

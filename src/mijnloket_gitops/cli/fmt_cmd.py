@@ -10,7 +10,7 @@ import click
 
 from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
-from mijnloket_gitops.fmt import iter_formats, write_text
+from mijnloket_gitops.fmt import iter_formats
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.visible import printable
@@ -43,7 +43,12 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
     # Each file is reported (and written) as soon as it is formatted, and then let go:
     # nothing waits for the last of 100,000 files, and memory stays flat.
     tally = _Tally(failed=bool(problems))
-    formats = iter_formats(files, settings.catalog, require_tier=settings.config.require_tier)
+    formats = iter_formats(
+        files,
+        settings.catalog,
+        require_tier=settings.config.require_tier,
+        action="check" if check else "write",
+    )
     for item in formats:
         tally.files += 1
         for diagnostic in item.diagnostics:
@@ -58,16 +63,12 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
             continue
         tally.changed += 1
         if check:
-            click.echo(item.diff(), nl=False)
-            continue
-        try:
-            write_text(Path(item.path), item.text)
-        except OSError as error:
-            failure = f"{item.path}: error: cannot write: {error.strerror or error}"
-            click.echo(printable(failure), err=True)
-            tally.failed = True
-        else:
+            click.echo(item.outcome, nl=False)
+        elif item.outcome == "written":
             click.echo(printable(f"reformatted {item.path}"))
+        else:
+            click.echo(printable(f"{item.path}: error: {item.outcome}"), err=True)
+            tally.failed = True
     click.echo(tally.summary(check), err=True)
     if tally.failed or (check and tally.changed):
         raise SystemExit(ExitCode.ERROR)
