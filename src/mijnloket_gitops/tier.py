@@ -35,12 +35,15 @@ def derive_tier(catalog: Catalog, products: Collection[str]) -> TierResult:
     above_start: dict[str, Tier] = {
         tier: tier for tier in catalog.tiers if TIER_RANK[tier] > TIER_RANK["start"]
     }
-    reasons = tuple(
-        (name, above_start[product.tier])
-        for name in catalog.sort(set(products))
+    raising = {
+        name: above_start[product.tier]
+        for name in set(products)
         if (product := catalog.products.get(name)) is not None and product.tier in above_start
-    )
-    present = {tier for _, tier in reasons}
+    }
+    # only the few products that raise the tier are sorted (planning 50k employers
+    # derives 100k tiers)
+    reasons = tuple((name, raising[name]) for name in catalog.sort(raising))
+    present = set(raising.values())
     highest: Tier = next((tier for tier in reversed(catalog.tiers) if tier in present), "start")
     return TierResult(highest, reasons)
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.plan.model import Plan, PlannedStep
-from mijnloket_gitops.providers.base import Provider
+from mijnloket_gitops.providers.base import ManualStepError, Provider
 
 
 class Outcome(StrEnum):
@@ -35,6 +35,17 @@ class StepResult:
 
 
 OnResult = Callable[[StepResult], None]
+
+_MAKES_TRUE = {"activate": True, "grant": True, "deactivate": False, "revoke": False}
+
+
+def _state(planned: PlannedStep, done: bool) -> dict[str, str]:
+    """The step's fact before and after, as the journal records it."""
+    on = _MAKES_TRUE[str(planned.step.action)]
+    word = ("active", "inactive") if planned.step.product else ("held", "not held")
+    before = word[1] if on else word[0]
+    after = (word[0] if on else word[1]) if done else before
+    return {"before": before, "after": after}
 
 
 def _decide(planned: PlannedStep, failed: str | None, undone: dict[str, str]) -> StepResult | None:
@@ -65,9 +76,11 @@ def execute(
             label = f"{step.action} {step.subject}"
             result = _decide(planned, failed, undone)
             if result is None:
-                journal.record("started", step)
+                journal.record("started", step, flags=planned.flags)
                 try:
                     provider.perform(step)
+                except ManualStepError as error:  # refused: a person does it (work order)
+                    result = StepResult("", planned, Outcome.MANUAL, str(error))
                 except ProviderError as error:
                     failed = label
                     result = StepResult("", planned, Outcome.FAILED, str(error))
@@ -76,7 +89,14 @@ def execute(
             result = StepResult(employer.name, result.planned, result.outcome, result.detail)
             if result.outcome != Outcome.DONE:
                 undone[planned.key] = label
-            journal.record(str(result.outcome), step, detail=result.detail)
+            journal.record(
+                str(result.outcome),
+                step,
+                detail=result.detail,
+                # flags such as "unverified" (rights Loket cannot show; issue 10)
+                flags=planned.flags,
+                **_state(planned, result.outcome == Outcome.DONE),
+            )
             results.append(result)
             if on_result:
                 on_result(result)

@@ -7,17 +7,13 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
 from mijnloket_gitops.gitutil import changed_files
 from mijnloket_gitops.validate.report import REPORTERS
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
-
-
-def _paths(repo: Path, given: tuple[Path, ...], default: str) -> list[Path]:
-    return list(given) if given else [repo / default]
 
 
 @click.command()
@@ -45,10 +41,10 @@ def validate(
     PATHS are files or directories (default: the repository's employers/).
     Exit 0 when there are no errors, 1 when there are (or warnings with --strict).
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=not paths)
     only = changed_files(repo, changed_since) if changed_since else None
     result = validate_paths(
-        _paths(repo, paths, settings.config.employers_dir),
+        list(paths) or [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
         report_only=only,
@@ -61,7 +57,12 @@ def validate(
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
 )
 @repo_option
 def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
@@ -70,9 +71,10 @@ def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
     ``--format json`` prints a list with one object per valid file, however many.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
-    Start and the products each product pulls in. Exit 1 if a file is invalid.
+    Start and the products each product requires (they must be listed too). Exit 1
+    if a file is invalid.
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=False)
     result = validate_paths(
         list(files), settings.catalog, require_tier=settings.config.require_tier
     )

@@ -69,6 +69,15 @@ class Addendum(_Strict):
         pattern=VISIBLE_PATTERN,
         description="Loket's confirmation ticket; required when signed. Quote it.",
     )
+    evidence: Literal["pending"] | None = Field(
+        None,
+        description=(
+            "pending: the addendum is signed but signed_on and ticket are still to be looked "
+            "up (onboarding). validate warns instead of failing; plan shows this employer "
+            "but apply changes nothing for it until the evidence is filled in and this "
+            "line removed."
+        ),
+    )
 
 
 class User(_Strict):
@@ -101,7 +110,17 @@ class EmployerFile(_Strict):
     name: str = Field(
         min_length=1,
         pattern=VISIBLE_PATTERN,
-        description="Company name, for people reading the file.",
+        description="Company name. Must match Loket's name for this employer_id (ignoring "
+        "case, spacing, dots and a legal form such as B.V.); plan refuses a file that does "
+        "not, so a mistyped id cannot reconfigure another company.",
+    )
+    loket_name: str | None = Field(
+        None,
+        min_length=1,
+        pattern=VISIBLE_PATTERN,
+        description="Loket's name for this employer, written down when `name` deliberately "
+        "differs from it (a trade name). A reviewed acknowledgement: plan then checks this "
+        "one against Loket instead of `name`.",
     )
     addendum: Addendum
     tier: Tier | None = Field(

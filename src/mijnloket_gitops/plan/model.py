@@ -16,6 +16,9 @@ from mijnloket_gitops.tier import tier_rank
 FORMAT_VERSION = 1
 PERSONAL_DATA_FLAG = "personal-data"
 """Review flag on a grant of a right that exposes personal data (AVG/GDPR)."""
+UNVERIFIED_FLAG = "unverified"
+"""Flag on a rights step whose live state cannot be read (Loket.nl without the GET of
+a user's rights): applied as the file says, never verified afterwards."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class EmployerPlan:
 
     employer_id: str
     name: str
+    """Loket's name for the employer (live state), not the file's."""
     path: str
     steps: tuple[PlannedStep, ...]
     tier_before: Tier | None
@@ -64,6 +68,10 @@ class EmployerPlan:
     """Live products the catalog does not know; reported, never touched."""
     unchecked: tuple[str, ...] = ()
     """What the file asks for that the provider cannot see, so no step can check it."""
+    file_name: str = ""
+    """The name the employer file gives (checked against ``name`` before planning)."""
+    takes_over: bool = False
+    """No file managed this employer at the plan's base ref: this change takes it over."""
 
     @property
     def tier_change(self) -> str | None:
@@ -85,7 +93,9 @@ class EmployerPlan:
         return {
             "employer_id": self.employer_id,
             "name": self.name,
+            "file_name": self.file_name,
             "path": self.path,
+            "takes_over_management": self.takes_over,
             "tier": {
                 "before": self.tier_before,
                 "after": self.tier_after,
@@ -106,14 +116,53 @@ class GuardViolation:
     message: str
     flag: str
     employer_id: str | None = None
+    overridden_by: str | None = None
+    """The flag that overrode it (``--force`` or the guard's own); None while it stands."""
 
     @property
     def data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "guard": self.guard,
             "message": self.message,
             "flag": self.flag,
             "employer_id": self.employer_id,
+        }
+        if self.overridden_by is not None:
+            data["overridden_by"] = self.overridden_by
+        return data
+
+
+@dataclass(frozen=True)
+class RemovedEmployer:
+    """A live employer whose file existed at the base ref and is gone now."""
+
+    employer_id: str
+    name: str
+    """Loket's name."""
+    path: str
+    """The file at the base ref."""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"employer_id": self.employer_id, "name": self.name, "path": self.path}
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """A managed employer whose live state could not be read: not planned, listed."""
+
+    employer_id: str
+    name: str
+    path: str
+    message: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "path": self.path,
+            "message": self.message,
         }
 
 
@@ -129,6 +178,12 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
     """Tool version, catalog version, fingerprints, git commit, creation time."""
     violations: tuple[GuardViolation, ...] = ()
+    removed: tuple[RemovedEmployer, ...] = ()
+    """Newly unmanaged since the base ref: the file was removed, the employer is live."""
+    overridden: tuple[GuardViolation, ...] = ()
+    """Guards this plan trips that a flag overrode (each with ``overridden_by``)."""
+    failed: tuple[ReadFailure, ...] = ()
+    """Managed employers that could not be read, so are not planned (exit code 1)."""
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -152,20 +207,59 @@ class Plan:
             "employers_changed": len(self.changed),
             "employers_managed": len(self.employers),
             "employers_unmanaged": len(self.unmanaged),
+            "employers_removed": len(self.removed),
+            "employers_taken_over": sum(1 for e in self.employers if e.takes_over),
         }
 
     @property
     def has_changes(self) -> bool:
+        """Steps to perform (what apply does)."""
         return any(e.has_changes for e in self.employers)
 
     @property
+    def has_verifiable_changes(self) -> bool:
+        """Changes other than unverified steps, which reappear in every plan because
+        Loket cannot show whether they hold."""
+        return any(UNVERIFIED_FLAG not in s.flags for s in self.steps)
+
+    @property
+    def needs_review(self) -> bool:
+        """Steps, or a change of ownership (``--detailed-exitcode`` exits 2 for it).
+        Unverified steps alone do not count: they are in every plan (issue 10)."""
+        return (
+            self.has_verifiable_changes
+            or bool(self.removed)
+            or any(e.takes_over for e in self.employers)
+        )
+
+    @property
     def data(self) -> dict[str, Any]:
+        return self._data(self.employers)
+
+    @property
+    def review_data(self) -> dict[str, Any]:
+        """``data`` with only the employers a reviewer reads about (steps, unknown live
+        products, unchecked wishes, a take-over): what the text and Markdown renderers
+        show. At 50,000 employers the full list would cost more memory than the plan;
+        ``summary`` still counts every employer."""
+        return self._data(
+            tuple(
+                e
+                for e in self.employers
+                if e.steps or e.unknown_live_products or e.unchecked or e.takes_over
+            )
+        )
+
+    def _data(self, employers: tuple[EmployerPlan, ...]) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "provider": self.provider,
             "meta": dict(self.meta),
             "summary": self.summary,
-            "employers": [e.data for e in self.employers],
+            "employers": [e.data for e in employers],
             "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
             "violations": [v.data for v in self.violations],
+            "overridden": [v.data for v in self.overridden],
+            "removed": [r.data for r in self.removed],
+            "failed": [f.data for f in self.failed],
         }

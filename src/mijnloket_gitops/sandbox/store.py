@@ -26,6 +26,7 @@ from typing import cast
 
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.providers.base import LiveEmployer, LiveUser
+from mijnloket_gitops.sandbox.apply_lock import sandbox_apply_lock
 from mijnloket_gitops.sandbox.db import SandboxError, connect
 from mijnloket_gitops.sandbox.writer import Writer, login_key
 
@@ -160,6 +161,12 @@ class Store:
                 self._rollback()
                 raise
 
+    @contextmanager
+    def apply_lock(self) -> Iterator[None]:
+        """The sandbox's own apply lock (a row in this database), for the block."""
+        with sandbox_apply_lock(self._conn, self.path, self._lock):
+            yield
+
     def provider(self) -> tuple[str, str] | None:
         """The provider's (id, name), or None before seeding."""
         with self._read() as conn:
@@ -280,3 +287,21 @@ class Store:
                 (since,),
             ).fetchall()
         return [Change(*tuple(r)) for r in rows]
+
+    def users_of_type(self, user_type: UserType) -> list[UserRecord]:
+        """Every user of one type (e.g. the provider's ak-gebruikers), by login."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, login, type FROM users WHERE type = ? ORDER BY login_key",
+                (user_type,),
+            ).fetchall()
+        return [UserRecord(r["id"], r["login"], r["type"]) for r in rows]
+
+    def employers_of_user(self, user_id: str) -> list[str]:
+        """Ids of the employers a user is linked to."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT employer_id FROM employer_users WHERE user_id = ? ORDER BY employer_id",
+                (user_id,),
+            ).fetchall()
+        return [r[0] for r in rows]

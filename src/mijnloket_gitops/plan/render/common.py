@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG
+from mijnloket_gitops.words import plural
 
 __all__ = ["PERSONAL_DATA_FLAG"]
 
@@ -23,11 +24,6 @@ Data = Mapping[str, Any]
 def clean(text: object) -> str:
     """``text`` on one line, without control characters (no terminal escapes)."""
     return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in str(text))
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
 
 
 def changed_employers(plan: Data) -> list[Data]:
@@ -103,8 +99,8 @@ def summary_line(summary: Data) -> str:
     """
     line = (
         f"{summary['activate']} to activate, {summary['deactivate']} to deactivate, "
-        f"{summary['grant']} rights to grant, {summary['revoke']} to revoke, "
-        f"{summary['tier_changes']} tier changes"
+        f"{plural(summary['grant'], 'right to grant')}, {summary['revoke']} to revoke, "
+        f"{plural(summary['tier_changes'], 'tier change')}"
     )
     extra = []
     if summary.get("manual"):
@@ -155,3 +151,124 @@ def personal_data_grants(employers: Iterable[Data]) -> list[tuple[Data, Data]]:
         for s in e["steps"]
         if s["action"] == "grant" and PERSONAL_DATA_FLAG in s.get("flags", ())
     ]
+
+
+# issue 12: identity, ownership and scope, shared by the renderers
+
+
+def file_name_note(employer: Data) -> str:
+    """`` (file: "X")`` when the file names the employer differently from Loket."""
+    file_name = employer.get("file_name")
+    if not file_name or file_name == employer["name"]:
+        return ""
+    return f' (file: "{clean(file_name)}")'
+
+
+def base_ref(plan: Data) -> str:
+    return clean(plan.get("meta", {}).get("base_ref") or "the base ref")
+
+
+def removed_lines(plan: Data) -> list[str]:
+    """One line per employer newly unmanaged since the base ref."""
+    return [
+        f"{clean(r['name'])} ({clean(r['employer_id'])}): {clean(r['path'])} was removed"
+        for r in plan.get("removed", ())
+    ]
+
+
+REMOVED_HEAD = (
+    "Newly unmanaged since {base}: the file was removed, but the employer keeps every"
+    " product (and its bill) in Loket. To offboard, keep the file with no products."
+)
+
+
+def taken_over(plan: Data) -> list[Data]:
+    return [e for e in plan["employers"] if e.get("takes_over_management")]
+
+
+def takes_over_text(employer: Data, plan: Data) -> str:
+    return (
+        f"takes over management of {clean(employer['name'])} ({clean(employer['employer_id'])}):"
+        f" no file managed it at {base_ref(plan)}"
+    )
+
+
+def scope_line(plan: Data) -> str | None:
+    """``Scope: --target X (1 of 8 managed employers)``, or None for a full plan."""
+    scope = plan.get("meta", {}).get("scope") or {"kind": "all"}
+    if scope.get("kind", "all") == "all":
+        return None
+    parts = []
+    if scope.get("targets"):
+        parts.append("--target " + ", ".join(clean(t) for t in scope["targets"]))
+    if scope.get("changed_since"):
+        parts.append(f"--changed-since {clean(scope['changed_since'])}")
+    counted = ""
+    if "employers_in_scope" in scope:
+        counted = (
+            f" ({scope['employers_in_scope']} of"
+            f" {plural(scope.get('employers_managed', 0), 'managed employer')} in scope;"
+            " the others were not compared)"
+        )
+    return "Scope: " + " ".join(parts) + counted
+
+
+def nothing_in_scope(plan: Data) -> bool:
+    scope = plan.get("meta", {}).get("scope") or {}
+    if scope.get("kind", "all") == "all":
+        return False
+    return int(scope.get("employers_in_scope", len(plan["employers"]))) == 0
+
+
+NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
+
+
+def overridden_lines(plan: Data) -> list[str]:
+    return [
+        f"{clean(v['message'])} [{clean(v['guard'])}], overridden by {clean(v['overridden_by'])}"
+        for v in plan.get("overridden", ())
+    ]
+
+
+# issue 12: output that scales. When a plan is too large to list, every category is
+# still there, aggregated: how often each change happens, tier changes by from -> to.
+
+_ACTION_ORDER = {"revoke": 0, "deactivate": 1, "activate": 2, "grant": 3}
+
+
+def aggregate(plan: Data, arrow: str = "->") -> list[str]:
+    """``deactivate Workflow editor: 812``-style lines over the whole plan, then tier
+    changes by before -> after with counts; bounded by the catalog's size."""
+    counts: dict[tuple[str, str], int] = {}
+    tiers: dict[tuple[str, str], int] = {}
+    for employer in plan["employers"]:
+        for step in employer["steps"]:
+            subject = step["product"] if step.get("product") is not None else step["right"]
+            key = (step["action"], str(subject))
+            counts[key] = counts.get(key, 0) + 1
+        tier = employer["tier"]
+        if tier.get("change"):
+            move = (tier.get("before") or "off", tier.get("after") or "off")
+            tiers[move] = tiers.get(move, 0) + 1
+    lines = [
+        f"{action} {clean(subject)}: {count}"
+        for (action, subject), count in sorted(
+            counts.items(), key=lambda item: (_ACTION_ORDER.get(item[0][0], 9), -item[1], item[0])
+        )
+    ]
+    lines += [
+        f"tier {before} {arrow} {after}: {plural(count, 'employer')}"
+        for (before, after), count in sorted(tiers.items(), key=lambda item: -item[1])
+    ]
+    return lines
+
+
+def read_failures(plan: Data) -> list[str]:
+    """One line per managed employer whose live state could not be read (not planned)."""
+    return [
+        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: {clean(f['message'])}"
+        for f in plan.get("failed", ())
+    ]
+
+
+FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"

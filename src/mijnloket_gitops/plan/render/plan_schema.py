@@ -9,6 +9,7 @@ model adds without documenting it fails the tests.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from mijnloket_gitops.plan.model import FORMAT_VERSION
@@ -109,8 +110,15 @@ _TIER_CHANGE = _object(
 _EMPLOYER = _object(
     {
         "employer_id": _STRING,
-        "name": _described({"type": "string"}, "Company name."),
+        "name": _described({"type": "string"}, "Company name as Loket has it (live state)."),
+        "file_name": _described(
+            {"type": "string"}, "The name the employer file gives; checked against name."
+        ),
         "path": _described(_STRING, "The employer file, relative to the repository."),
+        "takes_over_management": _described(
+            {"type": "boolean"},
+            "No file managed this employer at the base ref: this change takes it over.",
+        ),
         "tier": _TIER_CHANGE,
         "steps": {"type": "array", "items": {"$ref": "#/$defs/step"}},
         "unknown_live_products": {
@@ -121,8 +129,9 @@ _EMPLOYER = _object(
         "unchecked": {
             "type": "array",
             "items": _STRING,
-            "description": "What the file asks for that the provider cannot see (e.g. "
-            "rights of provider users in Loket.nl); no step checks it, a person must.",
+            "description": "What the file asks for that the provider cannot see or "
+            "verify (e.g. rights of provider users in Loket.nl, rights that could not be "
+            "read, live product names that differ only in case); a person checks it.",
         },
     },
     "A managed employer (one with a file).",
@@ -142,6 +151,8 @@ _SUMMARY = _object(
             "employers_changed",
             "employers_managed",
             "employers_unmanaged",
+            "employers_removed",
+            "employers_taken_over",
         )
     },
     "Counts over the whole plan.",
@@ -153,8 +164,21 @@ _VIOLATION = _object(
         "message": _described(_STRING, "What tripped it, with the numbers."),
         "flag": _described(_STRING, "The command-line flag that overrides it."),
         "employer_id": _described(_NULLABLE_STRING, "The employer concerned; null: the plan."),
+        "overridden_by": _described(
+            _STRING, "In overridden only: the flag that overrode it (its own or --force)."
+        ),
     },
     "A safety guard the plan trips.",
+)
+_VIOLATION["required"].remove("overridden_by")
+
+_REMOVED = _object(
+    {
+        "employer_id": _STRING,
+        "name": _described({"type": "string"}, "Company name as Loket has it."),
+        "path": _described(_STRING, "The employer's file at the base ref."),
+    },
+    "A live employer whose file was removed since the base ref: newly unmanaged.",
 )
 
 _LIVE_EMPLOYER = _object(
@@ -204,6 +228,22 @@ _META = {
             "type": "string",
             "description": "Where a person switches products in the Loket.nl web UI.",
         },
+        "base_ref": {
+            "type": ["string", "null"],
+            "description": "Git ref the file ownership was compared with; null: none.",
+        },
+        "scope": {
+            "type": "object",
+            "description": "What the plan covers: kind all, target or changed-since.",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"enum": ["all", "target", "changed-since"]},
+                "targets": {"type": "array", "items": _STRING},
+                "changed_since": _STRING,
+                "employers_in_scope": _COUNT,
+                "employers_managed": _COUNT,
+            },
+        },
     },
 }
 
@@ -233,6 +273,30 @@ def plan_schema() -> dict[str, Any]:
                     ),
                 },
                 "violations": {"type": "array", "items": {"$ref": "#/$defs/violation"}},
+                "overridden": {
+                    "type": "array",
+                    "description": "Guards tripped but overridden by a flag.",
+                    "items": {"$ref": "#/$defs/violation"},
+                },
+                "removed": {
+                    "type": "array",
+                    "description": "Newly unmanaged since the base ref (file removed).",
+                    "items": _REMOVED,
+                },
+                "failed": {
+                    "type": "array",
+                    "description": "Managed employers whose live state could not be read, "
+                    "so they are not planned (the exit code is 1).",
+                    "items": _object(
+                        {
+                            "employer_id": _STRING,
+                            "name": {"type": "string"},
+                            "path": _described(_STRING, "The employer file."),
+                            "message": _described(_STRING, "What failed."),
+                        },
+                        "An employer that could not be read.",
+                    ),
+                },
                 "live": {
                     "type": "object",
                     "description": "Saved plans only: live state by employer id.",
@@ -251,3 +315,14 @@ def plan_schema() -> dict[str, Any]:
     }
     schema["required"].remove("live")
     return schema
+
+
+@functools.cache
+def plan_validator() -> Any:
+    """A jsonschema validator for saved plans (built once; checks ``format``)."""
+    import jsonschema
+
+    schema = plan_schema()
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )

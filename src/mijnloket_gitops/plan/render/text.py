@@ -14,13 +14,26 @@ from typing import Any
 import click
 
 from mijnloket_gitops.plan.render.common import (
+    FAILED_HEADING,
     MANUAL_LEGEND,
+    NOTHING_IN_SCOPE,
+    REMOVED_HEAD,
     Data,
+    aggregate,
+    base_ref,
     changed_employers,
     clean,
     employer_label,
+    file_name_note,
+    nothing_in_scope,
+    overridden_lines,
+    read_failures,
+    removed_lines,
+    scope_line,
     step_lines,
     summary_line,
+    taken_over,
+    takes_over_text,
     tier_change_text,
     unchecked,
     unknown_products,
@@ -31,6 +44,9 @@ NO_CHANGES = "No changes. Live state matches the configuration."
 UNMANAGED_SHOWN = 10
 """Unmanaged employers named before "and N more"."""
 
+AGGREGATE_FROM = 20
+"""From this many changed employers on, the text plan ends with the changes by kind."""
+
 _SIGN_COLORS = {"+": "green", "-": "red", "~": "yellow"}
 
 
@@ -38,8 +54,22 @@ def _style(text: str, options: RenderOptions, **style: Any) -> str:
     return click.style(text, **style) if options.color else text
 
 
+def _ownership_lines(plan: Data, options: RenderOptions) -> list[str]:
+    lines: list[str] = []
+    removed = removed_lines(plan)
+    if removed:
+        head = REMOVED_HEAD.format(base=base_ref(plan))
+        lines.append(_style(head, options, fg="yellow", bold=True))
+        lines += ["  " + _style(f"! {line}", options, fg="yellow") for line in removed]
+        lines.append("")
+    for employer in taken_over(plan):
+        text = f"! {takes_over_text(employer, plan)}"
+        lines += [_style(text, options, fg="yellow", bold=True)]
+    return [*lines, ""] if taken_over(plan) else lines
+
+
 def _employer_block(employer: Data, options: RenderOptions) -> list[str]:
-    header = f"# {employer_label(employer)}  {clean(employer['path'])}"
+    header = f"# {employer_label(employer)}  {clean(employer['path'])}{file_name_note(employer)}"
     lines = [_style(header, options, bold=True)]
     tier = tier_change_text(employer)
     if tier:
@@ -77,6 +107,10 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     lines: list[str] = []
     if options.title:
         lines += [_style(clean(options.title), options, bold=True), ""]
+    scope = scope_line(plan)
+    if scope:
+        lines += [scope, ""]
+    lines += _ownership_lines(plan, options)
     changed = changed_employers(plan)
     for employer in changed:
         lines += _employer_block(employer, options)
@@ -89,13 +123,32 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append("")
     hidden = unchecked(plan)
     if hidden:
-        lines.append("Not visible to the provider, so not planned; check by hand:")
+        lines.append("Not visible to the provider; check by hand:")
         lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
+        lines.append("")
+    if len(changed) > AGGREGATE_FROM:
+        lines.append(_style("All changes by kind:", options, bold=True))
+        lines += [f"  {line}" for line in aggregate(plan)] + [""]
+    failures = read_failures(plan)
+    if failures:
+        lines.append(_style(FAILED_HEADING, options, fg="red", bold=True))
+        lines += [f"  x {line}" for line in failures]
         lines.append("")
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:
         lines += _violation_lines(plan["violations"], options)
-    last = summary_line(plan["summary"]) if changed else NO_CHANGES
+    overridden = overridden_lines(plan)
+    if overridden:
+        lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
+        lines += [f"  {line}" for line in overridden] + [""]
+    if changed:
+        last = summary_line(plan["summary"])
+    elif nothing_in_scope(plan):
+        last = NOTHING_IN_SCOPE
+    elif plan.get("removed") or taken_over(plan):
+        last = "No steps to apply, but who manages which employer changes (above)."
+    else:
+        last = NO_CHANGES
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"

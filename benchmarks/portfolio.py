@@ -1,0 +1,99 @@
+"""Benchmark ``plan`` of a whole portfolio on the sandbox, and ``plan --target`` of one.
+
+Generates N valid employer files (``benchmarks/plan.py``'s generator, seeded), seeds
+a sandbox database from them (so a few employers drift), then runs the real CLI as a
+subprocess, measuring its wall time and peak resident memory (``os.wait4``)::
+
+    python benchmarks/portfolio.py --employers 50000
+
+Runs: ``plan`` (every employer), and ``plan --target ID`` of one employer. The bars
+(issue 12), on the 2-core machine the README names: at 50,000 employers, ``plan`` under
+10 s and 400 MB; ``plan --target`` of one employer under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from plan import setup  # the generator of benchmarks/plan.py
+
+BARS = {"plan": (10.0, 400.0), "plan --target": (2.0, None)}
+
+
+@dataclass(frozen=True)
+class Measured:
+    run: str
+    employers: int
+    seconds: float
+    peak_rss_mb: float
+    exit_code: int
+
+
+def measure(repo: Path, label: str, *args: str) -> Measured:
+    """Run ``mijnloket-gitops ARGS --repo REPO``; its wall time and peak RSS."""
+    command = [sys.executable, "-m", "mijnloket_gitops", *args, "--repo", str(repo)]
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        process.returncode = code  # reaped by wait4: tell Popen
+        if code not in (0, 2, 3):
+            errors.seek(0)
+            error = errors.read().decode(errors="replace")
+            raise SystemExit(f"`{' '.join(args)}` exited {code}: {error[-2000:]}")
+    return Measured(label, 0, seconds, usage.ru_maxrss / 1024, code)
+
+
+def first_employer_id(repo: Path) -> str:
+    text = min((repo / "employers").glob("*.yaml")).read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("employer_id:"))
+    return line.split(":", 1)[1].strip()
+
+
+def report(runs: Sequence[Measured]) -> str:
+    lines = [
+        "| run | employers | wall s | peak RSS MB | exit | bar |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for m in runs:
+        seconds, megabytes = BARS[m.run]
+        bar = f"< {seconds:g} s" + (f", < {megabytes:g} MB" if megabytes else "")
+        ok = m.seconds < seconds and (megabytes is None or m.peak_rss_mb < megabytes)
+        lines.append(
+            f"| `{m.run}` | {m.employers:,} | {m.seconds:.2f} | {m.peak_rss_mb:.0f} |"
+            f" {m.exit_code} | {bar} {'met' if ok else 'MISSED'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--employers", type=int, default=50_000, help="how many (50000)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the files (1)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mijnloket-portfolio-") as tmp:
+        print(f"generating {args.employers} employers ...", file=sys.stderr)
+        repo = setup(Path(tmp), args.employers, args.seed)
+        target = first_employer_id(repo)
+        runs = []
+        for label, extra in (("plan", ()), ("plan --target", ("--target", target))):
+            m = measure(repo, label, "plan", *extra)
+            runs.append(Measured(label, args.employers, m.seconds, m.peak_rss_mb, m.exit_code))
+    print(report(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
