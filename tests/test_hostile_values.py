@@ -195,7 +195,8 @@ def test_requires_one_of_with_an_empty_group_is_rejected(tmp_path: Path, run_cli
     (tmp_path / "employers" / "a.yaml").write_text(VALID, "utf-8")
     result = run_cli("validate", "--repo", tmp_path)
     assert result.exit_code == 1
-    assert "mijnloket-gitops.yaml:5:25: requires_one_of[0]: must not be empty" in result.output
+    assert "mijnloket-gitops.yaml:5:25: " in result.output
+    assert "requires_one_of[0]: must not be empty" in result.output
     assert "Traceback" not in result.output
 
 

@@ -153,9 +153,17 @@ def check_file(
 
 
 def _once(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Each diagnostic once: a list or mapping used through an alias (``*r``) is one
-    node at one place, and its problem is one problem, however many users share it."""
-    return list(dict.fromkeys(diagnostics))
+    """One diagnostic per rule and place: a list or mapping used through an alias (``*r``)
+    is one node at one place, and its problem is one problem (the first wording kept),
+    however many users share it."""
+    seen: set[tuple[str, int, int, str]] = set()
+    kept: list[Diagnostic] = []
+    for d in diagnostics:
+        where = (d.path, d.line, d.column, d.rule)
+        if where not in seen:
+            seen.add(where)
+            kept.append(d)
+    return kept
 
 
 # What a worker process checks with; set once per worker by _start_worker.
