@@ -117,7 +117,12 @@ SLOW = {  # case: employers (one where two add time, not coverage)
     "stale-plan-loket": EMPLOYERS,
     "two-applies-loket": EMPLOYERS,
 }
-SLOW_DISK = ["journal-disk-fails-loket", "token-store-fails-before-refresh"]
+SLOW_DISK = [
+    "journal-disk-fails-loket",
+    "token-store-fails-before-refresh",
+    # the cause of the durability flake: fsync returning 0 as the disk failed
+    "journal-fsync-race",
+]
 
 
 @pytest.mark.slow
