@@ -153,13 +153,15 @@ def check_file(
 
 
 def _once(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """One diagnostic per rule and place: a list or mapping used through an alias (``*r``)
-    is one node at one place, and its problem is one problem (the first wording kept),
-    however many users share it."""
-    seen: set[tuple[str, int, int, str]] = set()
+    """Each problem once: a list or mapping used through an alias (``*r``) is one node
+    at one place, and its problem is one problem however many users share it. Schema
+    messages start with the value's label (``users[3].type: ...``), which differs per
+    alias, so they are compared without it."""
+    seen: set[tuple[str, int, int, str, str]] = set()
     kept: list[Diagnostic] = []
     for d in diagnostics:
-        where = (d.path, d.line, d.column, d.rule)
+        said = d.message.split(": ", 1)[-1] if d.rule == "schema" else d.message
+        where = (d.path, d.line, d.column, d.rule, said)
         if where not in seen:
             seen.add(where)
             kept.append(d)
