@@ -284,3 +284,38 @@ def test_the_planner_orders_a_deep_chain_and_two_rights() -> None:
     waits = {s.step.product or s.step.right: s.waits_on for s in plan.steps}
     assert f"{EID}|activate|Keten 1||" in waits["Keten 2"]
     assert f"{EID}|activate|{PLUS}||" in waits[RIGHT_PLUS]
+
+
+def test_the_planner_makes_deactivations_wait_on_their_dependents() -> None:
+    """Each product goes off only after what needs it went off (three deep)."""
+    desired = employer([PORTAL], "start", [])
+    have = LiveEmployer(EID, "x", True, frozenset({PORTAL, PRO, *CHAIN}), {})
+    plan = plan_employer(ADVERSARIAL, "f.yaml", desired, have, lambda s: True)
+    assert [s.step.product for s in plan.steps] == [PRO, "Keten 2", "Keten 1", "Keten 0"]
+    waits = {s.step.product: s.waits_on for s in plan.steps}
+    assert waits[PRO] == ()
+    assert waits["Keten 2"] == (f"{EID}|deactivate|{PRO}||",)
+    assert waits["Keten 1"] == (f"{EID}|deactivate|Keten 2||",)
+    assert waits["Keten 0"] == (f"{EID}|deactivate|Keten 1||",)
+    assert (plan.tier_before, plan.tier_after) == ("pro", "start")
+
+
+def test_a_grant_to_a_user_loket_does_not_show_is_manual_not_blocked() -> None:
+    """The planner's manual case: where the provider cannot grant (a person does it),
+    a missing user is no reason to block; where it can, it is."""
+    users: list[dict[str, object]] = [
+        {"login": "n@b.nl", "type": "werkgevergebruiker", "rights": [RIGHT_PORTAL]}
+    ]
+    desired = employer([PORTAL], "start", users)
+    have = LiveEmployer(EID, "x", True, frozenset({PORTAL}), {})
+    automatic = plan_employer(ADVERSARIAL, "f.yaml", desired, have, lambda s: True)
+    [grant] = automatic.steps
+    assert grant.blocked is not None and "does not exist" in grant.blocked
+    assert not grant.manual
+
+    def person_grants(step: Step) -> bool:
+        return step.action != GRANT
+
+    manual = plan_employer(ADVERSARIAL, "f.yaml", desired, have, person_grants)
+    [grant] = manual.steps
+    assert grant.manual and grant.blocked is None
