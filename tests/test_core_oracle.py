@@ -371,3 +371,34 @@ def test_ownership_guards_say_how_many_since_when_and_what_to_do() -> None:
         " refuse; restore them, or offboard with a file that lists no products"
     )
     assert ownership_violations(plan, OwnershipConfig()) == []
+
+
+def test_portfolio_guards_say_how_many_of_how_many_against_which_limit() -> None:
+    from mijnloket_gitops.config import SafetyConfig
+    from mijnloket_gitops.plan.model import Plan
+    from mijnloket_gitops.plan.safety import Portfolio, portfolio_violations
+
+    users: list[dict[str, object]] = [{"login": "a@b.nl", "type": "werkgevergebruiker"}]
+    held = LiveUser("a@b.nl", "werkgevergebruiker", frozenset({RIGHT_PORTAL}))
+    have = LiveEmployer(EID, "B", True, frozenset({PORTAL}), {"a@b.nl": held})
+    plan = plan_employer(ADVERSARIAL, "f.yaml", employer([PORTAL], "start", users), have, always)
+    safety = SafetyConfig(
+        max_revocation_share=0.01,
+        max_revocations=0,
+        max_employer_share=0.01,
+        min_count_for_shares=0,
+    )
+    found = portfolio_violations(Plan((plan,)), safety, Portfolio(3, 5, 4))
+    assert [(v.guard, v.message) for v in found] == [
+        (
+            "max-revocation-share",
+            "the plan revokes 1 of 4 rights held in the managed portfolio (25%); the limit"
+            " is 1% (safety.max_revocation_share)",
+        ),
+        ("max-revocations", "the plan revokes 1 rights; the limit is 0 (safety.max_revocations)"),
+        (
+            "max-employer-share",
+            "the plan changes 1 of 3 managed employers (33%); the limit is 1%"
+            " (safety.max_employer_share)",
+        ),
+    ]
