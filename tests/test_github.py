@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -12,6 +13,7 @@ from click.testing import Result
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
+from mijnloket_gitops.gitops.journals import JOURNAL_ARTIFACT, journal_run
 from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
 from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
 from tests.github_fake import BOT, REPO, TOKEN, FakeGitHub, serve
@@ -367,6 +369,71 @@ def test_cli_reviewed_plan_writes_step_outputs(
     result = run_cli("github", "reviewed-plan", "--commit", "d1rect")
     assert result.exit_code == 3  # refused: nothing unreviewed is applied
     assert "not the merge of a pull request" in result.output
+
+
+APPLY_WF = ".github/workflows/mijnloket-apply.yml"
+
+
+def _apply_run(fake: FakeGitHub, run_id: int, created: str, **extra: Any) -> None:
+    """An apply run on main that uploaded its journals."""
+    run = {"id": run_id, "path": APPLY_WF, "event": "push", "head_branch": "main",
+           "head_sha": f"c{run_id}", "head_repository": {"full_name": REPO},
+           "status": "completed", "conclusion": "success"} | extra  # fmt: skip
+    fake.runs.append(run)
+    fake.artifacts.append(
+        {"id": run_id * 10, "name": JOURNAL_ARTIFACT, "expired": False, "created_at": created,
+         "workflow_run": {"id": run_id}}
+    )  # fmt: skip
+
+
+def _journal_setup(fake: FakeGitHub) -> None:
+    fake.history[:] = ["c601", "c602", "m3rge"]
+    _apply_run(fake, 601, "2026-11-01T09:00:00Z")
+    _apply_run(fake, 602, "2026-11-01T10:00:00Z", conclusion="failure")  # still restored
+
+
+def test_the_journals_come_from_the_newest_apply_run_on_main(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    assert journal_run(github, "m3rge") is None  # the first apply: nothing to restore
+    _journal_setup(fake)
+    assert journal_run(github, "m3rge") == 602
+    assert journal_run(github, "c602") == 602  # a re-run sees its own earlier attempt
+    fake.artifacts[-1]["expired"] = True
+    assert journal_run(github, "m3rge") == 601
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        {"event": "pull_request"},  # a pull request's own workflow of that name
+        {"head_branch": "feature"},  # pushed to a branch with an edited apply workflow
+        {"path": ".github/workflows/mijnloket-pr.yml"},
+        {"head_repository": {"full_name": "someone/fork"}},
+        {"head_sha": "t4g"},  # a tag named main: its commit is not in main's history
+    ],
+    ids=["pull_request-event", "other-branch", "other-workflow", "fork", "outside-history"],
+)
+def test_a_planted_journal_artifact_is_never_restored(
+    fake: FakeGitHub, github: GitHub, planted: dict[str, Any]
+) -> None:
+    """A planted journal could hide a completed plan (or invent one): only the apply
+    workflow's runs on main, for commits in main's history, count."""
+    _journal_setup(fake)
+    _apply_run(fake, 603, "2026-11-01T11:00:00Z", **planted)  # newest, but not ours
+    assert journal_run(github, "m3rge") == 602
+
+
+def test_cli_journal_run_writes_the_run_id_or_nothing(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    first = run_cli("github", "journal-run", "--commit", "m3rge")
+    assert first.exit_code == 0 and "No earlier apply journal" in first.output
+    _journal_setup(env)
+    assert run_cli("github", "journal-run", "--commit", "m3rge").exit_code == 0
+    assert outputs.read_text() == "run-id=\nrun-id=602\n"
 
 
 def test_cli_errors_are_clear_and_tokenless(
