@@ -3,6 +3,7 @@ the drift issue, the reviewed plan's run, and clear errors without the token."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -480,3 +481,46 @@ def test_cli_pull_request_of_run_writes_step_outputs(
     assert outputs.read_text() == "pull-request=5\nartifact=mijnloket-plan-5-h3ad\n"
     stale = run_cli("github", "pull-request-of-run", "--head-sha", "old", "--head-label", "fork:x")
     assert stale.exit_code == 3 and "no open pull request from fork:x" in stale.output
+
+
+def test_end_to_end_a_fresh_runner_restores_the_journals_and_refuses_a_replay(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apply job on two fresh runners: the first applies the plan and keeps its
+    journal as the artifact; the second (a re-run, the same plan) restores the artifact
+    that `github journal-run` picks and is refused. Without the restore it would apply
+    the plan again: that replay is what the restore prevents."""
+    examples = Path(__file__).resolve().parent.parent / "employers"
+    first, temp = tmp_path / "runner-1", tmp_path / "runner-temp"
+    shutil.copytree(examples, first / "employers")
+    monkeypatch.setenv("RUNNER_TEMP", str(temp))
+    assert run_cli("github", "prepare-provider", "--repo", first).exit_code == 0
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(first))
+    monkeypatch.setenv("INPUT_PLAN_FILE", "p/plan.json")
+    monkeypatch.setenv("INPUT_COMMAND", "plan")
+    assert run_cli("github", "run-action").exit_code == 0
+    monkeypatch.setenv("INPUT_COMMAND", "apply")
+    applied = run_cli("github", "run-action")
+    assert applied.exit_code == 0, applied.output
+    artifact = tmp_path / "artifact-mijnloket-journal"  # "Keep the apply journals"
+    shutil.copytree(first / ".mijnloket" / "journal", artifact)
+    env.history[:] = ["m3rge"]
+    _apply_run(env, 601, "2026-11-01T09:00:00Z", head_sha="m3rge")
+
+    def fresh_runner(name: str, restore: bool) -> Result:
+        # the same workspace path, as on GitHub's runners; the sandbox's live state
+        # stands in for Loket.nl's; the journals are gone
+        shutil.rmtree(first / ".mijnloket" / "journal")
+        outputs = tmp_path / f"{name}.out"
+        monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+        assert run_cli("github", "journal-run", "--commit", "m3rge").exit_code == 0
+        assert outputs.read_text() == "run-id=601\n"
+        if restore:  # "Restore the journals of the previous apply"
+            shutil.copytree(artifact, first / ".mijnloket" / "journal")
+        return run_cli("github", "run-action")
+
+    replayed = fresh_runner("runner-2", restore=True)
+    assert replayed.exit_code == 3, replayed.output
+    assert "was already applied completely" in replayed.output
+    unrestored = fresh_runner("runner-3", restore=False)
+    assert unrestored.exit_code == 0, unrestored.output  # the replay
