@@ -42,7 +42,7 @@ def too_old(workdir: Path, plan_file: Path, now: dt.datetime | None = None) -> s
     return (
         f"The plan was made {age:.0f} hours ago; plans older than {limit:g} hours are refused "
         "(safety.max_plan_age_hours), so nothing was changed. To get a fresh plan before a "
-        "merge: push to the pull request again, or re-run its \"mijnloket plan\" workflow "
+        'merge: push to the pull request again, or re-run its "mijnloket plan" workflow '
         "run; the comment then shows the new plan. After the merge: run the apply workflow "
         "by hand on main (Actions, mijnloket apply, Run workflow), which plans on main and "
         "waits for that plan to be approved."
