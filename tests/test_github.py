@@ -313,6 +313,7 @@ def test_cli_upsert_comment_and_plan_failed(
     (made,) = env.comments[7]
     assert "Plan for commit `0123456789ab`, made by [this run](" in made["body"]
     assert "https://github.test/acme/loket-config/actions/runs/77" in made["body"]
+    assert "too old to apply" not in made["body"]  # no --plan-file: nothing said
     result = run_cli("github", "upsert-comment", "--pr", "7", "--plan-failed", "--commit", "abc")
     assert result.exit_code == 0, result.output
     (comment,) = env.comments[7]
@@ -524,3 +525,25 @@ def test_end_to_end_a_fresh_runner_restores_the_journals_and_refuses_a_replay(
     assert "was already applied completely" in replayed.output
     unrestored = fresh_runner("runner-3", restore=False)
     assert unrestored.exit_code == 0, unrestored.output  # the replay
+
+
+def test_the_comment_says_until_when_apply_accepts_the_plan(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The plan job posts with -C base: main's safety.max_plan_age_hours (here 24) and
+    the plan's meta.created_at give the moment after which a merge is too late."""
+    base = tmp_path / "base"
+    (base / "employers").mkdir(parents=True)
+    (base / "mijnloket-gitops.yaml").write_text("version: 1\nsafety:\n  max_plan_age_hours: 24\n")
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"meta": {"created_at": "2026-11-01T10:30:00+00:00"}}', encoding="utf-8")
+    body = tmp_path / "plan.md"
+    body.write_text(PLAN, encoding="utf-8")
+    args = ("--pr", "7", "--body-file", body, "--commit", "abc", "--plan-file", plan)
+    result = run_cli("-C", base, "github", "upsert-comment", *args)
+    assert result.exit_code == 0, result.output
+    (made,) = env.comments[7]
+    assert (
+        "Merged after 2026-11-02 10:30 UTC, it is too old to apply "
+        "(`safety.max_plan_age_hours`): push again or re-run this plan before merging."
+    ) in made["body"]

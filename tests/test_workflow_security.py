@@ -281,6 +281,16 @@ def test_the_pull_request_plan_compares_ownership_with_mains_checkout() -> None:
     assert plan["with"]["args"] == "--base origin/${{ github.event.repository.default_branch }}"
 
 
+def test_the_plan_comment_says_until_when_apply_accepts_the_plan() -> None:
+    """Posted with main's configuration (-C base) and the saved plan, the comment's
+    footer names the moment after which the merge's apply refuses the plan as too old."""
+    (job,) = _jobs(_scaffolded()[".github/workflows/mijnloket-pr-plan.yml"]).values()
+    post = next(s for s in job["steps"] if s.get("name") == "Post the plan on the pull request")
+    planned = next(line for line in post["run"].splitlines() if "--body-file" in line)
+    assert planned.strip().startswith("mijnloket-gitops -C base github upsert-comment")
+    assert '--plan-file "$PLANNED"' in post["run"]
+
+
 def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None:
     """Single use across fresh runners: before apply, the journals of the previous
     apply run on main are restored (found by `github journal-run`, never by name

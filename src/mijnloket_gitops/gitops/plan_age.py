@@ -29,6 +29,18 @@ def plan_age_hours(plan_file: Path, now: dt.datetime) -> float | None:
     return (now - created).total_seconds() / 3600
 
 
+def valid_until(workdir: Path, plan_file: Path) -> dt.datetime | None:
+    """When the saved plan at ``plan_file`` becomes too old for ``apply`` under the
+    repository's ``safety.max_plan_age_hours`` (None when it cannot tell)."""
+    try:
+        document = json.loads(plan_file.read_text(encoding="utf-8"))
+        created = dt.datetime.fromisoformat(str(document["meta"]["created_at"]))
+        limit = load_settings(workdir).config.safety.max_plan_age_hours
+    except (OSError, ValueError, KeyError, TypeError, MijnloketError):
+        return None
+    return created + dt.timedelta(hours=limit) if created.tzinfo is not None else None
+
+
 def too_old(workdir: Path, plan_file: Path, now: dt.datetime | None = None) -> str | None:
     """What to tell the approver when the plan at ``plan_file`` is older than the
     repository's ``safety.max_plan_age_hours``; None when it is not (or cannot tell)."""
