@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "auth": "auth_cmd",
     "init": "init_cmd",
     "github": "github_cmd",
+    # issue 15: portfolio operations
+    "edit": "edit_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a
