@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from mijnloket_gitops.cli.common import (
     target_options,
     use_color,
 )
+from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.plan.build import PlanResult, make_plan
@@ -78,6 +80,7 @@ def plan_repository(
     help="Exit 2 when there are changes (0 when there are none).",
 )
 @guard_options
+@where_option
 @repo_option
 def plan(
     targets: tuple[str, ...],
@@ -88,6 +91,7 @@ def plan(
     allow_downgrade: bool,
     allow_mijnloket_removal: bool,
     force: bool,
+    where: str | None,
     repo: Path,
 ) -> None:
     """Compare the employer files with live state and show the changes.
@@ -97,6 +101,9 @@ def plan(
     """
     settings = settings_for(repo)
     repository = load_valid_repository(settings, targets, changed_since)
+    if where is not None:  # issue 15: selectors
+        picked = selected(settings, repository.in_scope, where)
+        repository = dataclasses.replace(repository, in_scope=list(picked))
     overrides = Overrides(allow_downgrade, allow_mijnloket_removal, force)
     result = plan_repository(settings, repository, overrides, list_unmanaged=True)
     repository_name = os.environ.get("GITHUB_REPOSITORY")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
 from mijnloket_gitops.gitutil import changed_files
@@ -59,23 +60,31 @@ def validate(
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@where_option
 @repo_option
-def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
+def explain(files: tuple[Path, ...], fmt: str, where: str | None, repo: Path) -> None:
     """Show the derived tier of employer files and why.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
-    Start and the products each product pulls in. Exit 1 if a file is invalid.
+    Start and the products each product pulls in. FILES (files or directories;
+    default with --where: the repository's employers/) narrowed by --where.
+    Exit 1 if a file is invalid.
     """
     settings = settings_for(repo)
+    if not files and where is None:
+        raise click.UsageError("give FILE... or --where EXPR")
     result = validate_paths(
-        list(files), settings.catalog, require_tier=settings.config.require_tier
+        _paths(repo, files, settings.config.employers_dir),
+        settings.catalog,
+        require_tier=settings.config.require_tier,
     )
     explanations = [
-        explain_employer(settings.catalog, employer, path) for path, employer in result.employers
+        explain_employer(settings.catalog, employer, path)
+        for path, employer in selected(settings, result.employers, where)
     ]
     if fmt == "json":
         data = [e.data for e in explanations]

@@ -34,7 +34,7 @@ class SelectorError(MijnloketError):
         caret = " " * (column - 1) + "^"
         super().__init__(
             f"selector, column {column}: {message}\n  {expression}\n  {caret}\n"
-            "  (see `mijnloket-gitops edit --help` or the README's Selectors section)"
+            "  (the README's Selectors section lists the fields)"
         )
 
 
