@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.config import PricingConfig
+from mijnloket_gitops.cost import as_number, format_money, monthly_cost
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.tier import derive_tier
 
@@ -17,7 +19,9 @@ class Explanation:
     data: dict[str, Any]
 
 
-def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Explanation:
+def explain_employer(
+    catalog: Catalog, employer: EmployerFile, path: str, pricing: PricingConfig | None = None
+) -> Explanation:
     derived = derive_tier(catalog, employer.products)
     listed = set(employer.products)
     products = []
@@ -38,6 +42,16 @@ def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Exp
                 ],
             }
         )
+    data: dict[str, Any] = {}
+    if pricing is not None:  # issue 15: the monthly cost, only with pricing
+        cost = monthly_cost(pricing, catalog, employer.employer_id, employer.products)
+        data["cost"] = {
+            "currency": pricing.currency,
+            "monthly": as_number(cost.total),
+            "tier": as_number(cost.tier),
+            "products": as_number(cost.products),
+            "employees": cost.employees,
+        }
     return Explanation(
         {
             "path": path,
@@ -48,6 +62,7 @@ def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Exp
             "reasons": [{"product": p, "tier": t} for p, t in derived.reasons],
             "start_features": list(catalog.start_features) if derived.tier else [],
             "products": products,
+            **data,
         }
     )
 
@@ -67,6 +82,8 @@ def render_explanation(explanation: Explanation) -> str:
         lines.append("  included in Start: " + ", ".join(d["start_features"]))
         if d["tier_written"] != d["tier"]:
             lines.append(f"  the file says tier: {d['tier_written'] or '(nothing)'}")
+    if "cost" in d:  # issue 15
+        lines.append("  " + _cost_line(d["cost"]))
     for product in d["products"]:
         if not product["known"]:
             lines.append(f"  {product['product']}: not in the catalog")
@@ -79,3 +96,13 @@ def render_explanation(explanation: Explanation) -> str:
         if needs:
             lines.append(f"  {product['product']} pulls in: {', '.join(needs)}")
     return "\n".join(lines) + "\n"
+
+
+def _cost_line(cost: dict[str, Any]) -> str:
+    currency = cost["currency"]
+    people = "" if cost["employees"] is None else f"; {cost['employees']} employees"
+    return (
+        f"monthly cost: {format_money(cost['monthly'], currency)} (tier "
+        f"{format_money(cost['tier'], currency)}, products "
+        f"{format_money(cost['products'], currency)}{people})"
+    )

@@ -12,6 +12,7 @@ from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave
 from mijnloket_gitops.errors import ExitCode
+from mijnloket_gitops.plan.render.common import plural
 from mijnloket_gitops.fmt import write_text
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
@@ -91,7 +92,14 @@ def edit(
         click.secho("Fix the employer files first; nothing was edited.", fg="red", err=True)
         raise SystemExit(ExitCode.ERROR)
     picked = selected(settings, validation.employers, where, changed_since)
-    run = edit_files(picked, settings.catalog, request, require_tier=settings.config.require_tier)
+    pricing = settings.config.pricing
+    run = edit_files(
+        picked,
+        settings.catalog,
+        request,
+        require_tier=settings.config.require_tier,
+        price_of=(lambda name: pricing.products.get(name)) if pricing else lambda _: None,
+    )
     failed = _report(run, show_diff)
     if not dry_run:
         for item in run.with_status("changed"):
@@ -131,7 +139,7 @@ def _summary(run: EditRun, dry_run: bool) -> str:
         parts.append(f"{len(run.with_status('held back'))} held back by --limit")
     if run.outside_wave:
         parts.append(f"{run.outside_wave} in other waves")
-    return f"{len(run.files)} employers selected: " + ", ".join(parts)
+    return f"{plural(len(run.files), 'employer')} selected: " + ", ".join(parts)
 
 
 COMMANDS = (edit,)

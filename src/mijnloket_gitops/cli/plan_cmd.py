@@ -18,6 +18,7 @@ from mijnloket_gitops.cli.common import (
 )
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.config import Settings
+from mijnloket_gitops.cost.plan_cost import plan_cost
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
@@ -106,6 +107,11 @@ def plan(
         repository = dataclasses.replace(repository, in_scope=list(picked))
     overrides = Overrides(allow_downgrade, allow_mijnloket_removal, force)
     result = plan_repository(settings, repository, overrides, list_unmanaged=True)
+    if settings.config.pricing is not None:  # issue 15: the monthly cost delta
+        cost = plan_cost(
+            settings.config.pricing, settings.catalog, repository.in_scope, result.live
+        )
+        result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, cost=cost))
     repository_name = os.environ.get("GITHUB_REPOSITORY")
     options = RenderOptions(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None

@@ -83,7 +83,7 @@ def explain(files: tuple[Path, ...], fmt: str, where: str | None, repo: Path) ->
         require_tier=settings.config.require_tier,
     )
     explanations = [
-        explain_employer(settings.catalog, employer, path)
+        explain_employer(settings.catalog, employer, path, settings.config.pricing)
         for path, employer in selected(settings, result.employers, where)
     ]
     if fmt == "json":

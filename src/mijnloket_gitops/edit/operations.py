@@ -73,7 +73,7 @@ def _choose(group: Sequence[str], prefer: Sequence[str], price_of: PriceOf) -> t
     prices = [(price, i) for i, n in enumerate(group) if (price := price_of(n)) is not None]
     if len(prices) == len(group):
         cheapest = group[min(prices)[1]]
-        return cheapest, "the cheapest by pricing:"
+        return cheapest, "the cheapest in pricing.products"
     return group[0], "the catalog's first choice; --choose picks another"
 
 

@@ -129,6 +129,8 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
     """Tool version, catalog version, fingerprints, git commit, creation time."""
     violations: tuple[GuardViolation, ...] = ()
+    # issue 15: the monthly cost section, only when the repository has ``pricing:``
+    cost: dict[str, Any] | None = None
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -160,7 +162,7 @@ class Plan:
 
     @property
     def data(self) -> dict[str, Any]:
-        return {
+        data = {
             "format_version": FORMAT_VERSION,
             "provider": self.provider,
             "meta": dict(self.meta),
@@ -169,3 +171,6 @@ class Plan:
             "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
             "violations": [v.data for v in self.violations],
         }
+        if self.cost is not None:  # issue 15: without pricing, nothing about money
+            data["cost"] = self.cost
+        return data

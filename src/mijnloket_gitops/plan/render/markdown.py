@@ -30,6 +30,11 @@ from mijnloket_gitops.plan.render.common import (
     unchecked,
     unknown_products,
 )
+from mijnloket_gitops.plan.render.cost import (
+    employer_cost_text,
+    tier_price_text,
+    total_cost_text,
+)
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
 from mijnloket_gitops.plan.render.text import NO_CHANGES
@@ -121,10 +126,11 @@ def _table(summary: Data) -> str:
     return "".join(lines) + "\n"
 
 
-def _flags(changed: list[Data]) -> tuple[str, list[_List]]:
+def _flags(changed: list[Data], plan: Data) -> tuple[str, list[_List]]:
     tiers = tuple(
         f"- **{md(e['name'])}** ({md(e['employer_id'])}): {md(tier_change_text(e, '→'))}"
         + (" — a downgrade" if e["tier"]["change"] == "downgrade" else "")
+        + (f" — {md(price)}" if (price := tier_price_text(plan, e)) else "")  # issue 15
         + "\n"
         for e in changed
         if e["tier"].get("change")
@@ -151,6 +157,12 @@ def _flags(changed: list[Data]) -> tuple[str, list[_List]]:
     ]
 
 
+def _cost(plan: Data) -> list[str | _List]:
+    """issue 15: the monthly cost line under the summary table, with pricing only."""
+    total = total_cost_text(plan, "→")
+    return [f"**{md(total)}**\n\n"] if total else []
+
+
 def _unknown(plan: Data) -> _List:
     items = tuple(
         f"- **{md(e['name'])}** ({md(e['employer_id'])}): {', '.join(md(n) for n in names)}\n"
@@ -168,12 +180,14 @@ def _unchecked(plan: Data) -> _List:
     return _List(head, items, "items to check by hand")
 
 
-def _details(employer: Data) -> str:
+def _details(employer: Data, plan: Data) -> str:
     tier = tier_change_text(employer, "→")
+    cost = employer_cost_text(plan, employer, "→")  # issue 15
     summary = (
         f"<b>{escape_html(employer['name'])}</b> ({escape_html(employer['employer_id'])}): "
         + escape_html(employer_counts(employer))
         + (f"; tier {escape_html(tier)}" if tier else "")
+        + (f"; cost {escape_html(cost)}" if cost else "")
     )
     lines = [f"! tier: {tier_change_text(employer)}"] if tier else []
     lines += [line for _, line in step_lines(employer)]
@@ -205,11 +219,12 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if plan["violations"]:
         head.append(_violations(plan))
     if changed:
-        flags_head, flag_lists = _flags(changed)
-        head += [_table(plan["summary"]), flags_head, *flag_lists]
+        flags_head, flag_lists = _flags(changed, plan)
+        head += [_table(plan["summary"]), *_cost(plan), flags_head, *flag_lists]
     else:
         unmanaged = plan["summary"]["employers_unmanaged"]
         head.append(f"{NO_CHANGES}\n\n")
+        head += _cost(plan)
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
@@ -220,7 +235,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
         if any(s.get("manual") or s.get("blocked") for e in changed for s in e["steps"]):
             intro += f"`[manual]`: {MANUAL_LEGEND.split(': ', 1)[1]}. `[blocked: …]`: cannot "
             intro += "happen yet, for the reason given.\n\n"
-    details = [_details(e) for e in changed]
+    details = [_details(e, plan) for e in changed]
     footer = _footer(plan)
 
     lists = [p for p in head if isinstance(p, _List)]

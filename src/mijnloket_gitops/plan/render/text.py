@@ -25,6 +25,7 @@ from mijnloket_gitops.plan.render.common import (
     unchecked,
     unknown_products,
 )
+from mijnloket_gitops.plan.render.cost import employer_cost_text, total_cost_text
 from mijnloket_gitops.plan.render.options import RenderOptions
 
 NO_CHANGES = "No changes. Live state matches the configuration."
@@ -79,7 +80,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines += [_style(clean(options.title), options, bold=True), ""]
     changed = changed_employers(plan)
     for employer in changed:
-        lines += _employer_block(employer, options)
+        block = _employer_block(employer, options)
+        cost = employer_cost_text(plan, employer)  # issue 15
+        if cost:
+            block.insert(1, "  " + _style(f"~ cost: {cost}", options, fg="yellow"))
+        lines += block
     if any(s.get("manual") for e in changed for s in e["steps"]):
         lines += [MANUAL_LEGEND, ""]
     unknown = unknown_products(plan)
@@ -96,6 +101,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:
         lines += _violation_lines(plan["violations"], options)
+    total = total_cost_text(plan)  # issue 15
+    if total:
+        lines.append(total)
     last = summary_line(plan["summary"]) if changed else NO_CHANGES
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"
