@@ -105,7 +105,7 @@ def test_plan_cost_upgrade_downgrade_and_mijnloket_removal() -> None:
                     "Workflow editor",
                 ],
             ),
-        ),  # fmt: skip
+        ),
         # downgrade: pro (40 employees) -> plus
         ("e1.yaml", employer(E1, ["MijnLoket", "MijnLoket - Salaris berekenen"])),
         # MijnLoket removal: plus -> none, Workflow editor stays
@@ -122,7 +122,7 @@ def test_plan_cost_upgrade_downgrade_and_mijnloket_removal() -> None:
                 "Workflow editor",
                 "Dossiervorming Qwoater Extended",
             },
-        ),  # fmt: skip
+        ),
     }
     cost = plan_cost(PRICING, CATALOG, desired, state)
     assert cost["employers"][E2] == {

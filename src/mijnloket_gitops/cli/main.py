@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "github": "github_cmd",
     # issue 15: portfolio operations
     "edit": "edit_cmd",
+    "report": "report_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a
