@@ -140,19 +140,19 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     rows: list[bytes] = []
     previous = bytearray(stride)
     for y in range(height):
-        kind = raw[y * (stride + 1)]
+        filter_type = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for x in range(stride):
             left = line[x - channels] if x >= channels else 0
             up = previous[x]
             corner = previous[x - channels] if x >= channels else 0
-            if kind == 1:
+            if filter_type == 1:
                 line[x] = (line[x] + left) & 0xFF
-            elif kind == 2:
+            elif filter_type == 2:
                 line[x] = (line[x] + up) & 0xFF
-            elif kind == 3:
+            elif filter_type == 3:
                 line[x] = (line[x] + (left + up) // 2) & 0xFF
-            elif kind == 4:
+            elif filter_type == 4:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 guess = left if pa <= pb and pa <= pc else up if pb <= pc else corner
