@@ -247,3 +247,22 @@ def test_invalid_files_are_reported_and_left_out(
     assert result.exit_code == 1
     assert json.loads(result.stdout)["employers_total"] == 8
     assert "Invalid employer files are not in the report." in result.output
+
+
+def test_drift_workflow_puts_the_report_in_the_job_summary(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    assert run_cli("init", tmp_path).exit_code == 0
+    workflow = (tmp_path / ".github" / "workflows" / "mijnloket-drift.yml").read_text()
+    assert (
+        '        run: mijnloket-gitops report --format markdown >> "$GITHUB_STEP_SUMMARY"\n'
+        in workflow
+    )
+    # what that step runs works in a freshly scaffolded repository
+    result = run_cli("report", "--format", "markdown", "--repo", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert [check_mermaid(b) for b in mermaid_blocks(result.output)] == [
+        "pie",
+        "xychart-beta",
+        "flowchart",
+    ]
