@@ -380,3 +380,18 @@ def test_any_edit_of_a_valid_file_is_valid_and_keeps_comments(
             for comment in comment_lines(original):
                 if comment not in result.dropped:
                     assert comment.rstrip() in kept, (comment, original, kept)
+
+
+def test_the_worker_pool_gives_the_same_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mijnloket_gitops.edit import pool
+
+    write_employers(tmp_path / "employers", CATALOG, 320, seed=5)
+    employers = validate_paths([tmp_path / "employers"], CATALOG).employers
+    request = EditRequest(activate=("MijnLoket - Salaris berekenen",))
+    parallel = edit_files(employers, CATALOG, request)
+    monkeypatch.setattr(pool, "PARALLEL_THRESHOLD", 10**9)
+    sequential = edit_files(employers, CATALOG, request)
+    assert parallel == sequential
+    assert len(parallel.with_status("changed")) > 100

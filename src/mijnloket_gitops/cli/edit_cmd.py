@@ -98,7 +98,7 @@ def edit(
         settings.catalog,
         request,
         require_tier=settings.config.require_tier,
-        price_of=(lambda name: pricing.products.get(name)) if pricing else lambda _: None,
+        prices=pricing.products if pricing else None,
     )
     failed = _report(run, show_diff)
     if not dry_run:
