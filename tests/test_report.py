@@ -266,3 +266,11 @@ def test_drift_workflow_puts_the_report_in_the_job_summary(
         "xychart-beta",
         "flowchart",
     ]
+
+
+def test_an_unwritable_out_file_is_an_error_not_a_traceback(
+    repo: Path, run_cli: Callable[..., Result]
+) -> None:
+    result = run_cli("report", "--out", repo / "missing" / "r.md", "--repo", repo)
+    assert result.exit_code == 1
+    assert "cannot write the report" in result.output and "internal error" not in result.output

@@ -12,7 +12,7 @@ import click
 from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.config import Settings
-from mijnloket_gitops.errors import ExitCode
+from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.fmt import write_text
 from mijnloket_gitops.report import FORMATS
@@ -77,9 +77,12 @@ def report(
     if out is None:
         click.echo(text, nl=False)
     else:
-        if not out.exists():
-            out.touch()
-        write_text(out, text)
+        try:
+            if not out.exists():
+                out.touch()
+            write_text(out, text)
+        except OSError as error:
+            raise MijnloketError(f"{out}: cannot write the report: {error.strerror}") from None
         click.echo(f"Wrote the {fmt} report to {out}.", err=True)
     if validation.errors:
         click.echo(text_report(validation, use_color()), err=True, nl=False)
