@@ -395,3 +395,15 @@ def test_the_worker_pool_gives_the_same_edits(
     sequential = edit_files(employers, CATALOG, request)
     assert parallel == sequential
     assert len(parallel.with_status("changed")) > 100
+
+
+def test_write_all_reports_a_file_it_cannot_write_and_writes_the_rest(tmp_path: Path) -> None:
+    from mijnloket_gitops.edit.write import write_all
+
+    good = [tmp_path / f"f{i}.yaml" for i in range(3)]
+    for path in good:
+        path.write_text("old\n")
+    missing = tmp_path / "gone" / "x.yaml"
+    errors = write_all([(str(missing), "new\n"), *((str(p), "new\n") for p in good)])
+    assert errors == [f"{missing}: cannot write: No such file or directory"]
+    assert all(p.read_text() == "new\n" for p in good)

@@ -11,8 +11,8 @@ from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave
+from mijnloket_gitops.edit.write import write_all
 from mijnloket_gitops.errors import ExitCode
-from mijnloket_gitops.fmt import write_text
 from mijnloket_gitops.plan.render.common import plural
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
@@ -102,13 +102,10 @@ def edit(
     )
     failed = _report(run, show_diff)
     if not dry_run:
-        for item in run.with_status("changed"):
-            assert item.text is not None
-            try:
-                write_text(Path(item.path), item.text)
-            except OSError as error:
-                click.echo(f"{item.path}: error: cannot write: {error.strerror or error}", err=True)
-                failed = True
+        changed = [(f.path, f.text) for f in run.with_status("changed") if f.text is not None]
+        for message in write_all(changed):
+            click.echo(f"error: {message}", err=True)
+            failed = True
     click.echo(_summary(run, dry_run))
     if failed:
         raise SystemExit(ExitCode.ERROR)
