@@ -88,6 +88,15 @@ def test_requested_since_comes_from_the_commit_that_wrote_the_line(repo: Path) -
     # longest waiting first
     assert report["requested"][0]["name"].startswith("Hoveniersbedrijf")
     assert requested_since(repo / "employers", folder, []) == {}
+    # with more requested files than a command line takes, git looks at the folder
+    from mijnloket_gitops.report import history
+
+    original = history.MAX_PATHS
+    history.MAX_PATHS = 1
+    try:
+        assert requested_since(repo, folder, paths) == since
+    finally:
+        history.MAX_PATHS = original
 
 
 def test_requested_since_outside_git_is_empty(repo: Path) -> None:
