@@ -35,9 +35,13 @@ class PageLoad:
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     png: bytes = b""
+    value: Any = None
+    """What ``evaluate`` gave (a promise is awaited), as JSON values."""
 
 
-def load_page(browser: str, url: str, width: int = 1200, height: int = 900) -> PageLoad:
+def load_page(
+    browser: str, url: str, width: int = 1200, height: int = 900, evaluate: str | None = None
+) -> PageLoad:
     with tempfile.TemporaryDirectory() as profile:
         process = subprocess.Popen(
             [
@@ -52,7 +56,7 @@ def load_page(browser: str, url: str, width: int = 1200, height: int = 900) -> P
         )  # fmt: skip
         try:
             port = _devtools_port(process)
-            return asyncio.run(asyncio.wait_for(_drive(port, url), timeout=60))
+            return asyncio.run(asyncio.wait_for(_drive(port, url, evaluate), timeout=60))
         finally:
             process.terminate()
             try:
@@ -73,7 +77,7 @@ def _devtools_port(process: subprocess.Popen[str]) -> int:
     raise RuntimeError(f"chromium exited ({process.wait()}) without a DevTools port")
 
 
-async def _drive(port: int, url: str) -> PageLoad:
+async def _drive(port: int, url: str, evaluate: str | None) -> PageLoad:
     result = PageLoad()
     async with aiohttp.ClientSession() as session:
         async with session.get(f"http://127.0.0.1:{port}/json/list") as answer:
@@ -102,6 +106,11 @@ async def _drive(port: int, url: str) -> PageLoad:
                 _event(message, result)
                 if message.get("method") == "Page.loadEventFired":
                     break
+            if evaluate is not None:
+                answer = await call(
+                    "Runtime.evaluate", expression=evaluate, awaitPromise=True, returnByValue=True
+                )
+                result.value = answer["result"].get("value")
             shot = await call("Page.captureScreenshot", format="png")
             result.png = base64.b64decode(shot["data"])
     return result

@@ -283,3 +283,56 @@ def test_an_unwritable_out_file_is_an_error_not_a_traceback(
     result = run_cli("report", "--out", repo / "missing" / "r.md", "--repo", repo)
     assert result.exit_code == 1
     assert "cannot write the report" in result.output and "internal error" not in result.output
+
+
+ROOT = Path(__file__).resolve().parent.parent
+MERMAID_JS = Path(
+    os.environ.get("MERMAID_JS", ROOT / ".mermaid" / "node_modules/mermaid/dist/mermaid.min.js")
+)
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or not MERMAID_JS.is_file(),
+    reason="needs Chromium and mermaid.min.js (npm install --prefix .mermaid mermaid@11, "
+    "or MERMAID_JS=path)",
+)
+def test_mermaid_itself_parses_and_renders_every_chart(tmp_path: Path) -> None:
+    """The structural check above, confirmed by Mermaid's own parser and renderer."""
+    assert CHROMIUM is not None
+    (tmp_path / "mijnloket-gitops.yaml").write_text(
+        "version: 1\ncatalog:\n  products:\n    'Odd \"product\"; [x]':\n      tier: none\n"
+    )
+    from mijnloket_gitops.config import load_settings
+
+    catalog = load_settings(tmp_path).catalog
+    shutil.copytree(BUNDLED, tmp_path / "employers")
+    groenrijk = tmp_path / "employers" / "hoveniersbedrijf-groenrijk.yaml"
+    text = groenrijk.read_text().replace(
+        "  - Verlofregeling\n", "  - Verlofregeling\n  - 'Odd \"product\"; [x]'\n"
+    )
+    groenrijk.write_text(text)
+    employers = validate_paths([tmp_path / "employers"], catalog).employers
+    blocks = mermaid_blocks(markdown_report(build_report(catalog, employers, today=TODAY)))
+    page = tmp_path / "mermaid.html"
+    page.write_text(
+        f'<!DOCTYPE html><html><body><script src="{MERMAID_JS.resolve().as_uri()}"></script>'
+        "</body></html>"
+    )
+    script = (
+        "(async () => { mermaid.initialize({startOnLoad: false}); const out = [];"
+        f" for (const [i, block] of {json.dumps(blocks)}.entries()) {{"
+        "  try { await mermaid.parse(block);"
+        "        const {svg} = await mermaid.render('chart' + i, block);"
+        "        out.push(svg.includes('<svg') ? 'ok' : 'no svg'); }"
+        "  catch (e) { out.push('error: ' + e.message); } }"
+        " return out; })()"
+    )
+    result = load_page(CHROMIUM, file_url(page), evaluate=script)
+    assert result.value == ["ok", "ok", "ok"], result.value
+    # and a broken chart is caught, so the check above can fail
+    broken = load_page(
+        CHROMIUM,
+        file_url(page),
+        evaluate="mermaid.parse('pie showData\\n  \"A\" : x').then(() => 'ok', e => 'error')",
+    )
+    assert broken.value == "error"
