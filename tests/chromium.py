@@ -107,10 +107,10 @@ async def _drive(port: int, url: str, evaluate: str | None) -> PageLoad:
                 if message.get("method") == "Page.loadEventFired":
                     break
             if evaluate is not None:
-                answer = await call(
+                evaluated = await call(
                     "Runtime.evaluate", expression=evaluate, awaitPromise=True, returnByValue=True
                 )
-                result.value = answer["result"].get("value")
+                result.value = evaluated["result"].get("value")
             shot = await call("Page.captureScreenshot", format="png")
             result.png = base64.b64decode(shot["data"])
     return result

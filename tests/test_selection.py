@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,3 +161,25 @@ def test_explain_where_explains_every_selected_employer(
     ]
     none = run_cli("explain", "--repo", repo)
     assert none.exit_code != 0 and "--where" in none.output
+
+
+def test_changed_since_narrows_explain_and_edit(repo: Path, run_cli: Callable[..., Result]) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "all"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    path = repo / "employers" / "zorggroep-de-linde.yaml"
+    path.write_text(path.read_text().replace("name: Zorggroep De Linde", "name: De Linde"))
+    explained = run_cli("explain", "--changed-since", "HEAD", "--format", "json", "--repo", repo)
+    assert explained.exit_code == 0, explained.output
+    assert json.loads(explained.output)["name"] == "De Linde"
+    edited = run_cli(
+        "edit", "--changed-since", "HEAD", "--where", "tier=pro", "--activate",
+        "MijnLoket - Salaris berekenen", "--dry-run", "--repo", repo,
+    )  # fmt: skip
+    assert "1 employer selected: 1 would be changed" in edited.output, edited.output

@@ -65,18 +65,22 @@ def validate(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @where_option
+@click.option("--changed-since", metavar="REF", help="Only files changed since this git ref.")
 @repo_option
-def explain(files: tuple[Path, ...], fmt: str, where: str | None, repo: Path) -> None:
+def explain(
+    files: tuple[Path, ...], fmt: str, where: str | None, changed_since: str | None, repo: Path
+) -> None:
     """Show the derived tier of employer files and why.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
     Start and the products each product pulls in. FILES (files or directories;
-    default with --where: the repository's employers/) narrowed by --where.
+    default with --where or --changed-since: the repository's employers/) narrowed
+    by --where and --changed-since.
     Exit 1 if a file is invalid.
     """
     settings = settings_for(repo)
-    if not files and where is None:
-        raise click.UsageError("give FILE... or --where EXPR")
+    if not files and where is None and changed_since is None:
+        raise click.UsageError("give FILE..., --where EXPR or --changed-since REF")
     result = validate_paths(
         _paths(repo, files, settings.config.employers_dir),
         settings.catalog,
@@ -84,7 +88,7 @@ def explain(files: tuple[Path, ...], fmt: str, where: str | None, repo: Path) ->
     )
     explanations = [
         explain_employer(settings.catalog, employer, path, settings.config.pricing)
-        for path, employer in selected(settings, result.employers, where)
+        for path, employer in selected(settings, result.employers, where, changed_since)
     ]
     if fmt == "json":
         data = [e.data for e in explanations]
