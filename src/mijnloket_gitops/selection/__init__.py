@@ -22,7 +22,7 @@ from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.selection.compile import Predicate, Subject, compile_node
 from mijnloket_gitops.selection.syntax import SelectorError, parse
 
-__all__ = ["Selector", "SelectorError", "Subject", "compile_selector", "relative_path", "select"]
+__all__ = ["Selector", "SelectorError", "Subject", "compile_selector", "select"]
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,6 @@ def compile_selector(expression: str | None, catalog: Catalog) -> Selector:
     return Selector(expression, compile_node(expression, parse(expression), catalog))
 
 
-def relative_path(path: str | Path, root: Path) -> str:
-    """``path`` as the selector's ``path`` field sees it: from ``root``, with ``/``."""
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
-
-
 def select(
     selector: Selector,
     employers: Iterable[tuple[str, EmployerFile]],
@@ -69,6 +60,6 @@ def select(
     for path, employer in employers:
         if changed is not None and Path(path).resolve() not in changed:
             continue
-        if selector.expression is None or selector(Subject(relative_path(path, root), employer)):
+        if selector.expression is None or selector(Subject(path, employer, root)):
             picked.append((path, employer))
     return picked

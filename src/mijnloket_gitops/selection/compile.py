@@ -28,6 +28,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import translate
+from functools import cached_property
+from pathlib import Path
 from typing import get_args
 
 from mijnloket_gitops.catalog import TIER_RANK, Catalog, UserType
@@ -40,9 +42,19 @@ from mijnloket_gitops.tier import derive_tier
 class Subject:
     """What a selector looks at: one valid employer file."""
 
-    path: str
-    """The file's path relative to the repository, with ``/``."""
+    file: str
+    """The file's path as the validator gave it."""
     employer: EmployerFile
+    root: Path = Path(".")
+
+    @cached_property
+    def path(self) -> str:
+        """The file's path relative to the repository, with ``/`` (only ``path`` asks)."""
+        resolved = Path(self.file).resolve()
+        try:
+            return resolved.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(self.file).as_posix()
 
 
 Predicate = Callable[[Subject], bool]
