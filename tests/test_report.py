@@ -336,3 +336,22 @@ def test_mermaid_itself_parses_and_renders_every_chart(tmp_path: Path) -> None:
         evaluate="mermaid.parse('pie showData\\n  \"A\" : x').then(() => 'ok', e => 'error')",
     )
     assert broken.value == "error"
+
+
+def test_report_with_pricing_shows_the_monthly_cost(repo: Path) -> None:
+    from mijnloket_gitops.config import PricingConfig
+
+    pricing = PricingConfig.model_validate(
+        {"tiers": {"start": 25, "plus": 60, "pro": 120}, "products": {"Workflow editor": 10}}
+    )
+    report = report_of(repo, pricing=pricing)
+    # bundled: 2 Start (25), 2 Plus (60), 2 Pro (120); Workflow editor at ICT and Jansen
+    assert report["cost"] == {
+        "currency": "EUR",
+        "period": "month",
+        "total": 430.0,
+        "by_tier": {"none": 0.0, "start": 50.0, "plus": 130.0, "pro": 250.0},
+    }
+    markdown = markdown_report(report)
+    assert "| Pro | 2 | €250.00 |" in markdown
+    assert "Monthly cost from `pricing:`: **€430.00**." in markdown

@@ -68,11 +68,19 @@ def markdown_report(report: dict[str, Any]) -> str:
     out = ["## MijnLoket portfolio", ""]
     scope = f" selected by `{report['selector'].replace('`', '')}`" if report["selector"] else ""
     out += [f"{total} employers{scope}, from the employer files on {report['date']}.", ""]
-    out += ["### Tiers", "", "| Tier | Employers |", "| :-- | --: |"]
-    out += [f"| {TIER_LABELS[t]} | {n} |" for t, n in report["tiers"].items()]
+    out += ["### Tiers", ""]
+    cost = report.get("cost")
+    if cost is None:
+        out += ["| Tier | Employers |", "| :-- | --: |"]
+        out += [f"| {TIER_LABELS[t]} | {n} |" for t, n in report["tiers"].items()]
+    else:
+        out += ["| Tier | Employers | Per month |", "| :-- | --: | --: |"]
+        out += [
+            f"| {TIER_LABELS[t]} | {n} | {format_money(cost['by_tier'][t], cost['currency'])} |"
+            for t, n in report["tiers"].items()
+        ]
     out += ["", tier_pie(report), ""]
-    if "cost" in report:
-        cost = report["cost"]
+    if cost is not None:
         money = format_money(cost["total"], cost["currency"])
         out += [f"Monthly cost from `pricing:`: **{money}**.", ""]
     out += ["### Product adoption", "", "| Product | Employers | Share |", "| :-- | --: | --: |"]
