@@ -21,7 +21,7 @@ from mijnloket_gitops.edit.run import EditRequest, edit_file, edit_files, wave_o
 from mijnloket_gitops.files.comments import extract_comments
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.fmt import format_file
+from mijnloket_gitops.fmt import format_file, write_text
 from mijnloket_gitops.validate.runner import check_file, validate_paths
 from tests.sandbox_helpers import write_employers
 from tests.test_properties import valid_files
@@ -395,15 +395,48 @@ def test_the_worker_pool_gives_the_same_edits(
     sequential = edit_files(employers, CATALOG, request)
     assert parallel == sequential
     assert len(parallel.with_status("changed")) > 100
+    monkeypatch.setattr(pool, "PARALLEL_THRESHOLD", 300)
+    written = edit_files(employers, CATALOG, request, write=True)  # by the workers
+    changed = written.with_status("changed")
+    assert [f.text for f in changed] == [f.text for f in parallel.with_status("changed")]
+    assert all(f.written and Path(f.path).read_text() == f.text for f in changed)
+    again = edit_files(
+        validate_paths([tmp_path / "employers"], CATALOG).employers, CATALOG, request
+    )
+    assert again.with_status("changed") == []
 
 
-def test_write_all_reports_a_file_it_cannot_write_and_writes_the_rest(tmp_path: Path) -> None:
-    from mijnloket_gitops.edit.write import write_all
+def test_a_file_that_cannot_be_written_is_reported_and_the_rest_written(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mijnloket_gitops.edit import write
 
-    good = [tmp_path / f"f{i}.yaml" for i in range(3)]
-    for path in good:
-        path.write_text("old\n")
-    missing = tmp_path / "gone" / "x.yaml"
-    errors = write_all([(str(missing), "new\n"), *((str(p), "new\n") for p in good)])
-    assert errors == [f"{missing}: cannot write: No such file or directory"]
-    assert all(p.read_text() == "new\n" for p in good)
+    shutil.copytree(BUNDLED, tmp_path / "employers")
+    blocked = str(tmp_path / "employers" / "bakkerij-de-vries.yaml")
+    real = write_text
+
+    def failing(path: Path, text: str) -> None:
+        if str(path) == blocked:
+            raise OSError(28, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(write, "write_text", failing)
+    result = run_cli("edit", "--activate", "MijnLoket - Salaris berekenen", "--where",
+                     "product=MijnLoket", "--repo", tmp_path)  # fmt: skip
+    assert result.exit_code == 1
+    assert f"error: {blocked}: cannot write: No space left on device" in result.output
+    assert "Salaris berekenen" not in Path(blocked).read_text()
+    others = ["ict-partners-utrecht.yaml", "zorggroep-de-linde.yaml"]
+    assert all("MijnLoket - Salaris berekenen" in (tmp_path / "employers" / n).read_text()
+               for n in others)  # fmt: skip
+
+
+def test_limit_writes_only_the_first_n(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
+    shutil.copytree(BUNDLED, tmp_path / "employers")
+    before = texts(tmp_path)
+    result = run_cli("edit", "--activate", "MijnLoket - Salaris berekenen", "--limit", "2",
+                     "--repo", tmp_path)  # fmt: skip
+    assert result.exit_code == 1  # the two employers without a signed addendum are refused
+    changed = [n for n, t in texts(tmp_path).items() if t != before[n]]
+    assert changed == ["bakkerij-de-vries.yaml", "installatiebedrijf-van-dijk.yaml"]
+    assert "2 changed" in result.output and "held back by --limit" in result.output

@@ -11,7 +11,6 @@ from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave
-from mijnloket_gitops.edit.write import write_all
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.plan.render.common import plural
 from mijnloket_gitops.validate.report.text import text_report
@@ -99,12 +98,12 @@ def edit(
         request,
         require_tier=settings.config.require_tier,
         prices=pricing.products if pricing else None,
+        write=not dry_run,
     )
     failed = _report(run, show_diff)
-    if not dry_run:
-        changed = [(f.path, f.text) for f in run.with_status("changed") if f.text is not None]
-        for message in write_all(changed):
-            click.echo(f"error: {message}", err=True)
+    for item in run.files:
+        if item.write_error is not None:
+            click.echo(f"error: {item.write_error}", err=True)
             failed = True
     click.echo(_summary(run, dry_run))
     if failed:

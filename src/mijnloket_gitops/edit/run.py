@@ -12,6 +12,7 @@ so an employer stays in its wave however the selection or the portfolio changes;
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.edit.pool import Job, run_all
 from mijnloket_gitops.edit.request import EditError, EditRequest, parse_wave, wave_of
 from mijnloket_gitops.edit.single import FileEdit, check_text, edit_file
+from mijnloket_gitops.edit.write import write_each
 from mijnloket_gitops.files.model import EmployerFile
 
 __all__ = [
@@ -54,11 +56,15 @@ def edit_files(
     require_tier: bool = True,
     today: dt.date | None = None,
     prices: Mapping[str, float] | None = None,
+    write: bool = False,
 ) -> EditRun:
-    """The edit of every selected ``(path, employer)``, in path order; writes nothing.
+    """The edit of every selected ``(path, employer)``, in path order.
 
     ``prices`` (``pricing.products``) lets ``--activate`` pick the cheapest member of a
     "requires one of" group. Many files are edited by a pool of worker processes.
+    With ``write``, every changed file (only the first ``limit`` of them with
+    ``--limit``) is written atomically, and ``FileEdit.written`` / ``write_error``
+    say how that went; without it nothing is written.
     """
     prices = prices or {}
     today = today or dt.date.today()
@@ -70,11 +76,22 @@ def edit_files(
         outside, chosen = len(chosen) - len(kept), kept
     edits: list[FileEdit] = []
     changed = 0
-    job = Job(catalog, request, require_tier, today, dict(prices))
+    # With --limit, which files to write is known only in order: the parent writes.
+    in_workers = write and request.limit is None
+    job = Job(catalog, request, require_tier, today, dict(prices), in_workers)
     for result in run_all(job, chosen):
         if result.text is not None and result.refusal is None:
             changed += 1
             if request.limit is not None and changed > request.limit:
-                result = FileEdit(**{**result.__dict__, "held_back": True})
+                result = dataclasses.replace(result, held_back=True)
         edits.append(result)
+    if write and not in_workers:
+        pending = [e for e in edits if e.status == "changed" and e.text is not None]
+        errors = dict(zip((e.path for e in pending), write_each(pending), strict=True))
+        edits = [
+            dataclasses.replace(e, written=errors[e.path] is None, write_error=errors[e.path])
+            if e.path in errors
+            else e
+            for e in edits
+        ]
     return EditRun(edits, outside)

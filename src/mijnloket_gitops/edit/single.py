@@ -44,6 +44,10 @@ class FileEdit:
     """Comments that were on removed lines (a removed product's own comment)."""
     held_back: bool = False
     """Would change, but ``--limit`` left it for a later batch."""
+    written: bool = False
+    """The new text was written (``edit_files(write=True)``)."""
+    write_error: str | None = None
+    """Why the new text could not be written."""
 
     @property
     def status(self) -> str:

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from mijnloket_gitops.edit.single import FileEdit
 from mijnloket_gitops.fmt import write_text
 
 THREADS = 8
 
 
-def _write(item: tuple[str, str]) -> str | None:
+def write_one(item: tuple[str, str]) -> str | None:
+    """Write ``(path, text)``; None, or why it could not be written."""
     path, text = item
     try:
         write_text(Path(path), text)
@@ -26,9 +28,10 @@ def _write(item: tuple[str, str]) -> str | None:
     return None
 
 
-def write_all(files: Sequence[tuple[str, str]]) -> list[str]:
-    """Write every ``(path, text)``; the errors, one message per file not written."""
-    if len(files) < 2:
-        return [e for e in map(_write, files) if e]
+def write_each(files: Sequence[FileEdit]) -> list[str | None]:
+    """Write every edited file's new text; per file None, or why it was not written."""
+    items = [(f.path, f.text or "") for f in files]
+    if len(items) < 2:
+        return list(map(write_one, items))
     with ThreadPoolExecutor(THREADS) as pool:
-        return [e for e in pool.map(_write, files) if e]
+        return list(pool.map(write_one, items))
