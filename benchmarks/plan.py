@@ -251,7 +251,7 @@ def plan_once(repo: Path) -> Measured:
     with open_provider(settings) as provider:
         cpu = time.process_time()
         start = time.perf_counter()
-        make_plan(settings, provider, repository.in_scope, managed_total=len(repository.all))
+        make_plan(settings, provider, repository.in_scope, managed=repository.managed)
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,120 +1,98 @@
-"""Benchmark the portfolio commands: ``edit`` and ``report`` on N employer files.
+"""Benchmark ``plan`` of a whole portfolio on the sandbox, and ``plan --target`` of one.
 
-Generates N valid employer files with ``benchmarks/validate.py``'s seeded generator
-(about 25 lines each, comments included), commits them to a fresh git repository
-(``report`` reads "requested since" from git history), then runs each command as a
-subprocess, the real CLI, and prints its wall time::
+Generates N valid employer files (``benchmarks/plan.py``'s generator, seeded), seeds
+a sandbox database from them (so a few employers drift), then runs the real CLI as a
+subprocess, measuring its wall time and peak resident memory (``os.wait4``)::
 
-    python benchmarks/portfolio.py --files 10000 --seed 1 [--repeat 3]
+    python benchmarks/portfolio.py --employers 50000
 
-Every ``edit`` runs on a fresh copy of the files (``git checkout``), so each run does
-the full work. The bars (issue 15), on 10,000 files: ``edit`` under 10 s, ``report``
-under 5 s.
+Runs: ``plan`` (every employer), and ``plan --target ID`` of one employer. The bars
+(issue 12), on the 2-core machine the README names: at 50,000 employers, ``plan`` under
+10 s and 400 MB; ``plan --target`` of one employer under 2 s.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
-RIGHT = "Raadplegen MijnLoket e-mailadres"
-EDITS: dict[str, list[str]] = {
-    "edit --grant (to every werkgevergebruiker)": [
-        "edit",
-        "--where",
-        "product=MijnLoket and user-type=werkgevergebruiker",
-        "--grant",
-        RIGHT,
-        "--to",
-        "werkgevergebruiker",
-    ],
-    "edit --activate (with closure and tier)": [
-        "edit",
-        "--where",
-        "addendum=signed",
-        "--activate",
-        "MijnLoket - Salaris berekenen",
-    ],
-}
-REPORTS: dict[str, list[str]] = {
-    f"report --format {fmt}": ["report", "--format", fmt, "--out", f"report.{fmt}"]
-    for fmt in ("markdown", "html", "json")
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from plan import setup  # the generator of benchmarks/plan.py
+
+BARS = {"plan": (10.0, 400.0), "plan --target": (2.0, None)}
 
 
-def _generator() -> ModuleType:
-    path = Path(__file__).resolve().parent / "validate.py"
-    spec = importlib.util.spec_from_file_location("benchmark_validate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+@dataclass(frozen=True)
+class Measured:
+    run: str
+    employers: int
+    seconds: float
+    peak_rss_mb: float
+    exit_code: int
 
 
-def _git(repo: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-        "GIT_COMMITTER_NAME": "bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    }
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _run(repo: Path, args: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds (the command and its workers) and its last line."""
+def measure(repo: Path, label: str, *args: str) -> Measured:
+    """Run ``mijnloket-gitops ARGS --repo REPO``; its wall time and peak RSS."""
     command = [sys.executable, "-m", "mijnloket_gitops", *args, "--repo", str(repo)]
-    cpu = _cpu()
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} exited {done.returncode}:\n{done.stderr[-2000:]}")
-    last = (done.stdout.strip().splitlines() or [""])[-1]
-    return seconds, _cpu() - cpu, last
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 2, 3):
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"`{' '.join(args)}` exited {code}: {error[-2000:]}")
+    if process.stderr:
+        process.stderr.close()
+    return Measured(label, 0, seconds, usage.ru_maxrss / 1024, code)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per command; best counts")
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        repo = Path(folder)
-        _generator().generate(repo / "employers", options.files, options.seed)
-        (repo / ".gitignore").write_text("report.*\n")
-        _git(repo, "init", "-q")
-        _git(repo, "add", ".")
-        _git(repo, "commit", "-qm", "portfolio")
-        print(f"{options.files:,} files, seed {options.seed}, best of {options.repeat}\n")
-        print(f"load average before: {os.getloadavg()[0]:.1f}\n")
-        print("| command | wall s | CPU s | result |")
-        print("|---|---:|---:|---|")
-        for label, args in {**EDITS, **REPORTS}.items():
-            best, cpu, last = float("inf"), 0.0, ""
-            for _ in range(options.repeat):
-                _git(repo, "checkout", "-q", "--", "employers")
-                seconds, used, last = _run(repo, args)
-                if seconds < best:
-                    best, cpu = seconds, used
-            print(f"| `{label}` | {best:.2f} | {cpu:.2f} | {last[:80]} |", flush=True)
+def first_employer_id(repo: Path) -> str:
+    text = min((repo / "employers").glob("*.yaml")).read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("employer_id:"))
+    return line.split(":", 1)[1].strip()
+
+
+def report(runs: Sequence[Measured]) -> str:
+    lines = [
+        "| run | employers | wall s | peak RSS MB | exit | bar |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for m in runs:
+        seconds, megabytes = BARS[m.run]
+        bar = f"< {seconds:g} s" + (f", < {megabytes:g} MB" if megabytes else "")
+        ok = m.seconds < seconds and (megabytes is None or m.peak_rss_mb < megabytes)
+        lines.append(
+            f"| `{m.run}` | {m.employers:,} | {m.seconds:.2f} | {m.peak_rss_mb:.0f} |"
+            f" {m.exit_code} | {bar} {'met' if ok else 'MISSED'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--employers", type=int, default=50_000, help="how many (50000)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the files (1)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mijnloket-portfolio-") as tmp:
+        print(f"generating {args.employers} employers ...", file=sys.stderr)
+        repo = setup(Path(tmp), args.employers, args.seed)
+        target = first_employer_id(repo)
+        runs = []
+        for label, extra in (("plan", ()), ("plan --target", ("--target", target))):
+            m = measure(repo, label, "plan", *extra)
+            runs.append(Measured(label, args.employers, m.seconds, m.peak_rss_mb, m.exit_code))
+    print(report(runs))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 REPO = "acme/loket-config"
 TOKEN = "ghs_fake-token-0123456789"
+BOT = "github-actions[bot]"
+"""The login of what the token writes (GitHub's for GITHUB_TOKEN)."""
 LIMIT = 65_536
 
 
@@ -27,8 +29,11 @@ class FakeGitHub:
     issues: list[dict[str, Any]] = field(default_factory=list)
     pulls_for_commit: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
-    artifacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    secrets_writable: bool = True
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    """Every artifact of the repository (``workflow_run.id`` names its run)."""
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    branches: dict[str, str] = field(default_factory=lambda: {"main": "m3rge"})
+    """Branch → its tip commit; the first is the default branch."""
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Path prefix → (status, message) to answer instead."""
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -38,17 +43,25 @@ class FakeGitHub:
         self.next_id += 1
         return self.next_id
 
-    def comment(self, pr: int, body: str) -> dict[str, Any]:
-        item = {"id": self.new_id(), "body": body, "user": {"login": "someone"}}
+    def comment(self, pr: int, body: str, user: str = "someone") -> dict[str, Any]:
+        item = {"id": self.new_id(), "body": body, "user": {"login": user}}
         item["html_url"] = f"https://github.test/{REPO}/pull/{pr}#issuecomment-{item['id']}"
         self.comments.setdefault(pr, []).append(item)
         return item
 
     def issue(
-        self, body: str, *, pull_request: bool = False, state: str = "open"
+        self,
+        body: str,
+        *,
+        pull_request: bool = False,
+        state: str = "open",
+        user: str = "someone",
+        labels: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         number = self.new_id()
         item: dict[str, Any] = {"number": number, "title": "t", "body": body, "state": state}
+        item["user"] = {"login": user}
+        item["labels"] = [{"name": name} for name in labels]
         item["html_url"] = f"https://github.test/{REPO}/issues/{number}"
         if pull_request:
             item["pull_request"] = {"url": "x"}
@@ -105,6 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
         if len(str(body.get("body", ""))) > LIMIT:
             return self._send(422, {"message": "Validation Failed: body is too long"})
         base = f"/repos/{REPO}"
+        if path == base:
+            return self._send(200, {"full_name": REPO, "default_branch": next(iter(fake.branches))})
         route = path[len(base) :] if path.startswith(base) else None
         if route is None:
             return self._send(404, {"message": "Not Found"})
@@ -118,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
             number = int(m[1])
             if method == "GET":
                 return self._page(fake.comments.get(number, []), query, None)
-            return self._send(201, fake.comment(number, body["body"]))
+            return self._send(201, fake.comment(number, body["body"], BOT))
         if m := re.fullmatch(r"/issues/comments/(\d+)", route):
             for items in fake.comments.values():
                 for item in items:
@@ -132,8 +147,17 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "/issues":
             if method == "GET":
                 state = query.get("state", ["open"])[0]
-                return self._page([i for i in fake.issues if i["state"] == state], query, None)
-            item = fake.issue(body["body"])
+                wanted = set(filter(None, query.get("labels", [""])[0].split(",")))
+                creator = query.get("creator", [""])[0]
+                found = [
+                    i
+                    for i in fake.issues
+                    if i["state"] == state
+                    and wanted <= {label["name"] for label in i["labels"]}
+                    and creator in ("", i["user"]["login"])
+                ]
+                return self._page(found, query, None)
+            item = fake.issue(body["body"], user=BOT, labels=tuple(body.get("labels", ())))
             item["title"] = body["title"]
             return self._send(201, item)
         if m := re.fullmatch(r"/issues/(\d+)", route):
@@ -144,23 +168,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": "Not Found"})
         if m := re.fullmatch(r"/commits/(\w+)/pulls", route):
             return self._send(200, fake.pulls_for_commit.get(m[1], []))
-        if m := re.fullmatch(r"/actions/workflows/([\w.-]+)/runs", route):
-            runs = [
-                r
-                for r in fake.runs
-                if r["workflow"] == m[1]
-                and r["head_sha"] == query.get("head_sha", [""])[0]
-                and r["status"] == query.get("status", ["completed"])[0]
-            ]
-            return self._page(runs, query, "workflow_runs")
-        if m := re.fullmatch(r"/actions/runs/(\d+)/artifacts", route):
+        if m := re.fullmatch(r"/actions/runs/(\d+)", route):
+            for run in fake.runs:
+                if run["id"] == int(m[1]):
+                    return self._send(200, run)
+            return self._send(404, {"message": "Not Found"})
+        if (m := re.fullmatch(r"/branches/([\w.-]+)", route)) and m[1] in fake.branches:
+            return self._send(200, {"name": m[1], "commit": {"sha": fake.branches[m[1]]}})
+        if route == "/actions/artifacts":
             name = query.get("name", [""])[0]
-            found = [a for a in fake.artifacts.get(int(m[1]), []) if a["name"] == name]
-            return self._send(200, {"total_count": len(found), "artifacts": found})
-        if route == "/actions/secrets/public-key":
-            if fake.secrets_writable:
-                return self._send(200, {"key_id": "1", "key": "a2V5"})
-            return self._send(403, {"message": "Resource not accessible by integration"})
+            return self._page([a for a in fake.artifacts if a["name"] == name], query, "artifacts")
+        if route == "/pulls":
+            head = query.get("head", [""])[0]
+            state = query.get("state", ["open"])[0]
+            found = [p for p in fake.pulls if p["head"]["label"] == head and p["state"] == state]
+            return self._page(found, query, None)
         return self._send(404, {"message": "Not Found"})
 
     def do_GET(self) -> None:

@@ -3,14 +3,25 @@ outputs, annotations and the job summary; end to end on a sandbox repository."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from mijnloket_gitops.cli.main import cli
-from mijnloket_gitops.gitops.action import ActionInputError, Inputs, run
+from mijnloket_gitops.gitops.action import (
+    ActionInputError,
+    Execute,
+    Inputs,
+    command_env,
+    execute,
+    run,
+)
+from mijnloket_gitops.gitops.planted import PlantedLinkError
 from mijnloket_gitops.plan.render import MARKER
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "employers"
@@ -49,6 +60,20 @@ def test_bad_inputs() -> None:
         _inputs(command="apply")
 
 
+def _fake(code: int, stdout: str = "out\n", *, save: bool = True) -> Execute:
+    """A stand-in for the CLI that exits ``code`` and, like plan, saves the plan to
+    ``--out`` when ``save`` is set and the code is one plan writes a plan for."""
+
+    def execute(argv: list[str], cwd: Path) -> tuple[int, str]:
+        if save and "--out" in argv and code in (0, 2, 3):
+            path = cwd / argv[argv.index("--out") + 1]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("{}")
+        return code, stdout
+
+    return execute
+
+
 @pytest.mark.parametrize(
     ("command", "code", "succeeded", "changes"),
     [
@@ -66,7 +91,7 @@ def test_exit_code_policy(
     tmp_path: Path, command: str, code: int, succeeded: bool, changes: str
 ) -> None:
     inputs = _inputs(command=command, plan_file="p.json", working_directory=str(tmp_path))
-    outcome = run(inputs, tmp_path / "temp", lambda argv, cwd: (code, "out\n"))
+    outcome = run(inputs, tmp_path / "temp", _fake(code))
     assert (outcome.succeeded, outcome.outputs["has-changes"]) == (succeeded, changes)
     assert outcome.outputs["exit-code"] == str(code)
 
@@ -98,10 +123,94 @@ def test_a_stale_plan_says_what_to_do(tmp_path: Path) -> None:
 
 def test_plan_output_is_kept_next_to_the_plan_file(tmp_path: Path) -> None:
     inputs = _inputs(command="plan", plan_file="out/plan.json", working_directory=str(tmp_path))
-    outcome = run(inputs, tmp_path / "temp", lambda argv, cwd: (2, f"{MARKER}\nplan\n"))
+    outcome = run(inputs, tmp_path / "temp", _fake(2, f"{MARKER}\nplan\n"))
     assert outcome.outputs["output-file"] == str(tmp_path / "out" / "plan.md")
     assert outcome.summary == f"{MARKER}\nplan\n"
-    assert outcome.outputs["plan-file"] == ""  # the fake command saved none
+    assert outcome.outputs["plan-file"] == str(tmp_path / "out" / "plan.json")
+
+
+@pytest.mark.parametrize("command", ["plan", "drift"])
+def test_exit_2_without_a_written_plan_is_a_failure_not_changes(
+    tmp_path: Path, command: str
+) -> None:
+    """A click usage error also exits 2: only a written plan proves changes pending."""
+    inputs = _inputs(command=command, working_directory=str(tmp_path))
+    outcome = run(inputs, tmp_path / "temp", _fake(2, "", save=False))
+    assert not outcome.succeeded
+    assert outcome.outputs["has-changes"] == ""
+    assert outcome.annotation is not None and "no plan written (exit 2)" in outcome.annotation
+
+
+@pytest.mark.parametrize(("command", "code"), [("apply", 2), ("plan", 5), ("validate", 2)])
+def test_an_unexpected_exit_code_is_a_failure(tmp_path: Path, command: str, code: int) -> None:
+    inputs = _inputs(command=command, plan_file="p.json", working_directory=str(tmp_path))
+    outcome = run(inputs, tmp_path / "temp", _fake(code, save=False))
+    assert not outcome.succeeded
+    assert outcome.annotation is not None and f"unexpected exit {code}" in outcome.annotation
+
+
+def test_a_planted_plan_is_never_reported(tmp_path: Path) -> None:
+    """A checkout that commits mijnloket-plan/plan.json and plan.md: the failed plan
+    run reports neither, and the planted files are gone."""
+    planted = tmp_path / "mijnloket-plan"
+    planted.mkdir()
+    (planted / "plan.json").write_text('{"planted": true}')
+    (planted / "plan.md").write_text("Looks good, approve me\n")
+    inputs = _inputs(
+        command="plan", plan_file="mijnloket-plan/plan.json", working_directory=str(tmp_path)
+    )
+    outcome = run(inputs, tmp_path / "temp", _fake(1, "", save=False))
+    assert not outcome.succeeded
+    assert outcome.outputs["plan-file"] == ""
+    assert "output-file" not in outcome.outputs
+    assert not (planted / "plan.json").exists() and not (planted / "plan.md").exists()
+
+
+def test_a_planted_symlink_never_redirects_the_plan(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "plan.json").write_text("keep me")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "mijnloket-plan").symlink_to(elsewhere)
+    inputs = _inputs(
+        command="plan", plan_file="mijnloket-plan/plan.json", working_directory=str(repo)
+    )
+    with pytest.raises(PlantedLinkError, match="symbolic link"):
+        run(inputs, tmp_path / "temp", _fake(2))
+    assert (elsewhere / "plan.json").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("module", ["mijnloket_gitops", "pip"])
+def test_a_module_in_the_checkout_never_runs(tmp_path: Path, module: str) -> None:
+    """`python -m` puts the working directory first on the import path; the action's
+    command runs with -P, so a package committed in the checkout is data, not code."""
+    hijack = tmp_path / module
+    hijack.mkdir()
+    (hijack / "__init__.py").write_text("")
+    (hijack / "__main__.py").write_text(
+        f"open({str(tmp_path / 'HIJACKED')!r}, 'w').write('ran')\nprint('hijacked')\n"
+    )
+    code, stdout = execute(["--version"], tmp_path)
+    assert code == 0 and "hijacked" not in stdout
+    assert not (tmp_path / "HIJACKED").exists()
+    if module == "pip":  # the action's install step: python -P -m pip
+        done = subprocess.run(
+            [sys.executable, "-P", "-m", "pip", "--version"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0 and not (tmp_path / "HIJACKED").exists()
+
+
+def test_the_command_never_sees_the_secrets_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MIJNLOKET_SECRETS_TOKEN", "ghp_secret")
+    monkeypatch.setenv("PYTHONPATH", "/checkout")
+    env = command_env(dict(os.environ))
+    assert "MIJNLOKET_SECRETS_TOKEN" not in env and "PYTHONPATH" not in env
+    assert env["PYTHONSAFEPATH"] == "1"
 
 
 def _run_action(repo: Path, tmp: Path, name: str, **inputs: str) -> tuple[int, str, dict[str, str]]:

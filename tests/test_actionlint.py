@@ -16,7 +16,9 @@ import yaml
 from mijnloket_gitops.gitops.scaffold import TEMPLATES, Source, rendered
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = {name: path for path, name in TEMPLATES.items() if path.startswith(".github/")}
+WORKFLOWS = {
+    name: path for path, name in TEMPLATES.items() if path.startswith(".github/workflows/")
+}
 
 
 def actionlint(project: Path, *files: str) -> subprocess.CompletedProcess[str]:

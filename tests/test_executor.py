@@ -42,9 +42,7 @@ def test_failed_step_skips_the_rest_of_its_employer_only(tmp_path: Path) -> None
     settings = load_settings(tmp_path)
     repository = load_repository(settings)
     with SandboxProvider.open(sandbox_path(settings), settings.catalog) as probe:
-        plan = make_plan(
-            settings, probe, repository.in_scope, managed_total=len(repository.all)
-        ).plan
+        plan = make_plan(settings, probe, repository.in_scope, managed=repository.managed).plan
     victim = next(e for e in plan.changed if len(e.steps) > 1)
     others = [e for e in plan.changed if e is not victim]
     assert others, "the seeded plan should change more than one employer"

@@ -11,9 +11,9 @@ from click.testing import Result
 
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
-from mijnloket_gitops.gitops.reviewed import reviewed_run
+from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
 from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
-from tests.github_fake import REPO, TOKEN, FakeGitHub, serve
+from tests.github_fake import BOT, REPO, TOKEN, FakeGitHub, serve
 
 PLAN = f"{MARKER}\n## mijnloket-gitops plan\n\nNo changes.\n"
 
@@ -54,7 +54,7 @@ def test_finds_the_comment_by_marker_across_pages_and_updates_it(
 ) -> None:
     for n in range(230):
         fake.comment(7, f"comment {n}")
-    ours = fake.comment(7, f"{MARKER}\nold plan\n")
+    ours = fake.comment(7, f"{MARKER}\nold plan\n", BOT)
     for n in range(5):
         fake.comment(7, f"later {n}")
     result = publish.upsert_comment(github, 7, PLAN.replace("No changes.", "Two changes."))
@@ -75,11 +75,47 @@ def test_a_quoted_marker_is_not_ours_and_extra_copies_are_deleted(
     fake: FakeGitHub, github: GitHub
 ) -> None:
     quoted = fake.comment(7, f"> {MARKER}\n> as the bot said")
-    fake.comment(7, f"{MARKER}\nfirst")
-    fake.comment(7, f"{MARKER}\nsecond")
+    fake.comment(7, f"{MARKER}\nfirst", BOT)
+    fake.comment(7, f"{MARKER}\nsecond", BOT)
     result = publish.upsert_comment(github, 7, PLAN)
     assert (result.action, result.deleted_duplicates) == ("updated", 1)
     assert [c["body"] for c in fake.comments[7]] == [quoted["body"], PLAN]
+
+
+def test_a_planted_marker_comment_is_never_edited_or_deleted(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    """Anyone who can comment can write the marker: only the bot's comment is ours."""
+    planted = fake.comment(7, f"{MARKER}\n## Plan\n\nNo changes. Approve!\n", "mallory")
+    result = publish.upsert_comment(github, 7, PLAN)
+    assert (result.action, result.deleted_duplicates) == ("created", 0)
+    assert planted in fake.comments[7] and "Approve!" in planted["body"]
+    assert [c["user"]["login"] for c in fake.comments[7]] == ["mallory", BOT]
+    assert not any(m in ("PATCH", "DELETE") for m, _ in fake.log)
+    app = publish.upsert_comment(github, 7, PLAN, author="loket-app[bot]")
+    assert app.action == "created"  # a GitHub App's comments are found by its login
+
+
+def test_a_planted_drift_issue_is_never_taken_for_ours(fake: FakeGitHub, github: GitHub) -> None:
+    body = f"{publish.DRIFT_MARKER}\nNo drift, all good."
+    unlabelled = fake.issue(body, user=BOT)
+    by_someone = fake.issue(body, user="mallory", labels=(publish.DRIFT_LABEL,))
+    assert publish.open_drift_issue(github, PLAN).action == "created"
+    assert unlabelled["body"] == body and by_someone["body"] == body
+    ours = fake.issues[-1]
+    assert [label["name"] for label in ours["labels"]] == [publish.DRIFT_LABEL]
+    assert publish.close_drift_issue(github, "gone").action == "closed"
+    assert by_someone["state"] == "open"
+
+
+def test_a_failed_drift_check_is_reported_in_the_issue(fake: FakeGitHub, github: GitHub) -> None:
+    first = publish.drift_check_failed(github, "https://github.test/run/1")
+    assert first.action == "created"
+    issue = fake.issues[-1]
+    assert "The drift check failed ([run](https://github.test/run/1))" in issue["body"]
+    again = publish.drift_check_failed(github, "https://github.test/run/2")
+    assert again.action == "updated"
+    assert "run/2" in fake.comments[issue["number"]][0]["body"]
 
 
 def test_the_marker_is_added_when_the_body_lacks_it(fake: FakeGitHub, github: GitHub) -> None:
@@ -104,7 +140,12 @@ def test_cap_leaves_short_bodies_alone() -> None:
 
 
 def test_drift_issue_opens_updates_and_closes(fake: FakeGitHub, github: GitHub) -> None:
-    fake.issue(f"{publish.DRIFT_MARKER}\na pull request, not ours", pull_request=True)
+    fake.issue(
+        f"{publish.DRIFT_MARKER}\na pull request, not ours",
+        pull_request=True,
+        user=BOT,
+        labels=(publish.DRIFT_LABEL,),
+    )
     fake.issue("an unrelated issue")
     created = publish.open_drift_issue(github, PLAN)
     assert created.action == "created"
@@ -125,9 +166,24 @@ def test_drift_issue_opens_updates_and_closes(fake: FakeGitHub, github: GitHub) 
 def test_drift_issue_is_found_on_a_later_page(fake: FakeGitHub, github: GitHub) -> None:
     for n in range(120):
         fake.issue(f"issue {n}")
-    ours = fake.issue(f"{publish.DRIFT_MARKER}\nold")
+    ours = fake.issue(f"{publish.DRIFT_MARKER}\nold", user=BOT, labels=(publish.DRIFT_LABEL,))
     assert publish.open_drift_issue(github, PLAN).action == "updated"
     assert "No changes." in ours["body"]
+
+
+PLAN_WF = "mijnloket-pr-plan.yml"
+NAME = "mijnloket-plan-11-h3ad"
+
+
+def _run(fake: FakeGitHub, run_id: int, created: str, **extra: str) -> None:
+    run = {"id": run_id, "path": f".github/workflows/{PLAN_WF}", "event": "workflow_run",
+           "status": "completed", "conclusion": "success", "created_at": created,
+           "html_url": f"https://github.test/{REPO}/actions/runs/{run_id}"} | extra  # fmt: skip
+    fake.runs.append(run)
+    fake.artifacts.append(
+        {"id": run_id * 10, "name": NAME, "expired": False, "created_at": created,
+         "workflow_run": {"id": run_id, "head_sha": "main-sha"}}
+    )  # fmt: skip
 
 
 def _reviewed_setup(fake: FakeGitHub) -> None:
@@ -136,35 +192,60 @@ def _reviewed_setup(fake: FakeGitHub) -> None:
         {"number": 11, "merged_at": "2026-11-02T10:00:00Z", "merge_commit_sha": "m3rge",
          "head": {"sha": "h3ad"}},
     ]  # fmt: skip
-    for run_id, created in ((501, "2026-11-01T09:00:00Z"), (502, "2026-11-01T10:00:00Z")):
-        fake.runs.append(
-            {"id": run_id, "workflow": "mijnloket-pr.yml", "head_sha": "h3ad",
-             "status": "completed", "created_at": created,
-             "html_url": f"https://github.test/{REPO}/actions/runs/{run_id}"}
-        )  # fmt: skip
-        fake.artifacts[run_id] = [{"id": run_id * 10, "name": "mijnloket-plan", "expired": False}]
+    _run(fake, 501, "2026-11-01T09:00:00Z")
+    _run(fake, 502, "2026-11-01T10:00:00Z")
 
 
-def test_reviewed_plan_is_the_newest_completed_run_of_the_merged_pr(
+def test_reviewed_plan_is_the_newest_successful_plan_run_of_the_merged_pr(
     fake: FakeGitHub, github: GitHub
 ) -> None:
     _reviewed_setup(fake)
-    found = reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+    found = reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
     assert (found.run_id, found.pull_request, found.head_sha) == (502, 11, "h3ad")
 
 
-def test_no_reviewed_plan_for_a_direct_push_or_a_run_without_the_artifact(
+@pytest.mark.parametrize(
+    "planted",
+    [
+        {"event": "pull_request"},  # the PR's own workflow uploaded an artifact of that name
+        {"path": ".github/workflows/mijnloket-pr.yml"},
+        {"conclusion": "failure"},  # the plan failed after the upload
+    ],
+    ids=["pull_request-event", "other-workflow", "failed-run"],
+)
+def test_a_planted_artifact_of_the_same_name_is_never_the_reviewed_plan(
+    fake: FakeGitHub, github: GitHub, planted: dict[str, str]
+) -> None:
+    _reviewed_setup(fake)
+    _run(fake, 503, "2026-11-01T11:00:00Z", **planted)  # newest, but not ours
+    found = reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
+    assert found.run_id == 502
+    fake.runs[:] = [r for r in fake.runs if r["id"] == 503]
+    fake.artifacts[:] = [a for a in fake.artifacts if a["workflow_run"]["id"] == 503]
+    with pytest.raises(GitHubError, match="no successful run"):
+        reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
+
+
+def test_no_reviewed_plan_for_a_direct_push_or_an_expired_artifact(
     fake: FakeGitHub, github: GitHub
 ) -> None:
     _reviewed_setup(fake)
     with pytest.raises(GitHubError, match="not the merge of a pull request"):
-        reviewed_run(github, "d1rect", "mijnloket-pr.yml", "mijnloket-plan")
-    fake.artifacts[502] = [{"id": 1, "name": "mijnloket-plan", "expired": True}]
-    with pytest.raises(GitHubError, match=r"saved no artifact 'mijnloket-plan'.*by hand"):
-        reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
-    fake.runs.clear()
-    with pytest.raises(GitHubError, match="no completed run"):
-        reviewed_run(github, "m3rge", "mijnloket-pr.yml", "mijnloket-plan")
+        reviewed_run(github, "d1rect", PLAN_WF, "mijnloket-plan")
+    for artifact in fake.artifacts:
+        artifact["expired"] = True
+    with pytest.raises(GitHubError, match=r"no successful run.*'mijnloket-plan-11-h3ad'.*by hand"):
+        reviewed_run(github, "m3rge", PLAN_WF, "mijnloket-plan")
+
+
+def test_the_pull_request_of_a_workflow_run(fake: FakeGitHub, github: GitHub) -> None:
+    fake.pulls += [
+        {"number": 4, "state": "open", "head": {"label": "fork:main", "sha": "old"}},
+        {"number": 5, "state": "open", "head": {"label": "fork:main", "sha": "h3ad"}},
+    ]
+    assert pull_request_for_run(github, "h3ad", "fork:main") == 5
+    with pytest.raises(GitHubError, match="no open pull request from fork:main"):
+        pull_request_for_run(github, "pushed-again", "fork:main")
 
 
 def test_errors_say_what_failed_and_never_show_the_token(fake: FakeGitHub, github: GitHub) -> None:
@@ -221,9 +302,13 @@ def test_cli_upsert_comment_and_plan_failed(
 ) -> None:
     body = tmp_path / "plan.md"
     body.write_text(PLAN, encoding="utf-8")
-    result = run_cli("github", "upsert-comment", "--pr", "7", "--body-file", str(body))
+    args = ("--pr", "7", "--body-file", str(body), "--commit", "0123456789abcdef")
+    result = run_cli("github", "upsert-comment", *args)
     assert result.exit_code == 0, result.output
     assert "Plan comment created" in result.output
+    (made,) = env.comments[7]
+    assert "Plan for commit `0123456789ab`, made by [this run](" in made["body"]
+    assert "https://github.test/acme/loket-config/actions/runs/77" in made["body"]
     result = run_cli("github", "upsert-comment", "--pr", "7", "--plan-failed", "--commit", "abc")
     assert result.exit_code == 0, result.output
     (comment,) = env.comments[7]
@@ -255,7 +340,7 @@ def test_cli_reviewed_plan_writes_step_outputs(
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     result = run_cli("github", "reviewed-plan", "--commit", "m3rge")
     assert result.exit_code == 0, result.output
-    assert outputs.read_text() == "run-id=502\npull-request=11\n"
+    assert outputs.read_text() == (f"run-id=502\npull-request=11\nhead-sha=h3ad\nartifact={NAME}\n")
     result = run_cli("github", "reviewed-plan", "--commit", "d1rect")
     assert result.exit_code == 3  # refused: nothing unreviewed is applied
     assert "not the merge of a pull request" in result.output
@@ -277,3 +362,31 @@ def test_cli_errors_are_clear_and_tokenless(
     monkeypatch.delenv("GITHUB_TOKEN")
     result = run_cli("github", "drift-issue", "--state", "closed")
     assert result.exit_code == 1 and "GITHUB_TOKEN is not set" in result.output
+
+
+def test_cli_check_tip_refuses_an_older_commit(
+    env: FakeGitHub, run_cli: Callable[..., Result]
+) -> None:
+    assert run_cli("github", "check-tip", "--commit", "m3rge").exit_code == 0
+    env.branches["main"] = "newer"
+    result = run_cli("github", "check-tip", "--commit", "m3rge")
+    assert result.exit_code == 3
+    assert "no longer the tip of main (newer is)" in result.output
+    assert "Nothing was applied" in result.output
+
+
+def test_cli_pull_request_of_run_writes_step_outputs(
+    env: FakeGitHub,
+    run_cli: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env.pulls.append({"number": 5, "state": "open", "head": {"label": "fork:x", "sha": "h3ad"}})
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    args = ("--head-sha", "h3ad", "--head-label", "fork:x")
+    result = run_cli("github", "pull-request-of-run", *args)
+    assert result.exit_code == 0, result.output
+    assert outputs.read_text() == "pull-request=5\nartifact=mijnloket-plan-5-h3ad\n"
+    stale = run_cli("github", "pull-request-of-run", "--head-sha", "old", "--head-label", "fork:x")
+    assert stale.exit_code == 3 and "no open pull request from fork:x" in stale.output

@@ -5,17 +5,42 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import Result
 
-from mijnloket_gitops.gitops.scaffold import TEMPLATES, Source, rendered
+from mijnloket_gitops.gitops import scaffold
+from mijnloket_gitops.gitops.scaffold import (
+    DEFAULT_REPOSITORY,
+    TEMPLATES,
+    Source,
+    inside_git,
+    rendered,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "employers"
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> list[Source]:
+    """init asks GitHub for the tag's commit: here the answer is COMMIT, offline."""
+    asked: list[Source] = []
+
+    def resolve(source: Source, timeout: float = 20.0) -> Source:
+        asked.append(source)
+        return source if source.pinned else replace(source, commit=COMMIT)
+
+    monkeypatch.setattr("mijnloket_gitops.cli.init_cmd.resolve", resolve)
+    return asked
 
 
 def test_init_then_validate_plan_apply_and_no_drift(
@@ -45,18 +70,61 @@ def test_init_then_validate_plan_apply_and_no_drift(
     assert again.exit_code == 0, again.output
 
 
-def test_init_refuses_to_overwrite_and_writes_nothing(
+def test_init_in_an_existing_repository_keeps_its_files(
     tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "README.md").write_text("mine\n")
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    (tmp_path / ".github" / "workflows" / "mijnloket-pr.yml").write_text("mine\n")
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    (tmp_path / ".gitignore").write_text("*.pyc\n")
     result = run_cli("init", tmp_path)
-    assert result.exit_code == 1
-    assert "nothing was written" in result.output
-    assert "  .github/workflows/mijnloket-pr.yml\n  README.md\n" in result.output
+    assert result.exit_code == 0, result.output
+    assert "  skipped README.md (exists; --force overwrites it)\n" in result.output
+    assert "  added the missing lines to .gitignore\n" in result.output
     assert (tmp_path / "README.md").read_text() == "mine\n"
-    assert not (tmp_path / "employers").exists()
+    assert (tmp_path / "LICENSE").read_text() == "MIT\n"
+    ignored = (tmp_path / ".gitignore").read_text().splitlines()
+    assert ignored[0] == "*.pyc" and ".mijnloket/" in ignored
+    assert (tmp_path / "employers" / "example.yaml").is_file()
+    assert "git init" not in result.output  # it is a git repository already
+    assert f"Next: cd {tmp_path} && mijnloket-gitops validate" in result.output
+
+    again = run_cli("init", tmp_path)
+    assert "added the missing lines" not in again.output  # nothing left to add
+    assert "  skipped mijnloket-gitops.yaml" in again.output
+    forced = run_cli("init", tmp_path, "--force")
+    assert forced.exit_code == 0 and "  created README.md" in forced.output
+    assert "MijnLoket configuration" in (tmp_path / "README.md").read_text()
+
+
+def test_init_outside_git_says_to_git_init(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
+    result = run_cli("init", tmp_path / "new")
+    assert not inside_git(tmp_path) and "&& git init &&" in result.output
+
+
+def test_the_action_is_pinned_to_a_commit(
+    tmp_path: Path, run_cli: Callable[..., Result], offline: list[Source]
+) -> None:
+    assert run_cli("init", tmp_path).exit_code == 0
+    workflow = (tmp_path / ".github" / "workflows" / "mijnloket-apply.yml").read_text()
+    assert f"uses: {DEFAULT_REPOSITORY}@{COMMIT} # v" in workflow
+    assert offline[0].ref.startswith("v")
+
+
+def test_resolve_asks_git_for_the_tags_commit(tmp_path: Path) -> None:
+    """resolve() against a local repository standing in for GitHub (no network)."""
+    origin = tmp_path / "acme" / "mijnloket-gitops"
+    origin.mkdir(parents=True)
+    git = ["git", "-C", str(origin), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(origin)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    subprocess.run([*git, "tag", "-a", "v1.2.3", "-m", "v1.2.3"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    source = Source("acme/mijnloket-gitops", "v1.2.3")
+    found = scaffold.resolve(source, base_url=tmp_path.as_uri())
+    assert found.commit == head.strip() and found.pinned
+    assert found.action == f"acme/mijnloket-gitops@{head.strip()} # v1.2.3"
+    assert scaffold.resolve(Source("acme/other", "v1"), base_url=tmp_path.as_uri()).commit is None
 
 
 def test_the_scaffold_wires_schemas_hooks_and_the_action(
@@ -72,7 +140,8 @@ def test_the_scaffold_wires_schemas_hooks_and_the_action(
     ours = {h["id"] for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert {h["id"] for h in repo["hooks"]} == ours
     workflow = (tmp_path / ".github" / "workflows" / "mijnloket-apply.yml").read_text()
-    assert "uses: acme/mijnloket-gitops@v2.1.0" in workflow and "__" not in workflow
+    assert f"uses: acme/mijnloket-gitops@{COMMIT} # v2.1.0" in workflow
+    assert "__" not in workflow
     assert ".mijnloket/" in (tmp_path / ".gitignore").read_text().splitlines()
     config = (tmp_path / "mijnloket-gitops.yaml").read_text()
     assert "type: sandbox" in config and "#   type: loket" in config
@@ -83,3 +152,15 @@ def test_bad_source(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
     assert result.exit_code == 1 and "OWNER/NAME" in result.output
     assert Source.parse("a/b").ref == Source().ref
     assert "__" not in rendered("mijnloket-pr.yml", Source())
+
+
+def test_an_unresolved_tag_is_written_with_a_warning(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline, the action's tag cannot be pinned: init says so instead of pretending."""
+    monkeypatch.setattr("mijnloket_gitops.cli.init_cmd.resolve", lambda source: source)
+    result = run_cli("init", tmp_path, "--source", "acme/mijnloket-gitops@v2.1.0")
+    assert result.exit_code == 0, result.output
+    assert "warning: could not find the commit of acme/mijnloket-gitops@v2.1.0" in result.output
+    workflow = (tmp_path / ".github" / "workflows" / "mijnloket-pr.yml").read_text()
+    assert "uses: acme/mijnloket-gitops@v2.1.0\n" in workflow

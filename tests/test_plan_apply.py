@@ -110,10 +110,11 @@ def test_guards_refuse_with_exit_3_and_name_the_flag(repo: Path) -> None:
     plan = run(repo, "plan")
     assert plan.exit_code == 3, plan.output
     assert "--allow-mijnloket-removal" in plan.output
-    assert "--force" not in plan.output  # 5 deactivations stay under 10% of all activations
+    assert "--allow-mass" not in plan.output  # 5 deactivations stay under 10% of all activations
     (repo / "mijnloket-gitops.yaml").write_text("safety:\n  max_deactivation_share: 0.05\n")
     strict = run(repo, "plan", "--allow-mijnloket-removal")
-    assert strict.exit_code == 3 and "--force" in strict.output, strict.output
+    assert strict.exit_code == 3 and "--allow-mass-deactivation" in strict.output, strict.output
+    assert "overridden by --allow-mijnloket-removal" in strict.output
     refused = run(repo, "apply", "--auto-approve", "--allow-mijnloket-removal")
     assert refused.exit_code == 3, refused.output
     assert len(apply_changes(repo)) == before

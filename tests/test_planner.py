@@ -8,12 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mijnloket_gitops.catalog import Catalog, builtin_catalog
-from mijnloket_gitops.config import SafetyConfig
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ordering import order_violations
 from mijnloket_gitops.plan.planner import plan_employer
-from mijnloket_gitops.plan.safety import Overrides, check_guards
 from mijnloket_gitops.providers.base import Action, LiveEmployer, LiveUser, Step
 from mijnloket_gitops.tier import derive_tier
 
@@ -196,51 +193,6 @@ def test_every_generated_plan_satisfies_the_ordering_rules(
         s.step.product for s in plan.steps if s.step.action == Action.ACTIVATE
     }
     assert after == set(products)
-
-
-def test_guard_deactivation_share_has_no_small_portfolio_exemption() -> None:
-    plan = Plan(
-        (
-            plan_employer(
-                CATALOG,
-                "f.yaml",
-                employer(["MijnLoket"]),
-                live({"MijnLoket", "Workflow editor"}),
-                always,
-            ),
-        )
-    )
-    lived = {EID: live({"MijnLoket", "Workflow editor"})}
-    found = check_guards(plan, lived, CATALOG, SafetyConfig(), Overrides(), 10)
-    assert [v.guard for v in found] == ["max-deactivation-share"]
-    assert "1 of 2" in found[0].message and found[0].flag == "--force"
-    assert check_guards(plan, lived, CATALOG, SafetyConfig(), Overrides(force=True), 10) == ()
-    relaxed = SafetyConfig(max_deactivation_share=0.5)
-    assert check_guards(plan, lived, CATALOG, relaxed, Overrides(), 10) == ()
-
-
-def test_guard_employer_share_and_count() -> None:
-    plan = Plan((plan_employer(CATALOG, "f.yaml", employer(["MijnLoket"]), live(set()), always),))
-    found = check_guards(plan, {EID: live(set())}, CATALOG, SafetyConfig(), Overrides(), 1)
-    assert [v.guard for v in found] == ["max-employer-share"]
-    assert check_guards(plan, {EID: live(set())}, CATALOG, SafetyConfig(), Overrides(), 2) == ()
-
-
-def test_guard_downgrade_and_portal_removal_need_their_flags() -> None:
-    pro = {"MijnLoket", "MijnLoket - Assistent"}
-    lived = {EID: live(pro)}
-    loose = SafetyConfig(max_deactivation_share=1, max_employer_share=1)
-    down = Plan((plan_employer(CATALOG, "f.yaml", employer(["MijnLoket"]), live(pro), always),))
-    assert [v.guard for v in check_guards(down, lived, CATALOG, loose, Overrides(), 1)] == [
-        "tier-downgrade"
-    ]
-    assert check_guards(down, lived, CATALOG, loose, Overrides(allow_downgrade=True), 1) == ()
-    off = Plan((plan_employer(CATALOG, "f.yaml", employer([]), live(pro), always),))
-    found = check_guards(off, lived, CATALOG, loose, Overrides(), 1)
-    assert [v.guard for v in found] == ["mijnloket-removal"]
-    assert found[0].flag == "--allow-mijnloket-removal"
-    allowed = Overrides(allow_mijnloket_removal=True)
-    assert check_guards(off, lived, CATALOG, loose, allowed, 1) == ()
 
 
 def test_with_prerequisites_adds_what_products_need_transitively() -> None:

@@ -82,6 +82,8 @@ def employer(
         tier_after=tiers[1],
         tier_reasons=reasons,
         unknown_live_products=unknown,
+        # the file writes the legal form differently from Loket: shown next to the live name
+        file_name=name.replace(" B.V.", " BV"),
     )
 
 
@@ -255,6 +257,7 @@ def test_text_summary_line_and_tier_line() -> None:
     assert SUMMARY_LINE.match(lines[-1])
     header = lines.index(
         "# Bakkerij De Gouden Korst B.V. (100001)  employers/bakkerij-de-gouden-korst-b-v.yaml"
+        ' (file: "Bakkerij De Gouden Korst BV")'
     )
     assert lines[header + 1] == (
         "  ~ tier: plus -> pro (MijnLoket - Assistent, MijnLoket - Preboarding)"
@@ -359,8 +362,35 @@ def test_markdown_cap_shortens_the_flag_lists() -> None:
     assert "| Tier changes (price changes) | 2000 |" in output
     assert re.search(r"… \d+ more tier changes left out", output)
     assert re.search(r"… \d+ more grants left out", output)
-    assert "2000 employers left out" in output
-    assert "<details>" not in output
+    # the lists take at most half the room: some employers keep their section
+    left_out = int(re.search(r"(\d+) employers left out", output).group(1))  # type: ignore[union-attr]
+    assert 0 < left_out < 2000
+    assert output.count("<details>") == 2000 - left_out
+
+
+def test_a_portfolio_sized_comment_hides_no_category() -> None:
+    """6,000 changes: every kind of change is counted, every personal-data grant is
+    listed or counted, and employer sections still appear (issue 12)."""
+    plan = big_plan(2000)
+    output = render("markdown", plan, max_chars=65_000)
+    assert len(output) <= 65_000
+    assert "### All changes by kind" in output
+    kinds = {(s.step.action, s.step.product or s.step.right) for s in plan.steps}
+    for action, subject in kinds:
+        count = sum(
+            1
+            for s in plan.steps
+            if (s.step.action, s.step.product or s.step.right) == (action, subject)
+        )
+        assert f"- {action} {subject}: {count}\n" in output
+    assert "- tier plus → pro: 2000 employers" in output
+    grants = sum(1 for s in plan.steps if "personal-data" in s.flags)
+    listed = output.count(" gets Raadplegen MijnLoket e-mailadres")
+    more = re.search(r"… (\d+) more grants left out", output)
+    assert listed + (int(more.group(1)) if more else 0) == grants
+    assert "<details>" in output
+    text = render("text", plan)
+    assert "All changes by kind:" in text and "tier plus -> pro: 2000 employers" in text
 
 
 @settings(max_examples=25, deadline=None)

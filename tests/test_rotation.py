@@ -5,7 +5,9 @@ and never show the token."""
 from __future__ import annotations
 
 import json
+import os
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from click.testing import Result
 
 from mijnloket_gitops.gitops import rotation
-from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
+from mijnloket_gitops.gitops.github import GitHubError
 from mijnloket_gitops.loket.store import StoredToken, TokenStore
 from tests.github_fake import REPO, TOKEN, FakeGitHub, serve
 
@@ -146,15 +148,65 @@ def test_gh_secret_writer_retries_then_fails_without_the_token(gh: Path) -> None
     assert TOKEN not in str(error.value) and "[redacted]" in str(error.value)
 
 
-def test_check_can_persist(fake: FakeGitHub, gh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with GitHub(GitHubEnv(fake.url, REPO, TOKEN)) as client:
-        rotation.check_can_persist(client)
-        fake.secrets_writable = False
-        with pytest.raises(GitHubError, match=r"cannot write.*still valid"):
-            rotation.check_can_persist(client)
-        monkeypatch.setenv("PATH", str(gh))  # no gh there
-        with pytest.raises(GitHubError, match="`gh` is not installed"):
-            rotation.check_can_persist(client)
+def test_check_can_persist_writes_the_current_value_back(tmp_path: Path, gh: Path) -> None:
+    """Reading the public key proves nothing (anyone with read access can): the check
+    writes the secret, with the value it holds, before Loket.nl is touched."""
+    store = tmp_path / "loket-token.json"
+    writer = rotation.GhSecretWriter(REPO, TOKEN, environment="loket")
+    rotation.check_can_persist(store, SECRET, "LOKET_TOKEN_STORE", writer)
+    assert (gh / "stdin").read_text() == SECRET
+    assert (gh / "args").read_text().split()[-2:] == ["--env", "loket"]
+    # Restored and rotated in this job already: the current store goes back, never
+    # the spent token the job's variable still holds.
+    rotation.restore(store, SECRET)
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+    rotation.check_can_persist(store, SECRET, "LOKET_TOKEN_STORE", writer)
+    assert json.loads((gh / "stdin").read_text())["refresh_token"] == ROTATED
+
+
+def test_check_can_persist_refuses_a_read_only_token(
+    tmp_path: Path, gh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (gh / "exit").write_text("1")
+    writer = rotation.GhSecretWriter(REPO, TOKEN, sleep=lambda seconds: None)
+    with pytest.raises(GitHubError, match=r"cannot write the secret S.*still valid") as error:
+        rotation.check_can_persist(tmp_path / "store.json", SECRET, "S", writer)
+    assert TOKEN not in str(error.value) and "rt-first" not in str(error.value)
+    monkeypatch.setenv("PATH", str(gh))  # no gh there
+    with pytest.raises(GitHubError, match="`gh` is not installed"):
+        rotation.check_can_persist(tmp_path / "store.json", SECRET, "S", writer)
+
+
+def test_the_watcher_saves_every_rotation_as_it_happens(tmp_path: Path) -> None:
+    store = tmp_path / "loket-token.json"
+    rotation.restore(store, SECRET)
+    calls: list[tuple[str, bytes]] = []
+    watcher = rotation.Watcher(store, "S", _writer(calls), interval=0.01).start()
+    for n in range(3):
+        TokenStore(store).write(StoredToken.new(f"rt-{n}-0123456789", "https://oauth.loket.nl"))
+        deadline = 500
+        while len(calls) <= n and deadline:
+            deadline -= 1
+            threading.Event().wait(0.01)
+    assert watcher.stop() == 3
+    assert [json.loads(v)["refresh_token"] for _, v in calls] == [
+        "rt-0-0123456789",
+        "rt-1-0123456789",
+        "rt-2-0123456789",
+    ]
+
+
+def test_the_watcher_raises_the_first_failure_when_stopped(tmp_path: Path) -> None:
+    store = tmp_path / "loket-token.json"
+    rotation.restore(store, SECRET)
+
+    def broken(name: str, value: bytes) -> None:
+        raise rotation.TokenPersistError("HTTP 403")
+
+    watcher = rotation.Watcher(store, "S", broken, interval=3600).start()
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+    with pytest.raises(rotation.TokenPersistError, match="no longer accepts"):
+        watcher.stop()
 
 
 # The CLI steps of action.yml, on a repository configured for Loket.nl.
@@ -170,6 +222,7 @@ def loket_repo(tmp_path: Path, fake: FakeGitHub, gh: Path, monkeypatch: pytest.M
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("MIJNLOKET_SECRETS_TOKEN", TOKEN)
     monkeypatch.setenv("LOKET_TOKEN_STORE", SECRET)
+    monkeypatch.setenv("MIJNLOKET_TOKEN_STORE_PATH", str(tmp_path / "runner-temp" / "t.json"))
     return repo
 
 
@@ -180,7 +233,9 @@ def test_cli_prepare_then_persist_a_rotated_token(
     assert prepared.exit_code == 0, prepared.output
     assert prepared.output.splitlines()[0] == "::add-mask::rt-first-0123456789"
     assert prepared.output.count("rt-first") == 1  # only in the mask command
-    store = loket_repo / ".mijnloket" / "loket-token.json"
+    store = loket_repo.parent / "runner-temp" / "t.json"
+    assert TokenStore(store).read().refresh_token == "rt-first-0123456789"
+    assert not (loket_repo / ".mijnloket").exists()  # never in the checkout
     TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
 
     saved = run_cli("github", "persist-token", "--repo", loket_repo)
@@ -197,7 +252,7 @@ def test_cli_persist_failure_is_an_error_annotation(
 ) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     assert run_cli("github", "prepare-provider", "--repo", loket_repo).exit_code == 0
-    store = loket_repo / ".mijnloket" / "loket-token.json"
+    store = loket_repo.parent / "runner-temp" / "t.json"
     TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
     (gh / "exit").write_text("1")
     result = run_cli("github", "persist-token", "--repo", loket_repo)
@@ -207,14 +262,42 @@ def test_cli_persist_failure_is_an_error_annotation(
     assert TOKEN not in result.output
 
 
-def test_cli_prepare_refuses_before_touching_loket_when_saving_would_fail(
-    loket_repo: Path, fake: FakeGitHub, run_cli: Callable[..., Result]
+def test_cli_prepare_refuses_a_read_only_secrets_token_before_touching_loket(
+    loket_repo: Path, gh: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.secrets_writable = False
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    (gh / "exit").write_text("1")  # gh secret set: HTTP 403
     result = run_cli("github", "prepare-provider", "--repo", loket_repo)
     assert result.exit_code == 1
-    assert "MIJNLOKET_SECRETS_TOKEN cannot write" in result.output
-    assert not (loket_repo / ".mijnloket" / "loket-token.json").exists()
+    assert "MIJNLOKET_SECRETS_TOKEN cannot write the secret LOKET_TOKEN_STORE" in result.output
+    assert not (loket_repo.parent / "runner-temp" / "t.json").exists()
+
+
+def test_cli_environment_secret(loket_repo: Path, gh: Path, run_cli: Callable[..., Result]) -> None:
+    args = ("--repo", loket_repo, "--secret-environment", "loket")
+    assert run_cli("github", "prepare-provider", *args).exit_code == 0
+    assert (gh / "args").read_text().split()[-2:] == ["--env", "loket"]
+    store = loket_repo.parent / "runner-temp" / "t.json"
+    TokenStore(store).write(StoredToken.new(ROTATED, "https://oauth.loket.nl"))
+    (gh / "args").unlink()
+    assert run_cli("github", "persist-token", *args).exit_code == 0
+    assert (gh / "args").read_text().split() == [
+        "secret", "set", "LOKET_TOKEN_STORE", "--repo", REPO, "--env", "loket",
+    ]  # fmt: skip
+
+
+def test_a_token_store_committed_in_the_checkout_is_ignored(
+    loket_repo: Path, run_cli: Callable[..., Result]
+) -> None:
+    """token_store and its .sha256 planted in the checkout: CI never reads them."""
+    planted = loket_repo / ".mijnloket" / "loket-token.json"
+    planted.parent.mkdir()
+    planted.write_text('{"refresh_token": "planted"}')
+    rotation.fingerprint_path(planted).write_text("0" * 64)
+    result = run_cli("github", "prepare-provider", "--repo", loket_repo)
+    assert result.exit_code == 0, result.output
+    store = loket_repo.parent / "runner-temp" / "t.json"
+    assert TokenStore(store).read().refresh_token == "rt-first-0123456789"
 
 
 def test_cli_prepare_seeds_a_missing_sandbox(
@@ -237,3 +320,52 @@ def test_cli_persist_without_a_restore_does_nothing(
     result = run_cli("github", "persist-token", "--repo", loket_repo)
     assert result.exit_code == 0, result.output
     assert "No token store was restored in this job" in result.output
+
+
+def test_cli_run_action_saves_each_rotation_while_the_command_runs(
+    loket_repo: Path, gh: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`apply --wait` may rotate the token many times: each rotation reaches the secret
+    while the command still runs, and the command itself never sees the secrets token."""
+    from mijnloket_gitops.gitops import action
+
+    assert run_cli("github", "prepare-provider", "--repo", loket_repo).exit_code == 0
+    (gh / "args").unlink()
+    store = loket_repo.parent / "runner-temp" / "t.json"
+    monkeypatch.setattr(rotation, "WATCH_SECONDS", 0.01)
+    seen: list[str] = []
+
+    def rotating(argv: list[str], cwd: Path) -> tuple[int, str]:
+        seen.append(action.command_env(os.environ).get("MIJNLOKET_SECRETS_TOKEN", "hidden"))
+        for n in range(3):
+            TokenStore(store).write(StoredToken.new(f"rt-{n}-0123456789", "https://x"))
+            for _ in range(500):  # wait for the watcher (at most 5 s, so a bug cannot hang)
+                log = gh / "args"
+                if log.exists() and log.read_text().count("secret") > n:
+                    break
+                threading.Event().wait(0.01)
+        return 0, ""
+
+    real = action.run
+    monkeypatch.setattr(action, "run", lambda inputs, temp: real(inputs, temp, rotating))
+    monkeypatch.setenv("INPUT_COMMAND", "apply")
+    monkeypatch.setenv("INPUT_PLAN_FILE", "plan.json")
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(loket_repo))
+    result = run_cli("github", "run-action")
+    assert result.exit_code == 0, result.output
+    assert (gh / "args").read_text().count("secret") == 3
+    assert json.loads((gh / "stdin").read_text())["refresh_token"] == "rt-2-0123456789"
+    assert seen == ["hidden"]
+    persisted = run_cli("github", "persist-token", "--repo", loket_repo)
+    assert "did not rotate; the secret is current" in persisted.output
+
+
+def test_cli_prepare_without_a_secrets_token_says_which_input_to_give(
+    loket_repo: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIJNLOKET_SECRETS_TOKEN", "")
+    result = run_cli("github", "prepare-provider", "--repo", loket_repo)
+    assert result.exit_code == 1
+    assert "give the action the input secrets-token" in result.output
+    assert "GITHUB_TOKEN cannot write secrets" in result.output
+    assert not (loket_repo.parent / "runner-temp" / "t.json").exists()

@@ -340,13 +340,13 @@ def test_first_plan_after_seed_passes_the_guards_and_converges(tmp_path: Path) -
     state = seed_state(employers, CATALOG, settings.config.safety)
     create_seeded(repo / ".mijnloket" / "sandbox.sqlite", state, CATALOG, reset=False)
     with open_provider(settings) as opened:
-        first = build.make_plan(settings, opened, employers, managed_total=len(employers))
+        first = build.make_plan(settings, opened, employers)
         assert first.plan.violations == ()
         assert first.plan.changed
         for employer in first.plan.changed:
             for planned in employer.steps:
                 opened.perform(planned.step)
-        second = build.make_plan(settings, opened, employers, managed_total=len(employers))
+        second = build.make_plan(settings, opened, employers)
         assert second.plan.changed == ()
 
 

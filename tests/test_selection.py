@@ -9,10 +9,12 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import Result
 
 from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.plan.render.plan_schema import plan_schema
 from mijnloket_gitops.selection import SelectorError, compile_selector, select
 from mijnloket_gitops.validate.runner import validate_paths
 
@@ -135,8 +137,16 @@ def test_plan_where_limits_the_plan(repo: Path, run_cli: Callable[..., Result]) 
     assert run_cli("sandbox", "seed", "--repo", repo).exit_code == 0
     result = run_cli("plan", "--format", "json", "--where", "tier=pro", "--repo", repo)
     assert result.exit_code == 0, result.output
-    ids = {e["employer_id"] for e in json.loads(result.stdout)["employers"]}
+    data = json.loads(result.stdout)
+    ids = {e["employer_id"] for e in data["employers"]}
     assert ids == {"7e1b4c58-92d0-4a3f-b6e7-3f8a0d5c2b19", ZORGGROEP}
+    scope = data["meta"]["scope"]
+    assert (scope["kind"], scope["where"], scope["employers_in_scope"]) == ("where", "tier=pro", 2)
+    jsonschema.Draft202012Validator(plan_schema()).validate(data)
+    text = run_cli("plan", "--where", "tier=pro", "--repo", repo).output
+    assert "Scope: --where tier=pro (2 of 8 managed employers in scope;" in text
+    # the others are not reported as unmanaged
+    assert "Bakkerij" not in text
 
 
 def test_bad_where_exits_1_with_the_position_and_no_traceback(
@@ -183,3 +193,21 @@ def test_changed_since_narrows_explain_and_edit(repo: Path, run_cli: Callable[..
         "MijnLoket - Salaris berekenen", "--dry-run", "--repo", repo,
     )  # fmt: skip
     assert "1 employer selected: 1 would be changed" in edited.output, edited.output
+
+
+def test_narrowed_plans_count_the_others_for_the_share_guards(repo: Path) -> None:
+    from mijnloket_gitops.cli.where import narrow
+    from mijnloket_gitops.config import load_settings
+    from mijnloket_gitops.plan.scope import load_repository
+
+    settings = load_settings(repo)
+    full = load_repository(settings)
+    narrowed = narrow(settings, full, "tier=pro")
+    assert full.managed.outside.employers == 0
+    others = [e for _, e in full.in_scope if e.employer_id.lower() not in {
+        "7e1b4c58-92d0-4a3f-b6e7-3f8a0d5c2b19", ZORGGROEP}]  # fmt: skip
+    outside = narrowed.managed.outside
+    assert outside.employers == len(others) == 6
+    assert outside.activations == sum(len(e.products) for e in others)
+    assert outside.grants == sum(len(u.rights) for e in others for u in e.users)
+    assert narrowed.managed.ids == full.managed.ids

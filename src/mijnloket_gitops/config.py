@@ -144,6 +144,44 @@ class SafetyConfig(_Strict):
     max_employer_share: float | None = Field(
         0.5, ge=0, le=1, description="Largest share of managed employers one plan may touch."
     )
+    # issue 12: shares against the whole portfolio, a revocation guard, plan age
+    max_revocation_share: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="Largest share of the managed rights held (grants) one plan may revoke.",
+    )
+    max_revocations: int | None = Field(
+        None, ge=0, description="Largest number of right revocations in one plan."
+    )
+    min_count_for_shares: int = Field(
+        10,
+        ge=0,
+        description="Share guards do not fire while what they count (managed employers, "
+        "product activations, grants) is below this; the MijnLoket removal guard and the "
+        "absolute limits always do.",
+    )
+    max_plan_age_hours: float = Field(
+        72,
+        gt=0,
+        description="Apply refuses a saved plan older than this many hours.",
+    )
+
+
+class OwnershipConfig(_Strict):
+    """What plan and apply do about live employers that no file manages."""
+
+    unmanaged: Literal["ignore", "warn", "error"] = Field(
+        "warn",
+        description="Live employers without a file: ignore (not listed), warn (listed, "
+        "left alone) or error (the plan is refused until a file manages them).",
+    )
+    removed: Literal["keep-and-flag", "refuse"] = Field(
+        "keep-and-flag",
+        description="Employers whose file was removed since the base ref: keep-and-flag "
+        "(left alone live, listed prominently and counted as a change) or refuse (the plan "
+        "is refused). Offboarding is a file with no products, never a deleted file.",
+    )
 
 
 # -- issue 15: pricing, for the monthly cost of plans, explain and report --------------
@@ -199,6 +237,7 @@ class RepoConfig(_Strict):
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     provider: ProviderConfig = Field(default_factory=SandboxProviderConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
     pricing: PricingConfig | None = Field(
         None, description="Prices, to show what plans do to the monthly bill (optional)."
     )

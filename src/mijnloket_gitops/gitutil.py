@@ -33,3 +33,11 @@ def head_commit(root: Path) -> str | None:
         return _git(root, "rev-parse", "HEAD").strip()
     except MijnloketError:
         return None
+
+
+def dirty_tree(root: Path) -> bool | None:
+    """Whether ``root``'s working tree has uncommitted changes; None outside git."""
+    try:
+        return bool(_git(root, "status", "--porcelain", "--", ".").strip())
+    except MijnloketError:
+        return None

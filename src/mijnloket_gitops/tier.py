@@ -31,15 +31,18 @@ def derive_tier(catalog: Catalog, products: Collection[str]) -> TierResult:
     if catalog.portal not in products:
         return TierResult(None, ())
     best = "start"
-    reasons: list[tuple[str, Tier]] = []
-    for name in catalog.sort(set(products)):
+    raising: dict[str, Tier] = {}
+    for name in set(products):
         product = catalog.products.get(name)
         if product is None or product.tier == "none":
             continue
         if TIER_RANK[product.tier] > TIER_RANK["start"]:
-            reasons.append((name, product.tier))
+            raising[name] = product.tier
         if TIER_RANK[product.tier] > TIER_RANK[best]:
             best = product.tier
+    # only the few products that raise the tier are sorted (planning 50k employers
+    # derives 100k tiers)
+    reasons = [(name, raising[name]) for name in catalog.sort(raising)]
     tier: Tier = best  # type: ignore[assignment]
     return TierResult(tier, tuple(reasons))
 

@@ -36,6 +36,17 @@ class StepResult:
 
 OnResult = Callable[[StepResult], None]
 
+_MAKES_TRUE = {"activate": True, "grant": True, "deactivate": False, "revoke": False}
+
+
+def _state(planned: PlannedStep, done: bool) -> dict[str, str]:
+    """The step's fact before and after, as the journal records it."""
+    on = _MAKES_TRUE[str(planned.step.action)]
+    word = ("active", "inactive") if planned.step.product else ("held", "not held")
+    before = word[1] if on else word[0]
+    after = (word[0] if on else word[1]) if done else before
+    return {"before": before, "after": after}
+
 
 def _decide(planned: PlannedStep, failed: str | None, undone: dict[str, str]) -> StepResult | None:
     """The outcome of a step that will not be performed, or None to perform it."""
@@ -76,7 +87,12 @@ def execute(
             result = StepResult(employer.name, result.planned, result.outcome, result.detail)
             if result.outcome != Outcome.DONE:
                 undone[planned.key] = label
-            journal.record(str(result.outcome), step, detail=result.detail)
+            journal.record(
+                str(result.outcome),
+                step,
+                detail=result.detail,
+                **_state(planned, result.outcome == Outcome.DONE),
+            )
             results.append(result)
             if on_result:
                 on_result(result)

@@ -1,9 +1,15 @@
-"""The audit journal: one JSON object per line, one file per apply run.
+"""The audit journal: one JSON object per line, one file per apply attempt.
 
-Every step is written twice, ``started`` before it is performed and its outcome
-after, each line flushed and fsynced, so after a crash the journal shows which step
-was under way. Lines hold employer ids, product and right names and user logins
-(personal data: e-mail addresses); never tokens or secrets.
+Every apply attempt gets one, also a refused, stale or no-op one. The first line
+(``attempt``) says what was attempted by whom: plan identity, tool version, actor,
+commit and whether the working tree was dirty, the override flags; later lines add
+the provider target, the guards overridden, each step twice (``started`` before it
+is performed, its outcome after, with the fact before and after), the verification,
+and a last ``finished`` line with the exit code. Each line is flushed and fsynced,
+and the directory is fsynced once the file exists, so after a crash the journal
+shows which step was under way (the next apply reconciles it, see
+:mod:`reconcile`). Lines hold employer ids, product and right names and user
+logins (personal data: e-mail addresses); never tokens or secrets.
 """
 
 from __future__ import annotations
@@ -33,16 +39,29 @@ def actor() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class Journal:
     """Appends events of one apply run to ``<dir>/<time>-<run id>.jsonl``."""
 
-    def __init__(self, directory: Path, *, commit: str | None, forced: bool) -> None:
+    def __init__(
+        self, directory: Path, *, commit: str | None, forced: bool, dirty: bool | None = None
+    ) -> None:
         self.run_id = uuid.uuid4().hex[:12]
         # millisecond stamps make the file names sort in the order the runs started
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
         self.path = directory / f"{stamp}-{self.run_id}.jsonl"
         self.commit = commit
         self.forced = forced
+        self.dirty = dirty
+        self.target: str | None = None
+        """The provider target, on every line once the provider is open."""
         self.actor = actor()
         self._handle: TextIO | None = None
         self.failed = False
@@ -50,6 +69,7 @@ class Journal:
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
+            _fsync_directory(directory)  # the file's name must survive a crash too
         except OSError as error:
             raise MijnloketError(
                 f"cannot write the journal in {directory}: {error.strerror}; nothing was applied"
@@ -63,8 +83,11 @@ class Journal:
             "event": event,
             "actor": self.actor,
             "commit": self.commit,
+            "dirty": self.dirty,
             "forced": self.forced,
         }
+        if self.target is not None:
+            line["provider_target"] = self.target
         if step is not None:
             line.update(step.data)
             line["key"] = step.key

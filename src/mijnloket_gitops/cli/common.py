@@ -11,6 +11,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from mijnloket_gitops.config import Settings, load_settings
+from mijnloket_gitops.plan.safety import Overrides
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,19 +38,42 @@ def use_color(stream: IO[str] | None = None) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+GUARD_HELP = {
+    "--allow-mass-deactivation": "Allow more product deactivations than safety.max_deactivation_"
+    "share / max_deactivations.",
+    "--allow-mass-revocation": "Allow more right revocations than safety.max_revocation_share"
+    " / max_revocations.",
+    "--allow-employer-share": "Allow changing more employers than safety.max_employer_share.",
+    "--allow-downgrade": "Allow lowering an employer's tier.",
+    "--allow-mijnloket-removal": "Allow switching MijnLoket off for an employer (its employees"
+    " lose the portal).",
+}
+"""The flag of each guard (see ``plan.safety.GUARD_FLAGS``) and its help."""
+
+
 def guard_options(func: F) -> F:
-    """``--allow-downgrade``, ``--allow-mijnloket-removal`` and ``--force``."""
+    """One ``--allow-...`` flag per guard, and ``--force`` for emergencies.
+
+    The command receives them as keyword arguments; :func:`overrides_from` turns them
+    into the planner's :class:`~mijnloket_gitops.plan.safety.Overrides`.
+    """
     func = click.option(
-        "--force", is_flag=True, help="Override every safety guard (recorded in the journal)."
-    )(func)
-    func = click.option(
-        "--allow-mijnloket-removal",
+        "--force",
         is_flag=True,
-        help="Allow switching MijnLoket off for an employer (its employees lose the portal).",
+        help="Emergencies only: override every safety guard; each one it overrides is "
+        "printed and journaled.",
     )(func)
-    return click.option(
-        "--allow-downgrade", is_flag=True, help="Allow lowering an employer's tier."
-    )(func)
+    for flag in reversed(sorted(GUARD_HELP)):
+        func = click.option(flag, is_flag=True, help=GUARD_HELP[flag])(func)
+    return func
+
+
+def overrides_from(options: dict[str, Any]) -> Overrides:
+    """The ``Overrides`` for the guard flags among a command's keyword arguments."""
+    allowed = frozenset(
+        flag for flag in GUARD_HELP if options.get(flag[2:].replace("-", "_"), False)
+    )
+    return Overrides(allowed, bool(options.get("force", False)))
 
 
 def target_options(func: F) -> F:

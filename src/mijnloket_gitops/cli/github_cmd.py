@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
+from mijnloket_gitops.cli import github_plan
 from mijnloket_gitops.cli.common import repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
-from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
-from mijnloket_gitops.gitops.reviewed import reviewed_run
+from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
 from mijnloket_gitops.gitops.runner_io import append_summary, in_actions, quoted, set_outputs
+from mijnloket_gitops.loket.session import token_store_path
 from mijnloket_gitops.loket.store import TokenStore
 from mijnloket_gitops.providers.sandbox import sandbox_path
 
@@ -28,6 +30,28 @@ _github_repository = click.option(
     metavar="OWNER/NAME",
     help="The GitHub repository [default: $GITHUB_REPOSITORY].",
 )
+_author = click.option(
+    "--author",
+    envvar="MIJNLOKET_BOT_LOGIN",
+    default=publish.BOT,
+    show_default=True,
+    help="The login that writes the comment/issue (a GitHub App: its '<slug>[bot]'); "
+    "only what it wrote is ever edited [env: MIJNLOKET_BOT_LOGIN].",
+)
+_secret_options = [
+    click.option("--secret-name", default=token.CONTENT_ENV, show_default=True),
+    click.option(
+        "--secret-environment",
+        default="",
+        help="The deployment environment the secret belongs to (empty: a repository secret).",
+    ),
+]
+
+
+def _secret(func: Any) -> Any:
+    for option in reversed(_secret_options):
+        func = option(func)
+    return func
 
 
 def _client(repository: str | None, token_var: str = "GITHUB_TOKEN") -> GitHub:
@@ -47,64 +71,60 @@ def github() -> None:
 @click.option("--pr", type=click.IntRange(min=1), required=True, help="Pull request number.")
 @click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--plan-failed", is_flag=True, help="Say that no plan could be made this time.")
-@click.option("--commit", help="With --plan-failed: the commit [default: $GITHUB_SHA].")
+@click.option("--commit", help="The commit planned [default: $GITHUB_SHA].")
+@_author
 @_github_repository
 def upsert_comment(
     pr: int,
     body_file: Path | None,
     plan_failed: bool,
     commit: str | None,
+    author: str,
     github_repository: str | None,
 ) -> None:
-    """Create or update THE plan comment of a pull request (found by its marker)."""
+    """Create or update THE plan comment of a pull request (found by its marker and
+    author); it names the commit and links the run."""
     if (body_file is None) == (not plan_failed):
         raise click.UsageError("give exactly one of --body-file and --plan-failed")
+    commit = commit or os.environ.get("GITHUB_SHA", "?")
+    url = publish.run_url(os.environ)
     if body_file is not None:
-        body = _read(body_file)
+        body = _read(body_file) + publish.footer(commit, url)
     else:
-        body = publish.failed_plan_body(
-            commit or os.environ.get("GITHUB_SHA", "?"), publish.run_url(os.environ)
-        )
+        body = publish.failed_plan_body(commit, url)
     with _client(github_repository) as client:
-        result = publish.upsert_comment(client, pr, body)
+        result = publish.upsert_comment(client, pr, body, author)
     dropped = result.deleted_duplicates
     extra = f" (deleted {dropped} older copies)" if dropped else ""
     click.echo(f"Plan comment {result.action}: {result.url}{extra}")
 
 
 @github.command("drift-issue")
-@click.option("--state", type=click.Choice(["open", "closed"]), required=True)
+@click.option("--state", type=click.Choice(["open", "closed", "failed"]), required=True)
 @click.option(
     "--body-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The Markdown plan (with --state open).",
 )
+@_author
 @_github_repository
-def drift_issue(state: str, body_file: Path | None, github_repository: str | None) -> None:
-    """Open or update THE drift issue (found by its marker), or close it."""
+def drift_issue(
+    state: str, body_file: Path | None, author: str, github_repository: str | None
+) -> None:
+    """Open or update THE drift issue (found by its label, marker and author), close
+    it, or report in it that the drift check failed (--state failed)."""
     if (state == "open") != (body_file is not None):
         raise click.UsageError("--body-file goes with --state open, and only with it")
+    url = publish.run_url(os.environ)
     with _client(github_repository) as client:
         if body_file is not None:
-            result = publish.open_drift_issue(client, _read(body_file))
+            result = publish.open_drift_issue(client, _read(body_file), author)
+        elif state == "failed":
+            result = publish.drift_check_failed(client, url, author)
         else:
-            url = publish.run_url(os.environ)
             note = f"Drift is gone: live state matches the configuration ({url})."
-            result = publish.close_drift_issue(client, note)
+            result = publish.close_drift_issue(client, note, author)
     click.echo(f"Drift issue {result.action}" + (f": {result.url}" if result.url else ""))
-
-
-@github.command("reviewed-plan")
-@click.option("--commit", required=True, help="The commit on main (e.g. $GITHUB_SHA).")
-@click.option("--workflow", default="mijnloket-pr.yml", show_default=True)
-@click.option("--artifact", default="mijnloket-plan", show_default=True)
-@_github_repository
-def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: str | None) -> None:
-    """Find the run whose artifact holds the plan reviewed for COMMIT (output run-id)."""
-    with _client(github_repository) as client:
-        found = reviewed_run(client, commit, workflow, artifact)
-    click.echo(f"Reviewed plan: pull request #{found.pull_request}, run {found.run_url}")
-    set_outputs(os.environ, {"run-id": str(found.run_id), "pull-request": str(found.pull_request)})
 
 
 def _loket(settings: Settings) -> LoketProviderConfig | None:
@@ -117,13 +137,34 @@ def _mask(value: str) -> None:
         click.echo(f"::add-mask::{value}")
 
 
+def _writer(environment: str, repository: str | None = None) -> token.GhSecretWriter:
+    if not os.environ.get(token.SECRETS_TOKEN_ENV):
+        raise GitHubError(
+            "no token may write the Loket.nl token store secret: give the action the input "
+            "secrets-token (a GitHub App installation token, or a fine-grained personal "
+            "access token with 'Secrets' and 'Environments: read and write'; GITHUB_TOKEN "
+            "cannot write secrets). Nothing was done, so the stored token is still valid"
+        )
+    env = GitHubEnv.from_environ(
+        os.environ, repository=repository, token_var=token.SECRETS_TOKEN_ENV
+    )
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    return token.GhSecretWriter(env.repository, env.token, server, environment)
+
+
+def _store(settings: Settings, config: LoketProviderConfig) -> Path:
+    return token_store_path(config, settings.root)
+
+
 @github.command("prepare-provider")
-@click.option("--secret-name", default=token.CONTENT_ENV, show_default=True)
+@_secret
 @repo_option
 @click.pass_context
-def prepare_provider(ctx: click.Context, secret_name: str, repo: Path) -> None:
+def prepare_provider(
+    ctx: click.Context, secret_name: str, secret_environment: str, repo: Path
+) -> None:
     """Before plan/apply in CI: restore the Loket.nl token store from $LOKET_TOKEN_STORE
-    (after checking the rotated token can be saved), or seed a missing sandbox."""
+    (after proving the rotated token can be saved), or seed a missing sandbox."""
     settings = settings_for(repo)
     config = _loket(settings)
     if config is None:
@@ -132,41 +173,41 @@ def prepare_provider(ctx: click.Context, secret_name: str, repo: Path) -> None:
 
             ctx.invoke(seed, reset=False, db=None, repo=repo)
         return
-    with _client(None, token.SECRETS_TOKEN_ENV) as client:
-        token.check_can_persist(client)
+    store = _store(settings, config)
     content = os.environ.get(token.CONTENT_ENV, "")
-    _mask(token.restore(settings.root / config.token_store, content, secret_name=secret_name))
-    click.echo(f"Restored the Loket.nl token store ({config.token_store}).")
+    token.check_can_persist(store, content, secret_name, _writer(secret_environment))
+    _mask(token.restore(store, content, secret_name=secret_name))
+    click.echo(f"Restored the Loket.nl token store ({store}).")
+
+
+def _persist_failed(error: token.TokenPersistError) -> None:
+    if in_actions(os.environ):
+        click.echo(f"::error title=Loket.nl refresh token NOT saved::{error}")
 
 
 @github.command("persist-token")
-@click.option("--secret-name", default=token.CONTENT_ENV, show_default=True)
+@_secret
 @repo_option
 @_github_repository
-def persist_token(secret_name: str, repo: Path, github_repository: str | None) -> None:
+def persist_token(
+    secret_name: str, secret_environment: str, repo: Path, github_repository: str | None
+) -> None:
     """After plan/apply in CI: write a rotated refresh token back to the secret.
     Fails loudly when it cannot, because the secret then holds a dead token."""
     settings = settings_for(repo)
     config = _loket(settings)
     if config is None:
         return
-    store = settings.root / config.token_store
+    store = _store(settings, config)
     if not token.fingerprint_path(store).exists():
         click.echo("No token store was restored in this job; nothing to save.")
         return
     if store.exists():
         _mask(TokenStore(store).read().refresh_token)
-    env = GitHubEnv.from_environ(
-        os.environ, repository=github_repository, token_var=token.SECRETS_TOKEN_ENV
-    )
-    writer = token.GhSecretWriter(
-        env.repository, env.token, os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-    )
     try:
-        outcome = token.persist(store, secret_name, writer)
+        outcome = token.persist(store, secret_name, _writer(secret_environment, github_repository))
     except token.TokenPersistError as error:
-        if in_actions(os.environ):
-            click.echo(f"::error title=Loket.nl refresh token NOT saved::{error}")
+        _persist_failed(error)
         raise
     messages = {
         "not-restored": "No token store was restored in this job; nothing to save.",
@@ -176,12 +217,38 @@ def persist_token(secret_name: str, repo: Path, github_repository: str | None) -
     click.echo(messages[outcome])
 
 
+def _watcher(inputs: action.Inputs) -> token.Watcher | None:
+    """While plan/drift/apply run on Loket.nl: save every rotation as it happens."""
+    if inputs.command not in action.PROVIDER_COMMANDS:
+        return None
+    config = _loket(settings_for(inputs.workdir))
+    if config is None or not os.environ.get(token.SECRETS_TOKEN_ENV):
+        return None
+    store = token_store_path(config, inputs.workdir)
+    if not token.fingerprint_path(store).exists():
+        return None
+    name = os.environ.get("SECRET_NAME") or token.CONTENT_ENV
+    writer = _writer(os.environ.get("SECRET_ENVIRONMENT", ""))
+    return token.Watcher(store, name, writer).start()
+
+
 @github.command("run-action")
 def run_action() -> None:
     """Run the composite action's command from its INPUT_* variables (see action.yml)."""
     inputs = action.Inputs.from_environ(os.environ)
     temp = Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()) / "mijnloket-gitops"
-    outcome = action.run(inputs, temp)
+    watcher = _watcher(inputs)
+    try:
+        outcome = action.run(inputs, temp)
+    finally:
+        if watcher is not None:
+            try:
+                saved = watcher.stop()
+            except token.TokenPersistError as error:
+                _persist_failed(error)
+                raise
+            if saved:
+                click.echo(f"Saved {saved} rotations of the Loket.nl refresh token.", err=True)
     passthrough = inputs.command == "validate" and inputs.fmt == "github"
     if outcome.output:
         click.echo(outcome.output if passthrough else quoted(outcome.output), nl=False)
@@ -192,5 +259,8 @@ def run_action() -> None:
     if not outcome.succeeded:
         raise SystemExit(outcome.exit_code or 1)
 
+
+for _command in github_plan.SUBCOMMANDS:
+    github.add_command(_command)
 
 COMMANDS = (github,)

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "auth": "auth_cmd",
     "init": "init_cmd",
     "github": "github_cmd",
+    "journal": "journal_cmd",
     # issue 15: portfolio operations
     "edit": "edit_cmd",
     "report": "report_cmd",

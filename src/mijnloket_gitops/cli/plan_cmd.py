@@ -11,16 +11,19 @@ import click
 from mijnloket_gitops.cli.common import (
     Progress,
     guard_options,
+    overrides_from,
     repo_option,
     settings_for,
     target_options,
     use_color,
 )
-from mijnloket_gitops.cli.where import selected, where_option
+from mijnloket_gitops.cli.where import narrow, where_option
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import plan_cost
-from mijnloket_gitops.errors import ExitCode
+from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
+from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import write_plan
@@ -29,20 +32,54 @@ from mijnloket_gitops.providers.registry import open_provider
 from mijnloket_gitops.validate.report.text import text_report
 
 
+def report_invalid(repository: Repository, *, planned: bool) -> None:
+    """Print the diagnostics of the invalid files (first, before any plan)."""
+    if not repository.validation.errors:
+        return
+    click.echo(text_report(repository.validation, use_color()), err=True, nl=False)
+    if planned:
+        click.secho(
+            f"{len(repository.invalid)} invalid employer file(s) left out of the plan:"
+            f" {', '.join(repository.invalid)}. Fix them; the other files are planned below.",
+            fg="red",
+            err=True,
+        )
+
+
 def load_valid_repository(
     settings: Settings, targets: tuple[str, ...], changed_since: str | None
 ) -> Repository:
-    """The repository's files; prints the diagnostics and exits 1 if any file is invalid."""
+    """The repository's files; prints the diagnostics and exits 1 if a file in scope is
+    invalid (apply: nothing is applied while one is)."""
     repository = load_repository(settings, targets=targets, changed_since=changed_since)
-    if repository.validation.errors:
-        click.echo(text_report(repository.validation, use_color()), err=True, nl=False)
-        click.secho("Fix the employer files first; nothing was planned.", fg="red", err=True)
+    if repository.invalid_in_scope:
+        report_invalid(repository, planned=False)
+        click.secho(
+            "Fix the employer files in scope first; nothing was applied: "
+            + ", ".join(repository.invalid_in_scope),
+            fg="red",
+            err=True,
+        )
         raise SystemExit(ExitCode.ERROR)
     return repository
 
 
+def base_for(settings: Settings, base_ref: str | None, changed_since: str | None) -> Base | None:
+    """The files at the base ref; None (with a note) when git cannot tell."""
+    ref = base_ref or default_base_ref(changed_since)
+    base = read_base(settings.root, settings.config.employers_dir, ref)
+    if base is None and (base_ref or changed_since):
+        raise MijnloketError(f"cannot read the employer files at {ref} (is it a git ref?)")
+    return base
+
+
 def plan_repository(
-    settings: Settings, repository: Repository, overrides: Overrides, *, list_unmanaged: bool
+    settings: Settings,
+    repository: Repository,
+    overrides: Overrides,
+    *,
+    list_unmanaged: bool,
+    base: Base | None = None,
 ) -> PlanResult:
     with open_provider(settings) as provider:
         progress = Progress(len(repository.in_scope), "Reading live state")
@@ -51,13 +88,26 @@ def plan_repository(
                 settings,
                 provider,
                 repository.in_scope,
-                managed_total=len(repository.all),
+                managed=repository.managed,
                 overrides=overrides,
                 progress=progress,
                 list_unmanaged=list_unmanaged,
+                base=base,
+                scope=repository.scope,
+                invalid_ids=repository.invalid_ids,
             )
         finally:
             progress.close()
+
+
+def echo_overridden(plan: Plan) -> None:
+    """Every guard a flag overrode, so that nobody forces a plan unknowingly."""
+    for violation in plan.overridden:
+        click.secho(
+            f"overridden by {violation.overridden_by}: {violation.message} [{violation.guard}]",
+            fg="yellow",
+            err=True,
+        )
 
 
 @click.command()
@@ -78,7 +128,15 @@ def plan_repository(
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 2 when there are changes (0 when there are none).",
+    help="Exit 2 when there are changes, including employers newly unmanaged or taken"
+    " over since the base ref (0 when there are none).",
+)
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Git ref to compare file ownership with [default: --changed-since, else the pull"
+    " request's base branch in GitHub Actions, else HEAD].",
 )
 @guard_options
 @where_option
@@ -89,24 +147,26 @@ def plan(
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
-    allow_downgrade: bool,
-    allow_mijnloket_removal: bool,
-    force: bool,
+    base_ref: str | None,
     where: str | None,
     repo: Path,
+    **guards: bool,
 ) -> None:
     """Compare the employer files with live state and show the changes.
 
-    Exit 0 on success (with --detailed-exitcode: 0 no changes, 2 changes pending),
-    1 on errors, 3 when a safety guard refuses the plan.
+    Invalid files are listed first and left out; the valid ones are planned. Exit 0
+    on success (with --detailed-exitcode: 0 no changes, 2 changes pending), 1 when a
+    file is invalid or on errors, 3 when a safety guard refuses the plan.
     """
     settings = settings_for(repo)
-    repository = load_valid_repository(settings, targets, changed_since)
+    repository = load_repository(settings, targets=targets, changed_since=changed_since)
+    report_invalid(repository, planned=True)
     if where is not None:  # issue 15: selectors
-        picked = selected(settings, repository.in_scope, where)
-        repository = dataclasses.replace(repository, in_scope=list(picked))
-    overrides = Overrides(allow_downgrade, allow_mijnloket_removal, force)
-    result = plan_repository(settings, repository, overrides, list_unmanaged=True)
+        repository = narrow(settings, repository, where)
+    base = base_for(settings, base_ref, changed_since)
+    result = plan_repository(
+        settings, repository, overrides_from(guards), list_unmanaged=True, base=base
+    )
     if settings.config.pricing is not None:  # issue 15: the monthly cost delta
         cost = plan_cost(
             settings.config.pricing, settings.catalog, repository.in_scope, result.live
@@ -122,9 +182,11 @@ def plan(
         click.echo(
             f"Saved the plan to {out}; apply it with `mijnloket-gitops apply {out}`.", err=True
         )
+    if repository.invalid:
+        raise SystemExit(ExitCode.ERROR)
     if result.plan.violations:
         raise SystemExit(ExitCode.REFUSED)
-    if detailed_exitcode and result.plan.has_changes:
+    if detailed_exitcode and result.plan.needs_review:
         raise SystemExit(ExitCode.CHANGES)
 
 

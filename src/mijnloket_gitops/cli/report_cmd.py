@@ -98,11 +98,17 @@ def _drift(
     """Steps a plan would take per employer, by action (reads live state)."""
     # Imported here: only --live needs the provider machinery.
     from mijnloket_gitops.cli.plan_cmd import plan_repository
+    from mijnloket_gitops.plan.managed import managed_from_models
     from mijnloket_gitops.plan.safety import Overrides
     from mijnloket_gitops.plan.scope import Repository
     from mijnloket_gitops.validate.runner import ValidationResult
 
-    repository = Repository(ValidationResult([], []), everything, list(employers))
+    in_scope = {e.employer_id.lower() for _, e in employers}
+    repository = Repository(
+        ValidationResult([], []),
+        list(employers),
+        managed=managed_from_models((e for _, e in everything), in_scope),
+    )
     # force: guards refuse applying, not looking; a report only looks.
     result = plan_repository(settings, repository, Overrides(force=True), list_unmanaged=False)
     drift: dict[str, dict[str, int]] = {}

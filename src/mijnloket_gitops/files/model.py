@@ -66,7 +66,19 @@ class EmployerFile(_Strict):
         pattern=UUID_PATTERN,
         description="Loket employer id (a UUID, written as a string).",
     )
-    name: str = Field(min_length=1, description="Company name, for people reading the file.")
+    name: str = Field(
+        min_length=1,
+        description="Company name. Must match Loket's name for this employer_id (ignoring "
+        "case, spacing, dots and a legal form such as B.V.); plan refuses a file that does "
+        "not, so a mistyped id cannot reconfigure another company.",
+    )
+    loket_name: str | None = Field(
+        None,
+        min_length=1,
+        description="Loket's name for this employer, written down when `name` deliberately "
+        "differs from it (a trade name). A reviewed acknowledgement: plan then checks this "
+        "one against Loket instead of `name`.",
+    )
     addendum: Addendum
     tier: Tier | None = Field(
         None,

@@ -7,26 +7,35 @@ Inputs arrive as ``INPUT_*`` environment variables (``action.yml`` maps them):
 |-----------|----------------------------------------------------------|-------------|
 | validate  | ``validate --format github [PATHS]``                     | 0           |
 | fmt-check | ``fmt --check [PATHS]``                                  | 0           |
-| plan      | ``plan --detailed-exitcode --format markdown [--out F]`` | 0, 2        |
+| plan      | ``plan --detailed-exitcode --format markdown --out F``   | 0, 2        |
 | drift     | the same as plan                                         | 0, 2        |
 | apply     | ``apply PLAN_FILE`` (a saved plan is required)           | 0, 4        |
 
 Exit 4 of apply (steps wait for a person in Loket.nl) succeeds with a warning unless
 ``fail-on-waiting`` is true: apply did all it can, the work order says what is left,
 and the scheduled drift check keeps reporting those steps until they are done.
+
+Any other exit code is a failure, and plan/drift succeed only when the plan file
+exists afterwards: the plan path is removed before the command runs, so a file found
+there was written by this run, never one committed in the checkout (exit 2 of a
+usage error is not "changes pending"). The command runs as ``python -P -m
+mijnloket_gitops`` with ``PYTHONSAFEPATH=1``: the working directory (a checkout) is
+never on the import path, so a committed ``mijnloket_gitops/`` cannot replace the tool.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mijnloket_gitops.errors import ExitCode, MijnloketError
+from mijnloket_gitops.gitops.planted import clear, refuse_links
 
 COMMANDS = ("validate", "fmt-check", "plan", "drift", "apply")
 PROVIDER_COMMANDS = ("plan", "drift", "apply")
@@ -97,6 +106,10 @@ class Inputs:
     def fmt(self) -> str:
         return self.format or DEFAULT_FORMATS.get(self.command, "")
 
+    @property
+    def makes_plan(self) -> bool:
+        return self.command in ("plan", "drift")
+
     def argv(self) -> list[str]:
         """The mijnloket-gitops arguments for this command."""
         fmt = ["--format", self.fmt] if self.fmt else []
@@ -109,12 +122,25 @@ class Inputs:
         out = ["--out", self.plan_file] if self.plan_file else []
         return ["plan", "--detailed-exitcode", *fmt, *out, *self.args]
 
-    def succeeded(self, code: int) -> bool:
-        if self.command in ("plan", "drift"):
-            return code in (0, 2)
+    def expected(self, code: int) -> bool:
+        """Whether ``code`` is one the command gives on purpose (else: usage error, bug)."""
+        return code in EXPECTED_CODES[self.command]
+
+    def succeeded(self, code: int, plan_written: bool = True) -> bool:
+        if self.makes_plan:
+            return code in (0, 2) and plan_written
         if self.command == "apply" and code == ExitCode.WAITING:
             return not self.fail_on_waiting
         return code == 0
+
+
+EXPECTED_CODES = {
+    "validate": {0, 1},
+    "fmt-check": {0, 1},
+    "plan": {0, 1, 2, 3},
+    "drift": {0, 1, 2, 3},
+    "apply": {0, 1, 3, 4},
+}
 
 
 @dataclass(frozen=True)
@@ -132,11 +158,26 @@ class Outcome:
 Execute = Callable[[list[str], Path], tuple[int, str]]
 
 
+HIDDEN_FROM_COMMAND = ("MIJNLOKET_SECRETS_TOKEN",)
+"""Variables the command itself never needs: only the persisting code may hold them."""
+
+
+def command_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The command's environment: the caller's, with the import path made safe and
+    the secrets-writing token left out."""
+    env = {k: v for k, v in environ.items() if k not in HIDDEN_FROM_COMMAND}
+    env.pop("PYTHONPATH", None)
+    env["PYTHONSAFEPATH"] = "1"
+    return env
+
+
 def execute(argv: list[str], cwd: Path) -> tuple[int, str]:
-    """Run the CLI in a child process: its stdout is returned, stderr goes to the log."""
+    """Run the CLI in a child process: its stdout is returned, stderr goes to the log.
+    ``-P``: the working directory (a checkout) is not on the import path."""
     done = subprocess.run(
-        [sys.executable, "-m", "mijnloket_gitops", *argv],
+        [sys.executable, "-P", "-m", "mijnloket_gitops", *argv],
         cwd=cwd,
+        env=command_env(os.environ),
         stdout=subprocess.PIPE,
         check=False,
     )
@@ -154,32 +195,50 @@ def output_path(inputs: Inputs, temp_dir: Path) -> Path:
     return temp_dir / f"{inputs.command}-{uuid.uuid4().hex[:12]}.{ext}"
 
 
-def has_changes(inputs: Inputs, code: int) -> str:
-    if inputs.command in ("plan", "drift"):
-        return {0: "false", 2: "true", 3: "true"}.get(code, "")
+def has_changes(inputs: Inputs, code: int, plan_written: bool = True) -> str:
+    if inputs.makes_plan:
+        return {0: "false", 2: "true", 3: "true"}.get(code, "") if plan_written else ""
     if inputs.command == "apply":
         return {0: "false", 4: "true"}.get(code, "")
     return ""
 
 
 def run(inputs: Inputs, temp_dir: Path, execute: Execute = execute) -> Outcome:
-    """Run the command, keep its output, and decide success by the table above."""
-    code, stdout = execute(inputs.argv(), inputs.workdir)
+    """Run the command, keep its output, and decide success by the table above.
+
+    Outputs name only files this run wrote: the plan path and the output path are
+    removed first, and plan/drift always save the plan (to a temp file when no
+    plan-file is given) so that "changes pending" is proven by a written plan."""
+    if inputs.makes_plan and not inputs.plan_file:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        inputs = replace(
+            inputs, plan_file=str(temp_dir / f"{inputs.command}-{uuid.uuid4().hex}.json")
+        )
     out = output_path(inputs, temp_dir)
-    outputs = {"exit-code": str(code), "has-changes": has_changes(inputs, code)}
+    plan = (inputs.workdir / inputs.plan_file).absolute() if inputs.plan_file else None
+    if inputs.makes_plan and plan is not None:
+        refuse_links(plan, inputs.workdir.absolute())
+        clear(plan, out)
+    code, stdout = execute(inputs.argv(), inputs.workdir)
+    written = inputs.makes_plan and plan is not None and plan.is_file() and not plan.is_symlink()
+    ok = inputs.succeeded(code, written) and inputs.expected(code)
+    outputs = {"exit-code": str(code), "has-changes": has_changes(inputs, code, written)}
     if stdout:
         out.parent.mkdir(parents=True, exist_ok=True)
+        clear(out)
         out.write_text(stdout, encoding="utf-8")
         outputs["output-file"] = str(out)
-    plan = (inputs.workdir / inputs.plan_file).absolute() if inputs.plan_file else None
-    outputs["plan-file"] = str(plan) if plan is not None and plan.is_file() else ""
+    shown = written and inputs.plan_file and plan is not None and not _is_temp(plan, temp_dir)
+    outputs["plan-file"] = str(plan) if shown and plan is not None else ""
     work_order = (inputs.workdir / WORK_ORDER).absolute()
     has_order = inputs.command == "apply" and (work_order / "work-order.md").is_file()
     outputs["work-order"] = str(work_order) if has_order else ""
     summary = _summary(inputs, code, stdout, work_order if has_order else None)
-    return Outcome(
-        code, inputs.succeeded(code), stdout, outputs, summary, _annotation(inputs, code)
-    )
+    return Outcome(code, ok, stdout, outputs, summary, _annotation(inputs, code, written))
+
+
+def _is_temp(path: Path, temp_dir: Path) -> bool:
+    return path.parent == temp_dir.absolute()
 
 
 def _summary(inputs: Inputs, code: int, stdout: str, work_order: Path | None) -> str:
@@ -193,11 +252,27 @@ def _summary(inputs: Inputs, code: int, stdout: str, work_order: Path | None) ->
     return head + body + (order.read_text(encoding="utf-8") if order else "")
 
 
-def _annotation(inputs: Inputs, code: int) -> str | None:
+def _annotation(inputs: Inputs, code: int, plan_written: bool) -> str | None:
+    if not inputs.expected(code):
+        return (
+            f"::error title=mijnloket-gitops {inputs.command}: unexpected exit {code}::"
+            + _escape(
+                "not a result the command gives on purpose (a usage error, a crash); "
+                "see the log of this step"
+            )
+        )
+    if inputs.makes_plan and code in (0, 2) and not plan_written:
+        return (
+            f"::error title=mijnloket-gitops {inputs.command}: no plan written (exit {code})::"
+            + _escape(
+                "the command ended without saving a plan, so nothing is reported as "
+                "planned; see the log of this step"
+            )
+        )
     if inputs.command == "apply" and code == ExitCode.WAITING:
         level = "error" if inputs.fail_on_waiting else "warning"
         return f"::{level} title=Waiting for manual steps (exit 4)::{_escape(WAITING_NOTE)}"
-    if inputs.succeeded(code) or inputs.command == "validate":
+    if inputs.succeeded(code, plan_written) or inputs.command == "validate":
         return None  # validate's own annotations point at the lines
     hint = REFUSED_HINTS.get("plan" if inputs.command == "drift" else inputs.command)
     if code == ExitCode.REFUSED and hint:

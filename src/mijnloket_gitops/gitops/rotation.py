@@ -2,15 +2,20 @@
 
 Loket.nl's refresh tokens rotate: a run that talks to Loket.nl spends the stored
 refresh token and gets a new one, and the old one is dead from then on. A runner's
-disk is gone after the job, so the token store (the file ``auth login`` writes,
-``provider.token_store``) lives in a repository secret, ``LOKET_TOKEN_STORE``:
+disk is gone after the job, so the token store (the file ``auth login`` writes) lives
+in a secret, ``LOKET_TOKEN_STORE`` (an environment secret of ``loket``, or a
+repository secret), and on the runner under ``$RUNNER_TEMP``, never in a checkout:
 
 1. :func:`check_can_persist` and :func:`restore`, before the command: refuse to start
-   unless the new token can be saved afterwards (the secrets token is set, reaches
-   the repository's Actions secrets, and ``gh`` is installed), so a run never spends
-   a token it cannot replace; then write the secret to the store (mode 0600) and
-   note its fingerprint next to it.
-2. :func:`persist`, after the command (also when it failed): when the store changed,
+   unless the new token can be saved afterwards. ``gh`` must be installed and the
+   secrets token must *write* the secret: the current value is written back (reading
+   the public key proves nothing; anyone who can read the repository can). So a run
+   never spends a token it cannot replace. Then the store is written (mode 0600) with
+   its fingerprint next to it.
+2. :class:`Watcher`, while the command runs: saves the store each time it rotates
+   (``apply --wait`` may rotate it many times in an hour), from the action's own
+   process; the command never holds the secrets token.
+3. :func:`persist`, after the command (also when it failed): when the store changed,
    write it back to the secret with ``gh secret set`` (retried). When that fails the
    caller must fail the job loudly: the secret now holds a dead token.
 
@@ -25,14 +30,15 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import urlparse
 
-from mijnloket_gitops.gitops.github import GitHub, GitHubError
+from mijnloket_gitops.gitops.github import GitHubError
 from mijnloket_gitops.loket.secrets import Secrets
 from mijnloket_gitops.loket.store import StoredToken, TokenStore
 
@@ -64,21 +70,26 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_can_persist(secrets_api: GitHub) -> None:
-    """Raise unless a rotated token could be saved: ``gh`` exists and the token can
-    read the repository's secrets public key (which writing a secret needs)."""
+def check_can_persist(store: Path, content: str, secret_name: str, writer: SecretWriter) -> None:
+    """Raise unless a rotated token can be saved: ``gh`` exists and ``writer`` can
+    write the secret, proven by writing back its current value (the store's, when
+    this job restored it already and it may have rotated since)."""
     if shutil.which("gh") is None:
         raise GitHubError(
             "the GitHub CLI `gh` is not installed; it is needed to save the rotated "
             "Loket.nl refresh token (GitHub-hosted runners have it)"
         )
+    restored = store.exists() and fingerprint_path(store).exists()
+    value = store.read_bytes() if restored else content.encode("utf-8")
+    if not value.strip():
+        return  # restore() refuses an empty secret with the fix
     try:
-        secrets_api.call("GET", f"{secrets_api.repo}/actions/secrets/public-key")
-    except GitHubError as error:
+        writer(secret_name, value)
+    except TokenPersistError as error:
         raise GitHubError(
-            f"{SECRETS_TOKEN_ENV} cannot write this repository's Actions secrets ({error}); "
-            "give it 'Secrets: read and write'. Nothing was done, so the stored Loket.nl "
-            "token is still valid"
+            f"{SECRETS_TOKEN_ENV} cannot write the secret {secret_name} ({error}); give it "
+            "'Secrets: read and write' (an environment secret: 'Environments: read and "
+            "write'). Nothing was done, so the stored Loket.nl token is still valid"
         ) from None
 
 
@@ -138,11 +149,14 @@ def persist(store: Path, secret_name: str, writer: SecretWriter) -> Outcome:
 
 @dataclass(frozen=True)
 class GhSecretWriter:
-    """``gh secret set NAME --repo OWNER/NAME`` with the value on standard input."""
+    """``gh secret set NAME --repo OWNER/NAME [--env ENV]`` with the value on stdin."""
 
     repository: str
-    token: str
+    token: str = field(repr=False)
     server_url: str = "https://github.com"
+    environment: str = ""
+    """The deployment environment of the secret (``gh secret set --env``); empty for a
+    repository secret."""
     attempts: int = 3
     sleep: Callable[[float], None] = lambda seconds: time.sleep(seconds)
 
@@ -155,12 +169,13 @@ class GhSecretWriter:
         secrets.add(self.token)
         secrets.add(value.decode("utf-8", "replace"))
         problem = ""
+        scope = ["--env", self.environment] if self.environment else []
         for attempt in range(self.attempts):
             if attempt:
                 self.sleep(2.0**attempt)
             try:
                 done = subprocess.run(
-                    ["gh", "secret", "set", name, "--repo", self.repository],
+                    ["gh", "secret", "set", name, "--repo", self.repository, *scope],
                     input=value,
                     capture_output=True,
                     env={**_base_env(), **env},
@@ -181,3 +196,47 @@ class GhSecretWriter:
 def _base_env() -> dict[str, str]:
     keep = ("PATH", "HOME", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
     return {k: v for k, v in os.environ.items() if k in keep}
+
+
+WATCH_SECONDS = 1.0
+"""How often the watcher looks at the store (a refresh takes longer than this)."""
+
+
+class Watcher:
+    """Saves the store whenever it rotates, on a thread, while a command runs; the
+    first failure is kept and raised by :meth:`stop` (the job must fail loudly)."""
+
+    def __init__(
+        self, store: Path, secret_name: str, writer: SecretWriter, interval: float | None = None
+    ) -> None:
+        self.store, self.secret_name, self.writer = store, secret_name, writer
+        self.interval = WATCH_SECONDS if interval is None else interval
+        self.saved = 0
+        self.error: TokenPersistError | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="token-watcher", daemon=True)
+
+    def start(self) -> Watcher:
+        self._thread.start()
+        return self
+
+    def _check(self) -> None:
+        if self.error is None and self.store.exists():
+            try:
+                if persist(self.store, self.secret_name, self.writer) == "saved":
+                    self.saved += 1
+            except TokenPersistError as error:
+                self.error = error
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._check()
+
+    def stop(self) -> int:
+        """Stop, save a last rotation, and return how many rotations were saved."""
+        self._stop.set()
+        self._thread.join()
+        self._check()
+        if self.error is not None:
+            raise self.error
+        return self.saved

@@ -1,20 +1,25 @@
 """``init``: the files of a new configuration repository.
 
 Everything comes from the package's templates (``templates/``, placeholders
-``__ACTION__``, ``__SOURCE_URL__``, ``__REF__``) and the schema generators. Nothing
-is written when any of the files already exists: :func:`conflicts` lists them first.
+``__ACTION__``, ``__SOURCE_URL__``, ``__REF__`` and ``__PIN:OWNER/NAME__`` for the
+third-party actions of :mod:`.pins`) and the schema generators. The action itself is
+written as ``OWNER/NAME@<commit> # <tag>`` when its commit is known (``--source
+OWNER/NAME@<commit>``, or the tag resolved with ``git ls-remote``).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+import subprocess
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from mijnloket_gitops import __version__
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.errors import MijnloketError
+from mijnloket_gitops.gitops.pins import pin_placeholders
 from mijnloket_gitops.plan.render.plan_schema import plan_schema
 from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema, render
 
@@ -25,8 +30,10 @@ TEMPLATES = {
     "employers/example.yaml": "example-employer.yaml",
     "mijnloket-gitops.yaml": "mijnloket-gitops.yaml",
     ".github/workflows/mijnloket-pr.yml": "mijnloket-pr.yml",
+    ".github/workflows/mijnloket-pr-plan.yml": "mijnloket-pr-plan.yml",
     ".github/workflows/mijnloket-apply.yml": "mijnloket-apply.yml",
     ".github/workflows/mijnloket-drift.yml": "mijnloket-drift.yml",
+    ".github/dependabot.yml": "dependabot.yml",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
     ".vscode/settings.json": "vscode-settings.json",
     ".gitignore": "gitignore",
@@ -38,12 +45,30 @@ skip dot files)."""
 _SOURCE = re.compile(r"(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)(?:@(?P<ref>[A-Za-z0-9_./-]+))?")
 
 
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
 @dataclass(frozen=True)
 class Source:
-    """The GitHub repository (and ref) of mijnloket-gitops the new repository uses."""
+    """The GitHub repository (and ref) of mijnloket-gitops the new repository uses;
+    ``commit`` is the ref's commit when known (the workflows then pin it)."""
 
     repository: str = DEFAULT_REPOSITORY
     ref: str = f"v{__version__}"
+    commit: str | None = None
+
+    @property
+    def action(self) -> str:
+        """The ``uses:`` value of the action (with the tag as a comment when pinned)."""
+        if _COMMIT.fullmatch(self.ref):
+            return f"{self.repository}@{self.ref}"
+        if self.commit:
+            return f"{self.repository}@{self.commit} # {self.ref}"
+        return f"{self.repository}@{self.ref}"
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.commit) or bool(_COMMIT.fullmatch(self.ref))
 
     @classmethod
     def parse(cls, text: str) -> Source:
@@ -54,6 +79,32 @@ class Source:
         return cls(match["repo"], match["ref"] or cls.ref)
 
 
+def resolve(source: Source, timeout: float = 20.0, base_url: str = "https://github.com") -> Source:
+    """``source`` with the commit of its tag, asked of GitHub with ``git ls-remote``;
+    unchanged when it is pinned already or the commit cannot be found (offline)."""
+    if source.pinned:
+        return source
+    url = f"{base_url}/{source.repository}"
+    refs = [f"refs/tags/{source.ref}", f"refs/tags/{source.ref}^{{}}"]
+    try:
+        done = subprocess.run(
+            ["git", "ls-remote", url, *refs],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return source
+    found: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        sha, _, ref = line.partition("\t")
+        found[ref.strip()] = sha.strip()
+    commit = found.get(refs[1]) or found.get(refs[0]) or ""
+    return replace(source, commit=commit) if _COMMIT.fullmatch(commit) else source
+
+
 def template(name: str) -> str:
     """A template's text as shipped in the package."""
     return (resources.files("mijnloket_gitops.gitops") / "templates" / name).read_text("utf-8")
@@ -61,12 +112,13 @@ def template(name: str) -> str:
 
 def rendered(name: str, source: Source) -> str:
     """A template with its placeholders filled in."""
-    return (
+    text = (
         template(name)
-        .replace("__ACTION__", f"{source.repository}@{source.ref}")
+        .replace("__ACTION__", source.action)
         .replace("__SOURCE_URL__", f"https://github.com/{source.repository}")
         .replace("__REF__", source.ref)
     )
+    return pin_placeholders(text)
 
 
 def scaffold_files(source: Source) -> dict[str, str]:
@@ -82,15 +134,77 @@ def scaffold_files(source: Source) -> dict[str, str]:
     return files
 
 
-def conflicts(root: Path, files: dict[str, str]) -> list[str]:
-    """The files that already exist (or are in the way) under ``root``, sorted."""
-    return sorted(p for p in files if (root / p).exists() or (root / p).is_symlink())
+MERGED = (".gitignore",)
+"""Files whose missing lines ``init`` adds to an existing copy instead of skipping it."""
 
 
-def write_files(root: Path, files: dict[str, str]) -> None:
-    """Write ``files`` under ``root``; the caller checked :func:`conflicts` first."""
+@dataclass(frozen=True)
+class Writes:
+    """What ``init`` does in a folder: write, merge into an existing file, or skip."""
+
+    write: dict[str, str]
+    merged: dict[str, str]
+    skipped: tuple[str, ...]
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def merge_lines(existing: str, ours: str) -> str | None:
+    """``existing`` with the entries of ``ours`` it lacks appended (with their comment
+    lines); None when nothing is missing."""
+    have = {line.strip() for line in existing.splitlines()}
+    missing = [
+        line for line in ours.splitlines() if line.strip() and not line.startswith("#")
+        and line.strip() not in have
+    ]  # fmt: skip
+    if not missing:
+        return None
+    comments = [line for line in ours.splitlines() if line.startswith("#")]
+    head = existing if existing.endswith("\n") or not existing else existing + "\n"
+    return head + "\n" + "\n".join([*comments, *missing]) + "\n"
+
+
+def plan_writes(root: Path, files: dict[str, str], force: bool = False) -> Writes:
+    """Decide per file: new files are written; with ``force`` existing ones are
+    overwritten, else .gitignore gets the missing lines and the rest is skipped."""
+    write, merged, skipped = {}, {}, []
+    for relative, content in sorted(files.items()):
+        path = root / relative
+        if not _exists(path) or (force and not path.is_symlink()):
+            write[relative] = content
+        elif relative in MERGED and path.is_file() and not path.is_symlink():
+            combined = merge_lines(path.read_text(encoding="utf-8"), content)
+            if combined is not None:
+                merged[relative] = combined
+        else:
+            skipped.append(relative)
+    return Writes(write, merged, tuple(skipped))
+
+
+def write_files(root: Path, files: dict[str, str], *, overwrite: bool = False) -> None:
+    """Write ``files`` under ``root`` (never through a symlink)."""
     for relative, content in sorted(files.items()):
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
+        with path.open("w" if overwrite else "x", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
+
+
+def inside_git(directory: Path) -> bool:
+    """Whether ``directory`` (or the nearest existing parent) is in a git work tree."""
+    probe = directory
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=probe,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return False
+    return done.stdout.strip() == "true"

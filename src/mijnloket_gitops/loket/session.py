@@ -34,9 +34,24 @@ class Hooks:
     clock: Callable[[], float] = time.monotonic
 
 
-def token_store(config: LoketProviderConfig, root: Path) -> TokenStore:
-    """The token store of a repository (``token_store`` is relative to its root)."""
-    return TokenStore(root / config.token_store)
+TOKEN_STORE_PATH_ENV = "MIJNLOKET_TOKEN_STORE_PATH"
+"""Set by the GitHub action: the token store lives under $RUNNER_TEMP, never in a
+checkout (whose ``token_store`` setting a pull request could point anywhere)."""
+
+
+def token_store_path(
+    config: LoketProviderConfig, root: Path, env: Mapping[str, str] | None = None
+) -> Path:
+    """``$MIJNLOKET_TOKEN_STORE_PATH`` when set, else ``token_store`` under ``root``."""
+    override = (os.environ if env is None else env).get(TOKEN_STORE_PATH_ENV, "")
+    return Path(override) if override else root / config.token_store
+
+
+def token_store(
+    config: LoketProviderConfig, root: Path, env: Mapping[str, str] | None = None
+) -> TokenStore:
+    """The token store of a repository (see :func:`token_store_path`)."""
+    return TokenStore(token_store_path(config, root, env))
 
 
 class OAuthSession:
@@ -66,7 +81,7 @@ class OAuthSession:
         credentials = ClientCredentials.from_env(
             environment, config.client_id_env, config.client_secret_env
         )
-        self.store = token_store(config, root)
+        self.store = token_store(config, root, environment)
         _, oauth_url = config.urls
         http = LoketHttp(
             oauth_url,

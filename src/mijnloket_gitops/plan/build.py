@@ -6,18 +6,27 @@ computes comes from the pure functions in :mod:`planner` and :mod:`safety`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+import gc
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from mijnloket_gitops import __version__
+from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.gitutil import head_commit
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.identity import identity_problems
+from mijnloket_gitops.plan.managed import Managed
+from mijnloket_gitops.plan.model import EmployerPlan, Plan, RemovedEmployer
+from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.planner import plan_employer
-from mijnloket_gitops.plan.safety import Overrides, check_guards
+from mijnloket_gitops.plan.safety import Overrides, Portfolio, check_guards
 from mijnloket_gitops.plan.saved import desired_hash, fingerprint
 from mijnloket_gitops.providers.base import EmployerSummary, LiveEmployer, Provider
 
@@ -51,13 +60,32 @@ def read_live(
     return live
 
 
-def _missing_live(desired: Sequence[Desired], live: dict[str, LiveEmployer], target: str) -> str:
-    lines = [
-        f"{path}: employer {employer.employer_id} ({employer.name}) does not exist in {target}"
-        for path, employer in desired
-        if employer.employer_id not in live
-    ]
-    return "\n".join(lines)
+def _missing(path: str, employer: EmployerFile, target: str) -> str:
+    return f"{path}: employer {employer.employer_id} ({employer.name}) does not exist in {target}"
+
+
+def _ownership(
+    provider: Provider,
+    managed: Managed,
+    base: Base | None,
+    policy: str,
+    invalid_ids: Collection[str],
+) -> tuple[tuple[EmployerSummary, ...], tuple[RemovedEmployer, ...]]:
+    """Live employers without a file, split into the newly unmanaged (their file was
+    removed since ``base``) and the rest (empty when the policy is ``ignore``).
+    ``invalid_ids`` are named by invalid files: managed, though not planned."""
+    ids = managed.ids | set(invalid_ids)
+    removed: list[RemovedEmployer] = []
+    unmanaged: list[EmployerSummary] = []
+    for summary in sorted(provider.list_employers(), key=lambda s: s.name.casefold()):
+        key = summary.employer_id.lower()
+        if key in ids:
+            continue
+        if base is not None and key in base.managed:
+            removed.append(RemovedEmployer(summary.employer_id, summary.name, base.managed[key]))
+        elif policy != "ignore":
+            unmanaged.append(summary)
+    return tuple(unmanaged), tuple(removed)
 
 
 def make_plan(
@@ -65,43 +93,138 @@ def make_plan(
     provider: Provider,
     desired: Sequence[Desired],
     *,
-    managed_total: int,
+    managed: Managed | None = None,
     overrides: Overrides | None = None,
     progress: Progress | None = None,
     list_unmanaged: bool = True,
+    base: Base | None = None,
+    scope: Mapping[str, Any] | None = None,
+    invalid_ids: Collection[str] = (),
+    keep_live: bool = True,
 ) -> PlanResult:
     """Plan ``desired`` (the files in scope) against ``provider``.
 
-    ``managed_total`` is the number of employer files in the whole repository, the
-    base of the employer-share guard. Raises MijnloketError naming every file whose
-    employer does not exist live.
+    ``managed`` is the whole managed portfolio (default: ``desired`` alone): the base
+    of the share guards and of what counts as unmanaged. ``base`` holds the files at
+    the base ref, for "newly unmanaged" and "takes over management". Live state is
+    read and planned in batches; it is kept in the result only with ``keep_live`` (a
+    saved plan or apply needs it). Raises MijnloketError naming every file whose
+    employer does not exist live or is another company than the file names.
     """
+    with _no_cyclic_gc():
+        return _make_plan(
+            settings,
+            provider,
+            desired,
+            managed or Managed(frozenset(e.employer_id.lower() for _, e in desired)),
+            overrides or Overrides(),
+            progress,
+            list_unmanaged=list_unmanaged,
+            base=base,
+            scope=scope,
+            invalid_ids=invalid_ids,
+            keep_live=keep_live,
+        )
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Planning allocates a few small objects per employer and makes no reference
+    cycles; at 50,000 employers the cyclic collector would spend half the CPU re-walking
+    them. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class _Batches:
+    """What planning collects batch by batch, so live state need not be kept."""
+
+    employers: list[EmployerPlan] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    activations: int = 0
+    grants: int = 0
+    live: dict[str, LiveEmployer] = field(default_factory=dict)
+
+
+def _plan_batches(
+    catalog: Catalog,
+    provider: Provider,
+    desired: Sequence[Desired],
+    base: Base | None,
+    progress: Progress | None,
+    keep_live: bool,
+    digest: Any,
+) -> _Batches:
+    found = _Batches()
+    for start in range(0, len(desired), READ_BATCH):
+        batch = desired[start : start + READ_BATCH]
+        live = provider.read_employers([e.employer_id for _, e in batch])
+        if progress:
+            progress(len(batch))
+        found.problems += [
+            _missing(p, e, provider.target) for p, e in batch if e.employer_id not in live
+        ]
+        found.wrong += identity_problems(batch, live)
+        if found.problems or found.wrong:
+            continue  # keep reading: every such file is reported at once
+        for path, employer in batch:
+            state = live[employer.employer_id]
+            planned = plan_employer(
+                catalog, path, employer, state, provider.can_perform, provider.observes
+            )
+            if base is not None and employer.employer_id.lower() not in base.managed:
+                planned = replace(planned, takes_over=True)
+            found.employers.append(planned)
+            found.activations += sum(1 for p in state.products if p in catalog.products)
+            found.grants += sum(
+                1 for u in state.users.values() for r in u.rights if r in catalog.rights
+            )
+            digest.update(json.dumps(state.data, sort_keys=True, ensure_ascii=False).encode())
+        if keep_live:
+            found.live.update(live)
+    return found
+
+
+def _make_plan(
+    settings: Settings,
+    provider: Provider,
+    desired: Sequence[Desired],
+    managed: Managed,
+    overrides: Overrides,
+    progress: Progress | None,
+    *,
+    list_unmanaged: bool,
+    base: Base | None,
+    scope: Mapping[str, Any] | None,
+    invalid_ids: Collection[str],
+    keep_live: bool,
+) -> PlanResult:
     catalog = settings.catalog
-    live = read_live(provider, [e.employer_id for _, e in desired], progress)
-    missing = _missing_live(desired, live, provider.target)
-    if missing:
+    digest = hashlib.sha256()
+    found = _plan_batches(catalog, provider, desired, base, progress, keep_live, digest)
+    if found.problems:
         raise MijnloketError(
-            f"employer files name employers that do not exist live:\n{missing}\n"
-            "Check the employer_id, or remove the file if the employer left."
+            "employer files name employers that do not exist live:\n"
+            + "\n".join(found.problems)
+            + "\nCheck the employer_id, or remove the file if the employer left."
         )
-    employers = tuple(
-        plan_employer(
-            catalog,
-            path,
-            employer,
-            live[employer.employer_id],
-            provider.can_perform,
-            provider.observes,
+    if found.wrong:
+        raise MijnloketError(
+            "employer files do not name the company Loket has under their employer_id;"
+            " nothing was planned:\n" + "\n".join(f"  - {w}" for w in found.wrong)
         )
-        for path, employer in desired
-    )
     unmanaged: tuple[EmployerSummary, ...] = ()
+    removed: tuple[RemovedEmployer, ...] = ()
     if list_unmanaged:
-        managed = {e.employer_id for _, e in desired}
-        unmanaged = tuple(
-            s
-            for s in sorted(provider.list_employers(), key=lambda s: s.name.casefold())
-            if s.employer_id not in managed
+        unmanaged, removed = _ownership(
+            provider, managed, base, settings.config.ownership.unmanaged, invalid_ids
         )
     hashes = {employer.employer_id: desired_hash(employer) for _, employer in desired}
     meta = {
@@ -110,14 +233,22 @@ def make_plan(
         "catalog_fingerprint": catalog.fingerprint,
         "desired_fingerprint": fingerprint(hashes),
         "desired_hashes": hashes,
-        "live_fingerprint": fingerprint({i: live[i].data for i in sorted(live)}),
+        "live_fingerprint": digest.hexdigest(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": head_commit(settings.root),
         "provider_target": provider.target,
         "web_ui_path": catalog.web_ui_path,
+        "base_ref": base.ref if base is not None else None,
+        "scope": dict(scope) if scope is not None else {"kind": "all"},
     }
-    plan = Plan(employers, unmanaged, provider.name, meta)
-    violations = check_guards(
-        plan, live, catalog, settings.config.safety, overrides or Overrides(), managed_total
+    plan = Plan(tuple(found.employers), unmanaged, provider.name, meta, removed=removed)
+    outside = managed.outside
+    portfolio = Portfolio(
+        outside.employers + len(desired),
+        outside.activations + found.activations,
+        outside.grants + found.grants,
     )
-    return PlanResult(replace(plan, violations=violations), live)
+    violations, overridden = check_guards(
+        plan, catalog, settings.config.safety, settings.config.ownership, overrides, portfolio
+    )
+    return PlanResult(replace(plan, violations=violations, overridden=overridden), found.live)

@@ -54,6 +54,7 @@ class EmployerPlan:
 
     employer_id: str
     name: str
+    """Loket's name for the employer (live state), not the file's."""
     path: str
     steps: tuple[PlannedStep, ...]
     tier_before: Tier | None
@@ -64,6 +65,10 @@ class EmployerPlan:
     """Live products the catalog does not know; reported, never touched."""
     unchecked: tuple[str, ...] = ()
     """What the file asks for that the provider cannot see, so no step can check it."""
+    file_name: str = ""
+    """The name the employer file gives (checked against ``name`` before planning)."""
+    takes_over: bool = False
+    """No file managed this employer at the plan's base ref: this change takes it over."""
 
     @property
     def tier_change(self) -> str | None:
@@ -85,7 +90,9 @@ class EmployerPlan:
         return {
             "employer_id": self.employer_id,
             "name": self.name,
+            "file_name": self.file_name,
             "path": self.path,
+            "takes_over_management": self.takes_over,
             "tier": {
                 "before": self.tier_before,
                 "after": self.tier_after,
@@ -106,15 +113,35 @@ class GuardViolation:
     message: str
     flag: str
     employer_id: str | None = None
+    overridden_by: str | None = None
+    """The flag that overrode it (``--force`` or the guard's own); None while it stands."""
 
     @property
     def data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "guard": self.guard,
             "message": self.message,
             "flag": self.flag,
             "employer_id": self.employer_id,
         }
+        if self.overridden_by is not None:
+            data["overridden_by"] = self.overridden_by
+        return data
+
+
+@dataclass(frozen=True)
+class RemovedEmployer:
+    """A live employer whose file existed at the base ref and is gone now."""
+
+    employer_id: str
+    name: str
+    """Loket's name."""
+    path: str
+    """The file at the base ref."""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"employer_id": self.employer_id, "name": self.name, "path": self.path}
 
 
 @dataclass(frozen=True)
@@ -129,6 +156,10 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
     """Tool version, catalog version, fingerprints, git commit, creation time."""
     violations: tuple[GuardViolation, ...] = ()
+    removed: tuple[RemovedEmployer, ...] = ()
+    """Newly unmanaged since the base ref: the file was removed, the employer is live."""
+    overridden: tuple[GuardViolation, ...] = ()
+    """Guards this plan trips that a flag overrode (each with ``overridden_by``)."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
 
@@ -154,11 +185,19 @@ class Plan:
             "employers_changed": len(self.changed),
             "employers_managed": len(self.employers),
             "employers_unmanaged": len(self.unmanaged),
+            "employers_removed": len(self.removed),
+            "employers_taken_over": sum(1 for e in self.employers if e.takes_over),
         }
 
     @property
     def has_changes(self) -> bool:
+        """Steps to perform (what apply does)."""
         return any(e.has_changes for e in self.employers)
+
+    @property
+    def needs_review(self) -> bool:
+        """Steps, or a change of ownership (``--detailed-exitcode`` exits 2 for it)."""
+        return self.has_changes or bool(self.removed) or any(e.takes_over for e in self.employers)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -170,6 +209,8 @@ class Plan:
             "employers": [e.data for e in self.employers],
             "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
             "violations": [v.data for v in self.violations],
+            "overridden": [v.data for v in self.overridden],
+            "removed": [r.data for r in self.removed],
         }
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost

@@ -172,7 +172,8 @@ def plan_employer(
     lower = before if tier_rank(before) < tier_rank(after) else after
     return EmployerPlan(
         employer_id=employer.employer_id,
-        name=employer.name,
+        name=live.name,
+        file_name=employer.name,
         path=path,
         steps=tuple(planned),
         tier_before=before,

@@ -1,95 +1,144 @@
 """Safety guards: refuse plans that change too much or do something drastic.
 
-Each guard returns a :class:`GuardViolation` naming the numbers and the flag that
-overrides it. ``--force`` overrides them all (and apply records that it did).
+Each guard has its own flag that overrides it (``GUARD_FLAGS``), so overriding one
+never lets another through; ``--force`` overrides them all and the plan lists every
+guard it overrode. Share guards compare with the whole managed portfolio
+(:class:`Portfolio`), not with the employers in the run's scope, so a change is judged
+the same under ``--target`` as in a full plan; below ``safety.min_count_for_shares``
+they do not fire (a handful of employers cannot be protected by a percentage), but
+the absolute limits and the MijnLoket-removal guard always do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from mijnloket_gitops.catalog import Catalog
-from mijnloket_gitops.config import SafetyConfig
+from mijnloket_gitops.config import OwnershipConfig, SafetyConfig
 from mijnloket_gitops.plan.model import GuardViolation, Plan
-from mijnloket_gitops.providers.base import Action, LiveEmployer
+from mijnloket_gitops.providers.base import Action
+
+FORCE = "--force"
+GUARD_FLAGS: dict[str, str] = {
+    "max-deactivation-share": "--allow-mass-deactivation",
+    "max-deactivations": "--allow-mass-deactivation",
+    "max-revocation-share": "--allow-mass-revocation",
+    "max-revocations": "--allow-mass-revocation",
+    "max-employer-share": "--allow-employer-share",
+    "tier-downgrade": "--allow-downgrade",
+    "mijnloket-removal": "--allow-mijnloket-removal",
+    "unmanaged-employers": FORCE,
+    "removed-files": FORCE,
+}
+"""Every guard and the one flag that overrides it (besides ``--force``)."""
+
+OVERRIDE_FLAGS = tuple(sorted({f for f in GUARD_FLAGS.values() if f != FORCE}))
 
 
 @dataclass(frozen=True)
 class Overrides:
-    """What the user allowed on the command line."""
+    """The override flags given on the command line."""
 
-    allow_downgrade: bool = False
-    allow_mijnloket_removal: bool = False
+    allowed: frozenset[str] = frozenset()
+    """Flags such as ``--allow-downgrade``."""
     force: bool = False
 
 
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else (1.0 if part else 0.0)
+@dataclass(frozen=True)
+class Portfolio:
+    """What the share guards compare with: the whole managed portfolio.
+
+    Employers in scope count with their live state, the others with their files
+    (which live state matches once they are applied).
+    """
+
+    employers: int
+    activations: int
+    """Known product activations."""
+    grants: int
+    """Rights held by users, counted per user and right."""
+
+
+def _violation(guard: str, message: str, employer_id: str | None = None) -> GuardViolation:
+    return GuardViolation(guard, message, GUARD_FLAGS[guard], employer_id)
+
+
+def _share(
+    guard: str, count: int, base: int, limit: float | None, safety: SafetyConfig, text: str
+) -> list[GuardViolation]:
+    """``text`` is "deactivates {count} of {base} product activations"-like wording."""
+    if limit is None or count == 0 or base < safety.min_count_for_shares:
+        return []
+    share = count / base if base else 1.0
+    if share <= limit:
+        return []
+    key = guard.replace("-", "_")
+    return [
+        _violation(guard, f"the plan {text} ({share:.0%}); the limit is {limit:.0%} (safety.{key})")
+    ]
+
+
+def _absolute(guard: str, count: int, limit: int | None, text: str) -> list[GuardViolation]:
+    if limit is None or count <= limit:
+        return []
+    key = guard.replace("-", "_")
+    return [_violation(guard, f"the plan {text}; the limit is {limit} (safety.{key})")]
 
 
 def portfolio_violations(
-    plan: Plan,
-    live: Mapping[str, LiveEmployer],
-    catalog: Catalog,
-    safety: SafetyConfig,
-    managed_total: int,
+    plan: Plan, safety: SafetyConfig, portfolio: Portfolio
 ) -> list[GuardViolation]:
-    """Too many deactivations, or too many employers touched."""
-    found: list[GuardViolation] = []
-    deactivations = plan.summary["deactivate"]
-    active = sum(
-        len([p for p in live[e.employer_id].products if p in catalog.products])
-        for e in plan.employers
-        if e.employer_id in live
+    """Too many deactivations or revocations, or too many employers touched."""
+    summary = plan.summary
+    deactivations, revocations = summary["deactivate"], summary["revoke"]
+    touched = summary["employers_changed"]
+    found = _share(
+        "max-deactivation-share",
+        deactivations,
+        portfolio.activations,
+        safety.max_deactivation_share,
+        safety,
+        f"deactivates {deactivations} of {portfolio.activations} managed product activations",
     )
-    share = _share(deactivations, active)
-    if deactivations and share > safety.max_deactivation_share:
-        found.append(
-            GuardViolation(
-                "max-deactivation-share",
-                f"the plan deactivates {deactivations} of {active} live product activations"
-                f" ({share:.0%}); the limit is {safety.max_deactivation_share:.0%}"
-                " (safety.max_deactivation_share)",
-                "--force",
-            )
-        )
-    if safety.max_deactivations is not None and deactivations > safety.max_deactivations:
-        found.append(
-            GuardViolation(
-                "max-deactivations",
-                f"the plan deactivates {deactivations} products; the limit is "
-                f"{safety.max_deactivations} (safety.max_deactivations)",
-                "--force",
-            )
-        )
-    touched = len(plan.changed)
-    if safety.max_employer_share is not None:
-        employer_share = _share(touched, managed_total)
-        if touched and employer_share > safety.max_employer_share:
-            found.append(
-                GuardViolation(
-                    "max-employer-share",
-                    f"the plan changes {touched} of {managed_total} managed employers"
-                    f" ({employer_share:.0%}); the limit is {safety.max_employer_share:.0%}"
-                    " (safety.max_employer_share)",
-                    "--force",
-                )
-            )
+    found += _absolute(
+        "max-deactivations",
+        deactivations,
+        safety.max_deactivations,
+        f"deactivates {deactivations} products",
+    )
+    found += _share(
+        "max-revocation-share",
+        revocations,
+        portfolio.grants,
+        safety.max_revocation_share,
+        safety,
+        f"revokes {revocations} of {portfolio.grants} rights held in the managed portfolio",
+    )
+    found += _absolute(
+        "max-revocations", revocations, safety.max_revocations, f"revokes {revocations} rights"
+    )
+    found += _share(
+        "max-employer-share",
+        touched,
+        portfolio.employers,
+        safety.max_employer_share,
+        safety,
+        f"changes {touched} of {portfolio.employers} managed employers",
+    )
     return found
 
 
 def operation_violations(plan: Plan, catalog: Catalog) -> list[GuardViolation]:
-    """Tier downgrades and switching the portal off, per employer."""
+    """Tier downgrades and switching the portal off, per employer; always checked."""
     found: list[GuardViolation] = []
     for employer in plan.changed:
         if employer.tier_change == "downgrade" and employer.tier_after is not None:
             found.append(
-                GuardViolation(
+                _violation(
                     "tier-downgrade",
                     f"{employer.name}: tier goes down from {employer.tier_before} to "
                     f"{employer.tier_after}",
-                    "--allow-downgrade",
                     employer.employer_id,
                 )
             )
@@ -97,32 +146,66 @@ def operation_violations(plan: Plan, catalog: Catalog) -> list[GuardViolation]:
             step = planned.step
             if step.action == Action.DEACTIVATE and step.product == catalog.portal:
                 found.append(
-                    GuardViolation(
+                    _violation(
                         "mijnloket-removal",
                         f"{employer.name}: {catalog.portal} is switched off; its employees lose"
                         " the portal",
-                        "--allow-mijnloket-removal",
                         employer.employer_id,
                     )
                 )
     return found
 
 
+def ownership_violations(plan: Plan, ownership: OwnershipConfig) -> list[GuardViolation]:
+    """The repository's ownership policy, where it says ``error`` or ``refuse``."""
+    found: list[GuardViolation] = []
+    if ownership.unmanaged == "error" and plan.unmanaged:
+        found.append(
+            _violation(
+                "unmanaged-employers",
+                f"{len(plan.unmanaged)} live employers have no file and ownership.unmanaged is"
+                " error; add a file for each (`mijnloket-gitops import --employer ID`)",
+            )
+        )
+    if ownership.removed == "refuse" and plan.removed:
+        found.append(
+            _violation(
+                "removed-files",
+                f"the files of {len(plan.removed)} employers were removed since"
+                f" {plan.meta.get('base_ref')} and ownership.removed is refuse; restore them,"
+                " or offboard with a file that lists no products",
+            )
+        )
+    return found
+
+
+def settle(
+    found: Iterable[GuardViolation], overrides: Overrides
+) -> tuple[tuple[GuardViolation, ...], tuple[GuardViolation, ...]]:
+    """Split ``found`` into the violations that stand and those overridden (each with
+    the flag that overrode it in ``overridden_by``)."""
+    standing: list[GuardViolation] = []
+    overridden: list[GuardViolation] = []
+    for violation in found:
+        if violation.flag != FORCE and violation.flag in overrides.allowed:
+            overridden.append(replace(violation, overridden_by=violation.flag))
+        elif overrides.force:
+            overridden.append(replace(violation, overridden_by=FORCE))
+        else:
+            standing.append(violation)
+    return tuple(standing), tuple(overridden)
+
+
 def check_guards(
     plan: Plan,
-    live: Mapping[str, LiveEmployer],
     catalog: Catalog,
     safety: SafetyConfig,
+    ownership: OwnershipConfig,
     overrides: Overrides,
-    managed_total: int,
-) -> tuple[GuardViolation, ...]:
-    """The violations that still stand after the user's overrides."""
-    if overrides.force:
-        return ()
-    allowed = {
-        "--allow-downgrade": overrides.allow_downgrade,
-        "--allow-mijnloket-removal": overrides.allow_mijnloket_removal,
-    }
-    found = portfolio_violations(plan, live, catalog, safety, managed_total)
+    portfolio: Portfolio,
+) -> tuple[tuple[GuardViolation, ...], tuple[GuardViolation, ...]]:
+    """The violations that stand after the user's overrides, and those overridden."""
+    found = portfolio_violations(plan, safety, portfolio)
     found += operation_violations(plan, catalog)
-    return tuple(v for v in found if not allowed.get(v.flag, False))
+    found += ownership_violations(plan, ownership)
+    return settle(found, overrides)

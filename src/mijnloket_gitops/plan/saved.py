@@ -9,6 +9,7 @@ stale and apply refuses.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -60,7 +61,11 @@ def write_plan(path: Path, plan: Plan, live: Mapping[str, LiveEmployer]) -> None
 
 
 def read_plan(path: Path) -> dict[str, Any]:
-    """A saved plan's document; raises MijnloketError if it is not one."""
+    """A saved plan's document; raises MijnloketError if it is not one.
+
+    A saved plan arrives as a CI artefact, so it is input like any other: it is
+    checked against ``schemas/plan.schema.json`` before anything is read from it.
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -72,7 +77,67 @@ def read_plan(path: Path) -> dict[str, Any]:
             f"{path}: plan format {document.get('format_version')!r} is not supported"
             f" (this tool writes {FORMAT_VERSION}); make the plan again"
         )
+    from mijnloket_gitops.plan.render.plan_schema import plan_validator  # apply only
+
+    errors = sorted(plan_validator().iter_errors(document), key=lambda e: list(e.path))
+    if errors:
+        shown = "\n".join(
+            f"  - at {'/'.join(str(p) for p in e.path) or '(top)'}: {e.message[:200]}"
+            for e in errors[:5]
+        )
+        more = f"\n  … and {len(errors) - 5} more" if len(errors) > 5 else ""
+        raise MijnloketError(
+            f"{path}: not a valid plan (schemas/plan.schema.json); nothing was applied:\n"
+            f"{shown}{more}\nMake a new plan with `mijnloket-gitops plan --out FILE`."
+        )
     return document
+
+
+def plan_id(document: Mapping[str, Any]) -> str:
+    """The identity of a plan: a hash of its whole document (steps, base, meta)."""
+    return fingerprint(document)[:24]
+
+
+def identity_problems(
+    document: Mapping[str, Any],
+    *,
+    provider_target: str,
+    catalog_fingerprint: str,
+    tool_version: str,
+    max_age_hours: float,
+    now: dt.datetime,
+) -> list[str]:
+    """Why a saved plan may not be applied here and now: too old, made against another
+    provider target, another catalog or another tool version."""
+    meta = document["meta"]
+    problems: list[str] = []
+    try:
+        created = dt.datetime.fromisoformat(str(meta.get("created_at")))
+    except ValueError:
+        created = None
+    if created is None or created.tzinfo is None:
+        problems.append("it does not say when it was made (meta.created_at)")
+    else:
+        age = now - created
+        if age > dt.timedelta(hours=max_age_hours):
+            problems.append(
+                f"it was made {created.isoformat()}, {age.total_seconds() / 3600:.1f} hours ago;"
+                f" plans older than {max_age_hours:g} hours are refused"
+                " (safety.max_plan_age_hours)"
+            )
+        elif age < -dt.timedelta(minutes=5):
+            problems.append(f"it says it was made in the future ({created.isoformat()})")
+    if meta.get("provider_target") != provider_target:
+        problems.append(
+            f"it was made against {meta.get('provider_target')!r}, not {provider_target!r}"
+        )
+    if meta.get("catalog_fingerprint") != catalog_fingerprint:
+        problems.append("it was made with another product catalog (catalog_fingerprint)")
+    if meta.get("tool_version") != tool_version:
+        problems.append(
+            f"it was made by mijnloket-gitops {meta.get('tool_version')}, this is {tool_version}"
+        )
+    return problems
 
 
 def facts(live: Mapping[str, Any]) -> set[Fact]:
@@ -86,7 +151,7 @@ def facts(live: Mapping[str, Any]) -> set[Fact]:
     return found
 
 
-def _step_fact(step: Mapping[str, Any]) -> tuple[Fact, bool]:
+def step_fact(step: Mapping[str, Any]) -> tuple[Fact, bool]:
     """The fact a step changes, and whether it makes it true."""
     action = Action(step["action"])
     if step["product"] is not None:
@@ -104,7 +169,7 @@ def staleness(saved: Mapping[str, Any], current: Mapping[str, LiveEmployer]) -> 
             problems.append(f"{name}: the employer no longer exists live")
             continue
         before, now = facts(saved["live"][eid]), facts(current[eid].data)
-        planned = dict(_step_fact(s) for s in employer["steps"])
+        planned = dict(step_fact(s) for s in employer["steps"])
         for fact in sorted(before ^ now):
             became_true = fact in now
             if planned.get(fact) is became_true:

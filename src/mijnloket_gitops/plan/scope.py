@@ -1,15 +1,27 @@
-"""Which employer files a command works on: all of them, --target, --changed-since."""
+"""Which employer files a command works on: all of them, --target, --changed-since.
+
+An invalid file blocks only itself: it is left out of the valid files (``all``) and
+listed in ``invalid``; ``plan`` plans the rest and exits 1, ``apply`` refuses while
+a file in its scope (``invalid_in_scope``) is invalid. The employer ids an invalid
+file names (read from its text where its shape is broken) still count as managed, so
+such an employer is never reported as unmanaged.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.gitutil import changed_files
 from mijnloket_gitops.plan.build import Desired
+from mijnloket_gitops.plan.managed import Managed, managed_from_models, text_counts
+from mijnloket_gitops.plan.ownership import ids_in_text
+from mijnloket_gitops.plan.safety import Portfolio
+from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.runner import ValidationResult, validate_paths
 
 
@@ -18,8 +30,50 @@ class Repository:
     """Every valid employer file of the repository and the ones in scope."""
 
     validation: ValidationResult
-    all: list[Desired]
     in_scope: list[Desired]
+    """The valid employer files in scope."""
+    invalid: list[str] = field(default_factory=list)
+    """Paths of files with errors, in validation order."""
+    invalid_in_scope: list[str] = field(default_factory=list)
+    invalid_ids: frozenset[str] = frozenset()
+    """Employer ids (lower case) that invalid files name, where they can be read."""
+    scope: dict[str, Any] = field(default_factory=lambda: {"kind": "all"})
+    """What was asked for, as recorded in the plan's ``meta.scope``."""
+    managed: Managed = field(default_factory=lambda: Managed(frozenset()))
+    """The whole managed portfolio, for the share guards and the unmanaged list."""
+
+
+def _ids_of(path: str, employer_id: str | None) -> set[str]:
+    if employer_id is not None:
+        return {employer_id.lower()}
+    try:
+        return ids_in_text(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return set()
+
+
+def _models(result: ValidationResult, broken: set[str]) -> list[Desired]:
+    """The valid files as models, keeping one representation per file: once the model
+    is built, the file's plain data and its pickled form are dropped (at 50,000 files
+    three copies cost hundreds of megabytes)."""
+    found: list[Desired] = []
+    for checked in result.files:
+        if checked.path in broken:
+            continue
+        employer = checked.employer
+        checked.packed = None
+        checked.__dict__.pop("data", None)  # the cached plain data (functools.cached_property)
+        if employer is not None:
+            found.append((checked.path, employer))
+    return found
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def load_repository(
@@ -30,27 +84,112 @@ def load_repository(
 ) -> Repository:
     """Validate the repository's employer files and select the ones in scope.
 
-    Raises MijnloketError for a --target that no file has.
+    Without a scope every file is validated and modelled. With ``targets`` or
+    ``changed_since`` only the files in scope are (plus any file sharing an
+    employer_id with one, so duplicates are still found); every other file is read
+    once for its employer_id and its counts (:mod:`managed`). Raises MijnloketError
+    for a --target that no file has.
     """
-    result = validate_paths(
-        [settings.root / settings.config.employers_dir],
-        settings.catalog,
-        require_tier=settings.config.require_tier,
-    )
-    everything = result.employers
-    scope = everything
+    directory = settings.root / settings.config.employers_dir
+    wanted = {t.lower() for t in targets}
+    if not targets and not changed_since:
+        return _finish(
+            settings,
+            validate_paths(
+                [directory], settings.catalog, require_tier=settings.config.require_tier
+            ),
+            None,
+            set(),
+            Managed(frozenset()),
+            {"kind": "all"},
+        )
+    files, _ = discover([directory])
+    texts = {path: _read_text(path) for path in files}
+    ids = {path: ids_in_text(text) for path, text in texts.items()}
+    candidates = [p for p in files if not ids[p] or (not wanted or ids[p] & wanted)]
+    if changed_since:
+        changed = changed_files(settings.root, changed_since)
+        candidates = [p for p in candidates if Path(p).resolve() in changed]
+    chosen = set(candidates)
+    chosen_ids = {i for p in chosen for i in ids[p]}
+    partners = {p for p in files if p not in chosen and ids[p] & chosen_ids}
     if targets:
-        wanted = {t.lower() for t in targets}
-        known = {e.employer_id.lower() for _, e in everything}
+        known = {i for found in ids.values() for i in found}
         unknown = sorted(wanted - known)
-        if unknown and not result.errors:
+        if unknown:
             raise MijnloketError(
                 "no employer file has employer_id "
                 + ", ".join(unknown)
                 + "; --target takes the employer_id from a file"
             )
-        scope = [d for d in scope if d[1].employer_id.lower() in wanted]
+    employers = activations = grants = 0
+    for path in files:
+        if path in chosen:
+            continue
+        products, rights = text_counts(texts[path])
+        employers, activations, grants = employers + 1, activations + products, grants + rights
+    outside = Managed(
+        frozenset(i for found in ids.values() for i in found),
+        Portfolio(employers, activations, grants),
+    )
+    validation = (
+        validate_paths(
+            [Path(p) for p in files if p in chosen or p in partners],
+            settings.catalog,
+            require_tier=settings.config.require_tier,
+        )
+        if chosen or partners
+        else ValidationResult([], [])
+    )
+    meta: dict[str, Any] = {"kind": "target" if targets else "changed-since"}
+    if targets:
+        meta["targets"] = sorted(wanted)
     if changed_since:
-        changed = changed_files(settings.root, changed_since)
-        scope = [d for d in scope if Path(d[0]).resolve() in changed]
-    return Repository(result, everything, scope)
+        meta["changed_since"] = changed_since
+    return _finish(settings, validation, wanted or None, chosen, outside, meta)
+
+
+def _finish(
+    settings: Settings,
+    result: ValidationResult,
+    wanted: set[str] | None,
+    chosen: set[str],
+    outside: Managed,
+    meta: dict[str, Any],
+) -> Repository:
+    broken = {d.path for d in result.diagnostics if d.severity == "error"}
+    invalid_ids: dict[str, set[str]] = {
+        f.path: _ids_of(f.path, f.employer_id) for f in result.files if f.path in broken
+    }
+    invalid = [f.path for f in result.files if f.path in broken]
+    invalid += sorted(broken - set(invalid))  # e.g. a file that could not be read
+    valid = _models(result, broken)
+    scoped = meta["kind"] != "all"
+    in_scope = [d for d in valid if not scoped or d[0] in chosen]
+    if wanted is not None:
+        in_scope = [d for d in in_scope if d[1].employer_id.lower() in wanted]
+    # a file whose id cannot be read might be any employer: it is in every scope
+    in_scope_invalid = [
+        p
+        for p in invalid
+        if not scoped
+        or (p in chosen and (wanted is None or not invalid_ids.get(p) or invalid_ids[p] & wanted))
+    ]
+    in_scope_ids = {e.employer_id.lower() for _, e in in_scope}
+    if scoped:
+        modelled = {e.employer_id.lower() for _, e in valid}
+        managed = Managed(outside.ids | modelled, outside.outside)
+        meta["employers_managed"] = len(managed.ids)
+    else:
+        managed = managed_from_models((e for _, e in valid), in_scope_ids)
+        meta["employers_managed"] = len(valid)
+    meta["employers_in_scope"] = len(in_scope)
+    return Repository(
+        result,
+        in_scope,
+        invalid,
+        in_scope_invalid,
+        frozenset(i for ids in invalid_ids.values() for i in ids),
+        meta,
+        managed,
+    )

@@ -20,7 +20,9 @@ Contract for implementations:
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -153,6 +155,13 @@ class Provider(abc.ABC):
         steps for those users' rights and says in the plan that they cannot be checked.
         """
         return True
+
+    def apply_lock(self) -> AbstractContextManager[None]:
+        """A lock held by the live system itself for the duration of an apply, where
+        it has one (the sandbox: a row in its database); raises RefusedError when
+        another apply holds it. Default: none (across hosts, CI's concurrency group
+        is the lock)."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""

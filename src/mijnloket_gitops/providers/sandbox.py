@@ -9,6 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -89,7 +90,11 @@ class SandboxProvider(Provider):
 
     @property
     def target(self) -> str:
-        return str(self._store.path)
+        # resolved: `--repo .` and `--repo /abs` must name the same lock and target
+        return str(self._store.path.resolve())
+
+    def apply_lock(self) -> AbstractContextManager[None]:
+        return self._store.apply_lock()
 
     def list_employers(self) -> list[EmployerSummary]:
         return [EmployerSummary(e.employer_id, e.company_name) for e in self._store.employers()]

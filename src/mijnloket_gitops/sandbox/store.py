@@ -26,6 +26,7 @@ from typing import cast
 
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.providers.base import LiveEmployer, LiveUser
+from mijnloket_gitops.sandbox.apply_lock import sandbox_apply_lock
 from mijnloket_gitops.sandbox.db import SandboxError, connect
 from mijnloket_gitops.sandbox.writer import Writer, login_key
 
@@ -159,6 +160,12 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
+
+    @contextmanager
+    def apply_lock(self) -> Iterator[None]:
+        """The sandbox's own apply lock (a row in this database), for the block."""
+        with sandbox_apply_lock(self._conn, self.path, self._lock):
+            yield
 
     def provider(self) -> tuple[str, str] | None:
         """The provider's (id, name), or None before seeding."""

@@ -155,3 +155,113 @@ def personal_data_grants(employers: Iterable[Data]) -> list[tuple[Data, Data]]:
         for s in e["steps"]
         if s["action"] == "grant" and PERSONAL_DATA_FLAG in s.get("flags", ())
     ]
+
+
+# issue 12: identity, ownership and scope, shared by the renderers
+
+
+def file_name_note(employer: Data) -> str:
+    """`` (file: "X")`` when the file names the employer differently from Loket."""
+    file_name = employer.get("file_name")
+    if not file_name or file_name == employer["name"]:
+        return ""
+    return f' (file: "{clean(file_name)}")'
+
+
+def base_ref(plan: Data) -> str:
+    return clean(plan.get("meta", {}).get("base_ref") or "the base ref")
+
+
+def removed_lines(plan: Data) -> list[str]:
+    """One line per employer newly unmanaged since the base ref."""
+    return [
+        f"{clean(r['name'])} ({clean(r['employer_id'])}): {clean(r['path'])} was removed"
+        for r in plan.get("removed", ())
+    ]
+
+
+REMOVED_HEAD = (
+    "Newly unmanaged since {base}: the file was removed, but the employer keeps every"
+    " product (and its bill) in Loket. To offboard, keep the file with no products."
+)
+
+
+def taken_over(plan: Data) -> list[Data]:
+    return [e for e in plan["employers"] if e.get("takes_over_management")]
+
+
+def takes_over_text(employer: Data, plan: Data) -> str:
+    return (
+        f"takes over management of {clean(employer['name'])} ({clean(employer['employer_id'])}):"
+        f" no file managed it at {base_ref(plan)}"
+    )
+
+
+def scope_line(plan: Data) -> str | None:
+    """``Scope: --target X (1 of 8 managed employers)``, or None for a full plan."""
+    scope = plan.get("meta", {}).get("scope") or {"kind": "all"}
+    if scope.get("kind", "all") == "all":
+        return None
+    parts = []
+    if scope.get("targets"):
+        parts.append("--target " + ", ".join(clean(t) for t in scope["targets"]))
+    if scope.get("changed_since"):
+        parts.append(f"--changed-since {clean(scope['changed_since'])}")
+    if scope.get("where"):  # issue 15: selectors
+        parts.append(f"--where {clean(scope['where'])}")
+    counted = ""
+    if "employers_in_scope" in scope:
+        counted = (
+            f" ({scope['employers_in_scope']} of"
+            f" {plural(scope.get('employers_managed', 0), 'managed employer')} in scope;"
+            " the others were not compared)"
+        )
+    return "Scope: " + " ".join(parts) + counted
+
+
+def nothing_in_scope(plan: Data) -> bool:
+    scope = plan.get("meta", {}).get("scope") or {}
+    return scope.get("kind", "all") != "all" and not plan["employers"]
+
+
+NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
+
+
+def overridden_lines(plan: Data) -> list[str]:
+    return [
+        f"{clean(v['message'])} [{clean(v['guard'])}], overridden by {clean(v['overridden_by'])}"
+        for v in plan.get("overridden", ())
+    ]
+
+
+# issue 12: output that scales. When a plan is too large to list, every category is
+# still there, aggregated: how often each change happens, tier changes by from -> to.
+
+_ACTION_ORDER = {"revoke": 0, "deactivate": 1, "activate": 2, "grant": 3}
+
+
+def aggregate(plan: Data, arrow: str = "->") -> list[str]:
+    """``deactivate Workflow editor: 812``-style lines over the whole plan, then tier
+    changes by before -> after with counts; bounded by the catalog's size."""
+    counts: dict[tuple[str, str], int] = {}
+    tiers: dict[tuple[str, str], int] = {}
+    for employer in plan["employers"]:
+        for step in employer["steps"]:
+            subject = step["product"] if step.get("product") is not None else step["right"]
+            key = (step["action"], str(subject))
+            counts[key] = counts.get(key, 0) + 1
+        tier = employer["tier"]
+        if tier.get("change"):
+            move = (tier.get("before") or "off", tier.get("after") or "off")
+            tiers[move] = tiers.get(move, 0) + 1
+    lines = [
+        f"{action} {clean(subject)}: {count}"
+        for (action, subject), count in sorted(
+            counts.items(), key=lambda item: (_ACTION_ORDER.get(item[0][0], 9), -item[1], item[0])
+        )
+    ]
+    lines += [
+        f"tier {before} {arrow} {after}: {plural(count, 'employer')}"
+        for (before, after), count in sorted(tiers.items(), key=lambda item: -item[1])
+    ]
+    return lines

@@ -20,12 +20,23 @@ from dataclasses import dataclass
 
 from mijnloket_gitops.plan.render.common import (
     MANUAL_LEGEND,
+    NOTHING_IN_SCOPE,
+    REMOVED_HEAD,
     Data,
+    aggregate,
+    base_ref,
     changed_employers,
     employer_counts,
+    file_name_note,
+    nothing_in_scope,
+    overridden_lines,
     personal_data_grants,
     plural,
+    removed_lines,
+    scope_line,
     step_lines,
+    taken_over,
+    takes_over_text,
     tier_change_text,
     unchecked,
     unknown_products,
@@ -44,8 +55,8 @@ MARKER = "<!-- mijnloket-gitops:plan -->"
 
 DEFAULT_TITLE = "mijnloket-gitops plan"
 LEFT_OUT = (
-    "{count} left out to stay under GitHub's comment size limit; "
-    "run `mijnloket-gitops plan` locally or see the JSON artefact"
+    "{count} left out to stay under GitHub's comment size limit (all are counted in"
+    " *All changes by kind*); run `mijnloket-gitops plan` locally or see the JSON artefact"
 )
 
 md = escape_markdown
@@ -120,6 +131,8 @@ def _table(summary: Data) -> str:
         ("Manual steps (a person in Loket.nl)", summary["manual"]),
         ("Blocked steps", summary["blocked"]),
         ("Unmanaged employers (left alone)", summary["employers_unmanaged"]),
+        ("Newly unmanaged (file removed)", summary.get("employers_removed", 0)),
+        ("Taken over (no file at the base ref)", summary.get("employers_taken_over", 0)),
     ]
     lines = ["### Summary\n\n", "| Change | Count |\n", "| :-- | --: |\n"]
     lines += [f"| {label} | {count} |\n" for label, count in rows]
@@ -163,6 +176,32 @@ def _cost(plan: Data) -> list[str | _List]:
     return [f"**{md(total)}**\n\n"] if total else []
 
 
+def _removed(plan: Data) -> _List:
+    head = "> [!WARNING]\n> **" + md(REMOVED_HEAD.format(base=base_ref(plan))) + "**\n>\n"
+    items = tuple(f"> - {md(line)}\n" for line in removed_lines(plan))
+    return _List(head, items, "newly unmanaged employers", prefix="> ")
+
+
+def _taken_over(plan: Data) -> _List:
+    items = tuple(f"- {md(takes_over_text(e, plan))}\n" for e in taken_over(plan))
+    return _List("### Management taken over\n\n", items, "employers taken over")
+
+
+def _overridden(plan: Data) -> _List:
+    items = tuple(f"- {md(line)}\n" for line in overridden_lines(plan))
+    head = "### Guards overridden\n\nApply records each override in its journal.\n\n"
+    return _List(head, items, "overridden guards")
+
+
+def _by_kind(plan: Data) -> str:
+    lines = "".join(f"- {md(line)}\n" for line in aggregate(plan, "→"))
+    return (
+        "### All changes by kind\n\n"
+        "The plan is too large to list in full here; these counts cover every employer.\n\n"
+        f"{lines}\n"
+    )
+
+
 def _unknown(plan: Data) -> _List:
     items = tuple(
         f"- **{md(e['name'])}** ({md(e['employer_id'])}): {', '.join(md(n) for n in names)}\n"
@@ -184,7 +223,8 @@ def _details(employer: Data, plan: Data) -> str:
     tier = tier_change_text(employer, "→")
     cost = employer_cost_text(plan, employer, "→")  # issue 15
     summary = (
-        f"<b>{escape_html(employer['name'])}</b> ({escape_html(employer['employer_id'])}): "
+        f"<b>{escape_html(employer['name'])}</b>{escape_html(file_name_note(employer))}"
+        f" ({escape_html(employer['employer_id'])}): "
         + escape_html(employer_counts(employer))
         + (f"; tier {escape_html(tier)}" if tier else "")
         + (f"; cost {escape_html(cost)}" if cost else "")
@@ -216,15 +256,25 @@ def _note(count: int) -> str:
 def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     changed = changed_employers(plan)
     head: list[str | _List] = [f"{MARKER}\n## {md(options.title or DEFAULT_TITLE)}\n\n"]
+    scope = scope_line(plan)
+    if scope:
+        head.append(f"{md(scope)}\n\n")
     if plan["violations"]:
         head.append(_violations(plan))
+    head += [_removed(plan), _taken_over(plan), _overridden(plan)]
+    table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed, plan)
-        head += [_table(plan["summary"]), *_cost(plan), flags_head, *flag_lists]
+        head += [table, *_cost(plan), flags_head, *flag_lists]
+    elif plan.get("removed") or taken_over(plan):
+        head += [table, *_cost(plan)]
     else:
         unmanaged = plan["summary"]["employers_unmanaged"]
-        head.append(f"{NO_CHANGES}\n\n")
-        head += _cost(plan)
+        if nothing_in_scope(plan):
+            head.append(f"{NOTHING_IN_SCOPE}\n\n")
+        else:
+            head.append(f"{NO_CHANGES}\n\n")
+        head += _cost(plan)  # issue 15
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
@@ -252,11 +302,14 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     full = assemble(len(details))
     if len(full) <= options.max_chars:
         return full
+    # Too long: first aggregate, so that no category disappears (bounded by the catalog)
+    head.insert(head.index(table) + 1 if table in head else len(head), _by_kind(plan))
     fixed = sum(len(p) for p in head if isinstance(p, str)) + len(intro) + len(footer)
     room = options.max_chars - fixed - len(_note(len(details)))
     room_for_lists = sum(len(item.render(n)) for item, n in zip(lists, keep, strict=True))
-    if room_for_lists > room:
-        keep = _fit_lists(lists, room)
+    if room_for_lists > room // 2:
+        # lists are counted when cut; keep half of the room for the employers' details
+        keep = _fit_lists(lists, room // 2)
         room_for_lists = sum(len(item.render(n)) for item, n in zip(lists, keep, strict=True))
     room -= room_for_lists
     kept_details = 0

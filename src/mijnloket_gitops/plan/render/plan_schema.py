@@ -9,6 +9,7 @@ model adds without documenting it fails the tests.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from mijnloket_gitops.plan.model import FORMAT_VERSION
@@ -109,8 +110,15 @@ _TIER_CHANGE = _object(
 _EMPLOYER = _object(
     {
         "employer_id": _STRING,
-        "name": _described({"type": "string"}, "Company name."),
+        "name": _described({"type": "string"}, "Company name as Loket has it (live state)."),
+        "file_name": _described(
+            {"type": "string"}, "The name the employer file gives; checked against name."
+        ),
         "path": _described(_STRING, "The employer file, relative to the repository."),
+        "takes_over_management": _described(
+            {"type": "boolean"},
+            "No file managed this employer at the base ref: this change takes it over.",
+        ),
         "tier": _TIER_CHANGE,
         "steps": {"type": "array", "items": {"$ref": "#/$defs/step"}},
         "unknown_live_products": {
@@ -142,6 +150,8 @@ _SUMMARY = _object(
             "employers_changed",
             "employers_managed",
             "employers_unmanaged",
+            "employers_removed",
+            "employers_taken_over",
         )
     },
     "Counts over the whole plan.",
@@ -153,8 +163,21 @@ _VIOLATION = _object(
         "message": _described(_STRING, "What tripped it, with the numbers."),
         "flag": _described(_STRING, "The command-line flag that overrides it."),
         "employer_id": _described(_NULLABLE_STRING, "The employer concerned; null: the plan."),
+        "overridden_by": _described(
+            _STRING, "In overridden only: the flag that overrode it (its own or --force)."
+        ),
     },
     "A safety guard the plan trips.",
+)
+_VIOLATION["required"].remove("overridden_by")
+
+_REMOVED = _object(
+    {
+        "employer_id": _STRING,
+        "name": _described({"type": "string"}, "Company name as Loket has it."),
+        "path": _described(_STRING, "The employer's file at the base ref."),
+    },
+    "A live employer whose file was removed since the base ref: newly unmanaged.",
 )
 
 _LIVE_EMPLOYER = _object(
@@ -203,6 +226,23 @@ _META = {
         "web_ui_path": {
             "type": "string",
             "description": "Where a person switches products in the Loket.nl web UI.",
+        },
+        "base_ref": {
+            "type": ["string", "null"],
+            "description": "Git ref the file ownership was compared with; null: none.",
+        },
+        "scope": {
+            "type": "object",
+            "description": "What the plan covers: kind all, target, changed-since or where.",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"enum": ["all", "target", "changed-since", "where"]},
+                "targets": {"type": "array", "items": _STRING},
+                "where": _STRING,  # issue 15: plan --where
+                "changed_since": _STRING,
+                "employers_in_scope": _COUNT,
+                "employers_managed": _COUNT,
+            },
         },
     },
 }
@@ -265,6 +305,16 @@ def plan_schema() -> dict[str, Any]:
                     ),
                 },
                 "violations": {"type": "array", "items": {"$ref": "#/$defs/violation"}},
+                "overridden": {
+                    "type": "array",
+                    "description": "Guards tripped but overridden by a flag.",
+                    "items": {"$ref": "#/$defs/violation"},
+                },
+                "removed": {
+                    "type": "array",
+                    "description": "Newly unmanaged since the base ref (file removed).",
+                    "items": _REMOVED,
+                },
                 "live": {
                     "type": "object",
                     "description": "Saved plans only: live state by employer id.",
@@ -287,3 +337,14 @@ def plan_schema() -> dict[str, Any]:
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
     return schema
+
+
+@functools.cache
+def plan_validator() -> Any:
+    """A jsonschema validator for saved plans (built once; checks ``format``)."""
+    import jsonschema
+
+    schema = plan_schema()
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )

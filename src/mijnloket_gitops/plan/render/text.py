@@ -15,12 +15,23 @@ import click
 
 from mijnloket_gitops.plan.render.common import (
     MANUAL_LEGEND,
+    NOTHING_IN_SCOPE,
+    REMOVED_HEAD,
     Data,
+    aggregate,
+    base_ref,
     changed_employers,
     clean,
     employer_label,
+    file_name_note,
+    nothing_in_scope,
+    overridden_lines,
+    removed_lines,
+    scope_line,
     step_lines,
     summary_line,
+    taken_over,
+    takes_over_text,
     tier_change_text,
     unchecked,
     unknown_products,
@@ -32,6 +43,9 @@ NO_CHANGES = "No changes. Live state matches the configuration."
 UNMANAGED_SHOWN = 10
 """Unmanaged employers named before "and N more"."""
 
+AGGREGATE_FROM = 20
+"""From this many changed employers on, the text plan ends with the changes by kind."""
+
 _SIGN_COLORS = {"+": "green", "-": "red", "~": "yellow"}
 
 
@@ -39,8 +53,22 @@ def _style(text: str, options: RenderOptions, **style: Any) -> str:
     return click.style(text, **style) if options.color else text
 
 
+def _ownership_lines(plan: Data, options: RenderOptions) -> list[str]:
+    lines: list[str] = []
+    removed = removed_lines(plan)
+    if removed:
+        head = REMOVED_HEAD.format(base=base_ref(plan))
+        lines.append(_style(head, options, fg="yellow", bold=True))
+        lines += ["  " + _style(f"! {line}", options, fg="yellow") for line in removed]
+        lines.append("")
+    for employer in taken_over(plan):
+        text = f"! {takes_over_text(employer, plan)}"
+        lines += [_style(text, options, fg="yellow", bold=True)]
+    return [*lines, ""] if taken_over(plan) else lines
+
+
 def _employer_block(employer: Data, options: RenderOptions) -> list[str]:
-    header = f"# {employer_label(employer)}  {clean(employer['path'])}"
+    header = f"# {employer_label(employer)}  {clean(employer['path'])}{file_name_note(employer)}"
     lines = [_style(header, options, bold=True)]
     tier = tier_change_text(employer)
     if tier:
@@ -78,6 +106,10 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     lines: list[str] = []
     if options.title:
         lines += [_style(clean(options.title), options, bold=True), ""]
+    scope = scope_line(plan)
+    if scope:
+        lines += [scope, ""]
+    lines += _ownership_lines(plan, options)
     changed = changed_employers(plan)
     for employer in changed:
         block = _employer_block(employer, options)
@@ -97,13 +129,27 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append("Not visible to the provider, so not planned; check by hand:")
         lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
         lines.append("")
+    if len(changed) > AGGREGATE_FROM:
+        lines.append(_style("All changes by kind:", options, bold=True))
+        lines += [f"  {line}" for line in aggregate(plan)] + [""]
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:
         lines += _violation_lines(plan["violations"], options)
+    overridden = overridden_lines(plan)
+    if overridden:
+        lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
+        lines += [f"  {line}" for line in overridden] + [""]
     total = total_cost_text(plan)  # issue 15
     if total:
         lines.append(total)
-    last = summary_line(plan["summary"]) if changed else NO_CHANGES
+    if changed:
+        last = summary_line(plan["summary"])
+    elif nothing_in_scope(plan):
+        last = NOTHING_IN_SCOPE
+    elif plan.get("removed") or taken_over(plan):
+        last = "No steps to apply, but who manages which employer changes (above)."
+    else:
+        last = NO_CHANGES
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"

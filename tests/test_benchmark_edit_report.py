@@ -1,4 +1,4 @@
-"""``benchmarks/portfolio.py`` runs end to end on a few files (nothing here is timed)."""
+"""``benchmarks/edit_report.py`` runs end to end on a few files (nothing here is timed)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "portfolio.py"
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "edit_report.py"
 
 
 @pytest.mark.slow

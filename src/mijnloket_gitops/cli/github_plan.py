@@ -1,0 +1,147 @@
+"""``github ...`` subcommands of the reviewed-plan chain (``github_cmd`` adds them
+to its group): the privileged plan job finds its pull request, imports the pull
+request's files as data and records which run made the plan; the apply workflow
+finds that run, checks the plan's provenance and that its commit is still the tip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from mijnloket_gitops.cli.common import repo_option
+from mijnloket_gitops.gitops import provenance
+from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
+from mijnloket_gitops.gitops.pr_data import import_pull_request
+from mijnloket_gitops.gitops.reviewed import (
+    artifact_name,
+    check_tip,
+    pull_request_for_run,
+    reviewed_run,
+)
+from mijnloket_gitops.gitops.runner_io import set_outputs
+
+PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
+ARTIFACT_PREFIX = "mijnloket-plan"
+
+_github_repository = click.option(
+    "--github-repository",
+    metavar="OWNER/NAME",
+    help="The GitHub repository [default: $GITHUB_REPOSITORY].",
+)
+_head_sha = click.option("--head-sha", required=True, help="The pull request's head commit.")
+
+
+def _client(repository: str | None) -> GitHub:
+    return GitHub(GitHubEnv.from_environ(os.environ, repository=repository))
+
+
+def _run_id() -> int:
+    value = os.environ.get("GITHUB_RUN_ID", "")
+    if not value.isdigit():
+        raise click.UsageError("GITHUB_RUN_ID is not set (run this in a workflow step)")
+    return int(value)
+
+
+@click.command("pull-request-of-run")
+@_head_sha
+@click.option("--head-label", required=True, metavar="OWNER:BRANCH", help="The head branch.")
+@click.option("--artifact", default=ARTIFACT_PREFIX, show_default=True, help="Name prefix.")
+@_github_repository
+def pull_request_of_run(
+    head_sha: str, head_label: str, artifact: str, github_repository: str | None
+) -> None:
+    """The open pull request a workflow_run was triggered by (outputs pull-request and
+    artifact, the plan artifact's name)."""
+    with _client(github_repository) as client:
+        number = pull_request_for_run(client, head_sha, head_label)
+    click.echo(f"Planning pull request #{number} at {head_sha[:12]}.")
+    set_outputs(
+        os.environ,
+        {"pull-request": str(number), "artifact": artifact_name(artifact, number, head_sha)},
+    )
+
+
+@click.command("import-pull-request")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The pull request's checkout (read as data, never run).",
+)
+@repo_option
+def import_pull_request_cmd(source: Path, repo: Path) -> None:
+    """Copy the pull request's employer files and configuration into REPO (the base
+    branch's checkout); refuse (exit 3) when it changes a connection setting."""
+    imported = import_pull_request(repo, source)
+    click.echo(f"Imported {len(imported.files)} files of the pull request as data.")
+    for path in imported.skipped:
+        click.echo(f"::warning title=Skipped (not a regular file)::{path}")
+
+
+@click.command("record-run")
+@click.option("--dir", "folder", required=True, type=click.Path(path_type=Path))
+@click.option("--pull-request", type=click.IntRange(min=1), required=True)
+@_head_sha
+def record_run(folder: Path, pull_request: int, head_sha: str) -> None:
+    """Write run.json (pull request, head commit, this run) next to the saved plan."""
+    base = os.environ.get("GITHUB_SHA", "")
+    path = provenance.Provenance(pull_request, head_sha, _run_id(), base).write(folder)
+    click.echo(f"Recorded the plan's provenance in {path}.")
+
+
+@click.command("reviewed-plan")
+@click.option("--commit", required=True, help="The commit on main (e.g. $GITHUB_SHA).")
+@click.option("--workflow", default=PLAN_WORKFLOW, show_default=True)
+@click.option("--artifact", default=ARTIFACT_PREFIX, show_default=True, help="Name prefix.")
+@_github_repository
+def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: str | None) -> None:
+    """Find the run whose artifact holds the plan reviewed for COMMIT (outputs run-id,
+    pull-request, head-sha and artifact)."""
+    with _client(github_repository) as client:
+        found = reviewed_run(client, commit, workflow, artifact)
+    click.echo(f"Reviewed plan: pull request #{found.pull_request}, run {found.run_url}")
+    set_outputs(
+        os.environ,
+        {
+            "run-id": str(found.run_id),
+            "pull-request": str(found.pull_request),
+            "head-sha": found.head_sha,
+            "artifact": artifact_name(artifact, found.pull_request, found.head_sha),
+        },
+    )
+
+
+@click.command("check-plan")
+@click.option("--dir", "folder", required=True, type=click.Path(path_type=Path))
+@click.option("--pull-request", type=click.IntRange(min=1), required=True)
+@_head_sha
+@click.option("--run-id", type=click.IntRange(min=1), required=True)
+def check_plan(folder: Path, pull_request: int, head_sha: str, run_id: int) -> None:
+    """Refuse (exit 3) unless the downloaded plan was made for this pull request, head
+    commit and run."""
+    provenance.check(folder, pull_request=pull_request, head_sha=head_sha, run_id=run_id)
+    click.echo(f"The plan was made by run {run_id} for pull request #{pull_request}.")
+
+
+@click.command("check-tip")
+@click.option("--commit", required=True, help="This run's commit (e.g. $GITHUB_SHA).")
+@_github_repository
+def check_tip_cmd(commit: str, github_repository: str | None) -> None:
+    """Refuse (exit 3) unless COMMIT is still the tip of the default branch."""
+    with _client(github_repository) as client:
+        branch = check_tip(client, commit)
+    click.echo(f"{commit[:12]} is the tip of {branch}.")
+
+
+SUBCOMMANDS = (
+    check_tip_cmd,
+    pull_request_of_run,
+    import_pull_request_cmd,
+    record_run,
+    reviewed_plan,
+    check_plan,
+)

@@ -1,0 +1,98 @@
+"""A pull request's files as data for the privileged plan job.
+
+The plan job (``mijnloket-pr-plan.yml``, triggered by ``workflow_run``) runs the
+base branch's workflow with the Loket.nl credentials. It checks the pull request
+out into a folder of its own and never runs anything from there: this module copies
+the employer files (regular files only; a symlink could point at the token store or
+``/proc``) and the configuration file into the base branch's checkout, after checking
+that the pull request does not change a connection setting.
+
+Connection settings are the whole ``provider`` section (type, environment,
+``api_url``, ``oauth_url``, ``token_store``, the ``*_env`` names, capabilities,
+limits) and ``employers_dir``: a pull request that changes one of them could send
+the credentials to a host of its choosing, so its plan is refused (exit 3) and the
+change takes effect only after the merge, through a hand-run apply on main.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mijnloket_gitops.config import CONFIG_NAME, RepoConfig, load_settings
+from mijnloket_gitops.errors import RefusedError
+
+TRUSTED_KEYS = ("provider", "employers_dir")
+"""Top-level settings a pull request may not change (see the module docstring)."""
+
+
+class PullRequestRefused(RefusedError):
+    """The pull request changes what only the base branch may set: no plan (exit 3)."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What was copied from the pull request into the base branch's checkout."""
+
+    files: tuple[str, ...]
+    skipped: tuple[str, ...]
+    """Symlinks and other non-regular files, relative to the pull request's checkout."""
+
+
+def _flatten(data: Any, prefix: str) -> dict[str, Any]:
+    if isinstance(data, dict):
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            flat |= _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return flat
+    return {prefix: data}
+
+
+def changed_connection_settings(base: RepoConfig, pull: RepoConfig) -> list[str]:
+    """The trusted settings (dotted names) whose effective values differ."""
+    old = _flatten(base.model_dump(include=set(TRUSTED_KEYS)), "")
+    new = _flatten(pull.model_dump(include=set(TRUSTED_KEYS)), "")
+    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+
+
+def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
+    """Replace the employer files and the configuration in ``base_root`` with the pull
+    request's (at ``pull_root``); refuse when a connection setting differs."""
+    base = load_settings(base_root)
+    pull_config = pull_root / CONFIG_NAME
+    if pull_config.is_symlink():
+        raise PullRequestRefused(
+            f"{CONFIG_NAME} is a symbolic link in this pull request; it must be a file"
+        )
+    pull = load_settings(pull_root)
+    changed = changed_connection_settings(base.config, pull.config)
+    if changed:
+        raise PullRequestRefused(
+            f"this pull request changes {', '.join(changed)} in {CONFIG_NAME}. Connection "
+            "settings come from the base branch only, so no Loket.nl credentials were used "
+            "for it and no plan was made. Put such a change in a pull request of its own; "
+            "after the merge an admin runs the apply workflow by hand"
+        )
+    employers = base.config.employers_dir
+    target, source = base_root / employers, pull_root / employers
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    elif target.exists() or target.is_symlink():
+        target.unlink()
+    target.mkdir(parents=True)
+    copied, skipped = [], []
+    for path in sorted(source.rglob("*")) if source.is_dir() and not source.is_symlink() else []:
+        relative = path.relative_to(pull_root)
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            skipped.append(relative.as_posix())
+        elif path.is_file() and not any(p.is_symlink() for p in path.parents):
+            destination = base_root / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination, follow_symlinks=False)
+            copied.append(relative.as_posix())
+    if pull_config.is_file():
+        shutil.copyfile(pull_config, base_root / CONFIG_NAME, follow_symlinks=False)
+        copied.append(CONFIG_NAME)
+    return Imported(tuple(copied), tuple(skipped))

@@ -1,0 +1,219 @@
+"""The scaffolded workflows, action.yml and ci.yml as an attacker would read them:
+zizmor finds nothing at its default persona, every third-party action is pinned to
+the commit of the tag its comment names, the action installs only hash-locked
+dependencies, secrets reach only the steps that need them, and each job has a
+timeout and no checkout that keeps credentials."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mijnloket_gitops.gitops.pins import ACTIONS
+from mijnloket_gitops.gitops.scaffold import TEMPLATES, Source, rendered
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+SOURCE = Source("acme/mijnloket-gitops", "v1.2.3", COMMIT)
+WORKFLOWS = {p: n for p, n in TEMPLATES.items() if p.startswith(".github/workflows/")}
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+
+
+def _scaffolded() -> dict[str, str]:
+    return {path: rendered(name, SOURCE) for path, name in WORKFLOWS.items()}
+
+
+def _all_files() -> dict[str, str]:
+    files = _scaffolded()
+    files["action.yml"] = (ROOT / "action.yml").read_text(encoding="utf-8")
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        files[f"this repository: {path.name}"] = path.read_text(encoding="utf-8")
+    return files
+
+
+def _uses(text: str) -> Iterator[tuple[str, str]]:
+    for line in text.splitlines():
+        if match := USES.match(line):
+            yield match["ref"], match["rest"].strip()
+
+
+@pytest.mark.parametrize("persona", ["regular", "auditor"])
+def test_zizmor_finds_nothing(tmp_path: Path, persona: str) -> None:
+    """Zero findings at the default persona, and at the auditor's: what remains is
+    ignored in place, with the reason next to the ignore comment."""
+    binary = shutil.which("zizmor")
+    if binary is None:
+        pytest.fail("zizmor is not installed; `pip install -e '.[test]'` installs it")
+    files = {path: rendered(name, SOURCE) for path, name in TEMPLATES.items()}
+    for path in [*WORKFLOWS, ".github/dependabot.yml"]:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(files[path], encoding="utf-8")
+    shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
+    shutil.copy(ROOT / ".github" / "workflows" / "ci.yml", tmp_path / ".github/workflows/ci.yml")
+    done = subprocess.run(
+        [binary, "--offline", "--no-progress", "--persona", persona, "--format", "plain", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout + done.stderr
+
+
+def test_every_third_party_action_is_pinned_to_its_tags_commit() -> None:
+    for name, text in _all_files().items():
+        for ref, comment in _uses(text):
+            if ref.startswith("./") or ref.startswith("acme/mijnloket-gitops@"):
+                continue
+            action, _, commit = ref.partition("@")
+            assert re.fullmatch(r"[0-9a-f]{40}", commit), f"{name}: {ref} is not pinned"
+            assert action in ACTIONS, f"{name}: {action} is not in pins.ACTIONS"
+            pin = ACTIONS[action]
+            assert (commit, comment) == (pin.commit, f"# {pin.tag}"), f"{name}: {ref} {comment}"
+    for action, pin in ACTIONS.items():
+        assert re.fullmatch(r"[0-9a-f]{40}", pin.commit), action
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", pin.tag), action
+
+
+def test_the_action_itself_is_pinned_in_every_scaffolded_workflow() -> None:
+    for path, text in _scaffolded().items():
+        ours = [(r, c) for r, c in _uses(text) if r.startswith("acme/mijnloket-gitops@")]
+        assert ours, path
+        assert set(ours) == {(f"acme/mijnloket-gitops@{COMMIT}", "# v1.2.3")}, path
+
+
+def _jobs(text: str) -> dict[str, dict[str, Any]]:
+    return dict(yaml.safe_load(text)["jobs"])
+
+
+def test_jobs_have_timeouts_and_checkouts_keep_no_credentials() -> None:
+    for name, text in _all_files().items():
+        if name == "action.yml":
+            continue
+        for job_name, job in _jobs(text).items():
+            assert isinstance(job.get("timeout-minutes"), int), f"{name}: {job_name}"
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, f"{name}: {job_name}"
+
+
+def test_secrets_reach_only_jobs_in_the_loket_environment() -> None:
+    """Secrets live in the environment `loket` (deployment branches: main), so a pull
+    request that edits a workflow cannot reach them."""
+    for path, text in _scaffolded().items():
+        for job_name, job in _jobs(text).items():
+            if "secrets." in yaml.safe_dump(job):
+                assert job.get("environment") == "loket", f"{path}: {job_name}"
+
+
+def test_the_pull_request_workflow_holds_nothing_worth_stealing() -> None:
+    text = _scaffolded()[".github/workflows/mijnloket-pr.yml"]
+    workflow = yaml.safe_load(text)
+    assert list(workflow[True]) == ["pull_request"]  # PyYAML reads `on` as True
+    assert "secrets." not in text and "environment" not in text
+    for job in workflow["jobs"].values():
+        assert set(job["permissions"]) <= {"contents", "security-events"}
+        assert job["permissions"]["contents"] == "read"
+
+
+def test_the_plan_job_never_runs_the_pull_request() -> None:
+    """workflow_run runs main's file; the pull request is checked out to its own folder,
+    after the tool was installed, and only read by import-pull-request."""
+    workflow = yaml.safe_load(_scaffolded()[".github/workflows/mijnloket-pr-plan.yml"])
+    assert list(workflow[True]) == ["workflow_run"]
+    (job,) = workflow["jobs"].values()
+    steps = job["steps"]
+    assert steps[0]["with"]["command"] == "setup"
+    pull = next(i for i, s in enumerate(steps) if s.get("with", {}).get("path") == "pull-request")
+    for step in steps[pull + 1 :]:
+        folder = re.findall(r"(?<![-\w])pull-request(?![-\w])", step.get("run", ""))
+        assert not folder or "import-pull-request --from pull-request" in step["run"]
+        assert step.get("with", {}).get("working-directory", "base") == "base"
+
+
+def test_only_the_token_steps_of_the_action_see_the_secrets_token() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    holders = [
+        step["name"]
+        for step in action["runs"]["steps"]
+        if "inputs.secrets-token" in yaml.safe_dump(step)
+    ]
+    assert holders == [
+        "Restore the provider's state (Loket.nl token store, or a seeded sandbox)",
+        "mijnloket-gitops ${{ inputs.command }}",
+        "Save the rotated Loket.nl refresh token",
+    ]
+    install = action["runs"]["steps"][1]["run"]
+    assert "--require-hashes" in install and '/bin/python" -P -m pip' in install
+    assert "requirements/action.txt" in install
+
+
+def test_dispatch_and_drift_only_from_the_default_branch() -> None:
+    files = _scaffolded()
+    apply = _jobs(files[".github/workflows/mijnloket-apply.yml"])
+    assert "github.ref_name == github.event.repository.default_branch" in apply["replan"]["if"]
+    assert "check-tip" in yaml.safe_dump(apply["apply"])
+    assert "concurrency" not in apply["approve"]  # the wait holds no token group
+    drift = _jobs(files[".github/workflows/mijnloket-drift.yml"])
+    assert drift["drift"]["if"] == "github.ref_name == github.event.repository.default_branch"
+
+
+def test_every_token_job_waits_in_line_and_nothing_else_holds_the_token_group() -> None:
+    """Loket.nl's token rotates on use: one job at a time, and a pending apply must
+    never be replaced by a newer PR plan (queue: max keeps every pending run)."""
+    holders = set()
+    for path, text in _scaffolded().items():
+        for job_name, job in _jobs(text).items():
+            uses_token = "secrets.LOKET_TOKEN_STORE" in yaml.safe_dump(job)
+            group = job.get("concurrency", {})
+            assert uses_token == (group.get("group") == "mijnloket-loket-token"), job_name
+            if uses_token:
+                assert (group["cancel-in-progress"], group["queue"]) == (False, "max")
+                holders.add(f"{path}:{job_name}")
+    assert len(holders) == 4  # PR plan, hand-run plan, apply, drift
+
+
+def test_artifacts_with_live_state_are_kept_briefly() -> None:
+    for path, text in _scaffolded().items():
+        for job in _jobs(text).values():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    days = step["with"]["retention-days"]
+                    if isinstance(days, str):  # configurable, with the default after ||
+                        default = re.fullmatch(r"\$\{\{ vars\.\w+ \|\| (\d+) \}\}", days)
+                        assert default is not None, days
+                        days = int(default[1])
+                    journal = step["with"]["name"] == "mijnloket-journal"
+                    assert days <= (90 if journal else 7), f"{path}: {step['name']}"
+
+
+def _requirement_names(text: str) -> set[str]:
+    names = set()
+    for line in text.splitlines():
+        if match := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", line):
+            names.add(match[1].lower().replace("_", "-"))
+    return names
+
+
+def test_the_hash_lock_covers_every_dependency() -> None:
+    lock = (ROOT / "requirements" / "action.txt").read_text(encoding="utf-8")
+    locked = _requirement_names(lock)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for dependency in project["project"]["dependencies"]:
+        name = re.split(r"[<>=!~;\[ ]", dependency, maxsplit=1)[0].lower()
+        assert name.replace("_", "-") in locked, f"{name} is not in requirements/action.txt"
+    assert "setuptools" in locked  # builds the action without build isolation
+    blocks = re.split(r"\n(?=[A-Za-z])", lock.split("\n\n", 1)[1])
+    for block in blocks:
+        if "==" in block:
+            assert "--hash=sha256:" in block, block.splitlines()[0]
