@@ -1,14 +1,11 @@
 """Edit many files with a pool of worker processes (each file's edit is independent).
 
 The same choices as ``validate``'s pool: forked workers start with everything
-imported; below ``PARALLEL_THRESHOLD`` files, or on one CPU, the edit runs here. A
-worker may also write what it edited (``Job.write``), so writing thousands of files
-(each an atomic replace with an fsync) is spread over the workers too.
+imported; below ``PARALLEL_THRESHOLD`` files, or on one CPU, the edit runs here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 import os
@@ -19,7 +16,6 @@ from typing import Any
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.edit.request import EditRequest
 from mijnloket_gitops.edit.single import FileEdit, edit_file
-from mijnloket_gitops.edit.write import write_one
 from mijnloket_gitops.files.model import EmployerFile
 
 PARALLEL_THRESHOLD = 300
@@ -36,18 +32,12 @@ class Job:
     require_tier: bool
     today: dt.date
     prices: Mapping[str, float]
-    write: bool = False
-    """Write each changed file as soon as it is edited (in the worker)."""
 
     def run(self, path: str, employer: EmployerFile) -> FileEdit:
-        result = edit_file(
+        return edit_file(
             path, employer, self.catalog, self.request, self.require_tier, self.today,
             self.prices.get,
         )  # fmt: skip
-        if self.write and result.status == "changed" and result.text is not None:
-            error = write_one((result.path, result.text))
-            result = dataclasses.replace(result, written=error is None, write_error=error)
-        return result
 
 
 _job: Job | None = None

@@ -21,7 +21,7 @@ from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.edit.pool import Job, run_all
 from mijnloket_gitops.edit.request import EditError, EditRequest, parse_wave, wave_of
 from mijnloket_gitops.edit.single import FileEdit, check_text, edit_file
-from mijnloket_gitops.edit.write import write_each
+from mijnloket_gitops.edit.write import Writer
 from mijnloket_gitops.files.model import EmployerFile
 
 __all__ = [
@@ -76,22 +76,22 @@ def edit_files(
         outside, chosen = len(chosen) - len(kept), kept
     edits: list[FileEdit] = []
     changed = 0
-    # With --limit, which files to write is known only in order: the parent writes.
-    in_workers = write and request.limit is None
-    job = Job(catalog, request, require_tier, today, dict(prices), in_workers)
-    for result in run_all(job, chosen):
-        if result.text is not None and result.refusal is None:
-            changed += 1
-            if request.limit is not None and changed > request.limit:
-                result = dataclasses.replace(result, held_back=True)
-        edits.append(result)
-    if write and not in_workers:
-        pending = [e for e in edits if e.status == "changed" and e.text is not None]
-        errors = dict(zip((e.path for e in pending), write_each(pending), strict=True))
-        edits = [
-            dataclasses.replace(e, written=errors[e.path] is None, write_error=errors[e.path])
-            if e.path in errors
-            else e
-            for e in edits
-        ]
+    job = Job(catalog, request, require_tier, today, dict(prices))
+    with Writer() as writer:
+        for result in run_all(job, chosen):
+            text = result.text
+            if text is not None and result.refusal is None:
+                changed += 1
+                if request.limit is not None and changed > request.limit:
+                    result = dataclasses.replace(result, held_back=True)
+                elif write:
+                    writer.submit(result.path, text)
+            edits.append(result)
+        errors = writer.results()
+    edits = [
+        dataclasses.replace(e, written=errors[e.path] is None, write_error=errors[e.path])
+        if e.path in errors
+        else e
+        for e in edits
+    ]
     return EditRun(edits, outside)
