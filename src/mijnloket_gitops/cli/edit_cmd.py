@@ -38,7 +38,9 @@ from mijnloket_gitops.validate.runner import validate_paths
     help="Users for --grant / --revoke: a user type (ak-gebruiker, werkgevergebruiker) "
     "or a login listed in the file (repeatable).",
 )
-@click.option("--limit", type=int, help="Change at most N employers (the first by path).")
+@click.option(
+    "--limit", type=int, metavar="N", help="Change at most N employers (the first by path)."
+)
 @click.option("--wave", metavar="K/M", help="Only wave K of M (a stable split by employer_id).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff of each file.")
 @click.option("--dry-run", is_flag=True, help="Write nothing.")
