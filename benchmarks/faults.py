@@ -60,6 +60,7 @@ from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind
 from mijnloket_gitops.emulator.server import EmulatorHandle, running_emulator
 from mijnloket_gitops.emulator.state import API_ORIGIN, EmulatorConfig
 from mijnloket_gitops.emulator.tokens import TokenPair
+from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.loket.store import StoredToken, TokenStore
 from mijnloket_gitops.sandbox.seed import SeedEmployer, SeedUser, create_seeded
 from mijnloket_gitops.sandbox.store import Store
@@ -523,6 +524,22 @@ class EmulatorWorld(World):
         return sum(1 for r in self.server.requests(since) if r.path.endswith("/oauth/token"))
 
 
+MATRIX_WORLD: dict[str, Any] = {
+    "api": "current",
+    "disabled": frozenset(
+        {
+            Capability.MODULES_WRITE,
+            Capability.PROVIDER_USERS_READ,
+            Capability.PROVIDER_USER_RIGHTS_READ,
+            Capability.PROVIDER_USER_RIGHTS_WRITE,
+        }
+    ),
+}
+"""The emulated Loket.nl of the matrix: rights of werkgevergebruikers readable (so every
+rights step is verified and a repeat is a duplicate), products switched by a person
+(the emulator's admin endpoint), ak-gebruikers invisible."""
+
+
 @contextlib.contextmanager
 def world(
     kind: str,
@@ -539,7 +556,9 @@ def world(
     if kind == "sandbox":
         yield World(root, required)
         return
-    settings = EmulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **(emulator or {}))
+    settings = EmulatorConfig(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **{**MATRIX_WORLD, **(emulator or {})}
+    )
     with running_emulator(root / "repo" / LIVE_DB, settings) as server:
         yield EmulatorWorld(root, required, server, config)
 

@@ -26,6 +26,14 @@ only ``make_plan`` is timed. The request budget is set far above what the runs r
 - ``peak RSS MB``: the planning process's peak resident memory (``ru_maxrss``, the
   whole process: files loaded and validated, then planned); ``plan +MB``: how much
   the peak grew during ``make_plan`` over the resident size just before it.
+
+Each ``--api`` (``classic,current`` by default) gets its own emulator world and table,
+with the request counts the issue's bars are about: ``rights`` the GETs of a
+werkgevergebruiker's rights, ``other`` every other request of the plan, ``bar`` 100
+(for ``current``: the plan may make at most 100 requests besides one rights read per
+live werkgevergebruiker), and ``@5/s s`` the shortest wall time those requests can take
+under the default request budget of 5 requests per second (requests / 5: the budget
+is a token bucket, so that is a lower bound; run with ``--rate 5`` to measure it).
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ CLIENT_SECRET = "benchmark-client-secret-5d1e"
 ENV = {"LOKET_CLIENT_ID": CLIENT_ID, "LOKET_CLIENT_SECRET": CLIENT_SECRET}
 AK_POOL = ("a.de.vries@kantoor.example", "b.jansen@kantoor.example", "c.peters@kantoor.example")
 DB = ".mijnloket/sandbox.sqlite"
+CAPABILITY_CACHE = ".mijnloket/loket-capabilities.json"
 RESULT = "RESULT "
 """Prefix of the line a run prints with its measurements (JSON)."""
 
@@ -92,6 +101,18 @@ class Emulator:
         seq: int = answer.json()["lastSeq"]
         return seq
 
+    def rights_reads(self, since: int) -> int:
+        """GETs of a werkgevergebruiker's rights logged after entry ``since``."""
+        answer = httpx.get(f"{self.root}/_emulator/requests", params={"since": since})
+        answer.raise_for_status()
+        return sum(
+            1
+            for r in answer.json()["requests"]
+            if r["method"] == "GET"
+            and r["path"].startswith("/v2/providers/employers/")
+            and r["path"].endswith("/authorizations")
+        )
+
 
 @dataclass(frozen=True)
 class Measured:
@@ -105,6 +126,8 @@ class Measured:
     peak_rss_kb: int
     requests: int = 0
     emulator_cpu: float = 0.0
+    rights_reads: int = 0
+    api: str = "classic"
 
 
 def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
@@ -171,7 +194,7 @@ def setup(root: Path, employers: int, seed: int) -> Path:
 
 
 @contextlib.contextmanager
-def emulator(repo: Path, latency_ms: int) -> Iterator[Emulator]:
+def emulator(repo: Path, latency_ms: int, api: str = "classic") -> Iterator[Emulator]:
     """``emulator serve`` on a free port of 127.0.0.1, in its own process, for the block.
 
     Its output goes to ``emulator.log`` beside the repository (a pipe nobody reads
@@ -179,6 +202,7 @@ def emulator(repo: Path, latency_ms: int) -> Iterator[Emulator]:
     """
     argv = [sys.executable, "-m", "mijnloket_gitops", "emulator", "serve", "--port", "0"]
     argv += ["--db", str(repo / DB), "--latency-ms", str(latency_ms), "--client-id", CLIENT_ID]
+    argv += ["--api", api]
     env = {**os.environ, **ENV, "PYTHONUNBUFFERED": "1"}
     log = repo.parent / "emulator.log"
     with log.open("w", encoding="utf-8") as out:
@@ -267,7 +291,9 @@ def _rss_kb() -> int:
     return 0  # pragma: no cover - Linux has it
 
 
-def run(repo: Path, server: Emulator, concurrency: int, rate: float) -> Measured:
+def run(
+    repo: Path, server: Emulator, concurrency: int, rate: float, api: str = "classic"
+) -> Measured:
     """One concurrency in a fresh planning process; adds the emulator's side."""
     configure(repo, server, concurrency, rate)
     seq, emulator_cpu = server.last_seq(), server.cpu_seconds()
@@ -277,6 +303,7 @@ def run(repo: Path, server: Emulator, concurrency: int, rate: float) -> Measured
     )
     emulator_cpu = server.cpu_seconds() - emulator_cpu
     requests = server.last_seq() - seq
+    rights = server.rights_reads(seq)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
         raise SystemExit(
@@ -284,14 +311,38 @@ def run(repo: Path, server: Emulator, concurrency: int, rate: float) -> Measured
             f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
         )
     fields = json.loads(lines[-1].removeprefix(RESULT))
-    return Measured(**{**fields, "requests": requests, "emulator_cpu": emulator_cpu})
+    extra = {"requests": requests, "emulator_cpu": emulator_cpu, "rights_reads": rights}
+    return Measured(**{**fields, **extra, "api": api})
+
+
+DEFAULT_RATE = 5.0
+"""``requests_per_second``'s default in ``mijnloket-gitops.yaml``."""
+OTHER_REQUESTS_BAR = 100
+"""With ``--api current``: requests of a full plan besides the rights reads (issue 10)."""
+
+
+def requests_report(runs: Sequence[Measured]) -> str:
+    """Requests per plan against the bars, and the wall time under the default budget."""
+    lines = [
+        f"{'api':>8} {'employers':>9} {'requests':>8} {'rights':>7} {'other':>6} {'bar':>5} "
+        f"{'wall s':>7} {'@5/s s':>7}"
+    ]
+    for r in runs:
+        other = r.requests - r.rights_reads
+        bar = f"{OTHER_REQUESTS_BAR:5d}" if r.api == "current" else "    -"
+        lines.append(
+            f"{r.api:>8} {r.employers:9,} {r.requests:8,} {r.rights_reads:7,} {other:6,} {bar} "
+            f"{r.seconds:7.2f} {r.requests / DEFAULT_RATE:7.0f}"
+        )
+    return "\n".join(lines)
 
 
 def report(runs: Sequence[Measured], latency_ms: int) -> str:
     base = runs[0]
     lines = [
-        f"{base.employers:,} employers, latency {latency_ms} ms, {os.cpu_count()} CPUs, "
-        f"Python {sys.version.split()[0]}; speed-up against concurrency {base.concurrency}",
+        f"{base.employers:,} employers, api {base.api}, latency {latency_ms} ms, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; speed-up against "
+        f"concurrency {base.concurrency}",
         f"{'concurrency':>11} {'wall s':>8} {'speed-up':>8} {'bar':>5} {'requests':>8} "
         f"{'req/s':>6} {'slot ms':>7} {'client ms/req':>13} {'emu ms/req':>10} "
         f"{'peak RSS MB':>11} {'plan +MB':>8}",
@@ -326,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rate", type=float, default=1e6, help="request budget, requests/s (1e6: not binding)"
     )
+    parser.add_argument(
+        "--api", default="classic,current", help="emulated worlds, in order (classic,current)"
+    )
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # one planning run
     args = parser.parse_args(argv)
@@ -334,6 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.employers < 1:
         parser.error("--employers must be at least 1")
+    apis = [a.strip() for a in args.api.split(",") if a.strip()]
+    if not apis or set(apis) - {"classic", "current"}:
+        parser.error("--api takes classic, current or both, e.g. classic,current")
     with tempfile.TemporaryDirectory(prefix="mijnloket-bench-plan-") as tmp:
         started = time.perf_counter()
         repo = setup(Path(tmp), args.employers, args.seed)
@@ -341,16 +398,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         load = os.getloadavg()[0]
         if load > 0.5:
             print(f"note: load average is {load:.2f}; other work skews the figures")
-        with emulator(repo, args.latency_ms) as server:
-            configure(repo, server, args.concurrency[0], args.rate)
-            authorize(repo, server)
-            runs = []
-            for concurrency in args.concurrency:
-                runs.append(run(repo, server, concurrency, args.rate))
-                print(f"  concurrency {concurrency}: {runs[-1].seconds:.2f} s", flush=True)
-    print(report(runs, args.latency_ms))
+        tables, every_run = [], []
+        for api in apis:
+            (repo / CAPABILITY_CACHE).unlink(missing_ok=True)  # each world discovered afresh
+            with emulator(repo, args.latency_ms, api) as server:
+                configure(repo, server, args.concurrency[0], args.rate)
+                authorize(repo, server)
+                runs = []
+                for concurrency in args.concurrency:
+                    runs.append(run(repo, server, concurrency, args.rate, api))
+                    print(f"  {api}, concurrency {concurrency}: {runs[-1].seconds:.2f} s")
+            tables.append(report(runs, args.latency_ms))
+            every_run += runs
+    print("\n\n".join(tables))
+    print()
+    print(requests_report([r for r in every_run if r.concurrency == args.concurrency[-1]]))
     if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in runs], indent=2) + "\n")
+        args.json.write_text(json.dumps([asdict(r) for r in every_run], indent=2) + "\n")
     return 0
 
 

@@ -42,16 +42,17 @@ class Measured:
 def measure(repo: Path, label: str, *args: str) -> Measured:
     """Run ``mijnloket-gitops ARGS --repo REPO``; its wall time and peak RSS."""
     command = [sys.executable, "-m", "mijnloket_gitops", *args, "--repo", str(repo)]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 2, 3):
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"`{' '.join(args)}` exited {code}: {error[-2000:]}")
-    if process.stderr:
-        process.stderr.close()
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        process.returncode = code  # reaped by wait4: tell Popen
+        if code not in (0, 2, 3):
+            errors.seek(0)
+            error = errors.read().decode(errors="replace")
+            raise SystemExit(f"`{' '.join(args)}` exited {code}: {error[-2000:]}")
     return Measured(label, 0, seconds, usage.ru_maxrss / 1024, code)
 
 

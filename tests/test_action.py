@@ -3,6 +3,7 @@ outputs, annotations and the job summary; end to end on a sandbox repository."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from mijnloket_gitops.gitops.action import (
     Inputs,
     command_env,
     execute,
+    relay,
     run,
 )
 from mijnloket_gitops.gitops.planted import PlantedLinkError
@@ -275,3 +277,39 @@ def test_end_to_end_on_the_sandbox(tmp_path: Path) -> None:
     )
     assert (code, out["exit-code"]) == (3, "3")
     assert "::error title=Refused (exit 3)::" in output
+
+
+def test_a_file_name_in_the_commands_messages_never_becomes_a_workflow_command(
+    tmp_path: Path, valid_employer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pull request may name a file ``x<newline>::error ...``; the plan's messages
+    quote file names, and in the privileged job its stderr is that job's log: the
+    relayed stderr sits between ::stop-commands:: and its end token."""
+    employers = tmp_path / "employers"
+    employers.mkdir()
+    (employers / "a.yaml").write_text(valid_employer)
+    (employers / "x\n::error title=SPOOF::hi.yaml").write_text(valid_employer)
+    code, _ = execute(["plan"], tmp_path)
+    assert code == 1
+    lines = capsys.readouterr().err.splitlines()
+    spoofed = [i for i, line in enumerate(lines) if line.startswith("::error title=SPOOF")]
+    assert spoofed, lines
+    start = lines.index(next(line for line in lines if line.startswith("::stop-commands::")))
+    token = lines[start].removeprefix("::stop-commands::")
+    assert len(token) == 32 and lines[-1] == f"::{token}::"
+    assert all(start < i < len(lines) - 1 for i in spoofed)
+    assert [line for line in lines if line.startswith("::")] == [
+        lines[start],
+        *(lines[i] for i in spoofed),
+        lines[-1],
+    ]
+
+
+def test_relay_keeps_quiet_output_quiet_and_ends_an_open_line() -> None:
+    quiet = io.StringIO()
+    relay(io.BytesIO(b""), quiet)
+    assert quiet.getvalue() == ""
+    open_line = io.StringIO()
+    relay(io.BytesIO(b"first\nno newline"), open_line)
+    text = open_line.getvalue().splitlines()
+    assert text[1:3] == ["first", "no newline"] and text[-1] == f"::{text[0][17:]}::"

@@ -416,3 +416,32 @@ def test_text_counts_matches_the_models_of_the_examples() -> None:
         assert model is not None
         expected = (len(model.products), sum(len(u.rights) for u in model.users))
         assert text_counts(path.read_text()) == expected, path
+
+
+def test_a_saved_plan_whose_file_was_deleted_is_stale_not_a_target_error(
+    repo: Path, saved: Path
+) -> None:
+    (repo / BAKKERIJ).unlink()
+    result = run(repo, "apply", str(saved))
+    assert result.exit_code == 3, result.output
+    assert "saved plan is stale" in result.output and "--target" not in result.output
+    assert journals(repo)[-1][-1]["result"] == "stale"
+
+
+def test_the_base_ref_defaults_to_the_pull_requests_base_branch(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(repo, "branch", "-M", "main")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(repo, "checkout", "-qb", "offboard")
+    (repo / BAKKERIJ).unlink()
+    git(repo, "commit", "-qam", "remove a file")
+    assert "Newly unmanaged" not in run(repo, "plan").output  # HEAD has no such file either
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")
+    shown = run(repo, "plan", "--detailed-exitcode")
+    assert shown.exit_code == 2 and "Newly unmanaged since origin/main" in shown.output
+    monkeypatch.delenv("GITHUB_BASE_REF")
+    explicit = run(repo, "plan", "--base", "main", "--format", "json")
+    assert json.loads(explicit.stdout)["meta"]["base_ref"] == "main"
+    wrong = run(repo, "plan", "--base", "no-such-ref")
+    assert wrong.exit_code == 1 and "cannot read the employer files at no-such-ref" in wrong.output

@@ -9,6 +9,7 @@ import click
 from click.testing import CliRunner
 
 from mijnloket_gitops.cli.main import COMMANDS, cli
+from mijnloket_gitops.errors import ExitCode
 
 CLI_DIR = Path(__file__).resolve().parent.parent / "src" / "mijnloket_gitops" / "cli"
 
@@ -38,4 +39,4 @@ def test_help_lists_every_command() -> None:
 
 def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["nope"])
-    assert result.exit_code == 2 and "No such command" in result.output
+    assert result.exit_code == ExitCode.USAGE and "No such command" in result.output

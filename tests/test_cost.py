@@ -23,6 +23,8 @@ from mijnloket_gitops.cost import format_money, monthly_cost
 from mijnloket_gitops.cost.plan_cost import plan_cost
 from mijnloket_gitops.errors import ConfigError
 from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.planner import plan_employer
 from mijnloket_gitops.plan.render.plan_schema import plan_schema
 from mijnloket_gitops.providers.base import LiveEmployer
 
@@ -124,7 +126,13 @@ def test_plan_cost_upgrade_downgrade_and_mijnloket_removal() -> None:
             },
         ),
     }
-    cost = plan_cost(PRICING, CATALOG, desired, state)
+    plan = Plan(
+        tuple(
+            plan_employer(CATALOG, path, e, state[e.employer_id], lambda _: True)
+            for path, e in desired
+        )
+    )
+    cost = plan_cost(PRICING, CATALOG, desired, plan)
     assert cost["employers"][E2] == {
         "before": 28.0, "after": 73.0, "delta": 45.0, "tier_delta": 35.0, "employees": None,
     }  # fmt: skip
@@ -159,8 +167,11 @@ def test_format_money(amount: float, currency: str, sign: bool, text: str) -> No
             "pricing:\n  products:\n    Workflow editr: 10\n",
             "yaml:4:5: pricing names unknown product",
         ),
-        ("pricing:\n  tiers: {gold: 10}\n", "3:17: gold: 'gold' is not one of"),
-        ("pricing:\n  tiers: {pro: -1}\n", "greater than or equal to 0"),
+        ("pricing:\n  tiers: {gold: 10}\n", "3:17: pricing.tiers.gold: 'gold' is not one of"),
+        (
+            "pricing:\n  tiers: {pro: -1}\n",
+            "3:16: pricing.tiers.pro: -1 is too small: it must be at least 0",
+        ),
         ("pricing:\n  per_employee:\n    products: {Foo: 1}\n", "yaml:4:16: pricing names unknown"),
     ],
 )

@@ -22,6 +22,7 @@ from mijnloket_gitops.emulator.envelopes import ACCEPT
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind, FaultPlan, parse_kinds
 from mijnloket_gitops.emulator.server import running_emulator
 from mijnloket_gitops.emulator.state import API_ORIGIN, UI_ORIGIN, EmulatorConfig
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.sandbox.store import Store, UserRecord
 from tests.emulator_fixtures import (
     CLIENT_ID,
@@ -35,6 +36,15 @@ from tests.emulator_fixtures import (
 )
 
 pytest_plugins = ("tests.emulator_fixtures",)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
+    """The ``current`` world: these tests cover every endpoint, the rights GET included
+    (tests/test_emulator_worlds.py covers what ``classic`` leaves out)."""
+    with start_emulator(tmp_path, api="current") as started:
+        yield started
+
 
 RIGHT = "Raadplegen MijnLoket e-mailadres"
 EXTRA = "Inzien loonstroken (emulator test)"
@@ -347,9 +357,7 @@ def test_patch_is_all_or_nothing(emulator: SeededEmulator) -> None:
 
 
 def test_patch_200_variant_and_unreadable_authorizations(tmp_path: Path) -> None:
-    with start_emulator(
-        tmp_path, employers=4, patch_status=200, authorizations_readable=False
-    ) as emu:
+    with start_emulator(tmp_path, employers=4, patch_status=200) as emu:
         employer_id, worker, _ = employer_with_users(emu)
         right = store_of(emu).rights()[0]
         path = f"/providers/employers/{employer_id}/users/{worker.user_id}/authorizations"
@@ -618,11 +626,11 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 
 def test_serve_refuses_remote_hosts_and_missing_secrets(tmp_path: Path) -> None:
     code, out = invoke("--host", "0.0.0.0", "--db", str(tmp_path / "x.sqlite"))
-    assert code == 2 and "loopback" in out and "--allow-remote" in out
+    assert code == ExitCode.USAGE and "loopback" in out and "--allow-remote" in out
     code, out = invoke("--db", str(tmp_path / "x.sqlite"), "--client-secret-env", "NO_SUCH_VAR_42")
     assert code == 1 and "NO_SUCH_VAR_42" in out
     code, out = invoke("--fault-kinds", "429,teapot", env={"LOKET_CLIENT_SECRET": "s"})
-    assert code == 2 and "teapot" in out
+    assert code == ExitCode.USAGE and "teapot" in out
     assert emulator_cmd.is_loopback("localhost") and emulator_cmd.is_loopback("::1")
     assert not emulator_cmd.is_loopback("192.0.2.7")
 

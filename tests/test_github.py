@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
 from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
@@ -315,7 +316,29 @@ def test_cli_upsert_comment_and_plan_failed(
     assert comment["body"].startswith(MARKER)
     assert "No plan for commit `abc`" in comment["body"]
     assert "https://github.test/acme/loket-config/actions/runs/77" in comment["body"]
-    assert run_cli("github", "upsert-comment", "--pr", "7").exit_code == 2
+    assert run_cli("github", "upsert-comment", "--pr", "7").exit_code == ExitCode.USAGE
+
+
+def test_cli_comment_leads_with_the_settings_notice(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """What a pull request changes besides employer files (import-pull-request
+    --notice) heads the comment, also when no plan could be made."""
+    body, notice = tmp_path / "plan.md", tmp_path / "settings.md"
+    body.write_text(PLAN, encoding="utf-8")
+    notice.write_text("> [!IMPORTANT]\n> **Changes settings.**\n", encoding="utf-8")
+    args = ("--pr", "7", "--commit", "abc", "--notice-file", str(notice))
+    assert run_cli("github", "upsert-comment", *args, "--body-file", str(body)).exit_code == 0
+    (made,) = env.comments[7]
+    assert made["body"].startswith(MARKER + "\n> [!IMPORTANT]\n> **Changes settings.**\n\n")
+    assert PLAN.strip().splitlines()[-1] in made["body"]
+    assert run_cli("github", "upsert-comment", *args, "--plan-failed").exit_code == 0
+    (failed,) = env.comments[7]
+    assert "**Changes settings.**" in failed["body"] and "No plan for commit" in failed["body"]
+    notice.unlink()  # no notice written this run: the comment is the plan alone
+    assert run_cli("github", "upsert-comment", *args, "--body-file", str(body)).exit_code == 0
+    (plain,) = env.comments[7]
+    assert "Changes settings" not in plain["body"]
 
 
 def test_cli_drift_issue(env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path) -> None:
@@ -326,7 +349,7 @@ def test_cli_drift_issue(env: FakeGitHub, run_cli: Callable[..., Result], tmp_pa
     closed = run_cli("github", "drift-issue", "--state", "closed")
     assert closed.exit_code == 0 and "Drift issue closed" in closed.output
     wrong = run_cli("github", "drift-issue", "--state", "closed", "--body-file", str(body))
-    assert wrong.exit_code == 2
+    assert wrong.exit_code == ExitCode.USAGE
 
 
 def test_cli_reviewed_plan_writes_step_outputs(

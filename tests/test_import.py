@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mijnloket_gitops.cli.main import cli
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.onboard.naming import MAX_SLUG, Named, assign_names, slug
 from mijnloket_gitops.sandbox.store import Store
@@ -30,6 +31,7 @@ RIGHT = "Raadplegen MijnLoket e-mailadres"
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.yaml$")
 NULL_DATE = "signed_on: null"
 NULL_TICKET = "ticket: null"
+PENDING = "  evidence: pending\n"
 
 
 def run(repo: Path, *args: str | Path) -> Result:
@@ -55,6 +57,7 @@ def fill_gaps(directory: Path) -> int:
         text = path.read_text(encoding="utf-8")
         filled = text.replace(NULL_DATE, "signed_on: 2025-02-03")
         filled = filled.replace(NULL_TICKET, 'ticket: "LKT-20250203"')
+        filled = filled.replace(PENDING, "")
         if filled != text:
             path.write_text(filled, encoding="utf-8")
             changed += 1
@@ -67,7 +70,8 @@ def use_directory(repo: Path, directory: str, provider: list[str] | None = None)
 
 
 def assert_round_trip(repo: Path, out: Path, expected: int) -> None:
-    """fmt-clean, only addendum-evidence gaps; once filled, plan has nothing to do."""
+    """fmt-clean, only evidence-pending warnings and no changes to plan; once the evidence
+    is filled in, validate is clean and plan still has nothing to do."""
     written = files_in(out)
     assert len(written) == expected
     assert all(SAFE_NAME.match(name) for name in written)
@@ -75,13 +79,17 @@ def assert_round_trip(repo: Path, out: Path, expected: int) -> None:
     assert fmt.exit_code == 0, fmt.output
     validated = run(repo, "validate", out, "--format", "json")
     diagnostics = json.loads(validated.stdout)["diagnostics"]
-    assert {d["rule"] for d in diagnostics} <= {"addendum-evidence"}
+    assert {(d["rule"], d["severity"]) for d in diagnostics} <= {("evidence-pending", "warning")}
+    assert validated.exit_code == 0, "pending evidence is a warning, not an error"
     signed = [name for name, text in written.items() if "status: signed" in text]
-    assert len(diagnostics) == 2 * len(signed)
+    assert len(diagnostics) == len(signed)
     for name in signed:
         assert written[name].count(": null") == 2, written[name]
+        assert written[name].count(PENDING) == 1, written[name]
+    pending = run(repo, "plan", "--detailed-exitcode", "--format", "json")
+    assert pending.exit_code == 0, "pending evidence blocks no plan: " + pending.output
     assert fill_gaps(out) == len(signed)
-    assert run(repo, "validate", out).exit_code == 0
+    assert run(repo, "validate", "--strict", out).exit_code == 0
     plan = run(repo, "plan", "--detailed-exitcode", "--format", "json")
     assert plan.exit_code == 0, plan.output
     summary = json.loads(plan.stdout)["summary"]
@@ -102,7 +110,7 @@ def test_round_trip_against_the_sandbox(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     count = len(live_ids(db))
     assert count == 303  # three unmanaged employers come with the seed
-    assert f"{count} written, 0 skipped (exists), 1 unknown products" in result.stdout
+    assert f"{count} written, 0 skipped (exists), 1 unknown product," in result.stdout
     assert "evidence gaps to fill" in result.stdout
     use_directory(repo, "imported")
     assert_round_trip(repo, out, count)
@@ -170,7 +178,7 @@ def test_unknown_products_and_rights_stay_visible(tmp_path: Path) -> None:
     result = run(repo, "import", "--employer", employer_id, "--output-dir", out)
     assert result.exit_code == 0, result.output
     assert f"live products not in the catalog, kept as a comment: {UNKNOWN!r}" in result.output
-    assert "1 written, 0 skipped (exists), 1 unknown products, 2 evidence gaps" in result.stdout
+    assert "1 written, 0 skipped (exists), 1 unknown product, 2 evidence gaps" in result.stdout
     ((_, text),) = files_in(out).items()
     doc = load_text(text)
     assert UNKNOWN not in doc.data["products"]
@@ -188,7 +196,8 @@ def test_evidence_gaps_and_unknown_addendum_are_commented(tmp_path: Path) -> Non
     unsigned = [t for t in texts if "status: none" in t]
     assert signed and unsigned
     for text in signed:
-        assert "validate reports addendum-evidence until you do" in text
+        assert "then remove `evidence: pending`" in text and "leaves it alone" in text
+        assert PENDING in text
         assert "  signed_on: null  # YYYY-MM-DD\n" in text
         assert "  ticket: null  #" in text
         assert "\ntier: " in text
@@ -378,7 +387,7 @@ def test_unknown_employer_is_a_clear_error(seeded: tuple[Path, Path], tmp_path: 
 def test_usage_errors(seeded: tuple[Path, Path], args: list[str]) -> None:
     repo, _ = seeded
     result = run(repo, "import", *args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.USAGE, result.output
 
 
 def test_emulator_fixture_import_single(

@@ -320,5 +320,6 @@ def test_auth_login_refuses_a_foreign_state(
 
 
 def test_auth_needs_the_loket_provider(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
+    (tmp_path / "mijnloket-gitops.yaml").write_text("version: 1\n", encoding="utf-8")
     result = run_cli("auth", "status", "--repo", tmp_path)
     assert result.exit_code == 1 and "auth` is for the loket provider" in result.output

@@ -18,6 +18,7 @@ import pytest
 from mijnloket_gitops.catalog import UserType, builtin_catalog
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultKind
 from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.provider import LoketProvider
 from mijnloket_gitops.loket.session import Hooks
@@ -31,18 +32,27 @@ from tests.loket_fakes import config as fake_config
 
 RIGHT = "Raadplegen MijnLoket e-mailadres"
 WG: UserType = "werkgevergebruiker"
+NO_PROVIDER_USERS = {"provider_users_read": "off"}
 
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
-    with start_emulator(tmp_path) as started:
+    with start_emulator(tmp_path, api="current") as started:
         yield started
 
 
 @pytest.fixture
 def loket(emulator: SeededEmulator) -> Iterator[LoketProvider]:
-    with open_loket(emulator) as provider:
+    """Provider users configured off: these tests read werkgevergebruikers as the
+    sandbox holds them (tests/test_loket_worlds.py covers ak-gebruikers)."""
+    with open_loket(emulator, capabilities=NO_PROVIDER_USERS) as provider:
         yield provider
+
+
+@pytest.fixture
+def classic(tmp_path: Path) -> Iterator[SeededEmulator]:
+    with start_emulator(tmp_path / "classic", api="classic") as started:
+        yield started
 
 
 def oracle(db: Path, ids: list[str]) -> dict[str, LiveEmployer]:
@@ -73,8 +83,8 @@ def test_reads_what_the_database_holds(emulator: SeededEmulator, loket: LoketPro
 
 
 def test_lists_and_reads_over_several_pages(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, default_page_size=4, max_page_size=4) as started:
-        with open_loket(started) as loket:
+    with start_emulator(tmp_path, api="current", default_page_size=4, max_page_size=4) as started:
+        with open_loket(started, capabilities=NO_PROVIDER_USERS) as loket:
             listed = loket.list_employers()
             ids = all_ids(started.db)
             assert sorted(s.employer_id for s in listed) == sorted(ids)
@@ -159,7 +169,8 @@ def test_patch_for_an_unknown_user_says_so(emulator: SeededEmulator, loket: Loke
         loket.perform(step)
 
 
-def test_ak_gebruikers_are_invisible(emulator: SeededEmulator, loket: LoketProvider) -> None:
+def test_ak_gebruikers_are_invisible_in_the_classic_world(classic: SeededEmulator) -> None:
+    emulator = classic
     ids = all_ids(emulator.db)
     with Store.open(emulator.db) as store:
         in_db = {
@@ -169,25 +180,28 @@ def test_ak_gebruikers_are_invisible(emulator: SeededEmulator, loket: LoketProvi
             if u.type == "ak-gebruiker"
         }
     assert in_db
-    seen = {u.login for e in loket.read_employers(ids).values() for u in e.users.values()}
-    assert not in_db & seen
-    assert not loket.observes("ak-gebruiker") and loket.observes("werkgevergebruiker")
-    step = Step(ids[0], Action.GRANT, right=RIGHT, login=sorted(in_db)[0], user_type="ak-gebruiker")
-    assert not loket.can_perform(step)
-    with pytest.raises(ProviderError, match="manual"):
-        loket.perform(step)
+    with open_loket(emulator) as loket:
+        seen = {u.login for e in loket.read_employers(ids).values() for u in e.users.values()}
+        assert not in_db & seen
+        assert not loket.observes("ak-gebruiker") and loket.observes("werkgevergebruiker")
+        login = sorted(in_db)[0]
+        step = Step(ids[0], Action.GRANT, right=RIGHT, login=login, user_type="ak-gebruiker")
+        assert not loket.can_perform(step)
+        with pytest.raises(ProviderError, match="manual"):
+            loket.perform(step)
 
 
 @pytest.mark.parametrize("action", [Action.ACTIVATE, Action.DEACTIVATE])
-def test_product_steps_are_manual(
-    emulator: SeededEmulator, loket: LoketProvider, action: Action
+def test_product_steps_are_manual_in_the_classic_world(
+    classic: SeededEmulator, action: Action
 ) -> None:
-    step = Step(all_ids(emulator.db)[0], action, product="Verlofregistratie")
-    assert not loket.can_perform(step)
-    before = len(emulator.server.requests())
-    with pytest.raises(ProviderError, match="manual step"):
-        loket.perform(step)
-    assert len(emulator.server.requests()) == before
+    step = Step(all_ids(classic.db)[0], action, product="Verlofregistratie")
+    with open_loket(classic) as loket:
+        assert not loket.can_perform(step)
+        before = len(classic.server.requests())
+        with pytest.raises(ProviderError, match="manual step"):
+            loket.perform(step)
+    assert len(classic.server.requests()) == before
 
 
 def test_portal_is_reported_available(emulator: SeededEmulator, loket: LoketProvider) -> None:
@@ -197,15 +211,29 @@ def test_portal_is_reported_available(emulator: SeededEmulator, loket: LoketProv
     assert all(e.portal_available for e in loket.read_employers(ids).values())
 
 
-def test_unreadable_rights_are_explained(tmp_path: Path) -> None:
-    with (
-        start_emulator(tmp_path, authorizations_readable=False) as started,
-        open_loket(started) as loket,
-        pytest.raises(ProviderError) as caught,
-    ):
-        loket.read_employers(all_ids(started.db))
-    assert "405" in str(caught.value) and "not available" in str(caught.value)
-    assert "A4" in str(caught.value)
+def test_unreadable_rights_degrade_to_unread_not_to_a_failure(tmp_path: Path) -> None:
+    """A 405 on the rights GET: users are still listed, their rights marked unread, and
+    the capability is remembered so the next read sends no rights GET at all."""
+    with start_emulator(tmp_path, api="classic") as started:
+        ids = all_ids(started.db)
+        with open_loket(started) as loket:
+            live = loket.read_employers(ids)
+            assert live.keys() == set(ids)
+            with_users = [e for e in live.values() if e.users]
+            assert with_users, "the seed should have werkgevergebruikers"
+            for employer in with_users:
+                assert employer.rights_unread == {WG}
+                assert all(not u.rights for u in employer.users.values())
+            decision = loket.capabilities.decision(Capability.EMPLOYER_USER_RIGHTS_READ)
+            assert decision is not None and not decision.available and decision.how == "405"
+            seen = started.server.state.log.last_seq
+            loket.read_employers(ids)
+            again = started.server.requests(seen)
+            assert again and not [r for r in again if r.path.endswith("/authorizations")]
+        with open_loket(started) as fresh:  # the decision is cached for the next run
+            seen = started.server.state.log.last_seq
+            fresh.read_employers(ids)
+            assert not [r for r in started.server.requests(seen) if "authorizations" in r.path]
 
 
 def test_expired_access_tokens_are_renewed(emulator: SeededEmulator, loket: LoketProvider) -> None:
@@ -219,8 +247,9 @@ def test_expired_access_tokens_are_renewed(emulator: SeededEmulator, loket: Loke
 
 def test_reads_converge_through_faults(tmp_path: Path) -> None:
     faults = FaultConfig(rate=0.3, seed=7, retry_after=0, slow_ms=20)
-    with start_emulator(tmp_path, faults=faults) as started:
-        with open_loket(started, hooks=Hooks(sleep=lambda s: None)) as loket:
+    with start_emulator(tmp_path, api="current", faults=faults) as started:
+        hooks = Hooks(sleep=lambda s: None)
+        with open_loket(started, hooks=hooks, capabilities=NO_PROVIDER_USERS) as loket:
             ids = all_ids(started.db)
             assert loket.read_employers(ids) == oracle(started.db, ids)
         kinds = {r.fault for r in started.server.requests()}

@@ -52,7 +52,7 @@ def apply_changes(repo: Path) -> list[tuple[str, str, str]]:
 def test_first_plan_apply_converges_and_drift_shows(repo: Path) -> None:
     first = run(repo, "plan", "--detailed-exitcode")
     assert first.exit_code == 2, first.output
-    assert "to activate" in first.output and "tier changes" in first.output
+    assert "to activate" in first.output and "tier change" in first.output
     applied = run(repo, "apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert "Verified: live state matches the configuration." in applied.output

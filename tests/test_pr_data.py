@@ -40,12 +40,87 @@ def base(tmp_path: Path, valid_employer: str) -> Path:
 def test_the_pull_requests_files_replace_the_base_branchs(
     base: Path, tmp_path: Path, valid_employer: str
 ) -> None:
-    config = LOKET + "safety:\n  max_employer_share: 1.0\n"
-    pull = _repo(tmp_path / "pull", config, {"a.yaml": valid_employer, "b.yaml": valid_employer})
+    pull = _repo(tmp_path / "pull", LOKET, {"a.yaml": valid_employer, "b.yaml": valid_employer})
     imported = import_pull_request(base, pull)
     assert imported.files == ("employers/a.yaml", "employers/b.yaml", "mijnloket-gitops.yaml")
     assert sorted(p.name for p in (base / "employers").iterdir()) == ["a.yaml", "b.yaml"]
-    assert load_settings(base).config.safety.max_employer_share == 1.0
+    assert imported.notice == ""
+
+
+WEAKENED = """safety:
+  max_deactivation_share: 1.0
+  max_employer_share: 1.0
+  min_count_for_shares: 100000
+ownership:
+  removed: keep-and-flag
+  unmanaged: ignore
+"""
+
+
+def test_a_pull_request_cannot_loosen_the_guards_its_own_plan_is_checked_against(
+    tmp_path: Path, valid_employer: str
+) -> None:
+    """An HR clerk's pull request that deactivates everything and, in the same diff,
+    raises the limits: its plan is still checked against main's limits (and the
+    comment says the new ones take effect after the merge)."""
+    base = _repo(tmp_path / "base", LOKET + "safety:\n  max_employer_share: 0.2\n", {})
+    pull = _repo(tmp_path / "pull", LOKET + WEAKENED, {"a.yaml": valid_employer})
+    imported = import_pull_request(base, pull)
+    planned = load_settings(base).config
+    assert planned.safety == load_settings(tmp_path / "base").config.safety
+    assert planned.safety.max_employer_share == 0.2
+    assert planned.safety.max_deactivation_share == 0.1
+    assert planned.ownership.unmanaged == "warn"
+    assert "checked against the base branch's" in imported.notice
+    for line in (
+        "> - **safety.max\\_deactivation\\_share**: 0.1 → 1.0",
+        "> - **safety.min\\_count\\_for\\_shares**: 10 → 100000",
+        '> - **ownership.unmanaged**: "warn" → "ignore"',
+    ):
+        assert line in imported.notice.splitlines(), imported.notice
+    assert "Catalog and rules" not in imported.notice
+
+
+def test_a_catalog_change_is_planned_and_flagged_for_the_approver(
+    base: Path, tmp_path: Path, valid_employer: str
+) -> None:
+    """The catalog shapes the plan (and apply refuses a plan made with another one),
+    so the pull request's is used, and listed at the top of the comment: a right
+    marked as not personal data, or an HTML comment in a name, must not hide."""
+    catalog = """catalog:
+  rights:
+    Raadplegen MijnLoket e-mailadres:
+      personal_data: false
+  products:
+    "Evil <!-- hide -->":
+      note: x
+require_tier: false
+"""
+    pull = _repo(tmp_path / "pull", LOKET + catalog, {"a.yaml": valid_employer})
+    imported = import_pull_request(base, pull)
+    planned = load_settings(base)
+    assert planned.config.catalog == load_settings(pull).config.catalog
+    assert planned.catalog.fingerprint == load_settings(pull).catalog.fingerprint
+    assert planned.config.require_tier is False
+    notice = imported.notice
+    assert notice.startswith("> [!IMPORTANT]\n") and "taken from this pull request" in notice
+    right = "catalog.rights.Raadplegen MijnLoket e-mailadres.personal\\_data"
+    assert f"> - **{right}**: not set → false" in notice
+    assert "<!--" not in notice and "**catalog.products.Evil &lt;\\!-- hide --&gt;.note**" in notice
+    assert "> - **require\\_tier**: true → false" in notice
+    assert "Safety limits" not in notice
+
+
+def test_the_planned_configuration_is_the_effective_one_not_the_pull_requests_yaml(
+    base: Path, tmp_path: Path
+) -> None:
+    """Only validated settings reach the base checkout: YAML anchors, comments and
+    anything else in the pull request's file are not copied byte for byte."""
+    pull = _repo(tmp_path / "pull", LOKET + "# planted comment\n", {})
+    import_pull_request(base, pull)
+    written = (base / "mijnloket-gitops.yaml").read_text()
+    assert "planted" not in written
+    assert load_settings(base).config == load_settings(pull).config
 
 
 @pytest.mark.parametrize(
@@ -93,6 +168,30 @@ def test_symlinks_are_never_followed(base: Path, tmp_path: Path, valid_employer:
         import_pull_request(base, linked)
 
 
+def test_a_symlink_above_the_checkout_drops_no_file_and_one_inside_drops_all(
+    tmp_path: Path, valid_employer: str
+) -> None:
+    """A runner's work folder below a symlink (macOS /tmp, a self-hosted runner) must
+    not make every file look linked (the plan would show every employer unmanaged);
+    a folder of the pull request that is a link is skipped whole."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "work").symlink_to(real)
+    base = _repo(tmp_path / "work" / "base", LOKET, {})
+    pull = _repo(tmp_path / "work" / "pull", LOKET, {"a.yaml": valid_employer})
+    assert import_pull_request(base, pull).files == ("employers/a.yaml", "mijnloket-gitops.yaml")
+    nested = "version: 1\nemployers_dir: config/employers\n"
+    base = _repo(tmp_path / "base2", nested, {})
+    outside = _repo(tmp_path / "outside", nested, {})
+    (outside / "config" / "employers").mkdir(parents=True)
+    (outside / "config" / "employers" / "x.yaml").write_text(valid_employer)
+    pull = _repo(tmp_path / "pull2", nested, {})
+    (pull / "config").symlink_to(outside / "config")
+    imported = import_pull_request(base, pull)
+    assert imported.skipped == ("config/employers",)
+    assert list((base / "config" / "employers").iterdir()) == []
+
+
 def test_cli_import_refuses_with_exit_3(
     base: Path, tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
@@ -100,6 +199,43 @@ def test_cli_import_refuses_with_exit_3(
     result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
     assert result.exit_code == 3
     assert "changes provider.api_url in mijnloket-gitops.yaml" in result.output
+
+
+def test_a_skipped_files_name_cannot_start_a_workflow_command(
+    base: Path, tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    pull = _repo(tmp_path / "pull", LOKET, {})
+    (pull / "employers" / "x\n::error title=SPOOF::y.yaml").symlink_to(tmp_path)
+    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    assert result.exit_code == 0, result.output
+    assert "::warning title=Skipped (not a regular file)::employers/x%0A::error" in result.output
+    assert not any(line.startswith("::error") for line in result.output.splitlines())
+
+
+def test_cli_import_writes_the_notice_and_removes_an_old_one(
+    base: Path, tmp_path: Path, run_cli: Callable[..., Result], valid_employer: str
+) -> None:
+    notice = tmp_path / "temp" / "mijnloket-plan" / "settings.md"
+    pull = _repo(tmp_path / "pull", LOKET + WEAKENED, {"a.yaml": valid_employer})
+    args = ("github", "import-pull-request", "--from", pull, "--repo", base, "--notice", notice)
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    assert "safety.max\\_deactivation\\_share" in notice.read_text()
+    shutil.rmtree(pull)
+    _repo(tmp_path / "pull", LOKET, {"a.yaml": valid_employer})
+    assert run_cli(*args).exit_code == 0
+    assert not notice.exists()
+
+
+def test_a_new_catalog_entry_missing_a_field_is_a_clear_error_not_a_crash(
+    base: Path, tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    config = LOKET + "catalog:\n  rights:\n    Nieuw recht:\n      personal_data: false\n"
+    pull = _repo(tmp_path / "pull", config, {})
+    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    assert result.exit_code == 1, result.output
+    assert "mijnloket-gitops.yaml:7:5: catalog right 'Nieuw recht': user_types:" in result.output
+    assert "bug" not in result.output
 
 
 def test_provenance_is_recorded_and_checked(

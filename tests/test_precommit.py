@@ -120,3 +120,32 @@ def test_fmt_hook_rewrites_a_file_and_fails_the_commit(
     assert "files were modified by this hook" in done.stdout
     assert "reformatted employers/new.yaml" in done.stdout
     assert run_cli("fmt", "--check", path, "--repo", config_repo).exit_code == 0
+
+
+def test_hooks_follow_employers_dir_from_the_configuration(
+    tmp_path: Path, hook_repo: Path, pre_commit_home: Path, valid_employer: str
+) -> None:
+    repo = tmp_path / "config"
+    shutil.copytree(EXAMPLES, repo / "werkgevers")
+    (repo / "mijnloket-gitops.yaml").write_text(
+        "version: 1\nemployers_dir: werkgevers\n", encoding="utf-8"
+    )
+    workflow = repo / ".github" / "workflows" / "other.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on:   push\njobs: {}\n", encoding="utf-8")  # not canonical, not ours
+    messy = repo / "werkgevers" / "new.yaml"
+    messy.write_text(
+        valid_employer.replace("  - MijnLoket", "    - MijnLoket").replace("0d7c5a3b", "1d7c5a3b")
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    done = try_repo(repo, hook_repo, pre_commit_home)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "files were modified by this hook" in done.stdout
+    assert "  - MijnLoket\n" in messy.read_text(), "the employer file in werkgevers/ was formatted"
+    assert workflow.read_text() == "on:   push\njobs: {}\n", "other YAML is left alone"
+    bad = repo / "werkgevers" / "bakkerij-de-vries.yaml"
+    bad.write_text(bad.read_text().replace("tier: start", "tier: pro"))
+    _git(repo, "add", "-A")
+    failed = try_repo(repo, hook_repo, pre_commit_home, "mijnloket-gitops-validate")
+    assert failed.returncode == 1 and "[tier-mismatch]" in failed.stdout, failed.stdout

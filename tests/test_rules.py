@@ -166,7 +166,7 @@ def test_schema_messages_name_list_items(
     [product, user_type] = check(write_yaml("employer.yaml", text), catalog)
     assert product.message == "products[1]: expected a string, got a number (42)"
     assert (user_type.line, user_type.column) == (14, 11)
-    assert user_type.message.startswith("type: 'klant' is not one of")
+    assert user_type.message.startswith("users[0].type: 'klant' is not one of")
 
 
 def test_missing_required_key_points_at_its_mapping(

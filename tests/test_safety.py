@@ -241,3 +241,9 @@ def test_removed_policy() -> None:
     refuse = OwnershipConfig(removed="refuse")
     assert guards(plan, ownership=refuse) == ["removed-files"]
     assert guards(Plan((employer(1),)), ownership=refuse) == []
+
+
+def test_every_guard_flag_is_a_command_line_option() -> None:
+    from mijnloket_gitops.cli.common import GUARD_HELP
+
+    assert set(GUARD_HELP) == {f for f in GUARD_FLAGS.values() if f != FORCE}

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.config import SafetyConfig, load_settings
-from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.errors import ExitCode, ProviderError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.providers.base import Action, LiveUser, Step
 from mijnloket_gitops.providers.registry import open_provider
@@ -462,6 +462,6 @@ def test_set_command(tmp_path: Path) -> None:
     code, _, err = run(repo, "sandbox", "set", "Werkgever", "--activate", "Preboarding")
     assert code == 1 and "use the id" in err
     code, _, err = run(repo, "sandbox", "set", eid, "--grant", "no-equals-sign")
-    assert code == 2
+    assert code == ExitCode.USAGE
     code, _, err = run(repo, "sandbox", "set", eid)
-    assert code == 2 and "nothing to change" in err
+    assert code == ExitCode.USAGE and "nothing to change" in err

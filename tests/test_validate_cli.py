@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.validate.diagnostics import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,9 +82,9 @@ def test_warnings_fail_only_with_strict(run_cli: RunCli, write_yaml: WriteYaml) 
         ("explain",),
     ],
 )
-def test_usage_errors_exit_2(run_cli: RunCli, args: tuple[str, ...]) -> None:
+def test_usage_errors_exit_64(run_cli: RunCli, args: tuple[str, ...]) -> None:
     result = run_cli(*args)
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "Usage:" in result.stderr
     assert "Traceback" not in result.output
 
@@ -107,7 +108,7 @@ def test_directory_without_employer_files(run_cli: RunCli, tmp_path: Path) -> No
     assert diagnostic["path"] == str(tmp_path)
     assert (diagnostic["line"], diagnostic["column"]) == (1, 1)
     text = run_cli("validate", tmp_path).stdout
-    assert text.splitlines()[-1] == "1 error, 0 warnings in 0 of 0 files"
+    assert text.splitlines()[-1] == "1 error, 0 warnings; no files checked"
 
 
 # -- formats ------------------------------------------------------------------------------
@@ -338,7 +339,8 @@ def test_explain_text(run_cli: RunCli) -> None:
     assert "    raised to plus by MijnLoket - Verlofaanvragen" in lines
     assert "    raised to pro by MijnLoket - Preboarding" in lines
     assert "  included in Start: Salarisgrafiek, Loonstroken, Jaaropgaven" in lines
-    assert "  MijnLoket - Preboarding pulls in: MijnLoket, Preboarding" in lines
+    assert "  MijnLoket - Preboarding requires: MijnLoket, Preboarding" in lines
+    assert not any("pulls in" in line for line in lines)
 
 
 def test_explain_without_mijnloket(run_cli: RunCli) -> None:

@@ -141,6 +141,19 @@ def test_the_plan_job_never_runs_the_pull_request() -> None:
         assert step.get("with", {}).get("working-directory", "base") == "base"
 
 
+def test_pull_requests_from_forks_get_no_plan() -> None:
+    """A fork's author has no access to the repository: a plan would post live state
+    (logins, rights) to them and spend the Loket.nl token on their behalf, and
+    actions/checkout v7 refuses a fork's code in a workflow_run job anyway."""
+    text = _scaffolded()[".github/workflows/mijnloket-pr-plan.yml"]
+    (job,) = yaml.safe_load(text)["jobs"].values()
+    condition = " ".join(job["if"].split())
+    assert "github.event.workflow_run.event == 'pull_request'" in condition
+    assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition
+    assert "&&" in condition and "||" not in condition
+    assert "allow-unsafe-pr-checkout" not in text
+
+
 def test_only_the_token_steps_of_the_action_see_the_secrets_token() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     holders = [
@@ -165,7 +178,12 @@ def test_dispatch_and_drift_only_from_the_default_branch() -> None:
     assert "check-tip" in yaml.safe_dump(apply["apply"])
     assert "concurrency" not in apply["approve"]  # the wait holds no token group
     drift = _jobs(files[".github/workflows/mijnloket-drift.yml"])
-    assert drift["drift"]["if"] == "github.ref_name == github.event.repository.default_branch"
+    # The schedule event's payload holds no `repository`: comparing with its default
+    # branch alone would skip every scheduled check.
+    assert drift["drift"]["if"] == (
+        "github.event_name == 'schedule' || "
+        "github.ref_name == github.event.repository.default_branch"
+    )
 
 
 def test_every_token_job_waits_in_line_and_nothing_else_holds_the_token_group() -> None:

@@ -11,7 +11,7 @@ from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.planner import plan_employer
-from mijnloket_gitops.providers.base import LiveEmployer, Step
+from mijnloket_gitops.providers.base import LiveEmployer, LiveUser, Step
 from tests.test_planner import EID, RIGHT, employer
 
 CATALOG = builtin_catalog()
@@ -38,7 +38,7 @@ def test_work_order_lists_manual_steps_in_order_with_ticket_and_dependencies() -
     (entry,) = order["employers"]
     assert entry["addendum_ticket"] == "LKT-1"
     tasks = entry["tasks"]
-    assert [t["product"] for t in tasks] == [
+    assert [t["product"] for t in tasks[:3]] == [
         "MijnLoket",
         "Verlofregeling",
         "MijnLoket - Verlofaanvragen",
@@ -46,7 +46,11 @@ def test_work_order_lists_manual_steps_in_order_with_ticket_and_dependencies() -
     assert "Beheer → Werkgever → Producten" in tasks[0]["instruction"]
     assert "LKT-1" in tasks[0]["instruction"]
     assert tasks[2]["after"] == [1, 2]
-    # the grant is automatic but waits on the manual MijnLoket activation
+    # the grant is automatic but blocked (the user does not exist live): a person must
+    # create the user, so the work order says so, and the tool grants it afterwards
+    assert [t["right"] for t in tasks[3:]] == [RIGHT]
+    assert "create it first" in tasks[3]["instruction"]
+    assert "does this step itself" in tasks[3]["instruction"]
     assert {s.key for s in plan.steps} == waiting_keys(plan)
 
 
@@ -56,7 +60,7 @@ def test_work_order_files_are_written_in_both_forms(tmp_path: Path) -> None:
     assert order is not None
     markdown, machine = write_work_order(tmp_path / "wo", order)
     text = markdown.read_text()
-    assert text.startswith("# Work order: 3 manual steps in Loket.nl")
+    assert text.startswith("# Work order: 4 manual steps in Loket.nl")
     assert "- [ ] 3. Switch on the product “MijnLoket - Verlofaanvragen”" in text
     assert "*(after 1, 2)*" in text
     assert json.loads(machine.read_text())["format_version"] == 1
@@ -64,6 +68,7 @@ def test_work_order_files_are_written_in_both_forms(tmp_path: Path) -> None:
 
 def test_no_manual_steps_means_no_work_order() -> None:
     _, desired = make_plan()
-    live = LiveEmployer(EID, "x", True)
+    user = LiveUser("hr@x.nl", "werkgevergebruiker")
+    live = LiveEmployer(EID, "x", True, users={"hr@x.nl": user})
     automatic = Plan((plan_employer(CATALOG, "x.yaml", desired[EID], live, lambda s: True),))
     assert build_work_order(automatic, CATALOG, desired) is None

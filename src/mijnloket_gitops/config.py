@@ -71,6 +71,45 @@ class SandboxProviderConfig(_Strict):
     path: str = Field(".mijnloket/sandbox.sqlite", description="Relative to the repository.")
 
 
+CapabilitySetting = Literal["auto", "on", "off"]
+
+
+class CapabilitiesConfig(_Strict):
+    """What the loket provider may do: ``auto`` (discovered), ``on`` or ``off``.
+
+    Discovery sends only safe requests (GET, and OPTIONS where the server answers it
+    with ``Allow``); a write capability is never tried by writing. One that neither
+    shows stays off until set to ``on`` here: verify it on Loket's acceptance
+    environment first. ``mijnloket-gitops loket probe`` shows what was decided.
+    """
+
+    modules_read: CapabilitySetting = Field("auto", description="Read the modules per employer.")
+    modules_bulk_read: CapabilitySetting = Field(
+        "auto", description="Read the modules of all employers in one list."
+    )
+    modules_write: CapabilitySetting = Field(
+        "auto", description="Switch modules (products) on and off through the API."
+    )
+    employer_users_bulk_read: CapabilitySetting = Field(
+        "auto", description="Read the users of all employers in one list."
+    )
+    employer_user_rights_read: CapabilitySetting = Field(
+        "auto", description="Read the rights of werkgevergebruikers."
+    )
+    employer_user_rights_write: CapabilitySetting = Field(
+        "auto", description="Change the rights of werkgevergebruikers (PATCH)."
+    )
+    provider_users_read: CapabilitySetting = Field(
+        "auto", description="List the provider's users (ak-gebruikers)."
+    )
+    provider_user_rights_read: CapabilitySetting = Field(
+        "auto", description="Read the rights of ak-gebruikers."
+    )
+    provider_user_rights_write: CapabilitySetting = Field(
+        "auto", description="Change the rights of ak-gebruikers (PATCH)."
+    )
+
+
 LOKET_URLS = {
     "production": ("https://api.loket.nl/v2", "https://oauth.loket.nl"),
     "acceptance": ("https://api.loket-acc.nl/v2", "https://oauth.loket-acc.nl"),
@@ -116,6 +155,17 @@ class LoketProviderConfig(_Strict):
     )
     retry_budget_seconds: float = Field(
         120.0, gt=0, description="Total time one request may spend waiting to be retried."
+    )
+    capabilities: CapabilitiesConfig = Field(default_factory=CapabilitiesConfig)
+    capability_cache: str = Field(
+        ".mijnloket/loket-capabilities.json",
+        description="Where discovered capabilities are cached; relative to the repository.",
+    )
+    capability_cache_seconds: float = Field(
+        86400.0,
+        ge=0,
+        description="How long a discovered capability is trusted before it is asked again "
+        "(0: discover on every run).",
     )
 
     @property
@@ -286,6 +336,15 @@ def load_settings(root: Path) -> Settings:
     except CatalogReferenceError as error:
         where = doc.mark(("catalog", error.kind, error.entry), key=True)
         raise ConfigError(f"{path}:{where.line}:{where.column}: {error}") from None
+    except ValidationError as error:  # issue 11: e.g. a new right without user_types
+        loc = [str(part) for part in error.errors()[0]["loc"]]
+        kind, entry, field = loc[0], loc[1] if len(loc) > 1 else "", ".".join(loc[2:])
+        where = doc.mark(("catalog", kind, entry), key=True)
+        raise ConfigError(
+            f"{path}:{where.line}:{where.column}: catalog {kind[:-1]} {entry!r}: "
+            f"{field or 'entry'}: {error.errors()[0]['msg'].lower()} (a {kind[:-1]} that is "
+            "not in the built-in catalog must give every required field)"
+        ) from None
     _check_pricing(config, catalog, doc, path)  # issue 15
     return Settings(root, config, catalog, path)
 

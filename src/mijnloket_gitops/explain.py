@@ -1,4 +1,8 @@
-"""Explain an employer's derived tier: which products set it and what they pull in."""
+"""Explain an employer's derived tier: which products set it and what each requires.
+
+A product never activates what it requires: the file must list it too (validate
+reports missing-dependency otherwise), so the word is "requires", not "pulls in".
+"""
 
 from __future__ import annotations
 
@@ -94,7 +98,7 @@ def render_explanation(explanation: Explanation) -> str:
             for g in product["requires_one_of"]
         ]
         if needs:
-            lines.append(f"  {product['product']} pulls in: {', '.join(needs)}")
+            lines.append(f"  {product['product']} requires: {', '.join(needs)}")
     return "\n".join(lines) + "\n"
 
 

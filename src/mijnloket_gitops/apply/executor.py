@@ -15,7 +15,7 @@ from enum import StrEnum
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.plan.model import Plan, PlannedStep
-from mijnloket_gitops.providers.base import Provider
+from mijnloket_gitops.providers.base import ManualStepError, Provider
 
 
 class Outcome(StrEnum):
@@ -76,9 +76,11 @@ def execute(
             label = f"{step.action} {step.subject}"
             result = _decide(planned, failed, undone)
             if result is None:
-                journal.record("started", step)
+                journal.record("started", step, flags=planned.flags)
                 try:
                     provider.perform(step)
+                except ManualStepError as error:  # refused: a person does it (work order)
+                    result = StepResult("", planned, Outcome.MANUAL, str(error))
                 except ProviderError as error:
                     failed = label
                     result = StepResult("", planned, Outcome.FAILED, str(error))
@@ -91,6 +93,8 @@ def execute(
                 str(result.outcome),
                 step,
                 detail=result.detail,
+                # flags such as "unverified" (rights Loket cannot show; issue 10)
+                flags=planned.flags,
                 **_state(planned, result.outcome == Outcome.DONE),
             )
             results.append(result)

@@ -68,7 +68,10 @@ class Journal:
         """A line could not be written; the run stopped there."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("a", encoding="utf-8")
+            # lines hold logins (e-mail addresses): readable by the owner only, as plans
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)
+            self._handle = os.fdopen(fd, "a", encoding="utf-8")
             _fsync_directory(directory)  # the file's name must survive a crash too
         except OSError as error:
             raise MijnloketError(

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mijnloket_gitops.apply.executor import OnResult, Outcome, StepResult, execute
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.errors import RefusedError
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
 from mijnloket_gitops.providers.base import Provider
 
 Replan = Callable[[], Plan]
@@ -31,6 +31,22 @@ def waiting_keys(plan: Plan) -> set[str]:
         if planned.manual or planned.blocked or waiting.intersection(planned.waits_on):
             waiting.add(planned.key)
     return waiting
+
+
+def without_unverified_done(plan: Plan, done: set[str]) -> Plan:
+    """``plan`` less the unverified steps already performed in this session.
+
+    An unverified step (a right Loket cannot show) reappears in every fresh plan; once
+    it was sent, nothing more can be learnt about it, so it is not a difference.
+    """
+    employers = tuple(
+        replace(
+            e,
+            steps=tuple(s for s in e.steps if not (UNVERIFIED_FLAG in s.flags and s.key in done)),
+        )
+        for e in plan.employers
+    )
+    return replace(plan, employers=employers)
 
 
 @dataclass
@@ -58,6 +74,18 @@ class Session:
     on_wait: Callable[[Plan], None] | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    replan_some: Callable[[frozenset[str]], Plan] | None = None
+    """Plans only the given employers; while waiting, only the employers with
+    outstanding steps are read again (the others were verified already)."""
+
+    def _again(self, remaining: Plan | None) -> Plan:
+        """A fresh plan: of everything, or (while waiting) of ``remaining``'s employers."""
+        if remaining is None or self.replan_some is None:
+            return self.replan()
+        ids = frozenset(e.employer_id for e in remaining.changed)
+        fresh = {e.employer_id: e for e in self.replan_some(ids).employers}
+        employers = tuple(fresh.get(e.employer_id, e) for e in remaining.employers)
+        return replace(remaining, employers=employers)
 
     def _checked(self, plan: Plan, reviewed: set[str]) -> Plan:
         extra = [s for s in plan.steps if s.key not in reviewed]
@@ -76,9 +104,13 @@ class Session:
         deadline = self.clock() + wait_seconds
         outcome = SessionResult()
         current = plan
+        scope: Plan | None = None
         while True:
             outcome.results += execute(current, self.provider, self.journal, self.on_result)
-            outcome.remaining = self._checked(self.replan(), reviewed)
+            done = {r.planned.key for r in outcome.results if r.outcome == Outcome.DONE}
+            outcome.remaining = without_unverified_done(
+                self._checked(self._again(scope), reviewed), done
+            )
             self.journal.record("verified", remaining=len(outcome.remaining.steps))
             if not outcome.waiting or wait_seconds <= 0:
                 return outcome
@@ -90,7 +122,8 @@ class Session:
                 if self.on_wait:
                     self.on_wait(outcome.remaining)
                 self.sleep(min(interval, max(0.0, deadline - self.clock())))
-                polled = self._checked(self.replan(), reviewed)
+                scope = outcome.remaining
+                polled = without_unverified_done(self._checked(self._again(scope), reviewed), done)
                 now_pending = {s.key for s in polled.steps if s.manual or s.blocked}
                 if not polled.has_changes or now_pending != pending:
                     self.journal.record("manual-progress", remaining=len(polled.steps))

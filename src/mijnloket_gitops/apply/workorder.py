@@ -1,6 +1,7 @@
 """Work orders: the manual steps of a plan, written for the person who does them.
 
-Where the provider cannot perform a step (Loket.nl has no API to switch products),
+Where the provider cannot perform a step (a Loket.nl without module switching), or
+cannot see what a file asks for (rights of ak-gebruikers without provider-user reads),
 apply writes a work order in two forms: Markdown for people, JSON for machines
 (``format_version`` 1). Both list, per employer and in plan order, where to click,
 the exact product names, which steps wait on which, and for MijnLoket the addendum
@@ -21,6 +22,7 @@ from typing import Any
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import EmployerPlan, Plan, PlannedStep
+from mijnloket_gitops.plan.planner import WAITS_ON_BLOCKED
 from mijnloket_gitops.providers.base import Action
 
 FORMAT_VERSION = 1
@@ -47,8 +49,22 @@ def _instruction(catalog: Catalog, planned: PlannedStep, employer: EmployerFile 
     )
 
 
+def _automatic_but_blocked(planned: PlannedStep) -> str:
+    return (
+        f"Resolve what blocks “{planned.step.action} {planned.step.subject}”: {planned.blocked}."
+        " The tool then does this step itself on the next apply."
+    )
+
+
 def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) -> list[Any]:
-    manual = [s for s in plan.steps if s.manual]
+    # blocked automatic steps need a person too (e.g. Loket processing the addendum):
+    # an apply that waits (exit 4) always leaves a work order saying what for
+    # (a step blocked only because it waits on a blocked one follows from that one)
+    manual = [
+        s
+        for s in plan.steps
+        if s.manual or (s.blocked and not s.blocked.startswith(WAITS_ON_BLOCKED))
+    ]
     numbers = {s.key: i for i, s in enumerate(manual, start=1)}
     labels = {s.key: f"{s.step.action} {s.step.subject}" for s in plan.steps}
     return [
@@ -56,7 +72,9 @@ def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) 
             "number": numbers[s.key],
             **s.step.data,
             "key": s.key,
-            "instruction": _instruction(catalog, s, employer),
+            "instruction": _instruction(catalog, s, employer)
+            if s.manual
+            else _automatic_but_blocked(s),
             "after": [numbers.get(k, labels.get(k, k)) for k in s.waits_on],
             "blocked": s.blocked,
         }
@@ -72,7 +90,7 @@ def build_work_order(
     for employer_plan in plan.employers:
         employer = desired.get(employer_plan.employer_id)
         tasks = _tasks(catalog, employer_plan, employer)
-        if tasks:
+        if tasks or employer_plan.unchecked:
             employers.append(
                 {
                     "employer_id": employer_plan.employer_id,
@@ -80,6 +98,8 @@ def build_work_order(
                     "employer_file": employer_plan.path,
                     "addendum_ticket": employer.addendum.ticket if employer else None,
                     "tasks": tasks,
+                    # what the provider cannot see (e.g. ak-gebruikers' rights): a person checks
+                    "check_by_hand": list(employer_plan.unchecked),
                 }
             )
     if not employers:
@@ -96,8 +116,12 @@ def build_work_order(
 
 def render_markdown(order: Mapping[str, Any]) -> str:
     total = sum(len(e["tasks"]) for e in order["employers"])
+    checks = sum(len(e.get("check_by_hand", ())) for e in order["employers"])
+    title = f"# Work order: {total} manual step{'s' if total != 1 else ''} in Loket.nl"
+    if checks:
+        title += f", {checks} thing{'s' if checks != 1 else ''} to check by hand"
     lines = [
-        f"# Work order: {total} manual step{'s' if total != 1 else ''} in Loket.nl",
+        title,
         "",
         f"Made {order['created_at']}. Do the steps of each employer in order; a step that"
         " says *after* waits for the steps it names. When you are done, run"
@@ -122,6 +146,9 @@ def render_markdown(order: Mapping[str, Any]) -> str:
             suffix = f" *(after {after})*" if after else ""
             blocked = f" **Blocked:** {task['blocked']}" if task["blocked"] else ""
             lines.append(f"- [ ] {task['number']}. {task['instruction']}{suffix}{blocked}")
+        if employer.get("check_by_hand"):
+            lines += ["", "Check by hand (the API cannot show these):", ""]
+            lines += [f"- [ ] {note}" for note in employer["check_by_hand"]]
         lines.append("")
     return "\n".join(lines)
 

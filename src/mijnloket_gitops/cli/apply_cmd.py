@@ -16,7 +16,7 @@ from mijnloket_gitops.cli.common import (
     repo_option,
     settings_for,
 )
-from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
+from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError, StalePlanError
 from mijnloket_gitops.gitutil import dirty_tree, head_commit
 
 
@@ -119,6 +119,8 @@ def apply(
             raise
         except MijnloketError as error:
             result = "refused" if isinstance(error, RefusedError) else "error"
+            if isinstance(error, StalePlanError):
+                result = "stale"
             _finished(journal, result, error.exit_code, str(error))
             raise
         _finished(journal, "ok", ExitCode.OK)

@@ -24,16 +24,18 @@ from mijnloket_gitops.cli.common import (
     use_color,
 )
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
+from mijnloket_gitops.cli.show_cmd import render_saved
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
 from mijnloket_gitops.plan.scope import Repository
 from mijnloket_gitops.providers.base import Provider
 from mijnloket_gitops.providers.registry import open_provider
+from mijnloket_gitops.words import plural
 
 STATE_DIR = ".mijnloket"
 _COLORS = {Outcome.DONE: "green", Outcome.FAILED: "red"}
@@ -46,7 +48,9 @@ def _confirm(plan: Plan) -> None:
             " pass --auto-approve to apply it without asking (as CI does)"
         )
     answer = click.prompt(
-        f"Apply {len(plan.steps)} changes? Only 'yes' is accepted", default="", show_default=False
+        f"Apply {plural(len(plan.steps), 'change')}? Only 'yes' is accepted",
+        default="",
+        show_default=False,
     )
     if answer.strip() != "yes":
         click.echo("Apply cancelled; nothing was changed.")
@@ -70,7 +74,9 @@ def _fresh_plan(
         scope=repository.scope,
         invalid_ids=repository.invalid_ids,
     )
-    click.echo(RENDERERS["text"](result.plan.data, RenderOptions(color=use_color())), nl=False)
+    click.echo(
+        RENDERERS["text"](result.plan.review_data, RenderOptions(color=use_color())), nl=False
+    )
     if result.plan.has_changes and not result.plan.violations and not auto_approve:
         _confirm(result.plan)
     return result
@@ -93,6 +99,8 @@ def _saved_plan(
         scope=repository.scope,
     )
     check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    # What runs is what was reviewed: show that plan, as it was saved.
+    click.echo(render_saved(saved, "text"), nl=False)
     reviewed = {s["key"] for e in saved["employers"] for s in e["steps"]}
     extra = [s for s in result.plan.steps if s.key not in reviewed]
     if extra:  # cannot happen when check_current passed; kept as a last line of defence
@@ -110,6 +118,19 @@ def _echo_result(result: StepResult) -> None:
     click.echo(f"  {outcome}{step.action} {step.subject}  [{result.employer}]{detail}")
 
 
+def _unread(plan: Plan) -> None:
+    """Employers that could not be read were not applied: name them, exit 1 (issue 10)."""
+    if plan.failed:
+        click.secho(
+            f"{len(plan.failed)} employer(s) could not be read and were not applied:",
+            fg="red",
+            err=True,
+        )
+        for failure in plan.failed:
+            click.echo(f"  {failure.path} ({failure.employer_id}): {failure.message}", err=True)
+        raise SystemExit(ExitCode.ERROR)
+
+
 def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None:
     counts = Counter(r.outcome for r in outcome.results)
     click.echo(
@@ -117,8 +138,19 @@ def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None
         f" {counts[Outcome.SKIPPED]} skipped, {counts[Outcome.MANUAL]} manual,"
         f" {counts[Outcome.BLOCKED]} blocked."
     )
+    unverified = sum(
+        1
+        for r in outcome.results
+        if r.outcome == Outcome.DONE and UNVERIFIED_FLAG in r.planned.flags
+    )
+    if unverified:
+        click.echo(
+            f"{unverified} rights step(s) were sent but cannot be verified: Loket.nl does not"
+            " show those rights (marked unverified in the journal)."
+        )
     remaining = outcome.remaining
     if not remaining.has_changes:
+        _unread(remaining)
         click.echo("Verified: live state matches the configuration.")
         return
     click.echo("Verification: live state still differs from the configuration:")
@@ -129,6 +161,7 @@ def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None
             else (" (manual)" if planned.manual else "")
         )
         click.echo(f"  - {planned.step.action} {planned.step.subject}{note}")
+    _unread(remaining)
     if not outcome.waiting:
         raise SystemExit(ExitCode.ERROR)
     if work_order:
@@ -140,9 +173,22 @@ def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None
     raise SystemExit(ExitCode.WAITING)
 
 
+def _rewrite_work_order(
+    remaining: Plan, settings: Settings, desired: dict[str, Any], directory: Path
+) -> tuple[Path, Path] | None:
+    order = build_work_order(remaining, settings.catalog, desired)
+    if order is not None:
+        return write_work_order(directory, order)
+    for name in ("work-order.md", "work-order.json"):
+        (directory / name).unlink(missing_ok=True)
+    return None
+
+
 def _on_wait(plan: Plan) -> None:
     pending = sum(1 for s in plan.steps if s.manual or s.blocked)
-    click.echo(f"  waiting for {pending} manual step(s) to show up in live state ...", err=True)
+    click.echo(
+        f"  waiting for {plural(pending, 'manual step')} to show up in live state ...", err=True
+    )
 
 
 def attempt(
@@ -172,7 +218,7 @@ def attempt(
             plan_tool_version=meta.get("tool_version"),
         )
         targets = tuple(e["employer_id"] for e in saved["employers"])
-    repository = load_valid_repository(settings, targets, None)
+    repository = load_valid_repository(settings, targets, None, saved_plan=saved is not None)
     with (
         open_provider(settings) as provider,
         ApplyLock(state / "locks", provider.target),
@@ -212,6 +258,7 @@ def attempt(
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)
             click.echo("Nothing to apply.")
+            _unread(plan)
             return None, None
         desired = {e.employer_id: e for _, e in repository.in_scope}
         order = build_work_order(plan, settings.catalog, desired)
@@ -220,11 +267,12 @@ def attempt(
             work_order = write_work_order(work_order_dir or state / "work-order", order)
             click.echo(f"Manual steps: see the work order {work_order[0]}")
 
-        def replan() -> Plan:
+        def replan(only: frozenset[str] | None = None) -> Plan:
+            scope = [d for d in repository.in_scope if only is None or d[1].employer_id in only]
             return make_plan(
                 settings,
                 provider,
-                repository.in_scope,
+                scope,
                 managed=repository.managed,
                 overrides=Overrides(force=True),
                 list_unmanaged=False,
@@ -232,8 +280,13 @@ def attempt(
 
         click.echo(f"Applying (journal: {journal.path})")
         journal.record("plan-started", plan_id=identity, steps=len(plan.steps))
-        session = Session(provider, journal, replan, _echo_result, _on_wait)
+        session = Session(provider, journal, replan, _echo_result, _on_wait, replan_some=replan)
         outcome = session.run(plan, wait_seconds=wait_seconds, interval=interval)
+        # What is left for a person after the run (steps Loket refused at apply time
+        # included); a finished apply removes its work order (issue 10).
+        work_order = _rewrite_work_order(
+            outcome.remaining, settings, desired, work_order_dir or state / "work-order"
+        )
         journal.record(
             "verification",
             remaining=[s.data for s in outcome.remaining.steps],

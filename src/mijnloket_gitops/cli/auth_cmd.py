@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ConfigError, ExitCode
 
@@ -31,7 +31,7 @@ def _read_answer() -> str:
     return sys.stdin.readline()
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def auth() -> None:
     """Authorize this tool with Loket.nl (the loket provider's token store)."""
 
@@ -87,11 +87,18 @@ def login(code: str | None, state: str | None, repo: Path) -> None:
 
 
 @auth.command()
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also check the token with Loket.nl: one refresh (which rotates the stored "
+    "refresh token) and one GET /providers.",
+)
 @repo_option
-def status(repo: Path) -> None:
+def status(online: bool, repo: Path) -> None:
     """Show whether the token store exists, its mode and when it last rotated.
 
-    Never shows a token. Exit 0 when the store is usable, 1 otherwise.
+    Never shows a token. Exit 0 when the store is usable (with --online: and Loket.nl
+    accepts it), 1 otherwise.
     """
     from mijnloket_gitops.loket.session import token_store
 
@@ -108,6 +115,12 @@ def status(repo: Path) -> None:
     if not shown.usable:
         click.secho(f"problem:      {shown.problem}", fg="red", err=True)
         raise SystemExit(ExitCode.ERROR)
+    if online:
+        from mijnloket_gitops.loket.session import ApiSession
+
+        with ApiSession(_loket_config(settings), settings.root) as session:
+            session.api.page("providers", 1)  # AuthError / ProviderError: exit 1, message
+        click.echo("online:       yes (Loket.nl accepted the token for GET /providers)")
 
 
 COMMANDS = (auth,)

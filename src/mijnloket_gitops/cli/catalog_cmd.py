@@ -14,12 +14,17 @@ from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
 )
 @repo_option
 def catalog(fmt: str, repo: Path) -> None:
     """List the products and rights the tool knows (with the repository's overrides)."""
-    cat = settings_for(repo).catalog
+    cat = settings_for(repo, required=False).catalog
     if fmt == "json":
         click.echo(json.dumps(cat.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
@@ -54,7 +59,7 @@ def catalog(fmt: str, repo: Path) -> None:
 @repo_option
 def schema(which: str, output_dir: Path | None, repo: Path) -> None:
     """Print the JSON Schema of employer files (or of the config file or plans)."""
-    cat = settings_for(repo).catalog
+    cat = settings_for(repo, required=False).catalog
     schemas = {
         "employer": employer_schema(cat),
         "config": config_schema(),

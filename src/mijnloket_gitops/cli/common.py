@@ -11,25 +11,96 @@ from typing import IO, Any, TypeVar
 import click
 
 from mijnloket_gitops.config import Settings, load_settings
+from mijnloket_gitops.errors import ConfigError, NotInRepositoryError
+from mijnloket_gitops.files.loader import load_bytes
 from mijnloket_gitops.plan.safety import Overrides
+from mijnloket_gitops.repository import find_repository, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class FullHelpGroup(click.Group):
+    """A command group whose list shows each command's first sentence in full (wrapped
+    to the terminal), where click would cut it off with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    if value is not None:
+        return value
+    cwd = Path.cwd()
+    found = find_repository(cwd)
+    return Path(".") if found is None else shown(found, cwd)
+
+
 def repo_option(func: F) -> F:
-    """``--repo DIR``: the configuration repository (default: the current directory)."""
+    """The command's ``repo`` argument: the configuration repository, found by walking up
+    from the current directory (the global ``-C DIR`` changes where that starts).
+
+    ``--repo DIR`` names it directly; it is hidden, kept for one release for scripts
+    written before ``-C``.
+    """
     return click.option(
         "--repo",
         "repo",
         type=click.Path(file_okay=False, exists=True, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="The configuration repository (holds mijnloket-gitops.yaml and employers/).",
+        default=None,
+        hidden=True,
+        callback=_repository,
+        help="Deprecated: use `mijnloket-gitops -C DIR`.",
     )(func)
 
 
-def settings_for(repo: Path) -> Settings:
-    return load_settings(repo)
+def settings_for(repo: Path, *, required: bool = True) -> Settings:
+    """The settings of the repository ``repo`` (as :func:`repo_option` gives it).
+
+    With ``required`` (commands that read the employer files or the provider), a folder
+    that is no configuration repository (no configuration file, no git, no employers
+    folder) is an error saying how to get into one, rather than "no employer files".
+    """
+    settings = load_settings(repo)
+    if (
+        required
+        and settings.config_path is None
+        and not (repo / ".git").exists()
+        and not (repo / settings.config.employers_dir).is_dir()
+    ):
+        raise NotInRepositoryError(str(Path.cwd() if repo == Path(".") else repo))
+    return settings
+
+
+def employers_dir(settings: Settings) -> Path:
+    """The repository's folder of employer files; a ConfigError naming the setting (and
+    where it is written) when it is not a folder, rather than "cannot read employers"."""
+    path = settings.root / settings.config.employers_dir
+    if path.is_dir():
+        return path
+    configured = settings.config.employers_dir
+    if settings.config_path is not None:
+        doc = load_bytes(settings.config_path.read_bytes())
+        if isinstance(doc.data, dict) and "employers_dir" in doc.data:
+            mark = doc.mark(("employers_dir",))
+            raise ConfigError(
+                f"{settings.config_path}:{mark.line}:{mark.column}: employers_dir: "
+                f"{configured!r} is not a folder in {settings.root.resolve()}\n"
+                "hint: create it, or set employers_dir to the folder that holds the employer "
+                "files"
+            )
+    raise ConfigError(
+        f"no {configured}/ folder in the repository {settings.root.resolve()}\nhint: create "
+        "it (or "
+        "`mijnloket-gitops import --all` to write files from live state), or set "
+        "employers_dir in mijnloket-gitops.yaml"
+    )
 
 
 def use_color(stream: IO[str] | None = None) -> bool:

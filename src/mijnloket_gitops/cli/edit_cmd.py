@@ -12,9 +12,9 @@ from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave
 from mijnloket_gitops.errors import ExitCode
-from mijnloket_gitops.plan.render.common import plural
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
+from mijnloket_gitops.words import plural
 
 
 @click.command("edit")

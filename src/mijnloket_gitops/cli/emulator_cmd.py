@@ -12,17 +12,19 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.errors import ConfigError, MijnloketError
 from mijnloket_gitops.providers.sandbox import sandbox_path
 
 if TYPE_CHECKING:
     from mijnloket_gitops.emulator.server import Urls
     from mijnloket_gitops.emulator.state import EmulatorConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_PORT = 8700
 DEFAULT_CLIENT_ID = "mijnloket-gitops-emulator"
@@ -46,9 +48,34 @@ def _require_aiohttp() -> None:
         )
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def emulator() -> None:
     """A local emulator of the Loket.nl REST API, backed by the sandbox database."""
+
+
+CAPABILITY_NAMES = (
+    "modules_read",
+    "modules_bulk_read",
+    "modules_write",
+    "employer_users_bulk_read",
+    "employer_user_rights_read",
+    "employer_user_rights_write",
+    "provider_users_read",
+    "provider_user_rights_read",
+    "provider_user_rights_write",
+)
+"""The loket provider's capabilities (``loket.capabilities.Capability``), spelt out so
+this module needs nothing of the provider to build its options."""
+
+
+def capability_switches(func: F) -> F:
+    """``--no-<capability>`` for every capability: the emulated Loket.nl lacks it."""
+    for name in reversed(CAPABILITY_NAMES):
+        flag = "--no-" + name.replace("_", "-")
+        func = click.option(
+            flag, f"without_{name}", is_flag=True, help=f"Switch {name} off in this world."
+        )(func)
+    return func
 
 
 def _config(
@@ -59,9 +86,12 @@ def _config(
     fault_rate: float,
     fault_kinds: str | None,
     seed: int,
+    api: str = "classic",
+    without: tuple[str, ...] = (),
 ) -> EmulatorConfig:
     from mijnloket_gitops.emulator.faults import ALL_KINDS, FaultConfig, parse_kinds
     from mijnloket_gitops.emulator.state import EmulatorConfig
+    from mijnloket_gitops.loket.capabilities import Capability
 
     secret = os.environ.get(secret_env)
     if not secret:
@@ -80,6 +110,8 @@ def _config(
         token_lifetime=token_lifetime,
         latency_ms=latency_ms,
         faults=faults,
+        api=api,
+        disabled=frozenset(Capability(name) for name in without),
     )
 
 
@@ -93,6 +125,8 @@ def _started(db: Path, config: EmulatorConfig, secret_env: str) -> Callable[[Url
             f"  admin      {urls.admin_url}  (emulator only)",
             f"  client id  {config.client_id} (secret from ${secret_env})",
             f"  tokens     access tokens live {config.token_lifetime} s",
+            f"  api        {config.api}"
+            + (f" without {', '.join(sorted(config.disabled))}" if config.disabled else ""),
         ]
         if faults.rate or config.latency_ms:
             kinds = ", ".join(k.value for k in faults.kinds)
@@ -171,6 +205,16 @@ def _started(db: Path, config: EmulatorConfig, secret_env: str) -> Callable[[Url
     "(default: all).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the faults.")
+@click.option(
+    "--api",
+    type=click.Choice(["classic", "current"]),
+    default="classic",
+    show_default=True,
+    help="classic: the older published API (modules read-only, rights GET 405, no "
+    "provider users, no bulk reads); current: the newer listing, with the contract's "
+    "assumed shapes and OPTIONS answered with Allow.",
+)
+@capability_switches
 @repo_option
 def serve(
     host: str,
@@ -184,7 +228,9 @@ def serve(
     fault_rate: float,
     fault_kinds: str | None,
     seed: int,
+    api: str,
     repo: Path,
+    **without: bool,
 ) -> None:
     """Serve the Loket.nl API, its OAuth server and emulator-only controls over HTTP.
 
@@ -202,8 +248,17 @@ def serve(
             param_hint="--host",
         )
     path = db if db is not None else sandbox_path(settings_for(repo))
+    switched_off = tuple(n for n in CAPABILITY_NAMES if without.get(f"without_{n}"))
     config = _config(
-        client_id, secret_env, token_lifetime, latency_ms, fault_rate, fault_kinds, seed
+        client_id,
+        secret_env,
+        token_lifetime,
+        latency_ms,
+        fault_rate,
+        fault_kinds,
+        seed,
+        api,
+        switched_off,
     )
     from mijnloket_gitops.emulator.server import serve as run_server
 

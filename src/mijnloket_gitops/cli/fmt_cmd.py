@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.fmt import FormatRun, format_paths, write_text
 from mijnloket_gitops.validate.diagnostics import Diagnostic
@@ -22,8 +22,14 @@ _COLORS = {"error": "red", "warning": "yellow"}
     is_flag=True,
     help="Change nothing: print a diff per file that is not canonical, exit 1 if any.",
 )
+@click.option(
+    "--employers-only",
+    is_flag=True,
+    help="Skip PATHS outside the repository's employers_dir (the pre-commit hook passes "
+    "every staged YAML file; this reads where employer files live from the configuration).",
+)
 @repo_option
-def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
+def fmt_command(paths: tuple[Path, ...], check: bool, employers_only: bool, repo: Path) -> None:
     """Rewrite employer files in canonical form, keeping every comment.
 
     Fixed key order, products in catalog order, users by login, rights in catalog
@@ -32,9 +38,14 @@ def fmt_command(paths: tuple[Path, ...], check: bool, repo: Path) -> None:
     A file that does not read is left alone and reported as validate reports it.
     Exit 0 when every file is (now) canonical, 1 otherwise.
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=not paths or employers_only)
+    if employers_only and paths:
+        inside = employers_dir(settings).resolve()
+        paths = tuple(p for p in paths if inside in p.resolve().parents)
+        if not paths:
+            return  # nothing staged is an employer file
     run = format_paths(
-        list(paths) or [repo / settings.config.employers_dir],
+        list(paths) or [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
     )

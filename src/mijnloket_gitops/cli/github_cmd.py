@@ -15,12 +15,18 @@ from typing import Any
 import click
 
 from mijnloket_gitops.cli import github_plan
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, publish
 from mijnloket_gitops.gitops import rotation as token
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
-from mijnloket_gitops.gitops.runner_io import append_summary, in_actions, quoted, set_outputs
+from mijnloket_gitops.gitops.runner_io import (
+    append_summary,
+    command_data,
+    in_actions,
+    quoted,
+    set_outputs,
+)
 from mijnloket_gitops.loket.session import token_store_path
 from mijnloket_gitops.loket.store import TokenStore
 from mijnloket_gitops.providers.sandbox import sandbox_path
@@ -39,7 +45,12 @@ _author = click.option(
     "only what it wrote is ever edited [env: MIJNLOKET_BOT_LOGIN].",
 )
 _secret_options = [
-    click.option("--secret-name", default=token.CONTENT_ENV, show_default=True),
+    click.option(
+        "--secret-name",
+        default=token.CONTENT_ENV,
+        show_default=True,
+        help="The secret (and environment variable) that holds the token store.",
+    ),
     click.option(
         "--secret-environment",
         default="",
@@ -62,16 +73,25 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@click.group("github")
+@click.group("github", cls=FullHelpGroup)
 def github() -> None:
     """Helpers for the GitHub workflows (see `mijnloket-gitops init`)."""
 
 
 @github.command("upsert-comment")
 @click.option("--pr", type=click.IntRange(min=1), required=True, help="Pull request number.")
-@click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--body-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The Markdown plan to post (`plan --format markdown`).",
+)
 @click.option("--plan-failed", is_flag=True, help="Say that no plan could be made this time.")
 @click.option("--commit", help="The commit planned [default: $GITHUB_SHA].")
+@click.option(
+    "--notice-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown put first (import-pull-request --notice); skipped when missing.",
+)
 @_author
 @_github_repository
 def upsert_comment(
@@ -79,6 +99,7 @@ def upsert_comment(
     body_file: Path | None,
     plan_failed: bool,
     commit: str | None,
+    notice_file: Path | None,
     author: str,
     github_repository: str | None,
 ) -> None:
@@ -92,6 +113,8 @@ def upsert_comment(
         body = _read(body_file) + publish.footer(commit, url)
     else:
         body = publish.failed_plan_body(commit, url)
+    if notice_file is not None and notice_file.is_file():
+        body = publish.with_notice(body, _read(notice_file))
     with _client(github_repository) as client:
         result = publish.upsert_comment(client, pr, body, author)
     dropped = result.deleted_duplicates
@@ -100,7 +123,13 @@ def upsert_comment(
 
 
 @github.command("drift-issue")
-@click.option("--state", type=click.Choice(["open", "closed", "failed"]), required=True)
+@click.option(
+    "--state",
+    type=click.Choice(["open", "closed", "failed"]),
+    required=True,
+    help="open: there is drift (needs --body-file); closed: there is none any more; "
+    "failed: the check could not run.",
+)
 @click.option(
     "--body-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -182,7 +211,7 @@ def prepare_provider(
 
 def _persist_failed(error: token.TokenPersistError) -> None:
     if in_actions(os.environ):
-        click.echo(f"::error title=Loket.nl refresh token NOT saved::{error}")
+        click.echo(f"::error title=Loket.nl refresh token NOT saved::{command_data(str(error))}")
 
 
 @github.command("persist-token")

@@ -21,7 +21,7 @@ from mijnloket_gitops.gitops.reviewed import (
     pull_request_for_run,
     reviewed_run,
 )
-from mijnloket_gitops.gitops.runner_io import set_outputs
+from mijnloket_gitops.gitops.runner_io import command_data, set_outputs
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
 ARTIFACT_PREFIX = "mijnloket-plan"
@@ -72,19 +72,41 @@ def pull_request_of_run(
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="The pull request's checkout (read as data, never run).",
 )
+@click.option(
+    "--notice",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here, for the top of the plan comment, which guards and catalog settings "
+    "the pull request changes (removed when it changes none).",
+)
 @repo_option
-def import_pull_request_cmd(source: Path, repo: Path) -> None:
+def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> None:
     """Copy the pull request's employer files and configuration into REPO (the base
-    branch's checkout); refuse (exit 3) when it changes a connection setting."""
+    branch's checkout, whose guards it keeps); refuse (exit 3) when it changes a
+    connection setting."""
+    if notice is not None:
+        notice.unlink(missing_ok=True)  # never a notice from before this run
     imported = import_pull_request(repo, source)
     click.echo(f"Imported {len(imported.files)} files of the pull request as data.")
+    if notice is not None and imported.notice:
+        notice.parent.mkdir(parents=True, exist_ok=True)
+        notice.write_text(imported.notice, encoding="utf-8")
+        click.echo(f"It changes settings in mijnloket-gitops.yaml; listed in {notice}.")
     for path in imported.skipped:
-        click.echo(f"::warning title=Skipped (not a regular file)::{path}")
+        # A file name may hold a newline: escaped, it cannot start a workflow command.
+        click.echo(f"::warning title=Skipped (not a regular file)::{command_data(path)}")
 
 
 @click.command("record-run")
-@click.option("--dir", "folder", required=True, type=click.Path(path_type=Path))
-@click.option("--pull-request", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder of the saved plan (run.json is written there).",
+)
+@click.option(
+    "--pull-request", type=click.IntRange(min=1), required=True, help="The pull request planned."
+)
 @_head_sha
 def record_run(folder: Path, pull_request: int, head_sha: str) -> None:
     """Write run.json (pull request, head commit, this run) next to the saved plan."""
@@ -95,7 +117,12 @@ def record_run(folder: Path, pull_request: int, head_sha: str) -> None:
 
 @click.command("reviewed-plan")
 @click.option("--commit", required=True, help="The commit on main (e.g. $GITHUB_SHA).")
-@click.option("--workflow", default=PLAN_WORKFLOW, show_default=True)
+@click.option(
+    "--workflow",
+    default=PLAN_WORKFLOW,
+    show_default=True,
+    help="The workflow whose runs saved the plans.",
+)
 @click.option("--artifact", default=ARTIFACT_PREFIX, show_default=True, help="Name prefix.")
 @_github_repository
 def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: str | None) -> None:
@@ -116,10 +143,26 @@ def reviewed_plan(commit: str, workflow: str, artifact: str, github_repository: 
 
 
 @click.command("check-plan")
-@click.option("--dir", "folder", required=True, type=click.Path(path_type=Path))
-@click.option("--pull-request", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder of the downloaded plan artifact (with run.json).",
+)
+@click.option(
+    "--pull-request",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The pull request that was merged.",
+)
 @_head_sha
-@click.option("--run-id", type=click.IntRange(min=1), required=True)
+@click.option(
+    "--run-id",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The plan run the artifact must come from.",
+)
 def check_plan(folder: Path, pull_request: int, head_sha: str, run_id: int) -> None:
     """Refuse (exit 3) unless the downloaded plan was made for this pull request, head
     commit and run."""

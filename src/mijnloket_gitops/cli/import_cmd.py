@@ -20,10 +20,21 @@ from mijnloket_gitops.onboard import (
 )
 from mijnloket_gitops.onboard.run import SCHEMA_FILE
 from mijnloket_gitops.providers.registry import open_provider
+from mijnloket_gitops.words import plural
 
 _UUID = re.compile(UUID_PATTERN)
-_DONE = {Outcome.WRITTEN: "wrote", Outcome.OVERWRITTEN: "overwrote"}
-_DRY = {Outcome.WRITTEN: "would write", Outcome.OVERWRITTEN: "would overwrite"}
+_DONE = {
+    Outcome.WRITTEN: "wrote",
+    Outcome.OVERWRITTEN: "overwrote",
+    Outcome.UPDATED: "updated",
+    Outcome.UNCHANGED: "unchanged",
+}
+_DRY = {
+    Outcome.WRITTEN: "would write",
+    Outcome.OVERWRITTEN: "would overwrite",
+    Outcome.UPDATED: "would update",
+    Outcome.UNCHANGED: "unchanged",
+}
 
 
 def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -42,6 +53,9 @@ def _line(item: ImportedFile, dry_run: bool) -> tuple[str, bool]:
         return f"{item.path} {who}: exists, not overwritten; use --force to replace it", True
     if item.outcome == Outcome.FAILED:
         return f"{item.path} {who}: error: {item.error}", True
+    if item.outcome == Outcome.SKIPPED:
+        exists = item.path.exists()
+        return f"{item.path} {who}: {'has a file' if exists else 'no file'}, left alone", False
     verb = (_DRY if dry_run else _DONE)[item.outcome]
     return f"{verb} {item.path} {who}", False
 
@@ -51,9 +65,17 @@ def _summary(result: ImportResult) -> str:
     parts = [
         f"{written} {'would be written' if result.dry_run else 'written'}",
         f"{result.count(Outcome.EXISTS)} skipped (exists)",
-        f"{result.unknown_products} unknown products",
-        f"{result.evidence_gaps} evidence gaps to fill (in {result.gap_files} files)",
+        plural(result.unknown_products, "unknown product"),
+        f"{plural(result.evidence_gaps, 'evidence gap')} to fill "
+        f"(in {plural(result.gap_files, 'file')})",
     ]
+    updated, unchanged = result.count(Outcome.UPDATED), result.count(Outcome.UNCHANGED)
+    if updated or unchanged:
+        parts.insert(1, f"{updated} {'would be updated' if result.dry_run else 'updated'}")
+        parts.insert(2, f"{unchanged} unchanged")
+    left = result.count(Outcome.SKIPPED)
+    if left:
+        parts.insert(1, f"{left} left alone")
     failed = result.count(Outcome.FAILED)
     if failed:
         parts.append(f"{failed} failed")
@@ -62,6 +84,8 @@ def _summary(result: ImportResult) -> str:
 
 def _report(result: ImportResult) -> None:
     for item in result.files:
+        if item.diff:
+            click.echo(item.diff, nl=False)
         text, problem = _line(item, result.dry_run)
         if problem:
             click.secho(text, fg="red", err=True)
@@ -79,7 +103,9 @@ def _report(result: ImportResult) -> None:
     if result.evidence_gaps and not result.dry_run:
         click.echo(
             "Fill in addendum.signed_on and addendum.ticket from Loket's confirmation tickets "
-            "(`mijnloket-gitops validate` lists them as addendum-evidence), then run plan."
+            "and remove `evidence: pending` (`mijnloket-gitops validate` lists them as "
+            "evidence-pending). Until then plan shows those employers and apply leaves them "
+            "alone."
         )
 
 
@@ -98,13 +124,36 @@ def _report(result: ImportResult) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the files (default: the repository's employers_dir).",
 )
-@click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="Only employers that have no file yet; leave existing files alone (implies --all "
+    "without --employer).",
+)
+@click.option(
+    "--update",
+    "--refresh-only",
+    "update",
+    is_flag=True,
+    help="Refresh existing files from live state, showing the diff; keeps the addendum "
+    "evidence, comments, names and users the provider cannot see (implies --all without "
+    "--employer; with --missing, also writes new files).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="List (and with --update, diff) what would be written."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Rewrite files that exist from live state; their addendum evidence is kept.",
+)
 @repo_option
 def import_command(
     everything: bool,
     employers: tuple[str, ...],
     output_dir: Path | None,
+    missing: bool,
+    update: bool,
     dry_run: bool,
     force: bool,
     repo: Path,
@@ -116,12 +165,19 @@ def import_command(
     ticket where MijnLoket is on (validate reports them until filled in), products
     the catalog does not know, rights of users the provider cannot see. An employer
     that already has a file keeps its path; existing files are never overwritten
-    without --force. Exit 0 when every file was written (or, with --dry-run, would
-    be), 1 when a file exists (without --force), cannot be written, or an --employer
-    does not exist live.
+    without --force (which keeps their addendum evidence). --missing writes only the
+    files that do not exist yet; --update (or --refresh-only) rewrites existing files
+    from live state, printing the diff, and keeps what live state cannot know.
+    Exit 0 when every file was written, updated or left alone on purpose (or, with
+    --dry-run, would be), 1 when a file exists (without --force, --missing or
+    --update), cannot be read or written, or an --employer does not exist live.
     """
-    if everything == bool(employers):
-        raise click.UsageError("give --all or at least one --employer ID (not both)")
+    if everything and employers:
+        raise click.UsageError("give --all or --employer ID, not both")
+    if not (everything or employers or missing or update):
+        raise click.UsageError("give --all, --missing, --update or at least one --employer ID")
+    if force and (missing or update):
+        raise click.UsageError("--force rewrites files from scratch; not with --missing/--update")
     settings = settings_for(repo)
     options = ImportOptions(
         output_dir=output_dir or repo / settings.config.employers_dir,
@@ -129,6 +185,8 @@ def import_command(
         employer_ids=employers,
         dry_run=dry_run,
         force=force,
+        missing=missing,
+        update=update,
     )
     with open_provider(settings) as provider:
         ids = select(provider, options)

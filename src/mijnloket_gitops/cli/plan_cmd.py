@@ -10,6 +10,7 @@ import click
 
 from mijnloket_gitops.cli.common import (
     Progress,
+    employers_dir,
     guard_options,
     overrides_from,
     repo_option,
@@ -47,11 +48,18 @@ def report_invalid(repository: Repository, *, planned: bool) -> None:
 
 
 def load_valid_repository(
-    settings: Settings, targets: tuple[str, ...], changed_since: str | None
+    settings: Settings,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    *,
+    saved_plan: bool = False,
 ) -> Repository:
     """The repository's files; prints the diagnostics and exits 1 if a file in scope is
     invalid (apply: nothing is applied while one is)."""
-    repository = load_repository(settings, targets=targets, changed_since=changed_since)
+    employers_dir(settings)  # a missing folder is a configuration error, named as such
+    repository = load_repository(
+        settings, targets=targets, changed_since=changed_since, saved_plan=saved_plan
+    )
     if repository.invalid_in_scope:
         report_invalid(repository, planned=False)
         click.secho(
@@ -80,6 +88,7 @@ def plan_repository(
     *,
     list_unmanaged: bool,
     base: Base | None = None,
+    keep_live: bool = True,
 ) -> PlanResult:
     with open_provider(settings) as provider:
         progress = Progress(len(repository.in_scope), "Reading live state")
@@ -92,6 +101,7 @@ def plan_repository(
                 overrides=overrides,
                 progress=progress,
                 list_unmanaged=list_unmanaged,
+                keep_live=keep_live,
                 base=base,
                 scope=repository.scope,
                 invalid_ids=repository.invalid_ids,
@@ -165,18 +175,24 @@ def plan(
         repository = narrow(settings, repository, where)
     base = base_for(settings, base_ref, changed_since)
     result = plan_repository(
-        settings, repository, overrides_from(guards), list_unmanaged=True, base=base
+        settings,
+        repository,
+        overrides_from(guards),
+        list_unmanaged=True,
+        base=base,
+        keep_live=out is not None,  # only a saved plan carries the live state
     )
     if settings.config.pricing is not None:  # issue 15: the monthly cost delta
         cost = plan_cost(
-            settings.config.pricing, settings.catalog, repository.in_scope, result.live
+            settings.config.pricing, settings.catalog, repository.in_scope, result.plan
         )
         result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, cost=cost))
     repository_name = os.environ.get("GITHUB_REPOSITORY")
     options = RenderOptions(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None
     )
-    click.echo(RENDERERS[fmt](result.plan.data, options), nl=False)
+    data = result.plan.data if fmt == "json" else result.plan.review_data
+    click.echo(RENDERERS[fmt](data, options), nl=False)
     if out is not None:
         write_plan(out, result.plan, result.live)
         click.echo(
@@ -186,6 +202,8 @@ def plan(
         raise SystemExit(ExitCode.ERROR)
     if result.plan.violations:
         raise SystemExit(ExitCode.REFUSED)
+    if result.plan.failed:  # the others are planned and shown; these are listed
+        raise SystemExit(ExitCode.ERROR)
     if detailed_exitcode and result.plan.needs_review:
         raise SystemExit(ExitCode.CHANGES)
 

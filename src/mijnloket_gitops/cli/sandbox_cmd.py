@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from mijnloket_gitops.catalog import UserType
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for, use_color
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.providers.sandbox import sandbox_path
 from mijnloket_gitops.sandbox.db import SandboxError
@@ -46,7 +46,7 @@ def _database(settings: Settings, db: Path | None) -> Path:
     return db if db is not None else sandbox_path(settings)
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def sandbox() -> None:
     """The embedded sandbox: a SQLite file standing in for Loket.nl."""
 
@@ -88,7 +88,12 @@ def _shown(store: Store, records: list[EmployerRecord]) -> list[Shown]:
 @sandbox.command()
 @click.argument("employer", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
 )
 @db_option
 @repo_option

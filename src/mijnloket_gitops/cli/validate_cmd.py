@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
@@ -15,10 +15,6 @@ from mijnloket_gitops.gitutil import changed_files
 from mijnloket_gitops.validate.report import REPORTERS
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
-
-
-def _paths(repo: Path, given: tuple[Path, ...], default: str) -> list[Path]:
-    return list(given) if given else [repo / default]
 
 
 @click.command()
@@ -46,10 +42,10 @@ def validate(
     PATHS are files or directories (default: the repository's employers/).
     Exit 0 when there are no errors, 1 when there are (or warnings with --strict).
     """
-    settings = settings_for(repo)
+    settings = settings_for(repo, required=not paths)
     only = changed_files(repo, changed_since) if changed_since else None
     result = validate_paths(
-        _paths(repo, paths, settings.config.employers_dir),
+        list(paths) or [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
         report_only=only,
@@ -62,7 +58,12 @@ def validate(
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
 )
 @where_option
 @click.option("--changed-since", metavar="REF", help="Only files changed since this git ref.")
@@ -73,16 +74,16 @@ def explain(
     """Show the derived tier of employer files and why.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
-    Start and the products each product pulls in. FILES (files or directories;
-    default with --where or --changed-since: the repository's employers/) narrowed
-    by --where and --changed-since.
-    Exit 1 if a file is invalid.
+    Start and the products each product requires (they must be listed too). FILES are
+    files or directories (default with --where or --changed-since: the repository's
+    employers/), narrowed by --where and --changed-since. With `pricing:` in
+    mijnloket-gitops.yaml, also the monthly cost. Exit 1 if a file is invalid.
     """
-    settings = settings_for(repo)
     if not files and where is None and changed_since is None:
         raise click.UsageError("give FILE..., --where EXPR or --changed-since REF")
+    settings = settings_for(repo, required=not files)
     result = validate_paths(
-        _paths(repo, files, settings.config.employers_dir),
+        list(files) or [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
     )

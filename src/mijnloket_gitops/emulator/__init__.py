@@ -5,7 +5,8 @@ address, backed by the sandbox's SQLite store (so ``sandbox seed`` and ``sandbox
 work on the data it serves). Three path prefixes, kept apart:
 
 - ``/v2/...``: the Loket API (Bearer token, ``Accept`` with the version, envelopes,
-  pagination); subject to latency and fault injection;
+  pagination); subject to latency and fault injection; ``/provider/...``, Loket's one
+  path outside ``/v2`` (the bulk read of modules), is treated the same;
 - ``/oauth/...``: the OAuth server (authorize, token; rotating refresh tokens);
   subject to latency, never to faults;
 - ``/_emulator/...``: emulator-only controls standing in for people (switching
@@ -14,7 +15,9 @@ work on the data it serves). Three path prefixes, kept apart:
 
 Modules:
 
-- :mod:`.state`: :class:`~.state.EmulatorConfig`, the request log, the shared state;
+- :mod:`.state`: :class:`~.state.EmulatorConfig` (with the world: ``classic`` or
+  ``current``, and capabilities switched off), the request log, the shared state;
+- :mod:`.current`: the endpoints only the ``current`` world serves, and OPTIONS;
 - :mod:`.tokens`: codes and tokens (rotation, expiry, revocation), no HTTP;
 - :mod:`.oauth`: the ``/oauth`` routes;
 - :mod:`.faults`: deterministic fault injection and latency (a middleware);

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mijnloket_gitops.emulator import resources
+from mijnloket_gitops.emulator import current, resources
 from mijnloket_gitops.emulator.admin import admin_app
 from mijnloket_gitops.emulator.envelopes import (
     ApiError,
@@ -32,7 +32,14 @@ from mijnloket_gitops.emulator.envelopes import (
 )
 from mijnloket_gitops.emulator.oauth import oauth_app
 from mijnloket_gitops.emulator.state import API_ORIGIN, STATE_KEY, EmulatorState
-from mijnloket_gitops.emulator.traffic import ADMIN_PREFIX, API_PREFIX, Handler, traffic
+from mijnloket_gitops.emulator.traffic import (
+    ADMIN_PREFIX,
+    API_PREFIX,
+    PROVIDER_PREFIX,
+    Handler,
+    traffic,
+)
+from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.sandbox.db import SandboxError
 from mijnloket_gitops.sandbox.store import EmployerRecord, UserRecord
 from mijnloket_gitops.sandbox.writer import login_key
@@ -108,7 +115,11 @@ async def employer(request: web.Request) -> web.Response:
 
 @routes.get(_EMPLOYER + "/modules")
 async def modules(request: web.Request) -> web.Response:
-    records = _state(request).store.modules(_employer(request).employer_id)
+    current.require(request, Capability.MODULES_READ)
+    employer_id = _employer(request).employer_id
+    if employer_id in _state(request).forbidden:
+        raise ApiError(403, "the user may not see the modules of this employer")
+    records = _state(request).store.modules(employer_id)
     return _list(request, [resources.module(m) for m in records])
 
 
@@ -122,7 +133,7 @@ async def users(request: web.Request) -> web.Response:
 @routes.get(_AUTHORIZATIONS)
 async def authorizations(request: web.Request) -> web.Response:
     state = _state(request)
-    if not state.config.authorizations_readable:
+    if not state.config.offers(Capability.EMPLOYER_USER_RIGHTS_READ):
         raise ApiError(405, "reading authorizations is not yet available")
     employer = _employer(request)
     held = _held(state, employer, _user(request, employer))
@@ -155,7 +166,7 @@ def _changes(body: Any, names: dict[int, str]) -> dict[int, bool]:
 
 @routes.patch(_AUTHORIZATIONS)
 async def patch_authorizations(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = current.require(request, Capability.EMPLOYER_USER_RIGHTS_WRITE, 405)
     if request.content_type != "application/json":
         raise ApiError(415, "send Content-Type: application/json")
     employer = _employer(request)
@@ -192,8 +203,16 @@ async def authorization_sets(request: web.Request) -> web.Response:
 
 
 def api_app() -> web.Application:
-    app = web.Application(middlewares=[guard])
+    app = web.Application(middlewares=[guard, current.options])
     app.add_routes(routes)
+    app.add_routes(current.routes)
+    return app
+
+
+def provider_app() -> web.Application:
+    """Loket's paths under ``/provider`` (outside ``/v2``): the bulk read of modules."""
+    app = web.Application(middlewares=[guard, current.options])
+    app.add_routes(current.provider_routes)
     return app
 
 
@@ -202,6 +221,7 @@ def build_app(state: EmulatorState) -> web.Application:
     app = web.Application(middlewares=[traffic])
     app[STATE_KEY] = state
     app.add_subapp(API_PREFIX, api_app())
+    app.add_subapp(PROVIDER_PREFIX, provider_app())
     app.add_subapp("/oauth", oauth_app())
     app.add_subapp(ADMIN_PREFIX, admin_app())
     return app

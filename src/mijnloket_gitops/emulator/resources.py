@@ -1,7 +1,7 @@
 """The item shapes the emulator serves, from sandbox records: one place, as the contract.
 
 Each shape Loket does not document is an assumption of ``docs/loket-api-contract.md``
-(A1-A5); the client side mirrors them in ``mijnloket_gitops.loket.assumptions``. When
+(A1-A5, A10-A13); the client side mirrors them in ``mijnloket_gitops.loket.assumptions``. When
 the contract changes, this module changes with it.
 """
 
@@ -65,3 +65,20 @@ def authorization_sets(rights: Iterable[RightRecord]) -> list[dict[str, Any]]:
             "authorizations": [],
         },
     ]
+
+
+def employer_modules(employer_id: str, records: Iterable[Module]) -> dict[str, Any]:
+    """A10: an item of the bulk read of modules: one employer and its enabled modules."""
+    return {"employerId": employer_id, "modules": [module(m) for m in records]}
+
+
+def employer_user(employer_id: str, record: UserRecord) -> dict[str, Any]:
+    """A11: an item of the bulk read of employer users: a user of one employer."""
+    return {"employerId": employer_id, **user(record)}
+
+
+def provider_user_rights(
+    employer_id: str, rights: Iterable[RightRecord], held: set[int]
+) -> list[dict[str, Any]]:
+    """A13: a provider user's rights for one employer, each item naming the employer."""
+    return [{"employerId": employer_id, **item} for item in authorizations(rights, held)]

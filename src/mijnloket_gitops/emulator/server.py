@@ -160,6 +160,13 @@ class EmulatorHandle:
     def set_portal_available(self, employer_id: str, available: bool = True) -> bool:
         return admin.set_portal_available(self.state, employer_id, available)
 
+    def forbid(self, employer_id: str, forbidden: bool = True) -> None:
+        """Make the employer's ``/modules`` answer 403 (or stop doing so)."""
+        if forbidden:
+            self.state.forbidden.add(employer_id.lower())
+        else:
+            self.state.forbidden.discard(employer_id.lower())
+
     def requests(self, since: int = 0) -> list[LoggedRequest]:
         return self.state.log.since(since)
 

@@ -16,7 +16,13 @@ from aiohttp import web
 
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultPlan
 from mijnloket_gitops.emulator.tokens import Clock, TokenRegistry, monotonic
+from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.sandbox.store import Store
+
+WORLDS = ("classic", "current")
+CLASSIC = frozenset({Capability.MODULES_READ, Capability.EMPLOYER_USER_RIGHTS_WRITE})
+"""What the older published description offers: modules read, rights of werkgevergebruikers
+written (their GET is "not yet available")."""
 
 API_ORIGIN = "emulator-api"
 """``change_log`` origin of changes made through the API (PATCH authorizations)."""
@@ -30,8 +36,7 @@ class EmulatorConfig:
 
     Lifetimes are in seconds. ``patch_status`` is 204 (no body) or 200 (the user's
     authorizations after the change, in a ``content`` envelope): the contract allows
-    both. With ``authorizations_readable`` False the undocumented GET of a user's
-    authorizations answers 405, as Loket's published description warns it may.
+    both. ``api`` and ``disabled`` choose what this Loket.nl offers.
     """
 
     client_id: str
@@ -45,11 +50,24 @@ class EmulatorConfig:
     max_page_size: int = 250
     """Larger ``pageSize`` values are clamped to this (the envelope says so)."""
     patch_status: int = 204
-    authorizations_readable: bool = True
+    api: str = "classic"
+    """Which Loket.nl to be: ``classic`` (what the older OpenAPI description shows:
+    ``/modules`` read-only, the GET of a user's rights answering 405, no provider
+    users, no bulk reads, no OPTIONS) or ``current`` (everything the newer listing
+    shows, with the contract's assumed shapes; OPTIONS answered with ``Allow``)."""
+    disabled: frozenset[Capability] = frozenset()
+    """Capabilities switched off on top of the world's (as if Loket did not offer them)."""
     request_log_size: int = 200_000
     """The request log keeps this many most recent entries."""
 
+    def offers(self, capability: Capability) -> bool:
+        """Whether this emulated Loket.nl offers ``capability``."""
+        world = CLASSIC if self.api == "classic" else frozenset(Capability)
+        return capability in world and capability not in self.disabled
+
     def __post_init__(self) -> None:
+        if self.api not in WORLDS:
+            raise ValueError(f"api must be one of {', '.join(WORLDS)}")
         if self.patch_status not in (200, 204):
             raise ValueError("patch_status must be 200 or 204")
         if min(self.token_lifetime, self.refresh_lifetime, self.code_lifetime) < 1:
@@ -131,6 +149,9 @@ class EmulatorState:
         )
         self.faults = FaultPlan(config.faults)
         self.log = RequestLog(config.request_log_size)
+        self.forbidden: set[str] = set()
+        """Employer ids (lower case) whose resources answer 403, as for an employer the
+        token's user may not see (tests of one employer failing)."""
 
 
 STATE_KEY = web.AppKey("emulator_state", EmulatorState)

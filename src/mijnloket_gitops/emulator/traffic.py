@@ -34,6 +34,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ADMIN_PREFIX = "/_emulator"
 API_PREFIX = "/v2"
+PROVIDER_PREFIX = "/provider"
+"""Loket's one path outside ``/v2`` (the bulk read of modules); treated like ``/v2``."""
 
 _ERRORS = {
     FaultKind.RATE_LIMITED: (429, "Too many requests (emulated fault)"),
@@ -99,7 +101,7 @@ async def traffic(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     state = request.config_dict[STATE_KEY]
     fault = None
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith((API_PREFIX, PROVIDER_PREFIX)):
         fault = state.faults.decide(request.method, request.path_qs)
     status: int | None = 500
     try:

@@ -342,7 +342,7 @@ def load_text(text: str) -> Document:
         nodes = list(yaml.compose_all(text, Loader=_Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
-        return _fail("yaml-syntax", message, _error_mark(error, text))
+        return _syntax_problem(message, _error_mark(error, text), text)
     except yaml.reader.ReaderError as error:
         return Document(problems=[_reader_problem(text, error)], readable=False)
     except yaml.YAMLError as error:
@@ -378,6 +378,23 @@ def load_text(text: str) -> Document:
     except RecursionError:
         return _too_deep()
     return doc
+
+
+def _syntax_problem(message: str, mark: Mark, text: str) -> Document:
+    """libyaml's message, naming the cause where libyaml does not: a tab character,
+    which YAML does not allow for indentation ("found character that cannot start any
+    token")."""
+    lines = text.splitlines()
+    line = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
+    if "\t" in line[: mark.column] and "tab" not in message:
+        column = line.index("\t") + 1
+        return _fail(
+            "yaml-syntax",
+            f"a tab character: YAML indents with spaces only ({message})",
+            Mark(mark.line, column),
+            "replace the tab with spaces (two per level in employer files)",
+        )
+    return _fail("yaml-syntax", message, mark)
 
 
 def _too_deep() -> Document:

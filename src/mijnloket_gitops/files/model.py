@@ -43,6 +43,15 @@ class Addendum(_Strict):
         min_length=1,
         description="Loket's confirmation ticket; required when signed. Quote it.",
     )
+    evidence: Literal["pending"] | None = Field(
+        None,
+        description=(
+            "pending: the addendum is signed but signed_on and ticket are still to be looked "
+            "up (onboarding). validate warns instead of failing; plan shows this employer "
+            "but apply changes nothing for it until the evidence is filled in and this "
+            "line removed."
+        ),
+    )
 
 
 class User(_Strict):

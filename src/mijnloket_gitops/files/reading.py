@@ -28,6 +28,9 @@ def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
     """Decode file bytes as UTF-8 (a BOM is allowed), or say where it breaks."""
     if len(raw) > MAX_FILE_BYTES:
         return None, _too_large(f"{len(raw):,}")
+    utf16 = _utf16(raw)
+    if utf16 is not None:
+        return None, utf16
     nul = raw.find(b"\x00")
     if nul >= 0:
         return None, LoadProblem(
@@ -44,6 +47,25 @@ def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
             _byte_mark(raw, offset),
             "save the file as UTF-8",
         )
+
+
+def _utf16(raw: bytes) -> LoadProblem | None:
+    """A problem naming UTF-16 (which some Windows editors save), rather than calling
+    the file binary: a UTF-16 byte order mark, or ASCII text with a NUL after (or
+    before) every character."""
+    head = raw[:200]
+    bom = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    pairs = len(head) >= 4 and len(head) % 2 == 0
+    little = pairs and head[1::2].count(0) == len(head) // 2 and 0 not in head[0::2]
+    big = pairs and head[0::2].count(0) == len(head) // 2 and 0 not in head[1::2]
+    if not (bom or little or big):
+        return None
+    return LoadProblem(
+        "encoding",
+        "file is UTF-16 text; employer files are UTF-8",
+        START,
+        "save the file as UTF-8 (in the editor, or `iconv -f UTF-16 -t UTF-8`)",
+    )
 
 
 def _byte_mark(raw: bytes, offset: int) -> Mark:

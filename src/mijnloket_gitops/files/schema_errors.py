@@ -82,12 +82,47 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _label(path: PathKey) -> str:
-    """How a message names the value at ``path``: ``tier``, ``products[2]``."""
-    items = ""
-    while path and isinstance(path[-1], int):
-        items = f"[{path[-1]}]{items}"
-        path = path[:-1]
-    return (str(path[-1]) if path else "document") + items
+    """How a message names the value at ``path``: ``tier``, ``products[2]``,
+    ``users[0].type``."""
+    label = ""
+    for part in path:
+        label += f"[{part}]" if isinstance(part, int) else f".{part}" if label else str(part)
+    return label or "document"
+
+
+def _allowed(model: type[BaseModel], path: PathKey) -> tuple[str, ...]:
+    """The values a ``Literal`` field at ``path`` allows (none if it is no such field)."""
+    parent = _model_at(model, path[:-1]) if path else None
+    if parent is None or not isinstance(path[-1], str) or path[-1] not in parent.model_fields:
+        return ()
+    annotation = _unwrap(parent.model_fields[path[-1]].annotation)
+    if typing.get_origin(annotation) is not typing.Literal:
+        return ()
+    return tuple(str(v) for v in typing.get_args(annotation))
+
+
+def did_you_mean(value: object, allowed: typing.Sequence[str]) -> str | None:
+    """``did you mean 'x'?`` for a value close to one of ``allowed`` (also by prefix)."""
+    if not isinstance(value, str) or not value:
+        return None
+    folded = value.casefold()
+    close = [a for a in allowed if a.casefold() == folded]
+    close = close or [a for a in allowed if a.startswith(folded) or folded.startswith(a)]
+    close = close or difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    return f"did you mean {' or '.join(map(repr, close[:2]))}?" if close else None
+
+
+def _one_of(values: typing.Sequence[str]) -> str:
+    quoted = [repr(v) for v in values]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+_BOUNDS = {
+    "less_than_equal": ("le", "too large: it must be at most"),
+    "less_than": ("lt", "too large: it must be less than"),
+    "greater_than_equal": ("ge", "too small: it must be at least"),
+    "greater_than": ("gt", "too small: it must be more than"),
+}
 
 
 def _describe(
@@ -97,6 +132,13 @@ def _describe(
     name = str(path[-1]) if path else ""
     value = error.get("input")
     etype = error["type"]
+    if etype == "extra_forbidden" and name == "<<":
+        return (
+            doc.mark(path, key=True),
+            "'<<' is a YAML 1.1 merge key; employer files are read as YAML 1.2, which has "
+            "no merge keys",
+            "write the keys out instead of merging them from an anchor",
+        )
     if etype == "extra_forbidden":
         allowed = sorted((_model_at(model, path[:-1]) or model).model_fields)
         close = difflib.get_close_matches(name, allowed, n=1)
@@ -123,8 +165,30 @@ def _describe(
             quote = f'quote it so YAML keeps it as text: "{value}"'
         return mark, f"{label}: expected {wanted}, got {kind(value)}", quote
     if etype == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return mark, f"{label}: {value!r} is not one of {expected}", None
+        values = _allowed(model, path)
+        if name == "version" and len(path) == 1:
+            return (
+                mark,
+                f"version: {value!r} is not a format this mijnloket-gitops reads "
+                f"(it reads version {' and '.join(values)})",
+                "a newer mijnloket-gitops wrote this file: upgrade the tool, or write `version: 1`",
+            )
+        expected = _one_of(values) if values else error.get("ctx", {}).get("expected", "")
+        return mark, f"{label}: {value!r} is not one of {expected}", did_you_mean(value, values)
+    if etype == "union_tag_invalid":
+        context = error.get("ctx", {})
+        tag, field = context.get("tag"), str(context.get("discriminator", "")).strip("'")
+        tags = [t.strip(" '") for t in str(context.get("expected_tags", "")).split(",")]
+        where = doc.mark((*path, field)) if field else mark
+        return (
+            where,
+            f"{_label((*path, field))}: {tag!r} is not one of {_one_of(tags)}",
+            did_you_mean(tag, tags),
+        )
+    if etype in _BOUNDS:
+        key, words = _BOUNDS[etype]
+        limit = error.get("ctx", {}).get(key)
+        return mark, f"{label}: {value!r} is {words} {limit}", None
     if etype == "string_pattern_mismatch":
         pattern = str(error.get("ctx", {}).get("pattern", ""))
         if name == "employer_id":
@@ -151,3 +215,48 @@ def describe_first(
     details = error.errors(include_url=False)[0]
     mark, message, hint = _describe(details, doc, model)
     return mark, f"{message} ({hint})" if hint else message
+
+
+# Stand-ins for top-level fields a schema error damaged: valid, and saying nothing,
+# so that rules which do not read those fields can still run (see :func:`salvage`).
+_STAND_INS: dict[str, Any] = {
+    "version": 1,
+    "employer_id": "00000000-0000-0000-0000-000000000000",
+    "name": "?",
+    "addendum": {"status": "none"},
+    "products": [],
+    "users": [],
+}
+
+
+def salvage(
+    error: ValidationError, data: Any, model: type[BaseModel]
+) -> tuple[BaseModel, frozenset[str]] | None:
+    """``data`` as a ``model`` despite ``error``, and the top-level fields it damaged.
+
+    Every damaged top-level field is replaced by a stand-in that says nothing (no
+    products, no users, no tier) and unknown top-level keys are dropped; rules that
+    read none of the damaged fields can then report on the rest of the file in the
+    same run. None when the file is not a mapping or still does not validate.
+    """
+    if not isinstance(data, dict):
+        return None
+    damaged: set[str] = set()
+    repaired = dict(data)
+    for details in error.errors(include_url=False):
+        loc = details["loc"]
+        top = loc[0] if loc else None
+        if not isinstance(top, str):
+            return None
+        if top not in model.model_fields:
+            repaired.pop(top, None)  # an unknown key: no rule reads it
+            continue
+        damaged.add(top)
+        if top in _STAND_INS:
+            repaired[top] = _STAND_INS[top]
+        else:
+            repaired.pop(top, None)  # optional fields (tier): leave them out
+    try:
+        return model.model_validate(repaired), frozenset(damaged)
+    except ValidationError:
+        return None

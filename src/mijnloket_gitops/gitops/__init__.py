@@ -5,6 +5,8 @@
   found by their hidden markers and their author and updated in place.
 - :mod:`.pr_data`: a pull request's files as data for the privileged plan job
   (connection settings only from the base branch, no symlinks).
+- :mod:`.pr_settings`: which settings a pull request's plan takes from it (catalog,
+  flagged) and which from the base branch (guards), and the comment's notice.
 - :mod:`.provenance`: ``run.json``, which run made a plan for which pull request.
 - :mod:`.reviewed`: which plan run holds the plan that was reviewed for a commit on
   main, the pull request of a ``workflow_run``, and the tip check before apply.

@@ -29,10 +29,12 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO, TextIO
 
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.gitops.planted import clear, refuse_links
@@ -172,16 +174,43 @@ def command_env(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def execute(argv: list[str], cwd: Path) -> tuple[int, str]:
-    """Run the CLI in a child process: its stdout is returned, stderr goes to the log.
-    ``-P``: the working directory (a checkout) is not on the import path."""
-    done = subprocess.run(
+    """Run the CLI in a child process: its stdout is returned, stderr goes to the log
+    as it comes, quoted (see :func:`relay`). ``-P``: the working directory (a
+    checkout) is not on the import path."""
+    with subprocess.Popen(
         [sys.executable, "-P", "-m", "mijnloket_gitops", *argv],
         cwd=cwd,
         env=command_env(os.environ),
         stdout=subprocess.PIPE,
-        check=False,
-    )
-    return done.returncode, done.stdout.decode("utf-8", "replace")
+        stderr=subprocess.PIPE,
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None  # both are PIPE
+        relaying = threading.Thread(target=relay, args=(child.stderr, sys.stderr), daemon=True)
+        relaying.start()
+        stdout = child.stdout.read()
+        code = child.wait()
+        relaying.join()
+    return code, stdout.decode("utf-8", "replace")
+
+
+def relay(source: IO[bytes], target: TextIO) -> None:
+    """Copy the command's stderr to ``target`` line by line (``apply --wait`` runs for
+    an hour; its progress shows as it happens) between ``::stop-commands::`` and its
+    end token. The messages quote file names and values from the checkout, which in
+    the privileged plan job are a pull request's: a file named ``x\\n::error ...`` must
+    stay text in the log, never become a workflow command of that job."""
+    token = uuid.uuid4().hex
+    started, last = False, b"\n"
+    for line in iter(source.readline, b""):
+        if not started:
+            target.write(f"::stop-commands::{token}\n")
+            started = True
+        target.write(line.decode("utf-8", "replace"))
+        target.flush()
+        last = line[-1:]
+    if started:
+        target.write(("" if last == b"\n" else "\n") + f"::{token}::\n")
+        target.flush()
 
 
 def output_path(inputs: Inputs, temp_dir: Path) -> Path:

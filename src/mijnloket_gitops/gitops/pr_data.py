@@ -11,7 +11,10 @@ Connection settings are the whole ``provider`` section (type, environment,
 ``api_url``, ``oauth_url``, ``token_store``, the ``*_env`` names, capabilities,
 limits) and ``employers_dir``: a pull request that changes one of them could send
 the credentials to a host of its choosing, so its plan is refused (exit 3) and the
-change takes effect only after the merge, through a hand-run apply on main.
+change takes effect only after the merge, through a hand-run apply on main. The
+rest of the pull request's configuration is planned as
+:mod:`mijnloket_gitops.gitops.pr_settings` says: the guards from the base branch, the
+catalog from the pull request, both flagged in the plan comment when changed.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import yaml
 
 from mijnloket_gitops.config import CONFIG_NAME, RepoConfig, load_settings
 from mijnloket_gitops.errors import RefusedError
-
-TRUSTED_KEYS = ("provider", "employers_dir")
-"""Top-level settings a pull request may not change (see the module docstring)."""
+from mijnloket_gitops.gitops.pr_settings import TRUSTED_KEYS, changed, effective, notice
 
 
 class PullRequestRefused(RefusedError):
@@ -39,22 +41,22 @@ class Imported:
     files: tuple[str, ...]
     skipped: tuple[str, ...]
     """Symlinks and other non-regular files, relative to the pull request's checkout."""
-
-
-def _flatten(data: Any, prefix: str) -> dict[str, Any]:
-    if isinstance(data, dict):
-        flat: dict[str, Any] = {}
-        for key, value in data.items():
-            flat |= _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-        return flat
-    return {prefix: data}
+    notice: str = ""
+    """Markdown for the plan comment: the guards and catalog settings the pull request
+    changes (empty when it changes none)."""
 
 
 def changed_connection_settings(base: RepoConfig, pull: RepoConfig) -> list[str]:
     """The trusted settings (dotted names) whose effective values differ."""
-    old = _flatten(base.model_dump(include=set(TRUSTED_KEYS)), "")
-    new = _flatten(pull.model_dump(include=set(TRUSTED_KEYS)), "")
-    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+    return list(changed(base, pull, TRUSTED_KEYS))
+
+
+def _linked(root: Path, relative: Path) -> bool:
+    """Whether ``root / relative`` or a folder between it and ``root`` is a symlink.
+    Only the pull request's own folders count: the runner's work folder may lie
+    below a symlink (``/tmp`` on macOS), which must not drop every file."""
+    return any((root / part).is_symlink() for part in (relative, *relative.parents)
+               if part != Path("."))  # fmt: skip
 
 
 def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
@@ -82,17 +84,22 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
     elif target.exists() or target.is_symlink():
         target.unlink()
     target.mkdir(parents=True)
-    copied, skipped = [], []
-    for path in sorted(source.rglob("*")) if source.is_dir() and not source.is_symlink() else []:
+    copied: list[str] = []
+    skipped = [employers] if _linked(pull_root, Path(employers)) else []
+    for path in sorted(source.rglob("*")) if source.is_dir() and not skipped else []:
         relative = path.relative_to(pull_root)
         if path.is_symlink() or not (path.is_file() or path.is_dir()):
             skipped.append(relative.as_posix())
-        elif path.is_file() and not any(p.is_symlink() for p in path.parents):
+        elif path.is_file() and not _linked(pull_root, relative.parent):
             destination = base_root / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination, follow_symlinks=False)
             copied.append(relative.as_posix())
     if pull_config.is_file():
-        shutil.copyfile(pull_config, base_root / CONFIG_NAME, follow_symlinks=False)
+        # The effective settings, written out: the pull request's, with the base
+        # branch's guards (its own YAML is never copied, so nothing it adds survives).
+        planned = effective(base.config, pull.config).model_dump(mode="json")
+        text = yaml.safe_dump(planned, sort_keys=False, allow_unicode=True)
+        (base_root / CONFIG_NAME).write_text(text, encoding="utf-8")
         copied.append(CONFIG_NAME)
-    return Imported(tuple(copied), tuple(skipped))
+    return Imported(tuple(copied), tuple(skipped), notice(base.config, pull.config))

@@ -68,6 +68,12 @@ def _marked(item: dict[str, Any], marker: str, author: str) -> bool:
     return by == author and str(item.get("body") or "").lstrip().startswith(marker)
 
 
+def with_notice(body: str, notice: str) -> str:
+    """``body`` with ``notice`` (what the pull request changes besides employer files)
+    first, where a long plan cut to the comment limit cannot lose it."""
+    return f"{notice.rstrip()}\n\n{body}" if notice.strip() else body
+
+
 def footer(commit: str, run_url: str) -> str:
     """The line that ties a plan comment to its commit and run."""
     return f"\n---\nPlan for commit `{commit[:12]}`, made by [this run]({run_url}).\n"

@@ -42,6 +42,17 @@ def append_summary(env: Mapping[str, str], text: str) -> None:
         handle.write(text if text.endswith("\n") else text + "\n")
 
 
+def command_data(text: str) -> str:
+    """``text`` safe as the message of a workflow command (``::warning::TEXT``): a
+    newline in it (a file name may hold one) cannot start a command of its own."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def command_property(text: str) -> str:
+    """``text`` safe as a property of a workflow command (``title=TEXT``)."""
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def quoted(text: str) -> str:
     """``text`` wrapped in ``::stop-commands::`` so no line of it acts as a workflow
     command (an employer name starting with ``::`` must stay text)."""

@@ -1,7 +1,7 @@
 """Every undocumented shape of Loket.nl's API the provider relies on, in one place.
 
 Each function or constant here mirrors one numbered **Assumption** of
-``docs/loket-api-contract.md`` (A1-A7). When Loket.nl's real answers turn out to
+``docs/loket-api-contract.md`` (A1-A13). When Loket.nl's real answers turn out to
 differ, this module and that page change; nothing else in the provider parses an item
 shape. A parser that meets an item of another shape raises
 :class:`~mijnloket_gitops.errors.ProviderError` naming the assumption, so a change on
@@ -61,14 +61,27 @@ def parse_provider(items: list[Any]) -> ProviderRef:
     return ProviderRef(str(provider_id), name if isinstance(name, str) else "")
 
 
-def parse_module(item: object) -> str:
+MODULE_FLAGS = ("isEnabled", "enabled", "isActive", "active")
+"""A2: keys that may tell whether a listed module is switched on, in the order read."""
+
+
+def parse_module(item: object) -> str | None:
     """A2: an item of ``/modules`` is ``{"id": <int>, "name": <display name>}``.
 
-    Only modules that are *enabled* are listed, and the name is the catalog's product
-    name, spelled exactly; a name the catalog does not know is passed on unchanged so
-    the planner reports it.
+    The name is the catalog's product name, spelled exactly; a name the catalog does
+    not know is passed on unchanged so the planner reports it. Without a flag, a
+    listed module is enabled. An item carrying one of :data:`MODULE_FLAGS` is read by
+    it: ``false`` returns None (listed but switched off). A flag that is not a
+    boolean fails closed: reading it as "on" could plan wrong changes.
     """
     name: str = _field(item, "name", str, "A2", "a module of /modules")
+    assert isinstance(item, Mapping)
+    for flag in MODULE_FLAGS:
+        if flag in item:
+            value = item[flag]
+            if not isinstance(value, bool):
+                raise _broken("A2", f"a module whose {flag!r} is not true or false", item)
+            return name if value else None
     return name
 
 
@@ -83,7 +96,9 @@ def parse_user(item: object) -> tuple[str, str]:
 
 
 AUTHORIZATIONS_GET_MISSING = frozenset({404, 405})
-"""A4: statuses meaning ``GET .../users/{userId}/authorizations`` is not offered."""
+"""A4: statuses meaning ``GET .../users/{userId}/authorizations`` is not offered. The
+provider then plans rights from the files, sends them by PATCH and marks them
+unverified (the PATCH's merge semantics make an explicit ``isEnabled`` idempotent)."""
 
 
 def parse_authorizations(items: Iterable[object]) -> frozenset[str]:
@@ -101,17 +116,6 @@ def parse_authorizations(items: Iterable[object]) -> frozenset[str]:
         if enabled:
             held.add(description)
     return frozenset(held)
-
-
-def authorizations_unavailable(path: str, status: int) -> ProviderError:
-    """A4: the message when Loket does not offer the GET of a user's rights."""
-    return ProviderError(
-        f"Loket.nl answered {status} to GET {path}: reading the rights of "
-        "werkgevergebruikers is not available on this Loket.nl (its API marks that GET "
-        f"'not yet available'; Assumption A4 in {CONTRACT}), so the tool cannot compare "
-        "those rights. Remove the rights of werkgevergebruikers from the employer files, "
-        "or use the sandbox provider."
-    )
 
 
 def parse_authorization_sets(items: Iterable[object]) -> dict[str, set[RightId]]:
@@ -132,16 +136,96 @@ def parse_authorization_sets(items: Iterable[object]) -> dict[str, set[RightId]]
     return ids
 
 
-OBSERVED_USER_TYPES: frozenset[UserType] = frozenset({"werkgevergebruiker"})
-"""A6: ak-gebruikers (provider users) cannot be listed, nor their rights read."""
-
-AUTOMATIC_RIGHT_USER_TYPES: frozenset[UserType] = frozenset({"werkgevergebruiker"})
-"""A6: only werkgevergebruikers' rights can be changed through the API."""
+PROVIDER_USER_TYPE: UserType = "ak-gebruiker"
+"""A6: in the older description ak-gebruikers (provider users) cannot be listed, nor
+their rights read or changed; where the provider-user capabilities are available
+(A12, A13) they are read and changed like werkgevergebruikers."""
 
 LIVE_USER_TYPE: UserType = "werkgevergebruiker"
 """A3/A6: every user ``/users`` lists is a werkgevergebruiker."""
 
 PORTAL_ALWAYS_AVAILABLE = True
 """A7: whether MijnLoket is offered (addendum processed) cannot be read; reported as
-offered. The manual step for MijnLoket tells the person what to do when MijnLoket is
-not in the list of products."""
+offered until a PATCH of the modules is refused for it (A8). The manual step for
+MijnLoket tells the person what to do when MijnLoket is not in the list of products."""
+
+
+# The newer listing of Loket's API (method, path and summary only; no bodies): every
+# shape below is assumed, to be verified on Loket's acceptance environment first.
+
+MODULES_PATCH_UNAVAILABLE = frozenset({403, 404, 405})
+"""A8: statuses of ``PATCH .../modules`` meaning "not for this caller": the step goes to
+the work order, and module switching is taken as unavailable from then on."""
+
+GATED_REFUSALS = frozenset({400, 409, 422})
+"""A8: statuses with which Loket refuses to switch on a gated module (MijnLoket before
+the addendum is processed); the step becomes manual with the addendum instruction."""
+
+
+def module_switch_body(module_id: int, enabled: bool) -> dict[str, Any]:
+    """A8: ``PATCH /providers/employers/{id}/modules`` takes
+    ``{"modules": [{"id": <module id>, "isEnabled": true|false}]}``, merge semantics."""
+    return {"modules": [{"id": module_id, "isEnabled": enabled}]}
+
+
+def parse_provider_modules(items: Iterable[object]) -> dict[str, int]:
+    """A9: ``GET /providers/{providerId}/modules`` lists ``{"id": <int>, "name"}`` for every
+    module the provider has; a module's id (for A8) is found by its name."""
+    ids: dict[str, int] = {}
+    for item in items:
+        name = _field(item, "name", str, "A9", "a module of /providers/{id}/modules")
+        ids[name] = _field(item, "id", int, "A9", "a module of /providers/{id}/modules")
+    return ids
+
+
+def parse_bulk_modules(items: Iterable[object]) -> dict[str, list[Any]]:
+    """A10: ``GET /provider/providers/{providerId}/employers/modules`` lists one item per
+    employer, ``{"employerId", "modules": [<A2 items>]}``. Returns the items by employer
+    id (lower case)."""
+    found: dict[str, list[Any]] = {}
+    for item in items:
+        employer_id = _field(item, "employerId", str, "A10", "an item of the bulk modules")
+        modules = item.get("modules") if isinstance(item, Mapping) else None
+        if not isinstance(modules, list):
+            raise _broken("A10", "an item of the bulk modules", item)
+        found.setdefault(employer_id.lower(), []).extend(modules)
+    return found
+
+
+def parse_bulk_users(items: Iterable[object]) -> dict[str, list[Any]]:
+    """A11: ``GET /providers/{providerId}/employers/users`` lists one item per employer
+    user, an A3 item plus ``"employerId"``. Returns the A3 items by employer id (lower
+    case)."""
+    found: dict[str, list[Any]] = {}
+    for item in items:
+        employer_id = _field(item, "employerId", str, "A11", "an item of the bulk users")
+        found.setdefault(employer_id.lower(), []).append(item)
+    return found
+
+
+def parse_provider_user(item: object) -> tuple[str, str]:
+    """A12: ``GET /providers/{providerId}/users`` lists ak-gebruikers as ``{"id",
+    "userName"}``, like A3. Returns ``(user id, login)``."""
+    user_id = _field(item, "id", str, "A12", "a provider user")
+    login = _field(item, "userName", str, "A12", "a provider user")
+    return user_id, login
+
+
+def parse_provider_user_rights(items: Iterable[object]) -> dict[str, frozenset[str]]:
+    """A13: ``GET /providers/users/{userId}/authorizations`` lists, per employer the user
+    works for, every right as ``{"employerId", "id", "description", "isEnabled"}``.
+    Returns the enabled rights by employer id (lower case)."""
+    held: dict[str, set[str]] = {}
+    for item in items:
+        employer_id = _field(item, "employerId", str, "A13", "a provider user's right")
+        rights = held.setdefault(employer_id.lower(), set())
+        rights.update(parse_authorizations([item]))
+    return {k: frozenset(v) for k, v in held.items()}
+
+
+def provider_rights_body(
+    employer_id: str, right_id: RightId, description: str, enabled: bool
+) -> dict[str, Any]:
+    """A13: the PATCH of a provider user's rights names the employer in each item."""
+    item = {"employerId": employer_id, "id": right_id, "description": description}
+    return {"authorizations": [{**item, "isEnabled": enabled}]}

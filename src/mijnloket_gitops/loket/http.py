@@ -40,13 +40,19 @@ import httpx
 
 from mijnloket_gitops.errors import AuthError, ProviderError
 from mijnloket_gitops.loket.budget import RequestBudget
-from mijnloket_gitops.loket.retry import TRANSIENT_ERRORS, RetryPolicy
+from mijnloket_gitops.loket.retry import (
+    RETRY_STATUSES,
+    TRANSIENT_ERRORS,
+    RetryPolicy,
+    retry_after_seconds,
+)
 from mijnloket_gitops.loket.secrets import Secrets
 
 ACCEPT = "application/json;version=2018-01-01"
 PAGE_SIZE = 250
 EXCERPT_CHARS = 200
 USER_AGENT = "mijnloket-gitops"
+_NOT_AUTH_ERRORS = frozenset(range(400, 600)) - {401}
 
 
 def is_loopback(host: str) -> bool:
@@ -131,6 +137,10 @@ class LoketHttp:
     ) -> None:
         self.base_url = require_safe_url(base_url).rstrip("/")
         self._prefix = self.base_url + "/"
+        parsed = httpx.URL(self.base_url)
+        # Loket has paths outside /v2 (the bulk read of modules under /provider/...):
+        # a path starting with "/" is taken from the host's root, any other from the base.
+        self._root = str(parsed.copy_with(path="/", query=None, fragment=None)).rstrip("/")
         self._policy = policy
         self._budget = budget
         self._auth = auth
@@ -166,7 +176,7 @@ class LoketHttp:
         retry controller (:meth:`.RetryPolicy.retrying`), which takes that failure as
         its first attempt, so counting and the time budget are as if it ran them all.
         """
-        url = self._prefix + path.lstrip("/")
+        url = self._url(path)
         if params:
             url += "?" + urlencode(params)
         idempotent = method != "POST"
@@ -214,8 +224,20 @@ class LoketHttp:
         attempts = retrying.statistics.get("attempt_number", 1)
         return self._checked(method, path, response, attempts, allow)
 
+    def _url(self, path: str) -> str:
+        return self._root + path if path.startswith("/") else self._prefix + path
+
     def _describe(self, method: str, path: str) -> str:
-        return f"{method} {self._prefix}{path.lstrip('/')}"
+        return f"{method} {self._url(path)}"
+
+    def allowed_methods(self, path: str) -> frozenset[str] | None:
+        """The methods an ``OPTIONS`` answer's ``Allow`` header names; None when the
+        server does not answer OPTIONS with a success and an ``Allow`` header."""
+        response = self.request("OPTIONS", path, allow=_NOT_AUTH_ERRORS)
+        header = response.headers.get("Allow")
+        if not response.is_success or header is None:
+            return None
+        return frozenset(m.strip().upper() for m in header.split(",") if m.strip())
 
     def _transport_error(
         self, describe: str, error: httpx.TransportError, attempts: int
@@ -281,6 +303,14 @@ class LoketHttp:
         status = f"{response.status_code} {response.reason_phrase}".strip()
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         message = f"{describe} answered {status}{tries}: {excerpt or '(empty body)'}"
+        asked = retry_after_seconds(response.headers.get("Retry-After"))
+        budget = self._policy.budget_seconds
+        if response.status_code in RETRY_STATUSES and asked is not None and asked > budget:
+            message += (
+                f"\nLoket.nl asked to wait {asked:.0f} s (Retry-After), longer than the retry "
+                f"budget of {budget:.0f} s (retry_budget_seconds), so the tool gave up "
+                "instead of waiting; try again later or raise retry_budget_seconds"
+            )
         if response.status_code == 401:
             return AuthError(
                 f"{message}\nThe access token was refused even after a refresh; check that "

@@ -157,6 +157,8 @@ class TokenManager:
         self._expires_at = 0.0
         self._unsaved: str | None = None
         """Why the last refresh failed after spending the stored refresh token."""
+        self._failed: str | None = None
+        """Why a refresh failed: the threads waiting behind it get this, no new refresh."""
         self.refreshes = 0
         """How many refreshes this manager did (for tests and diagnostics)."""
 
@@ -181,6 +183,15 @@ class TokenManager:
     def _refresh(self) -> str:
         if self._unsaved is not None:  # never send the spent refresh token again
             raise AuthError(self._unsaved)
+        if self._failed is not None:  # one failed refresh answers every thread after it
+            raise AuthError(self._failed)
+        try:
+            return self._refresh_once()
+        except ProviderError as error:
+            self._failed = str(error)
+            raise
+
+    def _refresh_once(self) -> str:
         with self._store.lock():
             stored = self._store.read()
             if stored.oauth_url.rstrip("/") != self._oauth.url:

@@ -1,14 +1,18 @@
-"""The ``loket`` provider: live state from Loket.nl's REST API, rights changed through it.
+"""The ``loket`` provider: live state from Loket.nl's REST API, changed through it where
+Loket offers that, with a work order for a person where it does not.
 
-What it can do, following ``docs/loket-api-contract.md``:
+What it does depends on the capabilities (:mod:`.capabilities`), configured or
+discovered with safe requests, following ``docs/loket-api-contract.md``:
 
-- products are read from ``/modules`` (names the catalog does not know are passed
-  through so the plan reports them); switching them is **manual** (web UI);
+- products are read from ``/modules`` (strictly, A2; names the catalog does not know
+  are passed through so the plan reports them); with ``modules_write`` they are
+  switched by ``PATCH`` (A8), otherwise they are manual (web UI, work order);
 - werkgevergebruikers and their rights are read (``/users``, ``.../authorizations``)
-  and changed with a merge ``PATCH`` (``isEnabled`` true or false), the right's id
-  found by its description in the provider's authorization sets (cached);
-- ak-gebruikers are invisible to the API: not observed, their rights manual (A6);
-- MijnLoket is reported as offered (A7).
+  and changed with a merge ``PATCH``; without the rights GET (404/405) the rights are
+  planned from the files and marked unverified;
+- ak-gebruikers are read and changed where Loket offers provider users (A12, A13);
+  otherwise they are invisible and their rights are checked by hand (A6);
+- MijnLoket is reported as offered (A7) until Loket refuses to switch it on.
 
 Employers are read with bounded concurrency (``concurrency`` threads), one request
 per job (:mod:`.fanout`), all sharing the request budget. The employer list's pages
@@ -17,33 +21,36 @@ after the first are read the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from mijnloket_gitops.catalog import UserType
+from mijnloket_gitops.catalog import Catalog, UserType, builtin_catalog
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
+from mijnloket_gitops.loket import discovery, paths
+from mijnloket_gitops.loket.bulk import BULK_MIN, Prefetch, all_items, prefetch
+from mijnloket_gitops.loket.capabilities import Capability, CapabilityState, Decision
 from mijnloket_gitops.loket.fanout import Job, Workers
-from mijnloket_gitops.loket.http import Page
+from mijnloket_gitops.loket.lookup import Lookups
+from mijnloket_gitops.loket.provider_users import ProviderUsers, read_provider_users
 from mijnloket_gitops.loket.reading import EmployerRead
 from mijnloket_gitops.loket.session import ApiSession, Hooks
+from mijnloket_gitops.loket.writing import ModuleSwitch, patch_rights
 from mijnloket_gitops.providers.base import (
     Action,
     EmployerSummary,
     LiveEmployer,
+    ManualStepError,
+    PartialReadError,
     Provider,
     Step,
 )
 
-EMPLOYERS = "providers/employers"
-
-
-def _employer(employer_id: str) -> str:
-    return f"{EMPLOYERS}/{quote(employer_id, safe='')}"
+EMPLOYERS = paths.EMPLOYERS
 
 
 class LoketProvider(Provider):
@@ -51,14 +58,27 @@ class LoketProvider(Provider):
 
     name = "loket"
 
-    def __init__(self, session: ApiSession, concurrency: int) -> None:
+    def __init__(
+        self,
+        session: ApiSession,
+        concurrency: int,
+        caps: CapabilityState,
+        catalog: Catalog | None = None,
+    ) -> None:
         self._session = session
         self._http = session.api
         self._concurrency = concurrency
+        self.capabilities = caps
         self._workers: Workers | None = None
         self._lock = threading.Lock()
-        self._right_ids: dict[str, set[A.RightId]] | None = None
-        self._user_ids: dict[tuple[str, str], str] = {}
+        self._ids = Lookups(self._http)
+        gated = frozenset(
+            p.name for p in (catalog or builtin_catalog()).products.values() if p.gate
+        )
+        self._modules = ModuleSwitch(self._http, caps, gated, self._ids.provider_id)
+        self._provider_users: ProviderUsers | None = None
+        self._prefetch: Prefetch | None = None
+        self._provider_users_read = False
 
     @classmethod
     def open(
@@ -68,15 +88,24 @@ class LoketProvider(Provider):
         *,
         env: Mapping[str, str] | None = None,
         hooks: Hooks | None = None,
+        catalog: Catalog | None = None,
     ) -> LoketProvider:
-        return cls(ApiSession(config, root, env=env, hooks=hooks), config.concurrency)
+        api_url, _ = config.urls
+        caps = CapabilityState(
+            config.capabilities,
+            api_url=api_url,
+            cache=root / config.capability_cache,
+            ttl_seconds=config.capability_cache_seconds,
+        )
+        session = ApiSession(config, root, env=env, hooks=hooks)
+        return cls(session, config.concurrency, caps, catalog)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoketProvider:
         config = settings.config.provider
         if not isinstance(config, LoketProviderConfig):  # pragma: no cover - registry guards
             raise ProviderError("the repository is not configured for the loket provider")
-        return cls.open(config, settings.root)
+        return cls.open(config, settings.root, catalog=settings.catalog)
 
     def __enter__(self) -> LoketProvider:
         return self
@@ -96,64 +125,73 @@ class LoketProvider(Provider):
 
     def list_employers(self) -> list[EmployerSummary]:
         summaries = []
-        for item in self._all_items(EMPLOYERS):
+        with self._lock:  # a plan's prefetch already read the list: use it once
+            listing = self._prefetch.listing if self._prefetch is not None else None
+            self._prefetch = None
+        if listing is None:
+            listing = all_items(self._http, self._pool(), EMPLOYERS)
+        for item in listing:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 raise ProviderError(f"GET {EMPLOYERS}: an employer without an id: {item!r:.200}")
             summaries.append(EmployerSummary(item["id"], str(item.get("companyName") or "")))
         return summaries
 
+    def prepare(self, employer_ids: Iterable[str]) -> None:
+        """Read what is shared by all employers once per plan: the provider users, and
+        for a large batch the lists that replace per-employer reads (:mod:`.bulk`)."""
+        self._read_provider_users()
+        found = None
+        if len(set(employer_ids)) >= BULK_MIN:
+            found = prefetch(self._http, self.capabilities, self._pool(), self._ids.provider_id)
+        with self._lock:
+            self._prefetch = found
+
+    def _read_provider_users(self) -> None:
+        if self.capabilities.get(Capability.PROVIDER_USERS_READ) is False:
+            users = None
+        else:
+            users = read_provider_users(
+                self._http, self.capabilities, self._ids.provider_id(), self._pool()
+            )
+        with self._lock:
+            self._provider_users, self._provider_users_read = users, True
+
     def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
-        reads = [EmployerRead(i, _employer(i), self._http) for i in dict.fromkeys(employer_ids)]
+        reads = []
+        for i in dict.fromkeys(employer_ids):
+            given = self._prefetch.take(i) if self._prefetch is not None else {}
+            if given is None:  # the employer list does not know it: not live
+                continue
+            reads.append(EmployerRead(i, paths.employer(i), self._http, self.capabilities, **given))
         jobs: list[Job] = [job for read in reads for job in read.first_jobs()]
         if not jobs:
             return {}
+        if not self._provider_users_read:
+            self._read_provider_users()
         self._pool().run(jobs)
         live: dict[str, LiveEmployer] = {}
+        failures: dict[str, str] = {}
         for read in reads:
             employer = read.result()
+            if read.error is not None:
+                failures[read.employer_id] = read.error
             if employer is None:
                 continue
-            live[read.employer_id] = employer
-            with self._lock:
-                for login, user_id in read.user_ids.items():
-                    self._user_ids[(read.employer_id, login)] = user_id
+            live[read.employer_id] = self._completed(employer)
+            self._ids.remember_users(read.employer_id, read.user_ids)
+        if failures:
+            raise PartialReadError(live, failures)
         return live
 
-    def _all_items(self, path: str) -> list[Any]:
-        """Every item of a list: the first page, then the other pages concurrently.
-
-        A list that grew while it was read is followed page by page to its new end;
-        one that shrank ends at its first empty page, as :meth:`.LoketHttp.items` does.
-        """
-        _, first = self._http.page(path, 1)
-        assert first is not None  # without ``allow`` anything but 2xx raises
-        if first.last:
-            return list(first.items)
-        pages: dict[int, Page] = {}
-
-        def read(number: int) -> Job:
-            def job() -> Iterable[Job]:
-                _, page = self._http.page(path, number)
-                assert page is not None
-                pages[number] = page
-                return ()
-
-            return job
-
-        self._pool().run([read(n) for n in range(2, first.total + 1)])
-        result = list(first.items)
-        page = first
-        for number in range(2, first.total + 1):
-            page = pages[number]
-            result.extend(page.items)
-            if page.last:
-                return result
-        while not page.last:  # the list grew since the first page
-            _, following = self._http.page(path, page.number + 1)
-            assert following is not None
-            page = following
-            result.extend(page.items)
-        return result
+    def _completed(self, employer: LiveEmployer) -> LiveEmployer:
+        """``employer`` with the provider users and what Loket refused to switch on."""
+        changes: dict[str, Any] = {}
+        if self._provider_users is not None:
+            provider_users = self._provider_users.for_employer(employer.employer_id)
+            changes["users"] = {**provider_users, **employer.users}
+        if self._modules.portal_refused(employer.employer_id):
+            changes["portal_available"] = False
+        return dataclasses.replace(employer, **changes) if changes else employer
 
     def _pool(self) -> Workers:
         with self._lock:
@@ -163,75 +201,66 @@ class LoketProvider(Provider):
 
     # Capabilities
 
+    def probe(self) -> list[Decision]:
+        """Decide every capability afresh with safe requests (``loket probe``)."""
+        return discovery.probe(self._http, self.capabilities)
+
     def observes(self, user_type: UserType) -> bool:
-        return user_type in A.OBSERVED_USER_TYPES
+        if user_type == A.PROVIDER_USER_TYPE:
+            return self._provider_users is not None and bool(
+                self.capabilities.get(Capability.PROVIDER_USER_RIGHTS_READ)
+            )
+        return True
 
     def can_perform(self, step: Step) -> bool:
-        if step.action in (Action.GRANT, Action.REVOKE):
-            return step.user_type in A.AUTOMATIC_RIGHT_USER_TYPES
-        return False  # no endpoint switches modules: products are manual
+        if step.product is not None:
+            if self._modules.is_refused(step):
+                return False
+            path = paths.modules(step.employer_id)
+            return discovery.write_decides(self._http, self.capabilities, _MODULES, path)
+        if step.user_type == A.PROVIDER_USER_TYPE:
+            user_id = (
+                self._provider_users.user_id(step.login or "") if self._provider_users else None
+            )
+            if user_id is None:
+                return False
+            path = paths.provider_user_rights(user_id)
+            return discovery.write_decides(self._http, self.capabilities, _PU_RIGHTS, path)
+        known = self._ids.known_user_id(step.employer_id, step.login or "")
+        if known is None:  # undecidable without a user: as documented until one is read
+            return self.capabilities.get(_WG_RIGHTS) is not False
+        path = paths.user_rights(step.employer_id, known)
+        return discovery.write_decides(self._http, self.capabilities, _WG_RIGHTS, path)
 
     # Changing
 
     def perform(self, step: Step) -> None:
         if not self.can_perform(step):
-            raise ProviderError(
+            raise ManualStepError(
                 f"{step.employer_id}: {step.action} {step.subject} is a manual step in "
-                "Loket.nl (the API cannot do it); do it in the web UI and apply again"
+                "Loket.nl (the API cannot do it here); see the work order"
             )
+        if step.product is not None:
+            self._modules.perform(step)
+            return
         assert step.right is not None and step.login is not None
-        user_id = self._user_id(step.employer_id, step.login)
-        right_id = self._right_id(step.right)
-        body = {
-            "authorizations": [
-                {
-                    "id": right_id,
-                    "description": step.right,
-                    "isEnabled": step.action == Action.GRANT,
-                }
-            ]
-        }
-        path = f"{_employer(step.employer_id)}/users/{quote(user_id, safe='')}/authorizations"
-        self._http.patch(path, body)
-
-    def _user_id(self, employer_id: str, login: str) -> str:
-        key = (employer_id, login.casefold())
-        with self._lock:
-            if key in self._user_ids:
-                return self._user_ids[key]
-        users = self._http.items(f"{_employer(employer_id)}/users", allow=(404,))
-        if users is None:
-            raise ProviderError(f"employer {employer_id} does not exist in {self.target}")
-        found = {login.casefold(): user_id for user_id, login in map(A.parse_user, users)}
-        with self._lock:
-            for folded, user_id in found.items():
-                self._user_ids[(employer_id, folded)] = user_id
-        if key[1] not in found:
-            raise ProviderError(
-                f"{login} is not a werkgevergebruiker of employer {employer_id} in Loket.nl; "
-                "create the user in the web UI first"
+        right_id = self._ids.right_id(step.right)
+        enabled = step.action == Action.GRANT
+        if step.user_type == A.PROVIDER_USER_TYPE:
+            assert self._provider_users is not None
+            user_id = self._provider_users.user_id(step.login)
+            assert user_id is not None  # can_perform checked it
+            body = A.provider_rights_body(step.employer_id, right_id, step.right, enabled)
+            patch_rights(
+                self._http, self.capabilities, _PU_RIGHTS, paths.provider_user_rights(user_id), body
             )
-        return found[key[1]]
+            return
+        user_id = self._ids.user_id(step.employer_id, step.login)
+        item = {"id": right_id, "description": step.right, "isEnabled": enabled}
+        path = paths.user_rights(step.employer_id, user_id)
+        patch_rights(self._http, self.capabilities, _WG_RIGHTS, path, {"authorizations": [item]})
 
-    def _right_id(self, description: str) -> A.RightId:
-        ids = self._right_ids_cached().get(description)
-        if not ids:
-            raise ProviderError(
-                f"the right {description!r} is in none of the provider's authorization sets, "
-                "so its id is unknown (Assumption A5 in docs/loket-api-contract.md)"
-            )
-        if len(ids) > 1:
-            shown = ", ".join(sorted(map(str, ids)))
-            raise ProviderError(f"the right {description!r} has several ids in Loket.nl: {shown}")
-        return next(iter(ids))
 
-    def _right_ids_cached(self) -> dict[str, set[A.RightId]]:
-        with self._lock:
-            if self._right_ids is not None:
-                return self._right_ids
-        provider = A.parse_provider(self._http.all_items("providers"))
-        path = f"providers/{quote(provider.provider_id, safe='')}/authorizationsets"
-        ids = A.parse_authorization_sets(self._http.all_items(path))
-        with self._lock:
-            self._right_ids = ids
-        return ids
+_MODULES = Capability.MODULES_WRITE
+_WG_RIGHTS = Capability.EMPLOYER_USER_RIGHTS_WRITE
+_PU_RIGHTS = Capability.PROVIDER_USER_RIGHTS_WRITE

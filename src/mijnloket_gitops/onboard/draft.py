@@ -4,8 +4,9 @@ Live state tells which products are on and who holds which rights. It cannot tel
 when the addendum was signed or under which ticket, whether an addendum was
 requested where MijnLoket is off, the rights of users the provider cannot see, or
 what a product the catalog does not know means. Each of those becomes a comment in
-the file (and, for the addendum evidence, a ``null`` that ``validate`` reports as
-``addendum-evidence``) rather than a guess.
+the file rather than a guess; the addendum evidence becomes commented ``null`` values and
+``evidence: pending``, which ``validate`` reports as a warning and which keeps apply
+away from the employer until a person fills the evidence in.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.providers.base import LiveEmployer
 from mijnloket_gitops.tier import derive_tier
 
-EVIDENCE_GAP = (
-    "Fill in from Loket's confirmation ticket; validate reports addendum-evidence until you do."
-)
+EVIDENCE_GAP = [
+    "Fill in from Loket's confirmation ticket, then remove `evidence: pending`.",
+    "Until then validate warns (evidence-pending), plan shows this employer and apply",
+    "leaves it alone.",
+]
 EVIDENCE_FIELDS = {"signed_on": "YYYY-MM-DD", "ticket": 'quoted, e.g. "LKT-48211"'}
 SIGNED = "MijnLoket is active live, so the addendum was signed"
 NO_ADDENDUM = [
@@ -95,10 +98,10 @@ def draft_employer(
     unknown = tuple(sorted(p for p in live.products if p not in catalog.products))
     gaps: tuple[PathKey, ...] = ()
     if catalog.portal in live.products:
-        addendum = Addendum(status="signed")
+        addendum = Addendum(status="signed", evidence="pending")
         comments.eol[("addendum", "status")] = SIGNED
         gaps = tuple(("addendum", name) for name in EVIDENCE_FIELDS)
-        comments.before[gaps[0]] = [EVIDENCE_GAP]
+        comments.before[gaps[0]] = list(EVIDENCE_GAP)
         comments.eol.update({("addendum", k): v for k, v in EVIDENCE_FIELDS.items()})
     else:
         addendum = Addendum(status="none")
@@ -118,7 +121,9 @@ def draft_employer(
     )
     if unknown:
         comments.before[("products",)] = _products_comment(unknown)
-    unobserved = tuple(kind for kind in get_args(UserType) if not observes(kind))
+    unobserved = tuple(
+        kind for kind in get_args(UserType) if not observes(kind) or kind in live.rights_unread
+    )
     about_users = _users_comment(unobserved, unknown_rights, provider)
     if about_users:
         comments.before[("users",)] = about_users

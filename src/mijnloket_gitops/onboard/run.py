@@ -7,13 +7,16 @@ The flow, with no printing (the CLI reports the :class:`ImportResult`):
 2. their live state, in batches so that a progress bar can move;
 3. a :class:`~.draft.Draft` per employer, named by :mod:`.naming` (an employer that
    already has a file under the output directory keeps that file's path);
-4. each file written atomically; an existing file only with ``force``, never with
-   ``dry_run``.
+4. each file written atomically; an existing file only with ``force`` (keeping its
+   addendum evidence) or ``update`` (refreshed from live state, keeping all live state
+   cannot know: :mod:`.update`), never with ``dry_run``. With ``missing``, employers
+   that have a file are left alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,10 +27,11 @@ from pydantic import ValidationError
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.errors import MijnloketError
-from mijnloket_gitops.files.canonical import render_new
+from mijnloket_gitops.files.canonical import Comments, FormatError, render_new
 from mijnloket_gitops.onboard.draft import Draft, draft_employer
 from mijnloket_gitops.onboard.existing import Existing, scan
 from mijnloket_gitops.onboard.naming import Named, assign_names
+from mijnloket_gitops.onboard.update import UpdateError, keep_evidence, read_existing, refresh
 from mijnloket_gitops.onboard.write import write_atomic
 from mijnloket_gitops.plan.build import Progress, read_live
 from mijnloket_gitops.providers.base import LiveEmployer, Provider
@@ -42,6 +46,12 @@ class Outcome(StrEnum):
     EXISTS = "exists"
     """Not written: the file exists and import was not forced."""
     FAILED = "failed"
+    UPDATED = "updated"
+    """Refreshed from live state (``update``)."""
+    UNCHANGED = "unchanged"
+    """``update``: the file already says what live state says."""
+    SKIPPED = "skipped"
+    """Left alone on purpose: it has a file (``missing``), or has none (``update``)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,10 @@ class ImportOptions:
     """Empty: every live employer."""
     dry_run: bool = False
     force: bool = False
+    missing: bool = False
+    """Write files only for employers that have none; leave the others alone."""
+    update: bool = False
+    """Refresh existing files from live state (with ``missing``, also write new ones)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,8 @@ class ImportedFile:
     outcome: Outcome
     draft: Draft | None = None
     error: str | None = None
+    diff: str = ""
+    """``update``: the unified diff of the file (empty when unchanged or new)."""
 
     @property
     def unknown_products(self) -> tuple[str, ...]:
@@ -73,6 +89,10 @@ class ImportedFile:
     @property
     def evidence_gaps(self) -> int:
         return len(self.draft.evidence_gaps) if self.draft else 0
+
+
+_NEW = (Outcome.WRITTEN, Outcome.OVERWRITTEN)
+"""Outcomes that write a file from a fresh draft (with its evidence gaps)."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +109,11 @@ class ImportResult:
 
     @property
     def evidence_gaps(self) -> int:
-        return sum(f.evidence_gaps for f in self.files if f.outcome != Outcome.EXISTS)
+        return sum(f.evidence_gaps for f in self.files if f.outcome in _NEW)
 
     @property
     def gap_files(self) -> int:
-        return sum(1 for f in self.files if f.evidence_gaps and f.outcome != Outcome.EXISTS)
+        return sum(1 for f in self.files if f.evidence_gaps and f.outcome in _NEW)
 
     @property
     def ok(self) -> bool:
@@ -132,16 +152,57 @@ def _render(draft: Draft, path: Path, options: ImportOptions, catalog: Catalog) 
     )
 
 
-def _write(item: ImportedFile, text: str, options: ImportOptions) -> ImportedFile:
+def _rewrite(item: ImportedFile, options: ImportOptions, catalog: Catalog) -> ImportedFile:
+    """``update`` or ``force`` of an existing file; FAILED (nothing written) if it does not
+    read, or if the result would not be a faithful file."""
+    assert item.draft is not None
+    try:
+        old = item.path.read_text(encoding="utf-8")
+        doc = read_existing(old)
+        data: object
+        comments: Comments
+        if options.update:
+            data, comments = refresh(doc, old, item.draft, catalog)
+        else:
+            data, comments = keep_evidence(doc, item.draft)
+            header = [modeline(options.schema, item.path.parent), "#", IMPORTED]
+            comments = dataclasses.replace(comments, header=header)
+        assert isinstance(data, dict)
+        text = render_new(data, catalog, comments=comments)
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        return dataclasses.replace(item, outcome=Outcome.FAILED, error=f"cannot read: {reason}")
+    except (UpdateError, FormatError, ValueError) as error:
+        return dataclasses.replace(item, outcome=Outcome.FAILED, error=f"not updated: {error}")
+    if options.update and text == old:
+        return dataclasses.replace(item, outcome=Outcome.UNCHANGED)
+    shown = item.path.as_posix()
+    diff = "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), text.splitlines(keepends=True), shown, shown
+        )
+    )
+    outcome = Outcome.UPDATED if options.update else Outcome.OVERWRITTEN
+    written = _write(dataclasses.replace(item, diff=diff), text, options, replace=True)
+    return (
+        written
+        if written.outcome == Outcome.FAILED
+        else dataclasses.replace(written, outcome=outcome)
+    )
+
+
+def _write(
+    item: ImportedFile, text: str, options: ImportOptions, *, replace: bool = False
+) -> ImportedFile:
     exists = item.path.exists() or item.path.is_symlink()
-    if exists and not options.force:
+    if exists and not (options.force or replace):
         return dataclasses.replace(item, outcome=Outcome.EXISTS)
     outcome = Outcome.OVERWRITTEN if exists else Outcome.WRITTEN
     if options.dry_run:
         return dataclasses.replace(item, outcome=outcome)
     try:
         item.path.parent.mkdir(parents=True, exist_ok=True)
-        if not write_atomic(item.path, text, replace=options.force):
+        if not write_atomic(item.path, text, replace=options.force or replace):
             return dataclasses.replace(item, outcome=Outcome.EXISTS)
     except OSError as error:
         reason = f"cannot write: {error.strerror or error}"
@@ -194,5 +255,13 @@ def import_employers(
         if draft is None:
             files.append(dataclasses.replace(item, error=errors[employer_id]))
             continue
-        files.append(_write(item, _render(draft, item.path, options, catalog), options))
+        exists = item.path.exists() or item.path.is_symlink()
+        if (exists and options.missing and not options.update) or (
+            not exists and options.update and not options.missing
+        ):
+            files.append(dataclasses.replace(item, outcome=Outcome.SKIPPED))
+        elif exists and (options.update or options.force) and not item.path.is_symlink():
+            files.append(_rewrite(item, options, catalog))
+        else:
+            files.append(_write(item, _render(draft, item.path, options, catalog), options))
     return ImportResult(tuple(files), options.dry_run)

@@ -23,12 +23,17 @@ from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.gitutil import head_commit
 from mijnloket_gitops.plan.identity import identity_problems
 from mijnloket_gitops.plan.managed import Managed
-from mijnloket_gitops.plan.model import EmployerPlan, Plan, RemovedEmployer
+from mijnloket_gitops.plan.model import EmployerPlan, Plan, ReadFailure, RemovedEmployer
 from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.planner import plan_employer
 from mijnloket_gitops.plan.safety import Overrides, Portfolio, check_guards
 from mijnloket_gitops.plan.saved import desired_hash, fingerprint
-from mijnloket_gitops.providers.base import EmployerSummary, LiveEmployer, Provider
+from mijnloket_gitops.providers.base import (
+    EmployerSummary,
+    LiveEmployer,
+    PartialReadError,
+    Provider,
+)
 
 Desired = tuple[str, EmployerFile]
 """An employer file's path and its parsed content."""
@@ -50,13 +55,25 @@ class PlanResult:
 def read_live(
     provider: Provider, ids: Sequence[str], progress: Progress | None = None
 ) -> dict[str, LiveEmployer]:
-    """Live state of ``ids``, read in batches so a progress bar can move."""
+    """Live state of ``ids``, read in batches so a progress bar can move.
+
+    Raises :class:`PartialReadError` with every employer that could be read when some
+    could not (after reading all batches).
+    """
     live: dict[str, LiveEmployer] = {}
+    failures: dict[str, str] = {}
+    provider.prepare(ids)
     for start in range(0, len(ids), READ_BATCH):
         batch = ids[start : start + READ_BATCH]
-        live.update(provider.read_employers(batch))
+        try:
+            live.update(provider.read_employers(batch))
+        except PartialReadError as partial:
+            live.update(partial.live)
+            failures.update(partial.failures)
         if progress:
             progress(len(batch))
+    if failures:
+        raise PartialReadError(live, failures)
     return live
 
 
@@ -77,10 +94,9 @@ def _ownership(
     ids = managed.ids | set(invalid_ids)
     removed: list[RemovedEmployer] = []
     unmanaged: list[EmployerSummary] = []
-    for summary in sorted(provider.list_employers(), key=lambda s: s.name.casefold()):
+    outside = [s for s in provider.list_employers() if s.employer_id.lower() not in ids]
+    for summary in sorted(outside, key=lambda s: s.name.casefold()):
         key = summary.employer_id.lower()
-        if key in ids:
-            continue
         if base is not None and key in base.managed:
             removed.append(RemovedEmployer(summary.employer_id, summary.name, base.managed[key]))
         elif policy != "ignore":
@@ -151,6 +167,8 @@ class _Batches:
     activations: int = 0
     grants: int = 0
     live: dict[str, LiveEmployer] = field(default_factory=dict)
+    failed: list[ReadFailure] = field(default_factory=list)
+    """Employers that could not be read: not planned, listed (exit code 1)."""
 
 
 def _plan_batches(
@@ -163,11 +181,22 @@ def _plan_batches(
     digest: Any,
 ) -> _Batches:
     found = _Batches()
+    provider.prepare([e.employer_id for _, e in desired])  # e.g. bulk reads of the whole scope
     for start in range(0, len(desired), READ_BATCH):
         batch = desired[start : start + READ_BATCH]
-        live = provider.read_employers([e.employer_id for _, e in batch])
+        read = len(batch)
+        try:
+            live = provider.read_employers([e.employer_id for _, e in batch])
+        except PartialReadError as partial:  # plan the others; the plan lists these
+            live = partial.live
+            found.failed += [
+                ReadFailure(e.employer_id, e.name, p, partial.failures[e.employer_id])
+                for p, e in batch
+                if e.employer_id in partial.failures
+            ]
+            batch = [(p, e) for p, e in batch if e.employer_id not in partial.failures]
         if progress:
-            progress(len(batch))
+            progress(read)
         found.problems += [
             _missing(p, e, provider.target) for p, e in batch if e.employer_id not in live
         ]
@@ -241,7 +270,14 @@ def _make_plan(
         "base_ref": base.ref if base is not None else None,
         "scope": dict(scope) if scope is not None else {"kind": "all"},
     }
-    plan = Plan(tuple(found.employers), unmanaged, provider.name, meta, removed=removed)
+    plan = Plan(
+        tuple(found.employers),
+        unmanaged,
+        provider.name,
+        meta,
+        removed=removed,
+        failed=tuple(found.failed),
+    )
     outside = managed.outside
     portfolio = Portfolio(
         outside.employers + len(desired),

@@ -16,6 +16,9 @@ from mijnloket_gitops.tier import tier_rank
 FORMAT_VERSION = 1
 PERSONAL_DATA_FLAG = "personal-data"
 """Review flag on a grant of a right that exposes personal data (AVG/GDPR)."""
+UNVERIFIED_FLAG = "unverified"
+"""Flag on a rights step whose live state cannot be read (Loket.nl without the GET of
+a user's rights): applied as the file says, never verified afterwards."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,25 @@ class RemovedEmployer:
 
 
 @dataclass(frozen=True)
+class ReadFailure:
+    """A managed employer whose live state could not be read: not planned, listed."""
+
+    employer_id: str
+    name: str
+    path: str
+    message: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
 class Plan:
     """The changes that bring live state to the desired state, plus how it was made."""
 
@@ -160,6 +182,8 @@ class Plan:
     """Newly unmanaged since the base ref: the file was removed, the employer is live."""
     overridden: tuple[GuardViolation, ...] = ()
     """Guards this plan trips that a flag overrode (each with ``overridden_by``)."""
+    failed: tuple[ReadFailure, ...] = ()
+    """Managed employers that could not be read, so are not planned (exit code 1)."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
 
@@ -195,22 +219,51 @@ class Plan:
         return any(e.has_changes for e in self.employers)
 
     @property
+    def has_verifiable_changes(self) -> bool:
+        """Changes other than unverified steps, which reappear in every plan because
+        Loket cannot show whether they hold."""
+        return any(UNVERIFIED_FLAG not in s.flags for s in self.steps)
+
+    @property
     def needs_review(self) -> bool:
-        """Steps, or a change of ownership (``--detailed-exitcode`` exits 2 for it)."""
-        return self.has_changes or bool(self.removed) or any(e.takes_over for e in self.employers)
+        """Steps, or a change of ownership (``--detailed-exitcode`` exits 2 for it).
+        Unverified steps alone do not count: they are in every plan (issue 10)."""
+        return (
+            self.has_verifiable_changes
+            or bool(self.removed)
+            or any(e.takes_over for e in self.employers)
+        )
 
     @property
     def data(self) -> dict[str, Any]:
+        return self._data(self.employers)
+
+    @property
+    def review_data(self) -> dict[str, Any]:
+        """``data`` with only the employers a reviewer reads about (steps, unknown live
+        products, unchecked wishes, a take-over): what the text and Markdown renderers
+        show. At 50,000 employers the full list would cost more memory than the plan;
+        ``summary`` still counts every employer."""
+        return self._data(
+            tuple(
+                e
+                for e in self.employers
+                if e.steps or e.unknown_live_products or e.unchecked or e.takes_over
+            )
+        )
+
+    def _data(self, employers: tuple[EmployerPlan, ...]) -> dict[str, Any]:
         data = {
             "format_version": FORMAT_VERSION,
             "provider": self.provider,
             "meta": dict(self.meta),
             "summary": self.summary,
-            "employers": [e.data for e in self.employers],
+            "employers": [e.data for e in employers],
             "unmanaged": [{"employer_id": u.employer_id, "name": u.name} for u in self.unmanaged],
             "violations": [v.data for v in self.violations],
             "overridden": [v.data for v in self.overridden],
             "removed": [r.data for r in self.removed],
+            "failed": [f.data for f in self.failed],
         }
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost

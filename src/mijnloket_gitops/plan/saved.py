@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mijnloket_gitops.errors import MijnloketError, RefusedError
+from mijnloket_gitops.errors import MijnloketError, StalePlanError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import FORMAT_VERSION, Plan
 from mijnloket_gitops.providers.base import Action, LiveEmployer
@@ -194,7 +194,7 @@ def check_current(
     desired_hashes: Mapping[str, str],
     live: Mapping[str, LiveEmployer],
 ) -> None:
-    """Raise RefusedError (exit 3) when the saved plan no longer matches either side."""
+    """Raise StalePlanError (exit 3) when the saved plan no longer matches either side."""
     problems: list[str] = []
     old = saved["meta"].get("desired_hashes", {})
     for employer in saved["employers"]:
@@ -204,7 +204,7 @@ def check_current(
     problems += staleness(saved, live)
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
-        raise RefusedError(
+        raise StalePlanError(
             f"the saved plan is stale; nothing was applied:\n{listing}\n"
             "Make a new plan (`mijnloket-gitops plan --out FILE`), review it and apply that."
         )

@@ -13,6 +13,8 @@ Contract for implementations:
   (and the reverse) succeeds without changing anything. It raises
   :class:`~mijnloket_gitops.errors.ProviderError` when the step failed, and must leave
   the live state either unchanged or with the step fully done.
+- A failure that concerns one employer raises :class:`PartialReadError` with the
+  employers that were read; the caller plans those and lists the failed ones.
 - Product names are the catalog's display names; a live product the catalog does not
   know is passed through in ``LiveEmployer.products`` so that it can be reported.
 """
@@ -28,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from mijnloket_gitops.catalog import UserType
+from mijnloket_gitops.errors import ProviderError
 
 
 class Action(StrEnum):
@@ -94,6 +97,10 @@ class LiveEmployer:
     products: frozenset[str] = frozenset()
     users: Mapping[str, LiveUser] = field(default_factory=dict)
     """Users by login, folded to lower case."""
+    rights_unread: frozenset[UserType] = frozenset()
+    """User types whose users are listed but whose rights could not be read (Loket.nl
+    without the GET of a werkgevergebruiker's rights): rights steps for them are
+    planned from the file and marked unverified. Not part of :attr:`data`."""
 
     def user(self, login: str) -> LiveUser | None:
         return self.users.get(login.casefold())
@@ -111,6 +118,30 @@ class LiveEmployer:
                 for _, u in sorted(self.users.items())
             ],
         }
+
+
+class ManualStepError(ProviderError):
+    """The provider could not perform a step after all (the live system refused it in a
+    way that means "not through the API" or "not yet"): a person does it. Apply records
+    the step as manual, not failed, and puts it in the work order."""
+
+
+class PartialReadError(ProviderError):
+    """Some employers could not be read; the others were.
+
+    ``live`` holds the employers read (as ``read_employers`` returns them),
+    ``failures`` a message per employer id that failed. A failure of one employer
+    (a 403 on its modules, an answer of an unexpected shape) must not stop the rest.
+    """
+
+    def __init__(self, live: Mapping[str, LiveEmployer], failures: Mapping[str, str]) -> None:
+        self.live = dict(live)
+        self.failures = dict(failures)
+        lines = [f"  {employer_id}: {message}" for employer_id, message in failures.items()]
+        count = len(failures)
+        super().__init__(
+            f"{count} employer{'s' if count != 1 else ''} could not be read:\n" + "\n".join(lines)
+        )
 
 
 @dataclass(frozen=True)
@@ -138,7 +169,14 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
-        """Live state of the given employers; unknown ids are absent from the result."""
+        """Live state of the given employers; unknown ids are absent from the result.
+
+        Raises :class:`PartialReadError` when some employers could not be read.
+        """
+
+    def prepare(self, employer_ids: Iterable[str]) -> None:  # noqa: B027 - optional hook
+        """A hint: these employers are about to be read (in batches). A provider that
+        can read many employers in one request (bulk reads) may do so here."""
 
     @abc.abstractmethod
     def can_perform(self, step: Step) -> bool:

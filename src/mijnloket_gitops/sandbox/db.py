@@ -32,6 +32,10 @@ from mijnloket_gitops.errors import ProviderError
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 SEED_HINT = "run `mijnloket-gitops sandbox seed` to create it"
+RESEED_HINT = (
+    "replace it with `mijnloket-gitops sandbox seed --reset` (the sandbox holds only the "
+    "stand-in live state it was seeded with from the employer files)"
+)
 
 _DDL = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -123,7 +127,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
             _check_version(conn, path)
     except sqlite3.Error as error:
         conn.close()
-        raise SandboxError(f"{path} is not a usable sandbox database: {error}") from None
+        raise SandboxError(
+            f"{path} is not a usable sandbox database: {error}; {RESEED_HINT}"
+        ) from None
     except BaseException:
         conn.close()
         raise
@@ -149,7 +155,7 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.OperationalError:
         row = None
     if row is None:
-        raise SandboxError(f"{path} is not a mijnloket-gitops sandbox database; {SEED_HINT}")
+        raise SandboxError(f"{path} is not a mijnloket-gitops sandbox database; {RESEED_HINT}")
     if row[0] != SCHEMA_VERSION:
         raise SandboxError(
             f"sandbox database {path} has schema version {row[0]}, this version of "

@@ -147,10 +147,14 @@ def revoke(catalog: Catalog, draft: LiveDraft, rng: random.Random) -> str | None
         return None
     right = rng.choice(rights)
     allowed = catalog.rights[right].user_types
+    # Not a user the file gives the right: that would undo a grant drift on the same
+    # user and report both "live lacks it" and "holds it live".
     holders = [
         login
         for login in sorted(draft.rights)
-        if draft.types[login] in allowed and right not in draft.rights[login]
+        if draft.types[login] in allowed
+        and right not in draft.rights[login]
+        and right not in draft.desired_rights(login)
     ]
     if holders:
         login = rng.choice(holders)

@@ -287,3 +287,21 @@ class Store:
                 (since,),
             ).fetchall()
         return [Change(*tuple(r)) for r in rows]
+
+    def users_of_type(self, user_type: UserType) -> list[UserRecord]:
+        """Every user of one type (e.g. the provider's ak-gebruikers), by login."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, login, type FROM users WHERE type = ? ORDER BY login_key",
+                (user_type,),
+            ).fetchall()
+        return [UserRecord(r["id"], r["login"], r["type"]) for r in rows]
+
+    def employers_of_user(self, user_id: str) -> list[str]:
+        """Ids of the employers a user is linked to."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT employer_id FROM employer_users WHERE user_id = ? ORDER BY employer_id",
+                (user_id,),
+            ).fetchall()
+        return [r[0] for r in rows]

@@ -40,6 +40,11 @@ RULES: dict[str, Rule] = {
             "error",
             "A signed addendum lacks its date or ticket, or is dated in the future.",
         ),
+        Rule(
+            "evidence-pending",
+            "warning",
+            "The addendum's evidence is marked pending: apply leaves this employer alone.",
+        ),
         Rule("missing-dependency", "error", "A product's required product is not listed."),
         Rule("conflicting-products", "error", "Two products that exclude each other are listed."),
         Rule("tier-mismatch", "error", "The tier is missing or differs from the derived tier."),

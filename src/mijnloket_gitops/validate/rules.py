@@ -19,6 +19,7 @@ from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.tier import derive_tier
 from mijnloket_gitops.validate.diagnostics import RULES, Diagnostic, Severity
+from mijnloket_gitops.words import article
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,12 @@ def check_addendum(ctx: FileContext) -> Iterator[Diagnostic]:
                 "confirmation ticket; then set addendum.status: signed with signed_on and "
                 f"ticket. Until then, remove {name} from products",
             )
+    if addendum.evidence == "pending":
+        yield _evidence_pending(ctx)
     if addendum.status != "signed":
         return
     for field in ("signed_on", "ticket"):
-        if getattr(addendum, field) is None:
+        if getattr(addendum, field) is None and addendum.evidence != "pending":
             yield ctx.emit(
                 "addendum-evidence",
                 ("addendum", "status"),
@@ -135,6 +138,35 @@ def check_addendum(ctx: FileContext) -> Iterator[Diagnostic]:
                 f"addendum.signed_on {signed_on} is in the future",
                 "use the date the addendum was actually signed",
             )
+
+
+def _evidence_pending(ctx: FileContext) -> Diagnostic:
+    """evidence-pending: a reviewable "not yet" for the addendum's date and ticket."""
+    addendum = ctx.employer.addendum
+    if addendum.status != "signed":
+        return ctx.emit(
+            "evidence-pending",
+            ("addendum", "evidence"),
+            f"evidence: pending is for a signed addendum; this one is {addendum.status!r}",
+            "remove `evidence: pending`",
+        )
+    missing = [f for f in ("signed_on", "ticket") if getattr(addendum, f) is None]
+    if not missing:
+        return ctx.emit(
+            "evidence-pending",
+            ("addendum", "evidence"),
+            "the addendum's evidence is filled in but still marked pending: apply leaves "
+            "this employer alone",
+            "remove `evidence: pending`",
+        )
+    return ctx.emit(
+        "evidence-pending",
+        ("addendum", "evidence"),
+        f"the addendum's evidence is pending ({' and '.join(missing)} to fill in): plan "
+        "shows this employer, apply leaves it alone",
+        "fill in signed_on and ticket from Loket's confirmation ticket, then remove "
+        "`evidence: pending`",
+    )
 
 
 def check_dependencies(ctx: FileContext) -> Iterator[Diagnostic]:
@@ -255,7 +287,7 @@ def check_users(ctx: FileContext) -> Iterator[Diagnostic]:
                 yield ctx.emit(
                     "right-user-type",
                     where,
-                    f"a {user.type} cannot hold {name!r}",
+                    f"{article(user.type)} cannot hold {name!r}",
                     "it can be given to: " + ", ".join(right.user_types),
                 )
             missing = [p for p in right.requires if p not in listed]
@@ -275,3 +307,13 @@ FILE_RULES: tuple[Check, ...] = (
     check_tier,
     check_users,
 )
+
+RULE_READS: dict[Check, frozenset[str]] = {
+    check_products: frozenset({"products"}),
+    check_addendum: frozenset({"addendum", "products"}),
+    check_dependencies: frozenset({"products"}),
+    check_tier: frozenset({"tier", "products"}),
+    check_users: frozenset({"users", "products"}),
+}
+"""The top-level fields each rule reads: after a schema error elsewhere in a file, a
+rule still runs when it reads none of the damaged fields."""

@@ -35,7 +35,7 @@ from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.files.positions import START, Mark
 from mijnloket_gitops.validate.diagnostics import Diagnostic, diagnostic
 from mijnloket_gitops.validate.discovery import discover
-from mijnloket_gitops.validate.rules import FILE_RULES, FileContext
+from mijnloket_gitops.validate.rules import FILE_RULES, RULE_READS, FileContext
 
 PARALLEL_THRESHOLD = 300  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
@@ -122,12 +122,22 @@ def check_file(
     try:
         employer = EmployerFile.model_validate(doc.data)
     except ValidationError as error:
-        from mijnloket_gitops.files.schema_errors import describe  # only for broken files
+        from mijnloket_gitops.files.schema_errors import describe, salvage  # broken files only
 
         for mark, message, hint in describe(error, doc, EmployerFile):
             checked.diagnostics.append(
                 diagnostic(shown, "schema", message, mark.line, mark.column, hint)
             )
+        # Rules that read none of the damaged fields still run: one run, every problem.
+        # The file stays invalid (no data, no employer): plan never uses a salvaged file.
+        salvaged = salvage(error, doc.data, EmployerFile)
+        if salvaged is not None:
+            partial, damaged = salvaged
+            assert isinstance(partial, EmployerFile)
+            context = FileContext(shown, doc, partial, catalog, require_tier, today)
+            for rule in FILE_RULES:
+                if not RULE_READS[rule] & damaged:
+                    checked.diagnostics.extend(rule(context))
         return checked
     checked.data = doc.data  # these two fill the cached properties
     checked.employer = employer

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG
+from mijnloket_gitops.words import plural
 
 __all__ = ["PERSONAL_DATA_FLAG"]
 
@@ -23,11 +24,6 @@ Data = Mapping[str, Any]
 def clean(text: object) -> str:
     """``text`` on one line, without control characters (no terminal escapes)."""
     return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in str(text))
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
 
 
 def changed_employers(plan: Data) -> list[Data]:
@@ -103,8 +99,8 @@ def summary_line(summary: Data) -> str:
     """
     line = (
         f"{summary['activate']} to activate, {summary['deactivate']} to deactivate, "
-        f"{summary['grant']} rights to grant, {summary['revoke']} to revoke, "
-        f"{summary['tier_changes']} tier changes"
+        f"{plural(summary['grant'], 'right to grant')}, {summary['revoke']} to revoke, "
+        f"{plural(summary['tier_changes'], 'tier change')}"
     )
     extra = []
     if summary.get("manual"):
@@ -221,7 +217,9 @@ def scope_line(plan: Data) -> str | None:
 
 def nothing_in_scope(plan: Data) -> bool:
     scope = plan.get("meta", {}).get("scope") or {}
-    return scope.get("kind", "all") != "all" and not plan["employers"]
+    if scope.get("kind", "all") == "all":
+        return False
+    return int(scope.get("employers_in_scope", len(plan["employers"]))) == 0
 
 
 NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
@@ -265,3 +263,14 @@ def aggregate(plan: Data, arrow: str = "->") -> list[str]:
         for (before, after), count in sorted(tiers.items(), key=lambda item: -item[1])
     ]
     return lines
+
+
+def read_failures(plan: Data) -> list[str]:
+    """One line per managed employer whose live state could not be read (not planned)."""
+    return [
+        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: {clean(f['message'])}"
+        for f in plan.get("failed", ())
+    ]
+
+
+FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"

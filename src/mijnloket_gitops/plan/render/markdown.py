@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mijnloket_gitops.plan.render.common import (
+    FAILED_HEADING,
     MANUAL_LEGEND,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
@@ -31,7 +32,7 @@ from mijnloket_gitops.plan.render.common import (
     nothing_in_scope,
     overridden_lines,
     personal_data_grants,
-    plural,
+    read_failures,
     removed_lines,
     scope_line,
     step_lines,
@@ -49,6 +50,7 @@ from mijnloket_gitops.plan.render.cost import (
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
 from mijnloket_gitops.plan.render.text import NO_CHANGES
+from mijnloket_gitops.words import plural
 
 MARKER = "<!-- mijnloket-gitops:plan -->"
 """The first line of every plan comment; CI finds the comment to update by it."""
@@ -215,8 +217,13 @@ def _unchecked(plan: Data) -> _List:
     items = tuple(
         f"- **{md(e['name'])}**: {md(note)}\n" for e, notes in unchecked(plan) for note in notes
     )
-    head = "### Not visible to the provider\n\nNot planned; check these by hand.\n\n"
+    head = "### Not visible to the provider\n\nCheck these by hand.\n\n"
     return _List(head, items, "items to check by hand")
+
+
+def _failed(plan: Data) -> _List:
+    items = tuple(f"- {md(line)}\n" for line in read_failures(plan))
+    return _List(f"### {FAILED_HEADING}\n\n", items, "employers that could not be read")
 
 
 def _details(employer: Data, plan: Data) -> str:
@@ -279,6 +286,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
     head.append(_unchecked(plan))
+    head.append(_failed(plan))
     intro = ""
     if changed:
         intro = "### Changes per employer\n\n"

@@ -129,8 +129,9 @@ _EMPLOYER = _object(
         "unchecked": {
             "type": "array",
             "items": _STRING,
-            "description": "What the file asks for that the provider cannot see (e.g. "
-            "rights of provider users in Loket.nl); no step checks it, a person must.",
+            "description": "What the file asks for that the provider cannot see or "
+            "verify (e.g. rights of provider users in Loket.nl, rights that could not be "
+            "read, live product names that differ only in case); a person checks it.",
         },
     },
     "A managed employer (one with a file).",
@@ -314,6 +315,20 @@ def plan_schema() -> dict[str, Any]:
                     "type": "array",
                     "description": "Newly unmanaged since the base ref (file removed).",
                     "items": _REMOVED,
+                },
+                "failed": {
+                    "type": "array",
+                    "description": "Managed employers whose live state could not be read, "
+                    "so they are not planned (the exit code is 1).",
+                    "items": _object(
+                        {
+                            "employer_id": _STRING,
+                            "name": {"type": "string"},
+                            "path": _described(_STRING, "The employer file."),
+                            "message": _described(_STRING, "What failed."),
+                        },
+                        "An employer that could not be read.",
+                    ),
                 },
                 "live": {
                     "type": "object",

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from mijnloket_gitops.plan.render.common import (
+    FAILED_HEADING,
     MANUAL_LEGEND,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
@@ -26,6 +27,7 @@ from mijnloket_gitops.plan.render.common import (
     file_name_note,
     nothing_in_scope,
     overridden_lines,
+    read_failures,
     removed_lines,
     scope_line,
     step_lines,
@@ -126,12 +128,17 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append("")
     hidden = unchecked(plan)
     if hidden:
-        lines.append("Not visible to the provider, so not planned; check by hand:")
+        lines.append("Not visible to the provider; check by hand:")
         lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
         lines.append("")
     if len(changed) > AGGREGATE_FROM:
         lines.append(_style("All changes by kind:", options, bold=True))
         lines += [f"  {line}" for line in aggregate(plan)] + [""]
+    failures = read_failures(plan)
+    if failures:
+        lines.append(_style(FAILED_HEADING, options, fg="red", bold=True))
+        lines += [f"  x {line}" for line in failures]
+        lines.append("")
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:

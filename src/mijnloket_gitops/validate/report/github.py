@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mijnloket_gitops.validate.runner import ValidationResult
+from mijnloket_gitops.words import plural
 
 
 def _escape_data(text: str) -> str:
@@ -22,6 +23,7 @@ def github_report(result: ValidationResult, color: bool) -> str:
             f"title={_escape_property(d.rule)}::{_escape_data(message)}"
         )
     lines.append(
-        f"{len(result.files)} files checked: {result.errors} errors, {result.warnings} warnings"
+        f"{plural(len(result.files), 'file')} checked: {plural(result.errors, 'error')}, "
+        f"{plural(result.warnings, 'warning')}"
     )
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from mijnloket_gitops.validate.runner import ValidationResult
+from mijnloket_gitops.words import plural
 
 _COLORS = {"error": "red", "warning": "yellow"}
 
@@ -14,10 +15,6 @@ def _printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def text_report(result: ValidationResult, color: bool) -> str:
@@ -30,14 +27,12 @@ def text_report(result: ValidationResult, color: bool) -> str:
         lines.append(f"{path}:{d.line}:{d.column}: {severity} [{d.rule}] {_printable(d.message)}")
         if d.hint:
             lines.append(f"    hint: {d.hint}")
-    files = _plural(len(result.files), "file")
+    files = plural(len(result.files), "file")
     if result.diagnostics:
         checked = {f.path for f in result.files}  # no-files diagnostics name a directory
         bad = len({d.path for d in result.diagnostics if d.path in checked})
-        summary = (
-            f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')}"
-            f" in {bad} of {files}"
-        )
+        found = f"{plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}"
+        summary = f"{found} in {bad} of {files}" if result.files else f"{found}; no files checked"
     else:
         summary = f"{files} valid"
     lines.append(click.style(summary, bold=True) if color else summary)
