@@ -8,7 +8,7 @@ from typing import get_args
 import click
 
 from mijnloket_gitops.catalog import UserType
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave
 from mijnloket_gitops.errors import ExitCode
@@ -84,7 +84,7 @@ def edit(
     )
     request.check(settings.catalog, get_args(UserType))
     validation = validate_paths(
-        [settings.root / settings.config.employers_dir],
+        [employers_dir(settings)],
         settings.catalog,
         require_tier=settings.config.require_tier,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode, MijnloketError
@@ -58,7 +58,7 @@ def report(
     shown. With `pricing:` in mijnloket-gitops.yaml, the monthly cost too.
     """
     settings = settings_for(repo)
-    folder = settings.root / settings.config.employers_dir
+    folder = employers_dir(settings)
     validation = validate_paths(
         [folder], settings.catalog, require_tier=settings.config.require_tier
     )
