@@ -111,6 +111,21 @@ require_tier: false
     assert "Safety limits" not in notice
 
 
+def test_a_pull_request_that_removes_the_configuration_is_planned_with_the_defaults(
+    tmp_path: Path, valid_employer: str
+) -> None:
+    """Else the plan would be made with main's catalog and refused after the merge,
+    which has none (another catalog fingerprint)."""
+    extended = "version: 1\ncatalog:\n  products:\n    Verlof:\n      note: ours\n"
+    base = _repo(tmp_path / "base", extended, {})
+    pull = _repo(tmp_path / "pull", "", {"a.yaml": valid_employer})
+    (pull / "mijnloket-gitops.yaml").unlink()
+    imported = import_pull_request(base, pull)
+    assert imported.files == ("employers/a.yaml",)
+    assert load_settings(base).catalog.fingerprint == load_settings(pull).catalog.fingerprint
+    assert 'catalog.products.Verlof.note**: "ours" → not set' in imported.notice
+
+
 def test_the_planned_configuration_is_the_effective_one_not_the_pull_requests_yaml(
     base: Path, tmp_path: Path
 ) -> None:
@@ -192,13 +207,19 @@ def test_a_symlink_above_the_checkout_drops_no_file_and_one_inside_drops_all(
     assert list((base / "config" / "employers").iterdir()) == []
 
 
-def test_cli_import_refuses_with_exit_3(
+def test_cli_import_refuses_with_exit_3_and_says_why_in_the_notice(
     base: Path, tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
+    notice = tmp_path / "temp" / "settings.md"
     pull = _repo(tmp_path / "pull", LOKET + "  api_url: https://attacker.example\n", {})
-    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    args = ("--from", pull, "--repo", base, "--notice", notice)
+    result = run_cli("github", "import-pull-request", *args)
     assert result.exit_code == 3
     assert "changes provider.api_url in mijnloket-gitops.yaml" in result.output
+    text = notice.read_text()
+    assert text.startswith("> [!CAUTION]\n> **No plan: this pull request changes where")
+    assert "changes provider.api\\_url in mijnloket-gitops.yaml" in text
+    assert "attacker" not in text  # names the setting, never echoes the new value
 
 
 def test_a_skipped_files_name_cannot_start_a_workflow_command(
@@ -304,3 +325,37 @@ def test_the_privileged_plan_job_end_to_end_on_the_sandbox(
     applied = run_cli("github", "run-action")
     assert applied.exit_code == 0, applied.output
     assert not (tmp_path / "HIJACKED").exists()
+
+
+def test_end_to_end_a_pull_request_cannot_raise_the_limit_its_plan_exceeds(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """main allows no employer to change; the pull request raises that limit and makes
+    changes in the same diff. Its plan is refused (exit 3) by main's limit, the notice
+    says why, and the same files with its own limit would have planned."""
+    examples = Path(__file__).resolve().parent.parent / "employers"
+    strict = "version: 1\nsafety:\n  max_employer_share: 0.0\n  min_count_for_shares: 0\n"
+    loose = strict.replace("0.0", "1.0")
+    base, pull, temp = tmp_path / "base", tmp_path / "pull-request", tmp_path / "runner-temp"
+    for root, config in ((base, strict), (pull, loose)):
+        shutil.copytree(examples, root / "employers")
+        (root / "mijnloket-gitops.yaml").write_text(config)
+    changed = pull / "employers" / "bakkerij-de-vries.yaml"
+    text = changed.read_text()
+    changed.write_text(text.replace("  - MijnLoket - Verzekeringen vergelijken\n", ""))
+    assert changed.read_text() != text  # the pull request's change: one deactivation
+    monkeypatch.setenv("RUNNER_TEMP", str(temp))
+    notice = temp / "mijnloket-plan" / "settings.md"
+    # live state: main's files (seeded before the import; the same for both plans)
+    assert run_cli("github", "prepare-provider", "--repo", base).exit_code == 0
+    shutil.copytree(base / ".mijnloket", pull / ".mijnloket")
+    args = ("--from", pull, "--repo", base, "--notice", notice)
+    assert run_cli("github", "import-pull-request", *args).exit_code == 0
+    assert "**safety.max\\_employer\\_share**: 0.0 → 1.0" in notice.read_text()
+    monkeypatch.setenv("INPUT_COMMAND", "plan")
+    monkeypatch.setenv("INPUT_PLAN_FILE", str(temp / "mijnloket-plan" / "plan.json"))
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(base))
+    refused = run_cli("github", "run-action")
+    assert refused.exit_code == 3, refused.output
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(pull))
+    assert run_cli("github", "run-action").exit_code == 0  # its own limit: planned

@@ -150,8 +150,40 @@ def test_pull_requests_from_forks_get_no_plan() -> None:
     condition = " ".join(job["if"].split())
     assert "github.event.workflow_run.event == 'pull_request'" in condition
     assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition
+    # a push cancels the checks of the commit before it: no plan (and no token spent) for it
+    assert "github.event.workflow_run.conclusion != 'cancelled'" in condition
     assert "&&" in condition and "||" not in condition
     assert "allow-unsafe-pr-checkout" not in text
+
+
+def test_the_settings_notice_reaches_the_comment_and_the_apply_summary() -> None:
+    """What a pull request changes besides employer files is written next to the plan
+    (so the artifact carries it), put first in the comment, and shown by apply."""
+    notice = "$RUNNER_TEMP/mijnloket-plan/settings.md"
+    (job,) = _jobs(_scaffolded()[".github/workflows/mijnloket-pr-plan.yml"]).values()
+    runs = {step.get("name", ""): step.get("run", "") for step in job["steps"]}
+    assert f'--notice "{notice}"' in runs["Take the pull request's employer files"]
+    comment = runs["Post the plan on the pull request"]
+    assert comment.count('--notice-file "$notice"') == 2 and f'notice="{notice}"' in comment
+    upload = next(s for s in job["steps"] if s.get("name") == "Save the plan for apply")
+    assert upload["with"]["path"] == "${{ runner.temp }}/mijnloket-plan/"
+    apply = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])["reviewed"]
+    assert any("for part in settings.md plan.md" in s.get("run", "") for s in apply["steps"])
+
+
+def test_the_app_token_uses_the_client_id_not_the_deprecated_app_id() -> None:
+    """create-github-app-token v3 marks `app-id` deprecated ("Use 'client-id'
+    instead"): every run would warn, and a later major removes it."""
+    steps = 0
+    for path, text in _scaffolded().items():
+        for job in _jobs(text).values():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/create-github-app-token@"):
+                    steps += 1
+                    assert "app-id" not in step["with"], path
+                    assert step["with"]["client-id"] == "${{ vars.MIJNLOKET_APP_CLIENT_ID }}"
+                    assert step["if"] == "vars.MIJNLOKET_APP_CLIENT_ID != ''", path
+    assert steps == 4
 
 
 def test_only_the_token_steps_of_the_action_see_the_secrets_token() -> None:

@@ -14,7 +14,8 @@ import click
 from mijnloket_gitops.cli.common import repo_option
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
-from mijnloket_gitops.gitops.pr_data import import_pull_request
+from mijnloket_gitops.gitops.pr_data import PullRequestRefused, import_pull_request
+from mijnloket_gitops.gitops.pr_settings import refusal_notice
 from mijnloket_gitops.gitops.reviewed import (
     artifact_name,
     check_tip,
@@ -64,6 +65,12 @@ def pull_request_of_run(
     )
 
 
+def _write_notice(path: Path | None, text: str) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 @click.command("import-pull-request")
 @click.option(
     "--from",
@@ -76,7 +83,7 @@ def pull_request_of_run(
     "--notice",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here, for the top of the plan comment, which guards and catalog settings "
-    "the pull request changes (removed when it changes none).",
+    "the pull request changes, or why it is refused (removed when there is nothing to say).",
 )
 @repo_option
 def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> None:
@@ -85,12 +92,15 @@ def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> No
     connection setting."""
     if notice is not None:
         notice.unlink(missing_ok=True)  # never a notice from before this run
-    imported = import_pull_request(repo, source)
+    try:
+        imported = import_pull_request(repo, source)
+    except PullRequestRefused as refused:  # the comment says why there is no plan
+        _write_notice(notice, refusal_notice(str(refused)))
+        raise
     click.echo(f"Imported {len(imported.files)} files of the pull request as data.")
-    if notice is not None and imported.notice:
-        notice.parent.mkdir(parents=True, exist_ok=True)
-        notice.write_text(imported.notice, encoding="utf-8")
-        click.echo(f"It changes settings in mijnloket-gitops.yaml; listed in {notice}.")
+    if imported.notice:
+        _write_notice(notice, imported.notice)
+        click.echo("It changes settings in mijnloket-gitops.yaml besides employer files.")
     for path in imported.skipped:
         # A file name may hold a newline: escaped, it cannot start a workflow command.
         click.echo(f"::warning title=Skipped (not a regular file)::{command_data(path)}")

@@ -21,6 +21,8 @@ there was written by this run, never one committed in the checkout (exit 2 of a
 usage error is not "changes pending"). The command runs as ``python -P -m
 mijnloket_gitops`` with ``PYTHONSAFEPATH=1``: the working directory (a checkout) is
 never on the import path, so a committed ``mijnloket_gitops/`` cannot replace the tool.
+Its output reaches the log only quoted (``::stop-commands::``): messages quote file
+names and values from the checkout, which must never act as workflow commands.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ MEANINGS = {
     2: "changes pending",
     3: "refused, nothing changed",
     4: "waiting for manual steps in Loket.nl",
+    64: "usage error: a bad command, option or argument",
     70: "a bug in mijnloket-gitops",
     130: "interrupted",
 }

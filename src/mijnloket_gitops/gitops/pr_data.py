@@ -95,11 +95,12 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination, follow_symlinks=False)
             copied.append(relative.as_posix())
+    # The effective settings, written out: the pull request's (the defaults when it
+    # removes the file), with the base branch's guards. Its own YAML is never copied,
+    # so nothing it adds survives.
+    planned = effective(base.config, pull.config).model_dump(mode="json")
+    text = yaml.safe_dump(planned, sort_keys=False, allow_unicode=True)
+    (base_root / CONFIG_NAME).write_text(text, encoding="utf-8")
     if pull_config.is_file():
-        # The effective settings, written out: the pull request's, with the base
-        # branch's guards (its own YAML is never copied, so nothing it adds survives).
-        planned = effective(base.config, pull.config).model_dump(mode="json")
-        text = yaml.safe_dump(planned, sort_keys=False, allow_unicode=True)
-        (base_root / CONFIG_NAME).write_text(text, encoding="utf-8")
         copied.append(CONFIG_NAME)
     return Imported(tuple(copied), tuple(skipped), notice(base.config, pull.config))

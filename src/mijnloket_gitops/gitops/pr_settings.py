@@ -97,3 +97,13 @@ def notice(base: RepoConfig, pull: RepoConfig) -> str:
             *_listing(shaping),
         ]
     return "\n".join(lines) + "\n\n"
+
+
+def refusal_notice(reason: str) -> str:
+    """Markdown for the top of the comment when the pull request gets no plan because
+    it changes a connection setting (``reason``: the refusal's message)."""
+    return (
+        "> [!CAUTION]\n"
+        "> **No plan: this pull request changes where the Loket.nl credentials go.**\n>\n"
+        f"> {escape_markdown(reason)}.\n\n"
+    )
