@@ -12,13 +12,14 @@ BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "edit_report
 
 
 @pytest.mark.slow
-def test_portfolio_benchmark_runs_on_a_small_portfolio() -> None:
+def test_portfolio_benchmark_runs_on_a_small_portfolio(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCHMARK), "--files", "30", "--seed", "2"],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
@@ -30,3 +31,4 @@ def test_portfolio_benchmark_runs_on_a_small_portfolio() -> None:
         "report --format json",
     ]
     assert "employers selected:" in rows[0] and " changed" in rows[0]
+    assert list(tmp_path.iterdir()) == []  # the reports stay in the benchmark's repository
