@@ -76,6 +76,33 @@ def test_mistyped_commands_get_a_suggestion(run_cli: RunCli, repo: Path) -> None
     assert "No such command 'xyzzy'." in nothing.stderr and "Did you mean" not in nothing.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (("plan", "--format", "mardown"), "'markdown'"),
+        (("validate", "--format", "sarf"), "'sarif'"),
+        (("show", "--format", "jsn", "plan.json"), "'json'"),
+        (("journal", "--format", "txt"), "'text'"),
+        (("catalog", "--format", "jsno"), "'json'"),
+        (("schema", "employr"), "'employer'"),
+        (("sandbox", "show", "--format", "jason"), "'json'"),
+    ],
+)
+def test_mistyped_values_get_a_suggestion(
+    run_cli: RunCli, repo: Path, args: tuple[str, ...], suggestion: str
+) -> None:
+    (repo / "plan.json").write_text("{}", encoding="utf-8")
+    result = run_cli("-C", repo, *args)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert f"Did you mean {suggestion}?" in result.stderr, result.stderr
+
+
+def test_apply_help_names_the_unit_of_its_durations(run_cli: RunCli) -> None:
+    help_text = run_cli("apply", "--help").output
+    assert "--timeout SECONDS" in help_text and "--poll-interval SECONDS" in help_text
+    assert "FLOAT RANGE" not in help_text
+
+
 # --- file-system errors the user caused -------------------------------------------------
 
 
@@ -123,6 +150,23 @@ def test_unwritable_plan_file_names_path_and_reason(
     result = run_cli("-C", repo, "plan", "--out", "plan.json")
     _user_error(result, "plan.json", "No space left on device")
     assert "the disk is full" in result.stderr
+
+
+def test_plan_names_an_employers_dir_that_is_not_a_folder(run_cli: RunCli, repo: Path) -> None:
+    (repo / "mijnloket-gitops.yaml").write_text("version: 1\nemployers_dir: nope\n", "utf-8")
+    result = run_cli("-C", repo, "plan")
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert "mijnloket-gitops.yaml:2:16: employers_dir: 'nope' is not a folder" in result.stderr
+    assert "No changes" not in result.output and "file-read" not in result.output
+
+
+def test_plan_counts_invalid_files_in_english(run_cli: RunCli, repo: Path) -> None:
+    (repo / "employers" / "broken.yaml").write_text("version: [\n", encoding="utf-8")
+    one = run_cli("-C", repo, "plan")
+    assert "1 invalid employer file left out of the plan" in one.stderr, one.stderr
+    (repo / "employers" / "broken2.yaml").write_text("version: [\n", encoding="utf-8")
+    two = run_cli("-C", repo, "plan")
+    assert "2 invalid employer files left out of the plan" in two.stderr, two.stderr
 
 
 # --- repository discovery ---------------------------------------------------------------

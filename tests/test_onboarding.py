@@ -6,6 +6,7 @@ trips that keep the evidence and the comments."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ PENDING = "  evidence: pending\n"
 TICKET = 'ticket: "LKT-77001"'
 NOTE = "# owner: payroll team Noord"
 Run = Callable[..., Result]
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 
 
 def runner(repo: Path) -> Run:
@@ -213,3 +215,27 @@ def test_an_import_that_wrote_nothing_asks_nothing(tmp_path: Path) -> None:
     assert failed.exit_code == ExitCode.ERROR and "0 written" in failed.output
     assert "cannot write" in failed.stderr
     assert "Fill in" not in failed.output and "0 evidence gaps" in failed.output
+
+
+def test_missing_and_update_name_only_what_they_touch(tmp_path: Path) -> None:
+    """In a portfolio of hundreds, a line per untouched employer buries the one file
+    --missing wrote; the summary counts the others. A named --employer is still said."""
+    repo, _, _ = seed_repo(tmp_path, employers=5, seed=25)
+    configure(repo)
+    run = runner(repo)
+    assert run("import", "--all").exit_code == 0
+    files = by_id(repo / "imported")
+    gone_id, kept_id = sorted(files)[:2]
+    files[gone_id].unlink()
+    missing = run("import", "--missing")
+    assert missing.exit_code == 0, missing.output
+    per_file = [line for line in missing.stdout.splitlines() if UUID.search(line)]
+    assert len(per_file) == 1 and gone_id in per_file[0], missing.stdout
+    assert "has a file, left alone" not in missing.stdout
+    assert " left alone, " in missing.stdout, "counted in the summary"
+    updated = run("import", "--update")
+    assert updated.exit_code == 0, updated.output
+    assert not [line for line in updated.stdout.splitlines() if UUID.search(line)]
+    assert " unchanged, " in updated.stdout, updated.stdout
+    named = run("import", "--missing", "--employer", kept_id)
+    assert "has a file, left alone" in named.stdout, named.stdout

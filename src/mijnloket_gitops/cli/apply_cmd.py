@@ -41,6 +41,7 @@ from mijnloket_gitops.gitutil import dirty_tree, head_commit
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),
+    metavar="SECONDS",
     default=3600.0,
     show_default=True,
     help="With --wait: how many seconds to wait at most.",
@@ -48,6 +49,7 @@ from mijnloket_gitops.gitutil import dirty_tree, head_commit
 @click.option(
     "--poll-interval",
     type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
     default=15.0,
     show_default=True,
     help="With --wait: seconds between reads of live state.",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import Choice, repo_option, settings_for
 from mijnloket_gitops.plan.render.plan_schema import plan_schema
 from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema, render
 
@@ -16,7 +16,7 @@ from mijnloket_gitops.schema import SCHEMA_FILES, config_schema, employer_schema
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="text for people, json for scripts.",
@@ -50,7 +50,7 @@ def catalog(fmt: str, repo: Path) -> None:
 
 
 @click.command()
-@click.argument("which", type=click.Choice(sorted(SCHEMA_FILES)), default="employer")
+@click.argument("which", type=Choice(sorted(SCHEMA_FILES)), default="employer")
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Callable
@@ -32,6 +33,16 @@ class FullHelpGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+class Choice(click.Choice[str]):
+    """click's Choice with a "did you mean" for a mistyped value (``--format mardown``),
+    as click gives for mistyped options and this tool for commands."""
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        message = super().get_invalid_choice_message(value, ctx)
+        close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1)
+        return f"{message} Did you mean {close[0]!r}?" if close else message
 
 
 def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:

@@ -82,8 +82,18 @@ def _summary(result: ImportResult) -> str:
     return ", ".join(parts) + "."
 
 
-def _report(result: ImportResult) -> None:
+def _report(result: ImportResult, *, named: bool) -> None:
+    """Print a line per file that was (or would be) written, updated or is a problem.
+
+    Files left alone or unchanged get a line only when their employer was named with
+    --employer: in a portfolio of hundreds, ``--missing`` and ``--update`` would
+    otherwise bury the few files they wrote under a line per untouched employer; the
+    summary counts them.
+    """
+    quiet = {Outcome.SKIPPED, Outcome.UNCHANGED}
     for item in result.files:
+        if item.outcome in quiet and not named:
+            continue
         if item.diff:
             click.echo(item.diff, nl=False)
         text, problem = _line(item, result.dry_run)
@@ -195,7 +205,7 @@ def import_command(
             result = import_employers(provider, settings.catalog, options, ids, progress)
         finally:
             progress.close()
-    _report(result)
+    _report(result, named=bool(employers))
     if not result.ok:
         raise SystemExit(ExitCode.ERROR)
 

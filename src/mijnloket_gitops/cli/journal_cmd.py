@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mijnloket_gitops.apply.history import find_run, journal_files, read_events, summarise
-from mijnloket_gitops.cli.common import repo_option, settings_for
+from mijnloket_gitops.cli.common import Choice, repo_option, settings_for
 from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.plan.render.common import clean
 
@@ -30,7 +30,7 @@ def _show_line(event: dict[str, object]) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="text for people, json for tools (one object per journal, or the events of RUN).",

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from mijnloket_gitops.cli.common import (
+    Choice,
     Progress,
     employers_dir,
     guard_options,
@@ -31,6 +32,7 @@ from mijnloket_gitops.plan.saved import write_plan
 from mijnloket_gitops.plan.scope import Repository, load_repository
 from mijnloket_gitops.providers.registry import open_provider
 from mijnloket_gitops.validate.report.text import text_report
+from mijnloket_gitops.words import plural
 
 
 def report_invalid(repository: Repository, *, planned: bool) -> None:
@@ -40,7 +42,7 @@ def report_invalid(repository: Repository, *, planned: bool) -> None:
     click.echo(text_report(repository.validation, use_color()), err=True, nl=False)
     if planned:
         click.secho(
-            f"{len(repository.invalid)} invalid employer file(s) left out of the plan:"
+            f"{plural(len(repository.invalid), 'invalid employer file')} left out of the plan:"
             f" {', '.join(repository.invalid)}. Fix them; the other files are planned below.",
             fg="red",
             err=True,
@@ -125,7 +127,7 @@ def echo_overridden(plan: Plan) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(RENDERERS)),
+    type=Choice(sorted(RENDERERS)),
     default="text",
     show_default=True,
     help="text for people, markdown for a pull-request comment, json for tools.",
@@ -169,6 +171,7 @@ def plan(
     file is invalid or on errors, 3 when a safety guard refuses the plan.
     """
     settings = settings_for(repo)
+    employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
     repository = load_repository(settings, targets=targets, changed_since=changed_since)
     report_invalid(repository, planned=True)
     if where is not None:  # issue 15: selectors

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from mijnloket_gitops.catalog import UserType
-from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import Choice, FullHelpGroup, repo_option, settings_for, use_color
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.providers.sandbox import sandbox_path
 from mijnloket_gitops.sandbox.db import SandboxError
@@ -90,7 +90,7 @@ def _shown(store: Store, records: list[EmployerRecord]) -> list[Shown]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="text for people, json for scripts.",

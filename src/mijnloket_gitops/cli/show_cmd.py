@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from mijnloket_gitops.cli.common import use_color
+from mijnloket_gitops.cli.common import Choice, use_color
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.saved import read_plan
 
@@ -33,7 +33,7 @@ def render_saved(document: Mapping[str, Any], fmt: str) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(RENDERERS)),
+    type=Choice(sorted(RENDERERS)),
     default="text",
     show_default=True,
     help="text for people, markdown for a pull-request comment, json for tools.",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
+from mijnloket_gitops.cli.common import Choice, employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
@@ -22,7 +22,7 @@ from mijnloket_gitops.validate.runner import validate_paths
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(REPORTERS)),
+    type=Choice(sorted(REPORTERS)),
     default="text",
     show_default=True,
     help="text for people, json for scripts, github for annotations, sarif for code scanning.",
@@ -60,7 +60,7 @@ def validate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="text for people, json for scripts.",
@@ -72,6 +72,8 @@ def explain(
     files: tuple[Path, ...], fmt: str, where: str | None, changed_since: str | None, repo: Path
 ) -> None:
     """Show the derived tier of employer files and why.
+
+    ``--format json`` prints a list with one object per valid file, however many.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
     Start and the products each product requires (they must be listed too). FILES are
@@ -92,8 +94,9 @@ def explain(
         for path, employer in selected(settings, result.employers, where, changed_since)
     ]
     if fmt == "json":
+        # always a list (one entry per valid file), so a script reads one shape
         data = [e.data for e in explanations]
-        click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(render_explanation(e) for e in explanations), nl=False)
     if result.errors:
