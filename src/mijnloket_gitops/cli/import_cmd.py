@@ -206,6 +206,15 @@ def import_command(
         finally:
             progress.close()
     _report(result, named=bool(employers))
+    written = result.count(Outcome.WRITTEN, Outcome.OVERWRITTEN, Outcome.UPDATED)
+    if written and not dry_run and not options.schema.is_file():
+        # The modeline names the schema relative to each file; without it editors
+        # report the modeline itself instead of checking the file.
+        click.echo(
+            f"The files' modeline points at {options.schema}, which does not exist yet: "
+            f"`mijnloket-gitops schema --output-dir {options.schema.parent}` writes it, so "
+            "that editors check and complete the files."
+        )
     if not result.ok:
         raise SystemExit(ExitCode.ERROR)
 
