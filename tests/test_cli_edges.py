@@ -169,6 +169,22 @@ def test_plan_counts_invalid_files_in_english(run_cli: RunCli, repo: Path) -> No
     assert "2 invalid employer files left out of the plan" in two.stderr, two.stderr
 
 
+def test_plan_shows_the_broken_file_not_every_warning(run_cli: RunCli, repo: Path) -> None:
+    """Onboarding leaves hundreds of evidence-pending warnings; plan shows the file that
+    blocks itself, and only counts the warnings (validate lists them)."""
+    for path in sorted((repo / "employers").glob("*.yaml"))[:3]:
+        text = path.read_text(encoding="utf-8")
+        if "status: signed" in text:
+            path.write_text(text.replace("status: signed", "status: signed\n  evidence: pending"))
+    (repo / "employers" / "broken.yaml").write_text("version: [\n", encoding="utf-8")
+    result = run_cli("-C", repo, "plan")
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert "broken.yaml:" in result.stderr and "evidence-pending" not in result.stderr
+    assert "warnings in other files: `mijnloket-gitops validate` lists them" in result.stderr
+    assert "1 invalid employer file left out of the plan" in result.stderr
+    assert "Fix it;" in result.stderr
+
+
 # --- repository discovery ---------------------------------------------------------------
 
 
