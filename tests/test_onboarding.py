@@ -254,3 +254,20 @@ def test_import_says_how_to_get_the_schema_its_modeline_names(tmp_path: Path) ->
     again = run("import", "--missing")
     assert again.exit_code == 0 and "1 written" in again.stdout, again.output
     assert "does not exist yet" not in again.stdout
+
+
+def test_import_says_when_live_state_breaks_a_rule(tmp_path: Path) -> None:
+    """A MijnLoket product live without MijnLoket gives a file that blocks its own plan;
+    import says so with the rule (exit 1) instead of leaving it for the next plan."""
+    repo, db, _ = seed_repo(tmp_path, employers=4, seed=27)
+    configure(repo)
+    with Store.open(db) as store:
+        ids = [e.employer_id for e in store.employers()]
+        live = store.live(ids)
+    without = next(i for i in ids if "MijnLoket" not in live[i].products)
+    toggle(db, without, "MijnLoket - Verzekeringen vergelijken")
+    imported = runner(repo)("import", "--all")
+    assert imported.exit_code == ExitCode.ERROR, imported.output
+    assert "[requires-mijnloket]" in imported.stderr
+    assert "Live state breaks these rules" in imported.stderr
+    assert "evidence-pending" not in imported.stderr, "warnings are validate's to list"
