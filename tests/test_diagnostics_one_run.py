@@ -84,8 +84,7 @@ def test_a_newer_format_version_says_so(tmp_path: Path, catalog: Catalog) -> Non
     path.write_text(BROKEN_USERS.replace("version: 1", "version: 2"), encoding="utf-8")
     (version,) = [f for f in rules_of(path, catalog) if f[0] == "schema" and f[1] == 1]
     assert (
-        "version: 2 is not a format this mijnloket-gitops reads (it reads version 1)"
-        in (version[2])
+        "version: 2 is not a format this mijnloket-gitops reads; it reads version 1" in (version[2])
     )
     assert "is not one of" not in version[2] and "upgrade" in str(version[3])
 
@@ -109,7 +108,8 @@ def test_a_newer_format_version_says_so(tmp_path: Path, catalog: Catalog) -> Non
         ),
         (
             "version: 3\n",
-            "mijnloket-gitops.yaml:1:10: version: 3 is not a format this mijnloket-gitops reads",
+            "mijnloket-gitops.yaml:1:10: version: 3 is not a format this mijnloket-gitops reads; "
+            "it reads version 1 (a newer mijnloket-gitops",  # one parenthesis, not two
         ),
         # Inside the provider union, the key and the allowed keys are the chosen member's.
         (

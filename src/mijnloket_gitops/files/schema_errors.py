@@ -216,8 +216,8 @@ def _describe(
         if name == "version" and len(path) == 1:
             return (
                 mark,
-                f"version: {value!r} is not a format this mijnloket-gitops reads "
-                f"(it reads version {' and '.join(values)})",
+                f"version: {value!r} is not a format this mijnloket-gitops reads; "
+                f"it reads version {' and '.join(values)}",
                 "a newer mijnloket-gitops wrote this file: upgrade the tool, or write `version: 1`",
             )
         expected = _one_of(values) if values else error.get("ctx", {}).get("expected", "")
