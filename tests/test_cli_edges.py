@@ -245,6 +245,18 @@ def test_dash_c_runs_as_if_started_there(run_cli: RunCli, repo: Path, tmp_path: 
     assert missing.exit_code == ExitCode.USAGE
 
 
+def test_several_dash_c_are_taken_one_from_the_other_as_git_does(
+    run_cli: RunCli, repo: Path
+) -> None:
+    inside = run_cli("-C", repo, "-C", "employers", "validate", "bakkerij-de-vries.yaml")
+    assert inside.exit_code == 0 and "1 file valid" in inside.output, inside.output
+    back = run_cli("-C", repo / "employers", "-C", "..", "validate")
+    assert back.exit_code == 0 and "8 files valid" in back.output, back.output
+    missing = run_cli("-C", repo, "-C", "nope", "validate")
+    assert missing.exit_code == ExitCode.USAGE
+    assert "Invalid value for '-C'" in missing.stderr and "nope" in missing.stderr
+
+
 def test_repo_option_is_a_hidden_alias(run_cli: RunCli, repo: Path) -> None:
     result = run_cli("validate", "--repo", repo)
     assert result.exit_code == 0 and "8 files valid" in result.output
