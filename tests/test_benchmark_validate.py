@@ -57,7 +57,7 @@ def test_worker_pool_gives_the_same_result(
 
     sequential = runner.validate_paths([tmp_path], catalog, today=TODAY)
     monkeypatch.setattr(runner, "PARALLEL_THRESHOLD", 0)
-    monkeypatch.setattr(runner, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(runner, "cpu_count", lambda: 2)
     monkeypatch.setattr(runner, "CHUNK_FILES", 4)
     parallel = runner.validate_paths([tmp_path], catalog, today=TODAY)
 

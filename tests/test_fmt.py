@@ -568,6 +568,37 @@ def test_check_diff_applies_with_git(repo: Path) -> None:
     assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY_FORMATTED
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_check_diff_of_a_cr_only_file_applies_with_git(repo: Path) -> None:
+    """Old Mac line ends: the diff split lines at CR and marked each with "No newline
+    at end of file", which git apply rejects as malformed."""
+    (repo / "employers" / "messy.yaml").unlink()
+    cr_only = MESSY_FORMATTED.replace("\n", "\r").encode("utf-8")
+    (repo / "employers" / "mac.yaml").write_bytes(cr_only)
+    diff = run("fmt", "--check").stdout_bytes  # .stdout would turn CR LF into LF
+    subprocess.run(["git", "apply", "-"], input=diff, cwd=repo, check=True)
+    assert (repo / "employers" / "mac.yaml").read_text("utf-8") == MESSY_FORMATTED
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_fmt_output_does_not_pass_terminal_escapes_through(repo: Path) -> None:
+    """A file name with a terminal escape sequence is spelled out in every line fmt
+    prints; the --check diff C-quotes it as git does, so git apply still finds it."""
+    name = "\x1b]0;pwned\x07.yaml"
+    (repo / "employers" / "tidy.yaml").rename(repo / "employers" / name)
+    (repo / "employers" / "messy.yaml").rename(repo / "employers" / f"m{name}")
+    check = run("fmt", "--check")
+    assert check.exit_code == 1
+    assert "\x1b" not in check.output and "\x07" not in check.output, repr(check.output)
+    subprocess.run(["git", "apply", "-"], input=check.stdout.encode(), cwd=repo, check=True)
+    assert (repo / "employers" / f"m{name}").read_text("utf-8") == MESSY_FORMATTED
+    (repo / "employers" / f"m{name}").write_text(MESSY, "utf-8")
+    (repo / "employers" / "broken.yaml").write_text("name: [\n", "utf-8")
+    written = run("fmt")
+    assert "reformatted employers/m\\x1b]0;pwned\\x07.yaml" in written.stdout
+    assert "\x1b" not in written.output and "\x07" not in written.output
+
+
 def test_check_passes_on_canonical_files(repo: Path) -> None:
     result = run("fmt", "--check", "employers/tidy.yaml")
     assert (result.exit_code, result.stdout) == (0, "")
@@ -638,3 +669,109 @@ def test_a_failed_write_leaves_the_file_and_no_temporary_file(
     assert "employers/messy.yaml: error: cannot write: Permission denied" in result.stderr
     assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY
     assert sorted(p.name for p in (repo / "employers").iterdir()) == ["messy.yaml", "tidy.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("escaped", "char"),
+    [
+        ("\\u00a0", "\u00a0"),  # NO-BREAK SPACE: "MijnLoket - …" looks right, is not
+        ("\\u200b", "\u200b"),  # ZERO WIDTH SPACE
+        ("\\u00ad", "\u00ad"),  # SOFT HYPHEN
+        ("\\u2007", "\u2007"),  # FIGURE SPACE
+        ("\\U000e0041", "\U000e0041"),  # TAG LATIN CAPITAL LETTER A
+    ],
+)
+def test_fmt_never_turns_an_escape_into_an_invisible_character(escaped: str, char: str) -> None:
+    """``"MijnLoket\\u00a0- …"`` became a raw NO-BREAK SPACE: the lookalike disappeared
+    from review. Visible non-ASCII text (``café``) stays as it is."""
+    text = f'version: 1\nname: "MijnLoket{escaped}- Verlof caf\\u00e9"\n'
+    formatted = format_text(text, load_text(text), CATALOG)
+    assert char not in formatted
+    assert "café" in formatted
+    assert load_text(formatted).data == load_text(text).data
+
+
+COMMENT_CASES = {
+    "block-scalar-header": (
+        "version: 1\nname: |  # legal name as on the contract\n  Bakkerij\n",
+        'version: 1\nname: "Bakkerij\\n"  # legal name as on the contract\n',
+    ),
+    "dash-then-value-on-the-next-line": (
+        "version: 1\nproducts:\n  - # c\n    MijnLoket\n",
+        "version: 1\nproducts:\n  - MijnLoket  # c\n",
+    ),
+    "between-a-key-and-its-value": (
+        "version: 1\nname:\n  # c\n  Bakkerij\naddendum:\n  status: none\n",
+        "version: 1\n# c\nname: Bakkerij\naddendum:\n  status: none\n",
+    ),
+    "on-the-document-end-marker": (
+        "%YAML 1.2\n---\nversion: 1\n... # c\n",
+        "version: 1\n# c\n",
+    ),
+    "after-a-flow-sequence-closes": (
+        "version: 1\nproducts: [Verlofregeling, MijnLoket\n]  # after close\n",
+        "version: 1\nproducts:  # after close\n  - MijnLoket\n  - Verlofregeling\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMMENT_CASES))
+def test_comment_placement_golden(case: str) -> None:
+    """Each comment stays where a reader would say it belongs (the second hostile pass:
+    a block scalar's header comment was dropped, the others moved to another node)."""
+    text, expected = COMMENT_CASES[case]
+    assert format_text(text, load_text(text), CATALOG) == expected
+
+
+def test_a_comment_fmt_cannot_place_is_refused_not_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The data check cannot see comments; a separate one refuses to lose any."""
+    from mijnloket_gitops.files import canonical
+
+    monkeypatch.setattr(canonical, "extract_comments", lambda text, doc: Comments())
+    text = "version: 1  # kept?\n"
+    with pytest.raises(canonical.FormatError, match="would change a comment"):
+        format_text(text, load_text(text), CATALOG)
+
+
+def test_fmt_uses_validates_worker_pool_and_keeps_the_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fmt ran on one process and held every file until the end (100k files: 81-86 s
+    where validate takes 12-15 s); now it uses the same pool and yields file by file."""
+    from mijnloket_gitops import fmt
+
+    paths = []
+    for index in range(7):
+        path = tmp_path / f"e{index}.yaml"
+        path.write_text(MESSY if index % 2 else MESSY_FORMATTED, "utf-8")
+        paths.append(str(path))
+    sequential = [(f.path, f.text) for f in fmt.iter_formats(paths, CATALOG)]
+    monkeypatch.setattr(fmt, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(fmt, "CHUNK_FILES", 2)
+    monkeypatch.setattr(fmt, "cpu_count", lambda: 2)
+    started: list[int] = []
+    from mijnloket_gitops.validate.runner import pool_context as real_pool
+
+    def counting_pool() -> Any:
+        started.append(1)
+        return real_pool()
+
+    monkeypatch.setattr(fmt, "pool_context", counting_pool)
+    formats = fmt.iter_formats(paths, CATALOG)
+    first = next(formats)  # a generator: the first file comes before the rest are asked for
+    pooled = [(first.path, first.text), *((f.path, f.text) for f in formats)]
+    assert started == [1]
+    assert pooled == sequential
+    assert [p for p, _ in pooled] == paths
+
+
+def test_fmt_writes_a_key_longer_than_1024_characters_as_an_explicit_key() -> None:
+    """A valid file with a ``? key`` over YAML's 1,024-character limit for implicit keys
+    was refused (safe, but a false refusal): fmt wrote it as ``key: value``."""
+    key = "x" * 1100
+    text = f"version: 1\n? {key}  # long\n: [b, a]\nz: 1\n"
+    formatted = format_text(text, load_text(text), CATALOG)
+    assert formatted == f"version: 1\n? {key}  # long\n:\n  - b\n  - a\nz: 1\n"
+    assert load_text(formatted).data == load_text(text).data

@@ -24,6 +24,7 @@ from mijnloket_gitops.files.loader import MAX_NODES, load_file
 from mijnloket_gitops.files.positions import LoadProblem
 from mijnloket_gitops.files.reading import MAX_FILE_BYTES
 from mijnloket_gitops.validate.diagnostics import Diagnostic
+from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.runner import check_file, validate_paths
 from tests.conftest import VALID
 
@@ -275,11 +276,65 @@ def test_special_files_given_explicitly_are_refused_without_hanging(
     assert "not a regular file" in run.out
 
 
-def test_a_fifo_in_a_folder_is_skipped(repo: Path) -> None:
+def test_directory_walks_report_fifos_instead_of_skipping_them(repo: Path) -> None:
+    """A FIFO named like an employer file was skipped and the run said "1 file valid"."""
     os.mkfifo(repo / "employers" / "pipe.yaml")
     run = validate_cli(repo, timeout=LIMIT_SECONDS)
-    assert run.code == 0, run.out
-    assert run.out == "1 file valid\n"
+    assert run.code == 1, run.out
+    assert "employers/pipe.yaml:1:1: error [file-read] cannot read file: it is a FIFO" in run.out
+
+
+def test_directory_walks_read_upper_case_suffixes(repo: Path) -> None:
+    """``UPPER.YAML`` was skipped: that employer then showed up as unmanaged."""
+    (repo / "employers" / "valid.yaml").rename(repo / "employers" / "UPPER.YAML")
+    (repo / "employers" / "other.Yml").write_text(VALID.replace("9a10", "9a11"), "utf-8")
+    run = validate_cli(repo)
+    assert (run.code, run.out) == (0, "2 files valid\n")
+
+
+def test_directory_walks_follow_a_symlinked_folder_inside_the_repository(repo: Path) -> None:
+    (repo / "shared").mkdir()
+    (repo / "shared" / "two.yaml").write_text(VALID.replace("9a10", "9a12"), "utf-8")
+    (repo / "employers" / "shared").symlink_to(Path("..", "shared"), target_is_directory=True)
+    (repo / "employers" / "loop").symlink_to(Path("."), target_is_directory=True)
+    run = validate_cli(repo, timeout=LIMIT_SECONDS)
+    assert (run.code, run.out) == (0, "2 files valid\n")  # the loop adds nothing
+
+
+def test_directory_walks_report_a_folder_they_cannot_list(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder that cannot be listed (chmod 000; root lists it anyway, hence the
+    injected error) was skipped in silence."""
+    locked = repo / "employers" / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, problems = discover([repo / "employers"])
+    assert files == [str(repo / "employers" / "valid.yaml")]
+    [problem] = problems
+    assert (problem.path, problem.rule) == (str(locked), "file-read")
+    assert problem.message.startswith("cannot list this folder: Permission denied")
+
+
+def test_the_same_file_named_twice_is_not_a_duplicate_employer(repo: Path) -> None:
+    """``employers/valid.yaml`` and ``$PWD/employers/valid.yaml`` (or ``x/../x``) reported
+    duplicate-employer against itself."""
+    (repo / "nested").mkdir()
+    (repo / "nested" / "n.yaml").write_text(VALID.replace("9a10", "9a13"), "utf-8")
+    names: list[str | Path] = [
+        "employers/valid.yaml",
+        repo / "employers" / "valid.yaml",
+        "nested/../nested",
+    ]
+    run = validate_cli(repo, *names, "nested", "employers")
+    assert (run.code, run.out) == (0, "2 files valid\n")
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads a chmod 000 file")
@@ -460,3 +515,36 @@ def test_text_report_does_not_pass_terminal_escapes_through(repo: Path) -> None:
     run = validate_cli(repo)
     assert run.code == 1
     assert all(c == "\n" or c.isprintable() for c in run.out), repr(run.out)
+
+
+def test_sarif_on_a_file_name_that_is_not_utf8_and_json_stays_utf8(repo: Path) -> None:
+    """git allows any bytes in a name: SARIF crashed (exit 70), JSON and github output
+    carried the raw byte, so the JSON was not UTF-8."""
+    folder = os.fsencode(repo / "employers")
+    (repo / "employers" / "valid.yaml").unlink()
+    with open(os.path.join(folder, b"bad\xffname.yaml"), "w", encoding="utf-8") as handle:
+        handle.write(VALID.replace("start", "pro"))
+    outputs = {}
+    for fmt in ("sarif", "json", "github", "text"):
+        argv = [sys.executable, "-m", "mijnloket_gitops", "validate", "--format", fmt]
+        done = subprocess.run(argv, cwd=repo, capture_output=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        outputs[fmt] = done.stdout.decode("utf-8")  # strict: every format is UTF-8
+    sarif = json.loads(outputs["sarif"])
+    run = sarif["runs"][0]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "employers/bad%FFname.yaml"  # the byte, percent-encoded
+    assert {d["path"] for d in json.loads(outputs["json"])["diagnostics"]} == {
+        "employers/bad\\xffname.yaml"
+    }
+    assert "file=employers/bad\\xffname.yaml," in outputs["github"]
+    assert outputs["text"].startswith("employers/bad\\xffname.yaml:")
+
+
+def test_sarif_declares_that_columns_count_code_points(repo: Path) -> None:
+    """SARIF 2.1.0 counts UTF-16 code units unless the run says otherwise; our columns
+    are code points (an astral character before the error would shift it by one)."""
+    text = VALID.replace("name: ", "name: \U0001f600 ").replace("start", "pro")
+    (repo / "employers" / "emoji.yaml").write_text(text, "utf-8")
+    sarif = json.loads(validate_cli(repo, "--format", "sarif").out)
+    assert sarif["runs"][0]["columnKind"] == "unicodeCodePoints"

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -112,10 +111,17 @@ def test_manual_products_make_a_work_order_and_wait_finishes(tmp_path: Path) -> 
             text=True,
             env={**os.environ, **ENV},
         )
-        time.sleep(1.0)
-        assert process.poll() is None, "apply --wait returned before the person acted"
+        # no fixed sleep: read until apply says it waits for the person
+        assert process.stdout is not None
+        before: list[str] = []
+        for line in process.stdout:
+            before.append(line)
+            if "waiting for" in line:
+                break
+        assert "waiting for" in before[-1], "apply --wait returned before the person acted"
         assert switch_per_work_order(started, repo) >= len(switched)
-        output, _ = process.communicate(timeout=90)
+        rest, _ = process.communicate(timeout=90)
+        output = "".join(before) + rest
         assert process.returncode == 0, output
         assert "Verified: live state matches the configuration." in output
         final = cli(repo, "plan", "--detailed-exitcode")

@@ -277,10 +277,17 @@ def test_blocked_mijnloket_exits_4_and_wait_finishes_when_loket_catches_up(repo:
         str(repo),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(1.0)
-    assert process.poll() is None, "apply --wait returned before Loket caught up"
+    # no fixed sleep: read until apply says it waits (it polls every 0.2 s from then on)
+    assert process.stdout is not None
+    before: list[str] = []
+    for line in process.stdout:
+        before.append(line)
+        if "waiting for" in line:
+            break
+    assert "waiting for" in before[-1], "apply --wait returned before Loket caught up"
     assert run(repo, "sandbox", "set", BAKKERIJ, "--portal-available").exit_code == 0
-    output, _ = process.communicate(timeout=60)
+    rest, _ = process.communicate(timeout=60)
+    output = "".join(before) + rest
     assert process.returncode == 0, output
     assert "Verified: live state matches the configuration." in output
     assert run(repo, "plan", "--detailed-exitcode").exit_code == 0

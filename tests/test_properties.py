@@ -30,7 +30,7 @@ from mijnloket_gitops.apply.executor import Outcome, execute
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.catalog.model import TIER_RANK
-from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.files.model import EmployerFile, login_key
 from mijnloket_gitops.files.scalars import plain_ok, write_quoted
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ordering import order_violations
@@ -57,7 +57,8 @@ PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 PRINTABLE = st.characters(
     codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp", "Cn"], exclude_characters="\ufeff"
 )
-WORDS = st.text(PRINTABLE, min_size=1, max_size=20)
+# names, logins and tickets need a visible character (white space alone is refused)
+WORDS = st.text(PRINTABLE, min_size=1, max_size=20).filter(lambda s: not s.isspace())
 ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 
 
@@ -124,7 +125,7 @@ def valid_data(draw: st.DrawFn) -> dict[str, Any]:
     }
     if portal:
         data["tier"] = derive_tier(CATALOG, products).tier
-    logins = draw(st.lists(WORDS, max_size=4, unique_by=str.casefold))
+    logins = draw(st.lists(WORDS, max_size=4, unique_by=login_key))
     users: list[dict[str, Any]] = []
     for login in logins:
         kind = draw(st.sampled_from(USER_TYPES))

@@ -2,7 +2,8 @@
 
 The fixture plan is built from the model directly (no planner, no provider). Golden
 files live in ``tests/golden/``; after an intended change of output, regenerate them
-with ``UPDATE_GOLDEN=1 pytest tests/test_render.py`` and review the diff.
+with ``UPDATE_GOLDEN=1 pytest tests/test_render.py`` (that run fails for each file it
+rewrites), review the diff and run again without it.
 """
 
 from __future__ import annotations
@@ -205,8 +206,11 @@ def render(name: str, plan: Plan, **options: Any) -> str:
 def test_golden(name: str, golden: str) -> None:
     output = render(name, fixture_plan(), title=TITLE)
     path = GOLDEN / golden
-    if os.environ.get("UPDATE_GOLDEN"):
+    if os.environ.get("UPDATE_GOLDEN") and output != path.read_text(encoding="utf-8"):
+        # rewriting and then comparing would pass by construction: the run that
+        # rewrites a golden file fails, so only a run without the switch can pass
         path.write_text(output, encoding="utf-8")
+        pytest.fail(f"rewrote {path.name}: review the diff, then run again without UPDATE_GOLDEN")
     assert output == path.read_text(encoding="utf-8")
 
 

@@ -365,7 +365,9 @@ def test_config_adds_a_product_with_a_tier(
     result = run_cli("validate", "--repo", repo)
     assert result.exit_code == 0, result.output
     explained = run_cli("explain", "--repo", repo, "--format", "json", repo / "employers")
-    assert json.loads(explained.stdout)["reasons"] == [{"product": "Nieuwe module", "tier": "pro"}]
+    assert json.loads(explained.stdout)[0]["reasons"] == [
+        {"product": "Nieuwe module", "tier": "pro"}
+    ]
 
 
 def test_config_adds_a_product_with_requirements(

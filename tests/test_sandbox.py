@@ -20,6 +20,7 @@ from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.config import SafetyConfig, load_settings
 from mijnloket_gitops.errors import ExitCode, ProviderError
 from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.plan.build import make_plan
 from mijnloket_gitops.providers.base import Action, LiveUser, Step
 from mijnloket_gitops.providers.registry import open_provider
 from mijnloket_gitops.providers.sandbox import SandboxProvider
@@ -333,20 +334,19 @@ def test_seed_of_the_bundled_examples_is_interesting(tmp_path: Path) -> None:
 
 
 def test_first_plan_after_seed_passes_the_guards_and_converges(tmp_path: Path) -> None:
-    build = pytest.importorskip("mijnloket_gitops.plan.build")
     repo = _repo(tmp_path)
     employers = _employers(repo / "employers")
     settings = load_settings(repo)
     state = seed_state(employers, CATALOG, settings.config.safety)
     create_seeded(repo / ".mijnloket" / "sandbox.sqlite", state, CATALOG, reset=False)
     with open_provider(settings) as opened:
-        first = build.make_plan(settings, opened, employers)
+        first = make_plan(settings, opened, employers)
         assert first.plan.violations == ()
         assert first.plan.changed
         for employer in first.plan.changed:
             for planned in employer.steps:
                 opened.perform(planned.step)
-        second = build.make_plan(settings, opened, employers)
+        second = make_plan(settings, opened, employers)
         assert second.plan.changed == ()
 
 

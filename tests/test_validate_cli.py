@@ -353,7 +353,7 @@ def test_explain_json(run_cli: RunCli) -> None:
     path = ROOT / "employers" / "transportbedrijf-jansen.yaml"
     result = run_cli("explain", "--format", "json", path)
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    [data] = json.loads(result.stdout)
     assert {"employer_id", "tier", "reasons", "start_features", "products"} <= set(data)
     assert data["employer_id"] == "2a9d6e0b-3c71-4f58-8e2a-7b1c5d9f0e46"
     assert data["tier"] == "plus"
@@ -385,6 +385,27 @@ def test_explain_json_of_several_files_is_a_list(run_cli: RunCli) -> None:
     data = json.loads(result.stdout)
     assert [d["tier"] for d in data] == ["start", None]
     assert data[1]["reasons"] == []
+
+
+def test_explain_format_json_is_a_list_for_one_file_too(
+    run_cli: RunCli, write_yaml: WriteYaml
+) -> None:
+    """It was an object for one valid file and a list otherwise."""
+    one = run_cli("explain", "--format", "json", ROOT / "employers" / "bakkerij-de-vries.yaml")
+    assert one.exit_code == 0, one.output
+    assert [d["tier"] for d in json.loads(one.stdout)] == ["start"]
+
+
+def test_explain_text_does_not_pass_terminal_escapes_through(
+    run_cli: RunCli, write_yaml: WriteYaml, valid_employer: str
+) -> None:
+    """A name written with YAML escapes (``"\\e]0;pwned\\a"``) reached the terminal raw."""
+    text = valid_employer.replace("Bakkerij De Vries B.V.", '"\\e]0;pwned\\a"')
+    path = write_yaml("\x1b[2J.yaml", text)
+    result = run_cli("explain", path)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout, repr(result.stdout)
+    assert "\\x1b]0;pwned\\x07 (" in result.stdout
 
 
 def test_explain_invalid_file_exits_1_with_the_diagnostics(run_cli: RunCli, broken: Path) -> None:

@@ -38,7 +38,8 @@ class ProductOverride(_Strict):
 
     tier: TierEffect | None = None
     requires: list[str] | None = None
-    requires_one_of: list[list[str]] | None = None
+    # an empty group could never be met ("requires one of ; none is listed")
+    requires_one_of: list[Annotated[list[str], Field(min_length=1)]] | None = None
     excludes: list[str] | None = None
     gate: Literal["addendum"] | None = None
     dependency_severity: Severity | None = Field(

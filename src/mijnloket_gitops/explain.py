@@ -12,6 +12,7 @@ from typing import Any
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.tier import derive_tier
+from mijnloket_gitops.visible import printable
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,16 @@ def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Exp
 
 
 def render_explanation(explanation: Explanation) -> str:
-    d = explanation.data
+    """The text form, for a terminal: names and paths come from files, so any control
+    character in them is spelled out rather than sent to the terminal."""
+    return printable_lines(_render(explanation.data))
+
+
+def printable_lines(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _render(d: dict[str, Any]) -> str:
     lines = [f"{d['name']} ({d['employer_id']})  {d['path']}"]
     if d["tier"] is None:
         lines.append("  tier: none (MijnLoket is off)")

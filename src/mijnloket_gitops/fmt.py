@@ -1,20 +1,20 @@
 """``fmt``: find the employer files that are not in canonical form, and fix them.
 
-Formatting is a value: :func:`format_paths` reads every file and returns what its
+Formatting is a value: :func:`iter_formats` reads each file and yields what its
 canonical form is, or why there is none (the file does not read cleanly: the
-diagnostics ``validate`` gives for it). Nothing is written until :func:`write_text`.
+diagnostics ``validate`` gives for it), using ``validate``'s worker pool for many
+files. Nothing is written until :func:`write_text`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -24,7 +24,15 @@ from mijnloket_gitops.files.positions import LoadProblem
 from mijnloket_gitops.files.reading import decode, read_file
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.discovery import discover
-from mijnloket_gitops.validate.runner import check_file
+from mijnloket_gitops.validate.runner import (
+    CHUNK_FILES,
+    MAX_WORKERS,
+    PARALLEL_THRESHOLD,
+    check_file,
+    cpu_count,
+    pool_context,
+)
+from mijnloket_gitops.validate.today import loket_today
 
 
 @dataclass(frozen=True)
@@ -38,24 +46,72 @@ class FileFormat:
     diagnostics: tuple[Diagnostic, ...] = ()
     error: str | None = None
     """Set when formatting would have changed the data (a bug): the file is left alone."""
+    outcome: str | None = None
+    """What a worker already did with a changed file (see :func:`iter_formats`): the
+    diff (``check``), or ``"written"`` / why it could not be written (``write``). The
+    texts are then left out: they need not travel back to the parent process."""
 
     @property
     def changed(self) -> bool:
         """The canonical form differs from the file's bytes (so it would be rewritten)."""
+        if self.outcome is not None:
+            return True
         return self.text is not None and self.text.encode("utf-8") != self.original
+
+    def done(self, action: str) -> FileFormat:
+        """This file after ``action`` ("check": diff it; "write": write it if changed),
+        slimmed to what the caller reports."""
+        if action not in ("check", "write") or self.text is None:
+            return self
+        if not self.changed:
+            return replace(self, original=b"", text="")
+        if action == "check":
+            outcome = self.diff()
+        else:
+            try:
+                write_text(Path(self.path), self.text)
+                outcome = "written"
+            except OSError as error:
+                outcome = f"cannot write: {error.strerror or error}"
+        return replace(self, original=b"", text="", outcome=outcome)
 
     def diff(self) -> str:
         """A unified diff from the file to its canonical form (``git apply`` reads it)."""
         if not self.changed or self.text is None:
             return ""
-        before = self.original.decode("utf-8").splitlines(keepends=True)
-        after = self.text.splitlines(keepends=True)
+        before = _git_lines(self.original.decode("utf-8"))
+        after = _git_lines(self.text)
         name = Path(self.path).as_posix()
-        lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")
+        lines = difflib.unified_diff(
+            before, after, _git_name("a/", name), _git_name("b/", name), lineterm="\n"
+        )
         return "".join(
             line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
             for line in lines
         )
+
+
+def _git_lines(text: str) -> list[str]:
+    """Lines as git counts them: ended by LF only. (str.splitlines also ends a line at
+    CR, form feed or U+2028, which made the diff of a CR-only file unappliable.)"""
+    lines = text.split("\n")
+    tail = lines.pop()
+    return [line + "\n" for line in lines] + ([tail] if tail else [])
+
+
+_C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v"}
+_C_ESCAPES |= {0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+
+
+def _git_name(prefix: str, name: str) -> str:
+    """``prefix + name`` as git writes a path in a diff: C-quoted, with octal escapes for
+    other bytes, when it holds a control character, a quote, a backslash or non-ASCII
+    (so a name can neither drive a terminal nor be misread by ``git apply``)."""
+    raw = os.fsencode(prefix + name)
+    if all(0x20 <= b < 0x7F and b not in (0x22, 0x5C) for b in raw):
+        return raw.decode("ascii")
+    spelled = (_C_ESCAPES.get(b) or (chr(b) if 0x20 <= b < 0x7F else f"\\{b:03o}") for b in raw)
+    return '"' + "".join(spelled) + '"'
 
 
 @dataclass(frozen=True)
@@ -83,7 +139,50 @@ def format_paths(
 ) -> FormatRun:
     """The canonical form of every employer file under ``paths`` (found as validate does)."""
     files, problems = discover(paths)
-    return FormatRun([format_file(p, catalog, require_tier=require_tier) for p in files], problems)
+    return FormatRun(list(iter_formats(files, catalog, require_tier=require_tier)), problems)
+
+
+def iter_formats(
+    files: Sequence[str], catalog: Catalog, *, require_tier: bool = True, action: str = ""
+) -> Iterator[FileFormat]:
+    """Each file's :class:`FileFormat`, in order, as soon as it is ready: from a pool of
+    worker processes when there are many files (as ``validate`` does), so that a caller
+    can print or write each file and let it go rather than hold every file at once.
+
+    With ``action`` "check" or "write" the diffing or writing is done where the file
+    was formatted (in the workers too) and ``outcome`` says how it went."""
+    workers = min(cpu_count(), MAX_WORKERS)
+    if len(files) < PARALLEL_THRESHOLD or workers < 2:
+        for path in files:
+            yield format_file(path, catalog, require_tier=require_tier).done(action)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # pulls in multiprocessing machinery
+
+    size = max(1, min(CHUNK_FILES, len(files) // (workers * 4)))
+    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=pool_context(),
+        initializer=_start_formatter,
+        initargs=(catalog, require_tier, action),
+    ) as pool:
+        for formatted in pool.map(_format_chunk, chunks):
+            yield from formatted
+
+
+_formatter_settings: tuple[Catalog, bool, str] | None = None
+"""What a worker process formats with; set once per worker by _start_formatter."""
+
+
+def _start_formatter(catalog: Catalog, require_tier: bool, action: str) -> None:
+    global _formatter_settings
+    _formatter_settings = (catalog, require_tier, action)
+
+
+def _format_chunk(paths: list[str]) -> list[FileFormat]:
+    assert _formatter_settings is not None, "worker started without _start_formatter"
+    catalog, require_tier, action = _formatter_settings
+    return [format_file(p, catalog, require_tier=require_tier).done(action) for p in paths]
 
 
 def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True) -> FileFormat:
@@ -112,7 +211,7 @@ def _unreadable(
 ) -> FileFormat:
     # validate's own check gives the diagnostics exactly as validate reports them; only
     # those about reading the file are fmt's business (None: the file cannot be read).
-    checked = check_file(path, catalog, require_tier, dt.date.today())
+    checked = check_file(path, catalog, require_tier, loket_today())
     keys = {(p.rule, p.mark.line, p.mark.column, p.message) for p in problems or ()}
     found = tuple(
         d

@@ -30,21 +30,22 @@ def derive_tier(catalog: Catalog, products: Collection[str]) -> TierResult:
     """The tier that ``products`` imply, or ``None`` while the portal is off."""
     if catalog.portal not in products:
         return TierResult(None, ())
-    best = "start"
-    raising: dict[str, Tier] = {}
-    for name in set(products):
-        product = catalog.products.get(name)
-        if product is None or product.tier == "none":
-            continue
-        if TIER_RANK[product.tier] > TIER_RANK["start"]:
-            raising[name] = product.tier
-        if TIER_RANK[product.tier] > TIER_RANK[best]:
-            best = product.tier
+    # Every product above Start is a reason; the tier is the highest of them, whatever
+    # order the catalog lists products in (``catalog.tiers`` rises), Start if none.
+    above_start: dict[str, Tier] = {
+        tier: tier for tier in catalog.tiers if TIER_RANK[tier] > TIER_RANK["start"]
+    }
+    raising = {
+        name: above_start[product.tier]
+        for name in set(products)
+        if (product := catalog.products.get(name)) is not None and product.tier in above_start
+    }
     # only the few products that raise the tier are sorted (planning 50k employers
     # derives 100k tiers)
-    reasons = [(name, raising[name]) for name in catalog.sort(raising)]
-    tier: Tier = best  # type: ignore[assignment]
-    return TierResult(tier, tuple(reasons))
+    reasons = tuple((name, raising[name]) for name in catalog.sort(raising))
+    present = set(raising.values())
+    highest: Tier = next((tier for tier in reversed(catalog.tiers) if tier in present), "start")
+    return TierResult(highest, reasons)
 
 
 def tier_rank(tier: str | None) -> int:

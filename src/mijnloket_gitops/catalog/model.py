@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,8 +34,10 @@ class Product(_Frozen):
     name: str
     tier: TierEffect = Field("none", description="Tier effect while the product is active.")
     requires: tuple[str, ...] = Field((), description="Products that must all be active too.")
-    requires_one_of: tuple[tuple[str, ...], ...] = Field(
-        (), description="Groups of products; one of each group must be active."
+    requires_one_of: tuple[Annotated[tuple[str, ...], Field(min_length=1)], ...] = Field(
+        (),
+        description="Groups of products; one of each group must be active (no group is empty:"
+        " an empty one could never be met).",
     )
     excludes: tuple[str, ...] = Field((), description="Products that cannot be active with it.")
     gate: Literal["addendum"] | None = Field(

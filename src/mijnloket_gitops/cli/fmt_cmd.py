@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.errors import ExitCode
-from mijnloket_gitops.fmt import FormatRun, format_paths, write_text
+from mijnloket_gitops.fmt import iter_formats
 from mijnloket_gitops.validate.diagnostics import Diagnostic
+from mijnloket_gitops.validate.discovery import discover
+from mijnloket_gitops.visible import printable
 
 _COLORS = {"error": "red", "warning": "yellow"}
 
@@ -44,54 +47,67 @@ def fmt_command(paths: tuple[Path, ...], check: bool, employers_only: bool, repo
         paths = tuple(p for p in paths if inside in p.resolve().parents)
         if not paths:
             return  # nothing staged is an employer file
-    run = format_paths(
-        list(paths) or [employers_dir(settings)],
+    files, problems = discover(list(paths) or [employers_dir(settings)])
+    color = use_color(sys.stderr)
+    for diagnostic in problems:
+        click.echo(_diagnostic(diagnostic, color), err=True)
+    # Each file is reported (and written) as soon as it is formatted, and then let go:
+    # nothing waits for the last of 100,000 files, and memory stays flat.
+    tally = _Tally(failed=bool(problems))
+    formats = iter_formats(
+        files,
         settings.catalog,
         require_tier=settings.config.require_tier,
+        action="check" if check else "write",
     )
-    color = use_color(sys.stderr)
-    failed = False
-    for diagnostic in run.all_diagnostics:
-        click.echo(_diagnostic(diagnostic, color), err=True)
-        failed = True
-    for item in run.files:
-        if item.error:
-            click.echo(f"{item.path}: error: {item.error}", err=True)
-            failed = True
-    for item in run.changed:
-        if check:
-            click.echo(item.diff(), nl=False)
+    for item in formats:
+        tally.files += 1
+        for diagnostic in item.diagnostics:
+            click.echo(_diagnostic(diagnostic, color), err=True)
+        if item.text is None:
+            tally.not_formatted += 1
+            tally.failed = True
+            if item.error:
+                click.echo(printable(f"{item.path}: error: {item.error}"), err=True)
             continue
-        assert item.text is not None
-        try:
-            write_text(Path(item.path), item.text)
-        except OSError as error:
-            click.echo(f"{item.path}: error: cannot write: {error.strerror or error}", err=True)
-            failed = True
+        if not item.changed:
+            continue
+        tally.changed += 1
+        if check:
+            click.echo(item.outcome, nl=False)
+        elif item.outcome == "written":
+            click.echo(printable(f"reformatted {item.path}"))
         else:
-            click.echo(f"reformatted {item.path}")
-    click.echo(_summary(run, check), err=True)
-    if failed or (check and run.changed):
+            click.echo(printable(f"{item.path}: error: {item.outcome}"), err=True)
+            tally.failed = True
+    click.echo(tally.summary(check), err=True)
+    if tally.failed or (check and tally.changed):
         raise SystemExit(ExitCode.ERROR)
+
+
+@dataclass
+class _Tally:
+    failed: bool = False
+    files: int = 0
+    changed: int = 0
+    not_formatted: int = 0
+
+    def summary(self, check: bool) -> str:
+        canonical = self.files - self.changed - self.not_formatted
+        parts = [
+            f"{self.changed} {'would be reformatted' if check else 'reformatted'}",
+            f"{canonical} {'already canonical' if check else 'unchanged'}",
+        ]
+        if self.not_formatted:
+            parts.append(f"{self.not_formatted} not formatted")
+        return ", ".join(parts)
 
 
 def _diagnostic(d: Diagnostic, color: bool) -> str:
     """The line validate's text report gives (``path:line:col: severity [rule] ...``)."""
     severity = click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else d.severity
-    line = f"{d.path}:{d.line}:{d.column}: {severity} [{d.rule}] {d.message}"
-    return f"{line}\n    hint: {d.hint}" if d.hint else line
-
-
-def _summary(run: FormatRun, check: bool) -> str:
-    changed, failed = len(run.changed), len(run.failed)
-    canonical = len(run.files) - changed - failed
-    parts = [
-        f"{changed} {'would be reformatted' if check else 'reformatted'}",
-        f"{canonical} {'already canonical' if check else 'unchanged'}",
-    ]
-    if failed:
-        parts.append(f"{failed} not formatted")
-    return ", ".join(parts)
+    line = f"{printable(d.path)}:{d.line}:{d.column}: {severity} [{d.rule}] {printable(d.message)}"
+    return f"{line}\n    hint: {printable(d.hint)}" if d.hint else line
 
 
 COMMANDS = (fmt_command,)

@@ -68,6 +68,8 @@ def validate(
 def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
     """Show the derived tier of employer files and why.
 
+    ``--format json`` prints a list with one object per valid file, however many.
+
     Lists the products that raise the tier to Plus or Pro, the features included in
     Start and the products each product requires (they must be listed too). Exit 1
     if a file is invalid.
@@ -80,8 +82,9 @@ def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
         explain_employer(settings.catalog, employer, path) for path, employer in result.employers
     ]
     if fmt == "json":
+        # always a list (one entry per valid file), so a script reads one shape
         data = [e.data for e in explanations]
-        click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(render_explanation(e) for e in explanations), nl=False)
     if result.errors:

@@ -42,7 +42,6 @@ from mijnloket_gitops.emulator.traffic import (
 from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.sandbox.db import SandboxError
 from mijnloket_gitops.sandbox.store import EmployerRecord, UserRecord
-from mijnloket_gitops.sandbox.writer import login_key
 
 routes = web.RouteTableDef()
 _EMPLOYER = "/providers/employers/{employerId}"
@@ -91,9 +90,7 @@ def _user(request: web.Request, employer: EmployerRecord) -> UserRecord:
 
 
 def _held(state: EmulatorState, employer: EmployerRecord, user: UserRecord) -> set[int]:
-    live = state.store.live([employer.employer_id])[employer.employer_id]
-    names = live.users[login_key(user.login)].rights
-    return {r.id for r in state.store.rights() if r.name in names}
+    return state.store.held_right_ids(employer.employer_id, user.user_id)
 
 
 @routes.get("/providers")

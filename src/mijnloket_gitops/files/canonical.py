@@ -58,8 +58,8 @@ _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 class FormatError(Exception):
     """The canonical form would not read back as the same data (a bug in ``fmt``)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"formatting would change the file's data ({detail}); left untouched")
+    def __init__(self, detail: str, what: str = "the file's data") -> None:
+        super().__init__(f"formatting would change {what} ({detail}); left untouched")
 
 
 def format_text(text: str, doc: Document, catalog: Catalog) -> str:
@@ -73,7 +73,14 @@ def format_text(text: str, doc: Document, catalog: Catalog) -> str:
         text = text[1:]
         doc = load_text(text)
     result = render(doc.data, catalog, extract_comments(text, doc))
+    if result == text:  # already canonical (most files, most runs): nothing to check
+        return result
     check_same_data(doc.data, result, catalog)
+    if result.count("#") != text.count("#"):
+        # The data check cannot see comments. The data being equal, every "#" outside
+        # it is a comment's: a comment fmt failed to find or place (as one on a block
+        # scalar's header line) is refused here rather than silently dropped.
+        raise FormatError("a comment would be lost", what="a comment")
     return result
 
 
@@ -198,6 +205,12 @@ def _canonical(value: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> Any:
     return value
 
 
+_IMPLICIT_KEY_LIMIT = 1024
+_EXPLICIT = "\x00?"
+"""A path part no comment is attached to (no key holds NUL): the ``: value`` line of an
+explicit ``? key``, whose comments went with the ``?`` line."""
+
+
 @dataclass
 class _Line:
     indent: int
@@ -250,15 +263,19 @@ class _Emitter:
         self._comments(self.comments.after.get(path, []), indent)
 
     def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        head = f"{write_scalar(key)}:"
+        head, line_path = f"{write_scalar(key)}:", path
+        if len(head) > _IMPLICIT_KEY_LIMIT:
+            # YAML caps an implicit key at 1024 characters: write ``? key`` / ``: value``
+            self._content(_Line(indent, f"? {head[:-1]}", opens=True), path)
+            head, line_path = ":", (*path, _EXPLICIT)
         if _is_block(value):
-            self._content(_Line(indent, head, opens=True), path)
+            self._content(_Line(indent, head, opens=True), line_path)
             self._block(value, path, shape, indent + 2)
         else:
             quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
             self._content(
                 _Line(indent, f"{head} {write_quoted(value) if quote else write_scalar(value)}"),
-                path,
+                line_path,
             )
 
     def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:

@@ -90,7 +90,7 @@ def extract_comments(text: str, doc: Document) -> Comments:
                 pending = False
         elif item.kind == "blank":
             pending = True
-        elif item.kind == "eol":
+        elif item.kind in ("eol", "dash", "close"):
             _attach_eol(comments, item, nodes, starts)
         else:
             lines = _full_line_target(comments, item, nodes, starts, doc)
@@ -116,9 +116,11 @@ def _nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[_No
 
 
 def _events(text: str) -> Iterator[_Event]:
-    """Comments and blank lines, with 1-based positions, from the gaps between tokens."""
+    """Comments and blank lines, with 1-based positions, from the gaps between tokens
+    (and from block scalar headers, whose token spans the comment: ``name: |  # c``)."""
     line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
-    for start, end in _gaps(text):
+    headers: list[tuple[int, int]] = []
+    for start, end in _gaps(text, headers):
         index = start
         while index < end:
             line = bisect.bisect_right(line_starts, index) - 1
@@ -128,8 +130,7 @@ def _events(text: str) -> Iterator[_Event]:
             hash_at = text.find("#", index, stop)
             if hash_at >= 0:
                 comment = _BREAK.split(text[hash_at:stop], maxsplit=1)[0].rstrip()
-                before = text[line_start:hash_at].strip()
-                kind = "eol" if before else "full"
+                kind = _kind(text[line_start:hash_at].strip())
                 column = hash_at - line_start + 1
                 yield _Event(line + 1, column, kind, comment)
             elif (
@@ -139,17 +140,47 @@ def _events(text: str) -> Iterator[_Event]:
             ):
                 yield _Event(line + 1, 1, "blank", "")
             index = stop
+    for index, line in headers:
+        line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+        found = _HEADER_COMMENT.match(text, index, line_end)
+        if found:
+            column = found.start(1) - line_starts[line] + 1
+            yield _Event(line + 1, column, "eol", found.group(1).rstrip())
 
 
-def _gaps(text: str) -> Iterator[tuple[int, int]]:
+def _kind(before: str) -> str:
+    """What a comment is, by what stands before it on its line."""
+    if not before or before in ("...", "---"):
+        return "full"  # a document marker is not a node: the comment stands alone
+    if before == "-":
+        return "dash"  # ``- # c`` with the item on the next line: about that item
+    if not before.strip("]},"):
+        return "close"  # ``]  # c`` closes a flow collection: about the collection
+    return "eol"
+
+
+_HEADER_COMMENT = re.compile(r"[|>][0-9+-]*[ \t]+(#[^\r\n\x85\u2028\u2029]*)")
+
+
+def _gaps(text: str, headers: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The spans between tokens; ``headers`` gets (index, 0-based line) of each block
+    scalar, whose header line may end in a comment inside the token's span."""
     position = 0
     for token in yaml.scan(text, Loader=_Loader):
         start, end = token.start_mark.index, token.end_mark.index
         if start > position:
             yield position, start
         position = max(position, end)
+        if getattr(token, "style", None) in ("|", ">"):
+            headers.append((start, token.start_mark.line))
     if position < len(text):
         yield position, len(text)
+
+
+def _value_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _attach_eol(
@@ -157,7 +188,15 @@ def _attach_eol(
 ) -> None:
     here = bisect.bisect_left(starts, (event.line, 0))
     on_line = list(itertools.takewhile(lambda n: n.line == event.line, nodes[here:]))
-    if on_line:
+    after = bisect.bisect_left(starts, (event.line, event.column))
+    if event.kind == "dash" and after < len(nodes):
+        owner, aligned = nodes[after], False
+    elif event.kind == "close" and after > 0 and nodes[after - 1].path:
+        # the collection the bracket closes is the one holding the item before it
+        container = nodes[after - 1].path[:-1]
+        owner = next((n for n in nodes if n.path == container), nodes[after - 1])
+        aligned = False
+    elif on_line:
         # The line's outermost key (``products: [a, b]  # c`` is about products),
         # else its outermost item.
         owner = min(on_line, key=lambda n: (not n.is_key, n.depth, n.column))
@@ -190,6 +229,14 @@ def _full_line_target(
         return comments.header
     previous = nodes[index - 1]
     following = nodes[index] if index < len(nodes) else None
+    value = doc.value_marks.get(previous.path)
+    if (
+        previous.is_key
+        and value is not None
+        and (value.line, value.column) > event[:2]
+        and not isinstance(_value_at(doc.data, previous.path), dict | list)
+    ):  # between ``name:`` and its value on a later line: about that key
+        return comments.before.setdefault(previous.path, [])
     if following is not None and event.column <= following.indent:
         return comments.before.setdefault(following.path, [])
     for cut in range(len(previous.path) - 1, -1, -1):

@@ -83,6 +83,10 @@ _CORE_RESOLVERS: list[tuple[str, str, str]] = [
 ]
 for _tag, _pattern, _first in _CORE_RESOLVERS:
     _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+CORE_FORMS = {tag: re.compile(pattern) for tag, pattern, _ in _CORE_RESOLVERS}
+"""What a value with an explicit tag (``!!int " 5 "``) must look like: the tag's own
+form in the core schema. Python's int() and the tag alone would accept far more."""
+_TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a number"}
 _Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
 
 
@@ -94,6 +98,9 @@ class Document:
     value_marks: dict[PathKey, Mark] = field(default_factory=dict)
     key_marks: dict[PathKey, Mark] = field(default_factory=dict)
     problems: list[LoadProblem] = field(default_factory=list)
+    scalar_sources: dict[PathKey, str] = field(default_factory=dict)
+    """The source text of every value that is not a string (``00482`` for 482), so a
+    hint can quote what the file says rather than what YAML made of it."""
     readable: bool = True
     """False when the file could not be read into data at all (``data`` is meaningless)."""
 
@@ -146,7 +153,10 @@ class _Converter:
         start = node.start_mark
         self._values[path] = _new_mark(Mark, (start.line + 1, start.column + 1))
         if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR else self._scalar(node)
+            if node.tag == _STR:
+                return node.value
+            self.doc.scalar_sources[path] = node.value
+            return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 self._check_tag(node, _SEQ)
@@ -187,6 +197,15 @@ class _Converter:
         value: str = node.value
         tag = node.tag
         if tag == _STR:
+            return value
+        form = CORE_FORMS.get(tag)
+        if form is not None and not form.match(value):  # an explicit tag on a foreign value
+            self._problem(
+                "schema",
+                f"{value!r} is not {_TAG_NAMES[tag]}, as its tag {tag.rsplit(':', 1)[-1]!r} says",
+                node,
+                hint="remove the tag; employer files use plain YAML values only",
+            )
             return value
         if tag == _NULL:
             return None

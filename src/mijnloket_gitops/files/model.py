@@ -8,14 +8,39 @@ are not shape and live in :mod:`mijnloket_gitops.validate.rules`.
 
 from __future__ import annotations
 
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from mijnloket_gitops.catalog import Tier, UserType
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+VISIBLE_PATTERN = r"\S"
+"""At least one character that is not white space (JSON Schema patterns search)."""
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def login_key(login: str) -> str:
+    """What makes two logins the same: equal text after Unicode NFC and ASCII-only case
+    folding. Full case folding would merge ``strasse``/``straße`` and ``k``/``K``
+    (KELVIN SIGN), which are different logins (e-mail addresses) in Loket."""
+    return unicodedata.normalize("NFC", login).translate(_ASCII_LOWER)
+
+
+def _the_number_one(value: object) -> object:
+    # Literal[1] alone matches True and 1.0 (they equal 1 in Python); the JSON Schema
+    # and every other YAML reader see a boolean and a float.
+    if type(value) is not int:
+        written = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise PydanticCustomError(
+            "version_type", "must be the number 1, not {written}", {"written": written}
+        )
+    return value
+
+
 AddendumStatus = Literal["signed", "requested", "none"]
 
 
@@ -41,6 +66,7 @@ class Addendum(_Strict):
     ticket: str | None = Field(
         None,
         min_length=1,
+        pattern=VISIBLE_PATTERN,
         description="Loket's confirmation ticket; required when signed. Quote it.",
     )
     evidence: Literal["pending"] | None = Field(
@@ -57,7 +83,11 @@ class Addendum(_Strict):
 class User(_Strict):
     """A Loket user and the rights the user holds for this employer."""
 
-    login: str = Field(min_length=1, description="The user's Loket login (usually an e-mail).")
+    login: str = Field(
+        min_length=1,
+        pattern=VISIBLE_PATTERN,
+        description="The user's Loket login (usually an e-mail).",
+    )
     type: UserType = Field(
         description="ak-gebruiker: a user of the payroll provider; werkgevergebruiker: "
         "a user of the employer."
@@ -70,13 +100,16 @@ class User(_Strict):
 class EmployerFile(_Strict):
     """Desired MijnLoket state of one employer in Loket.nl."""
 
-    version: Literal[1] = Field(description="Format version of this file.")
+    version: Annotated[Literal[1], BeforeValidator(_the_number_one)] = Field(
+        description="Format version of this file."
+    )
     employer_id: str = Field(
         pattern=UUID_PATTERN,
         description="Loket employer id (a UUID, written as a string).",
     )
     name: str = Field(
         min_length=1,
+        pattern=VISIBLE_PATTERN,
         description="Company name. Must match Loket's name for this employer_id (ignoring "
         "case, spacing, dots and a legal form such as B.V.); plan refuses a file that does "
         "not, so a mistyped id cannot reconfigure another company.",
@@ -84,6 +117,7 @@ class EmployerFile(_Strict):
     loket_name: str | None = Field(
         None,
         min_length=1,
+        pattern=VISIBLE_PATTERN,
         description="Loket's name for this employer, written down when `name` deliberately "
         "differs from it (a trade name). A reviewed acknowledgement: plan then checks this "
         "one against Loket instead of `name`.",

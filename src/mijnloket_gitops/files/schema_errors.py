@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from mijnloket_gitops.files.loader import Document
+from mijnloket_gitops.files.model import VISIBLE_PATTERN
 from mijnloket_gitops.files.positions import Mark, PathKey
 
 _PATTERN_NAMES = {
@@ -209,7 +211,9 @@ def _describe(
         }[etype]
         quote: str | None = None
         if etype == "string_type" and isinstance(value, int | float | bool):
-            quote = f'quote it so YAML keeps it as text: "{value}"'
+            # the text as written (00482, 0x1F, yes), not the number YAML made of it
+            written = doc.scalar_sources.get(path, str(value))
+            quote = f"quote it so YAML keeps it as text: {json.dumps(written, ensure_ascii=False)}"
         return mark, f"{label}: expected {wanted}, got {kind(value)}", quote
     if etype == "literal_error":
         values = _allowed(model, error["loc"])
@@ -248,9 +252,11 @@ def _describe(
         pattern = str(error.get("ctx", {}).get("pattern", ""))
         if name == "employer_id":
             return mark, f"employer_id: {value!r} is not a UUID", _UUID_HINT
+        if pattern == VISIBLE_PATTERN:
+            return mark, f"{label}: {value!r} is only white space", f"write the {name}"
         wanted = _PATTERN_NAMES.get(pattern, f"text matching {pattern}")
         return mark, f"{label}: {value!r} is not {wanted}", None
-    if etype == "string_too_short":
+    if etype == "string_too_short" or (etype == "too_short" and value == []):
         return mark, f"{label}: must not be empty", None
     return mark, f"{label}: {error['msg']}", None
 

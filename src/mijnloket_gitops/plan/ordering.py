@@ -40,12 +40,20 @@ def _needs(catalog: Catalog, step: Step) -> set[str]:
     """Products ``step`` needs active: a product's prerequisites, a right's products."""
     if step.product is not None:
         return set(catalog.prerequisites(step.product))
-    right = catalog.rights.get(step.right or "")
-    return set(right.requires) if right else set()
+    for name, right in catalog.rights.items():  # a handful: no index needed
+        if name == step.right:
+            return set(right.requires)
+    return set()  # a right the catalog does not know needs nothing
+
+
+_CHECKED_PHASES = (Action.REVOKE, Action.DEACTIVATE, Action.ACTIVATE, Action.GRANT)
+"""The phase order as the checker knows it, written apart from ``PHASE`` on purpose: a
+checker that read the table it checks would agree with any change to it."""
 
 
 def order_violations(catalog: Catalog, steps: Sequence[Step]) -> list[str]:
     """Every way ``steps`` (one employer's, in order) break the ordering rules."""
+    phase = {action: rank for rank, action in enumerate(_CHECKED_PHASES)}
     problems: list[str] = []
     position = {(s.action, s.product or s.right, s.login): i for i, s in enumerate(steps)}
     for i, step in enumerate(steps):
@@ -59,7 +67,7 @@ def order_violations(catalog: Catalog, steps: Sequence[Step]) -> list[str]:
                 j = position.get((Action.DEACTIVATE, need, None))
                 if j is not None and j < i:
                     problems.append(f"{step.action} {step.subject} after deactivating {need}")
-        if PHASE[step.action] < max((PHASE[s.action] for s in steps[:i]), default=0):
+        if phase[step.action] < max((phase[s.action] for s in steps[:i]), default=0):
             problems.append(f"{step.action} {step.subject} after a later phase")
     portal = catalog.portal
     on = [i for i, s in enumerate(steps) if s.action == Action.ACTIVATE]

@@ -305,3 +305,13 @@ class Store:
                 (user_id,),
             ).fetchall()
         return [r[0] for r in rows]
+
+    def held_right_ids(self, employer_id: str, user_id: str) -> set[int]:
+        """Ids of the rights a user holds for one employer (one query: the emulator
+        answers this for every rights GET)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT right_id FROM user_rights WHERE employer_id = ? AND user_id = ?",
+                (employer_id.lower(), user_id),
+            ).fetchall()
+        return {r[0] for r in rows}

@@ -9,13 +9,15 @@ names a product.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.loader import Document
-from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.files.model import EmployerFile, login_key
 from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.tier import derive_tier
 from mijnloket_gitops.validate.diagnostics import RULES, Diagnostic, Severity
@@ -70,6 +72,25 @@ class FileContext:
 Check = Callable[[FileContext], Iterator[Diagnostic]]
 
 
+def _code_point(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED CHARACTER')}"
+
+
+def lookalikes(written: str, meant: str) -> str:
+    """Where ``written`` differs from ``meant`` by characters outside ASCII, named by code
+    point: a Cyrillic o (U+043E), an en dash or a NO-BREAK SPACE looks the same in the hint."""
+    notes: list[str] = []
+    matcher = difflib.SequenceMatcher(None, written, meant, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        got, wanted = written[i1:i2], meant[j1:j2]
+        if op == "equal" or (got.isascii() and wanted.isascii()):
+            continue
+        theirs = ", ".join(_code_point(ch) for ch in got) or "nothing"
+        ours = ", ".join(_code_point(ch) for ch in wanted) or "nothing"
+        notes.append(f"character {i1 + 1} is {theirs}, not {ours}")
+    return f" ({'; '.join(notes[:3])})" if notes else ""
+
+
 def check_products(ctx: FileContext) -> Iterator[Diagnostic]:
     """unknown-product and duplicate-product."""
     seen: set[str] = set()
@@ -85,7 +106,7 @@ def check_products(ctx: FileContext) -> Iterator[Diagnostic]:
         if name not in ctx.catalog.products:
             close = ctx.catalog.closest(name)
             hint = (
-                f"did you mean {close!r}?"
+                f"did you mean {close!r}?{lookalikes(name, close)}"
                 if close
                 else "run `mijnloket-gitops catalog` for the product names"
             )
@@ -258,7 +279,7 @@ def check_users(ctx: FileContext) -> Iterator[Diagnostic]:
     listed = set(ctx.employer.products)
     logins: dict[str, int] = {}
     for u, user in enumerate(ctx.employer.users):
-        folded = user.login.casefold()
+        folded = login_key(user.login)
         if folded in logins:
             yield ctx.emit(
                 "duplicate-user",
@@ -280,7 +301,7 @@ def check_users(ctx: FileContext) -> Iterator[Diagnostic]:
                     "unknown-right",
                     where,
                     f"unknown right {name!r}",
-                    f"did you mean {close!r}?" if close else None,
+                    f"did you mean {close!r}?{lookalikes(name, close)}" if close else None,
                 )
                 continue
             if user.type not in right.user_types:

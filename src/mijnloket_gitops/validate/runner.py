@@ -36,6 +36,7 @@ from mijnloket_gitops.files.positions import START, Mark
 from mijnloket_gitops.validate.diagnostics import Diagnostic, diagnostic
 from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.rules import FILE_RULES, RULE_READS, FileContext
+from mijnloket_gitops.validate.today import loket_today
 
 PARALLEL_THRESHOLD = 300  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
@@ -138,6 +139,7 @@ def check_file(
             for rule in FILE_RULES:
                 if not RULE_READS[rule] & damaged:
                     checked.diagnostics.extend(rule(context))
+        checked.diagnostics = _once(checked.diagnostics)
         return checked
     checked.data = doc.data  # these two fill the cached properties
     checked.employer = employer
@@ -146,7 +148,24 @@ def check_file(
     context = FileContext(shown, doc, employer, catalog, require_tier, today)
     for rule in FILE_RULES:
         checked.diagnostics.extend(rule(context))
+    checked.diagnostics = _once(checked.diagnostics)
     return checked
+
+
+def _once(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each problem once: a list or mapping used through an alias (``*r``) is one node
+    at one place, and its problem is one problem however many users share it. Schema
+    messages start with the value's label (``users[3].type: ...``), which differs per
+    alias, so they are compared without it."""
+    seen: set[tuple[str, int, int, str, str]] = set()
+    kept: list[Diagnostic] = []
+    for d in diagnostics:
+        said = d.message.split(": ", 1)[-1] if d.rule == "schema" else d.message
+        where = (d.path, d.line, d.column, d.rule, said)
+        if where not in seen:
+            seen.add(where)
+            kept.append(d)
+    return kept
 
 
 # What a worker process checks with; set once per worker by _start_worker.
@@ -177,14 +196,14 @@ def _check_chunk(paths: list[str]) -> list[_Outcome]:
     return outcomes
 
 
-def _cpu_count() -> int:
+def cpu_count() -> int:
     """CPUs this process may run on (its affinity mask where the platform has one)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
-def _pool_context() -> Any:
+def pool_context() -> Any:
     # fork: workers start with the parent's modules and catalog already loaded, in
     # milliseconds. Where fork is unavailable the platform default (spawn) works too.
     import multiprocessing
@@ -196,7 +215,7 @@ def _pool_context() -> Any:
 def _check_many(
     paths: list[str], catalog: Catalog, require_tier: bool, today: dt.date
 ) -> list[CheckedFile]:
-    workers = min(_cpu_count(), MAX_WORKERS)
+    workers = min(cpu_count(), MAX_WORKERS)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         return [check_file(p, catalog, require_tier, today) for p in paths]
     from concurrent.futures import ProcessPoolExecutor  # pulls in multiprocessing machinery
@@ -209,7 +228,7 @@ def _check_many(
     try:
         with ProcessPoolExecutor(
             workers,
-            mp_context=_pool_context(),
+            mp_context=pool_context(),
             initializer=_start_worker,
             initargs=(catalog, require_tier, today),
         ) as pool:
@@ -258,7 +277,7 @@ def validate_paths(
     every file is still read, so cross-file rules see the whole repository.
     """
     files, diagnostics = discover(paths)
-    checked = _check_many(files, catalog, require_tier, today or dt.date.today())
+    checked = _check_many(files, catalog, require_tier, today or loket_today())
     for item in checked:
         diagnostics.extend(item.diagnostics)
     diagnostics.extend(_duplicate_employers(checked))

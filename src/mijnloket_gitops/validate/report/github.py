@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from mijnloket_gitops.validate.runner import ValidationResult
+from mijnloket_gitops.visible import unicode_text
 from mijnloket_gitops.words import plural
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return unicode_text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 from mijnloket_gitops import __version__
 from mijnloket_gitops.validate.diagnostics import RULES
 from mijnloket_gitops.validate.runner import ValidationResult
+from mijnloket_gitops.visible import file_uri, unicode_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -26,7 +26,7 @@ def sarif_report(result: ValidationResult, color: bool) -> str:
     ]
     results: list[dict[str, Any]] = []
     for d in result.diagnostics:
-        text = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        text = unicode_text(d.message + (f" (hint: {d.hint})" if d.hint else ""))
         results.append(
             {
                 "ruleId": d.rule,
@@ -36,7 +36,7 @@ def sarif_report(result: ValidationResult, color: bool) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": quote(d.path.replace("\\", "/"))},
+                            "artifactLocation": {"uri": file_uri(d.path)},
                             "region": {"startLine": d.line, "startColumn": d.column},
                         }
                     }
@@ -55,6 +55,9 @@ def sarif_report(result: ValidationResult, color: bool) -> str:
                         "rules": rules,
                     }
                 },
+                # Columns count code points (as the text report does); SARIF's default
+                # unit is UTF-16 code units, so the run says which it uses.
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],

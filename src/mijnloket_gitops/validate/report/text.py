@@ -5,16 +5,10 @@ from __future__ import annotations
 import click
 
 from mijnloket_gitops.validate.runner import ValidationResult
+from mijnloket_gitops.visible import printable
 from mijnloket_gitops.words import plural
 
 _COLORS = {"error": "red", "warning": "yellow"}
-
-
-def _printable(text: str) -> str:
-    """``text`` without control characters, so a file name cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 def text_report(result: ValidationResult, color: bool) -> str:
@@ -23,10 +17,10 @@ def text_report(result: ValidationResult, color: bool) -> str:
         severity = (
             click.style(d.severity, fg=_COLORS[d.severity], bold=True) if color else (d.severity)
         )
-        path = _printable(d.path)
-        lines.append(f"{path}:{d.line}:{d.column}: {severity} [{d.rule}] {_printable(d.message)}")
+        path = printable(d.path)
+        lines.append(f"{path}:{d.line}:{d.column}: {severity} [{d.rule}] {printable(d.message)}")
         if d.hint:
-            lines.append(f"    hint: {d.hint}")
+            lines.append(f"    hint: {printable(d.hint)}")
     files = plural(len(result.files), "file")
     if result.diagnostics:
         checked = {f.path for f in result.files}  # no-files diagnostics name a directory
