@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -36,14 +37,31 @@ from mijnloket_gitops.words import plural
 
 
 def report_invalid(repository: Repository, *, planned: bool) -> None:
-    """Print the diagnostics of the invalid files (first, before any plan)."""
-    if not repository.validation.errors:
+    """Print the diagnostics of the invalid files (first, before any plan).
+
+    Only the files with errors: in a portfolio onboarding with hundreds of
+    ``evidence-pending`` warnings, one broken file would otherwise be lost among them
+    (``validate`` lists the warnings).
+    """
+    validation = repository.validation
+    if not validation.errors:
         return
-    click.echo(text_report(repository.validation, use_color()), err=True, nl=False)
+    broken = {d.path for d in validation.diagnostics if d.severity == "error"}
+    shown = replace(validation, diagnostics=[d for d in validation.diagnostics if d.path in broken])
+    click.echo(text_report(shown, use_color()), err=True, nl=False)
+    elsewhere = validation.warnings - shown.warnings
+    if elsewhere:
+        click.echo(
+            f"({plural(elsewhere, 'warning')} in other files: `mijnloket-gitops validate` "
+            "lists them.)",
+            err=True,
+        )
     if planned:
+        count = len(repository.invalid)
         click.secho(
-            f"{plural(len(repository.invalid), 'invalid employer file')} left out of the plan:"
-            f" {', '.join(repository.invalid)}. Fix them; the other files are planned below.",
+            f"{plural(count, 'invalid employer file')} left out of the plan:"
+            f" {', '.join(repository.invalid)}. Fix {'it' if count == 1 else 'them'}; the "
+            "other files are planned below.",
             fg="red",
             err=True,
         )
