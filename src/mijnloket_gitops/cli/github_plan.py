@@ -14,6 +14,7 @@ import click
 from mijnloket_gitops.cli.common import repo_option
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
+from mijnloket_gitops.gitops.journals import APPLY_WORKFLOW, journal_run
 from mijnloket_gitops.gitops.pr_data import PullRequestRefused, import_pull_request
 from mijnloket_gitops.gitops.pr_settings import refusal_notice
 from mijnloket_gitops.gitops.reviewed import (
@@ -190,8 +191,30 @@ def check_tip_cmd(commit: str, github_repository: str | None) -> None:
     click.echo(f"{commit[:12]} is the tip of {branch}.")
 
 
+@click.command("journal-run")
+@click.option("--commit", required=True, help="The commit being applied (e.g. $GITHUB_SHA).")
+@click.option(
+    "--workflow",
+    default=APPLY_WORKFLOW,
+    show_default=True,
+    help="The apply workflow whose runs keep the journals.",
+)
+@_github_repository
+def journal_run_cmd(commit: str, workflow: str, github_repository: str | None) -> None:
+    """Find the newest apply run on the default branch whose journal artifact the
+    apply of COMMIT restores (output run-id, empty when there is none yet)."""
+    with _client(github_repository) as client:
+        run_id = journal_run(client, commit, workflow)
+    if run_id is None:
+        click.echo("No earlier apply journal to restore (the first apply, or all expired).")
+    else:
+        click.echo(f"Restoring the apply journals of run {run_id}.")
+    set_outputs(os.environ, {"run-id": "" if run_id is None else str(run_id)})
+
+
 SUBCOMMANDS = (
     check_tip_cmd,
+    journal_run_cmd,
     pull_request_of_run,
     import_pull_request_cmd,
     record_run,
