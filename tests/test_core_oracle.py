@@ -319,3 +319,26 @@ def test_a_grant_to_a_user_loket_does_not_show_is_manual_not_blocked() -> None:
     manual = plan_employer(ADVERSARIAL, "f.yaml", desired, have, person_grants)
     [grant] = manual.steps
     assert grant.manual and grant.blocked is None
+
+
+def test_operation_guards_name_the_employer_the_tiers_and_the_portal() -> None:
+    """A downgrade and the portal going off: each violation says who and what, word for
+    word, and carries the employer's id (the plan output and the journal show both)."""
+    from mijnloket_gitops.plan.model import Plan
+    from mijnloket_gitops.plan.safety import operation_violations
+
+    have = LiveEmployer(EID, "Bakkerij De Vries B.V.", True, frozenset({PORTAL, PRO, *CHAIN}), {})
+    down = plan_employer(ADVERSARIAL, "f.yaml", employer([PORTAL], "start", []), have, always)
+    off = plan_employer(ADVERSARIAL, "f.yaml", employer([], None, []), have, always)
+    [downgrade] = operation_violations(Plan((down,)), ADVERSARIAL)
+    assert (downgrade.guard, downgrade.employer_id) == ("tier-downgrade", EID)
+    assert downgrade.message == "Bakkerij De Vries B.V.: tier goes down from pro to start"
+    [removal] = operation_violations(Plan((off,)), ADVERSARIAL)  # to no tier: not a downgrade
+    assert (removal.guard, removal.employer_id) == ("mijnloket-removal", EID)
+    assert removal.message == (
+        "Bakkerij De Vries B.V.: Portaal is switched off; its employees lose the portal"
+    )
+
+
+def always(step: Step) -> bool:
+    return True
