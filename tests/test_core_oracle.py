@@ -342,3 +342,32 @@ def test_operation_guards_name_the_employer_the_tiers_and_the_portal() -> None:
 
 def always(step: Step) -> bool:
     return True
+
+
+def test_ownership_guards_say_how_many_since_when_and_what_to_do() -> None:
+    """Word for word: the counts, the base ref and the way out are what a reviewer
+    acts on (mutants that blanked any of them survived)."""
+    from mijnloket_gitops.config import OwnershipConfig
+    from mijnloket_gitops.plan.model import Plan, RemovedEmployer
+    from mijnloket_gitops.plan.safety import ownership_violations
+    from mijnloket_gitops.providers.base import EmployerSummary
+
+    plan = Plan(
+        (),
+        unmanaged=(EmployerSummary(EID, "Zonder Bestand"), EmployerSummary("b", "Twee")),
+        removed=(RemovedEmployer(EID, "Weg", "employers/weg.yaml"),),
+        meta={"base_ref": "origin/main"},
+    )
+    strict = OwnershipConfig(unmanaged="error", removed="refuse")
+    unmanaged, removed = ownership_violations(plan, strict)
+    assert (unmanaged.guard, unmanaged.employer_id) == ("unmanaged-employers", None)
+    assert unmanaged.message == (
+        "2 live employers have no file and ownership.unmanaged is error; add a file for"
+        " each (`mijnloket-gitops import --employer ID`)"
+    )
+    assert removed.guard == "removed-files"
+    assert removed.message == (
+        "the files of 1 employers were removed since origin/main and ownership.removed is"
+        " refuse; restore them, or offboard with a file that lists no products"
+    )
+    assert ownership_violations(plan, OwnershipConfig()) == []
