@@ -3,6 +3,7 @@ user caused, and finding the configuration repository from any folder inside it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -131,6 +132,16 @@ def test_plan_out_below_a_file(run_cli: RunCli, repo: Path) -> None:
     (repo / "afile").write_text("x", encoding="utf-8")
     result = run_cli("-C", repo, "plan", "--out", "afile/plan.json")
     _user_error(result, "afile", "File exists")
+
+
+def test_plan_out_never_replaces_what_is_not_a_regular_file(run_cli: RunCli, repo: Path) -> None:
+    """As root, ``plan --out /dev/full`` once replaced the device with a plan file."""
+    target = repo / "in-the-way"
+    os.mkfifo(target)
+    result = run_cli("-C", repo, "plan", "--out", "in-the-way")
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert "in-the-way: exists and is not a regular file" in result.stderr
+    assert target.is_fifo()
 
 
 def test_schema_output_dir_below_a_file(run_cli: RunCli, tmp_path: Path) -> None:
