@@ -380,6 +380,29 @@ def test_a_scoped_plan_models_only_the_files_in_scope(repo: Path) -> None:
     )
 
 
+def test_loading_the_files_runs_without_the_cyclic_collector(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 50,000 files the collector re-walked the growing heap of models (issue 12)."""
+    import gc
+
+    from mijnloket_gitops.plan import scope
+
+    seen: list[bool] = []
+    models = scope._models
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return models(*args)
+
+    monkeypatch.setattr(scope, "_models", spy)
+    assert gc.isenabled()
+    scope.load_repository(load_settings(repo))
+    scope.load_repository(load_settings(repo), targets=[BAKKERIJ_ID])
+    assert seen == [False, False]
+    assert gc.isenabled()  # and it is on again afterwards
+
+
 def test_a_duplicate_id_is_found_under_changed_since(repo: Path) -> None:
     text = (repo / LINDE).read_text()
     (repo / "employers" / "kopie.yaml").write_text(text)

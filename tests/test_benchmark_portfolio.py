@@ -26,3 +26,4 @@ def test_portfolio_benchmark_measures_both_runs(capsys: pytest.CaptureFixture[st
         sys.path.remove(str(BENCHMARKS))
     table = capsys.readouterr().out
     assert "| `plan` | 12 |" in table and "| `plan --target` | 12 |" in table
+    assert "| wall s | CPU s | load |" in table  # CPU time: the fair figure on a busy machine

@@ -184,6 +184,8 @@ class Plan:
     """Guards this plan trips that a flag overrode (each with ``overridden_by``)."""
     failed: tuple[ReadFailure, ...] = ()
     """Managed employers that could not be read, so are not planned (exit code 1)."""
+    # issue 15: the monthly cost section, only when the repository has ``pricing:``
+    cost: dict[str, Any] | None = None
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -251,7 +253,7 @@ class Plan:
         )
 
     def _data(self, employers: tuple[EmployerPlan, ...]) -> dict[str, Any]:
-        return {
+        data = {
             "format_version": FORMAT_VERSION,
             "provider": self.provider,
             "meta": dict(self.meta),
@@ -263,3 +265,6 @@ class Plan:
             "removed": [r.data for r in self.removed],
             "failed": [f.data for f in self.failed],
         }
+        if self.cost is not None:  # issue 15: without pricing, nothing about money
+            data["cost"] = self.cost
+        return data

@@ -203,6 +203,8 @@ def scope_line(plan: Data) -> str | None:
         parts.append("--target " + ", ".join(clean(t) for t in scope["targets"]))
     if scope.get("changed_since"):
         parts.append(f"--changed-since {clean(scope['changed_since'])}")
+    if scope.get("where"):  # issue 15: selectors
+        parts.append(f"--where {clean(scope['where'])}")
     counted = ""
     if "employers_in_scope" in scope:
         counted = (

@@ -38,6 +38,7 @@ from mijnloket_gitops.plan.render.common import (
     unchecked,
     unknown_products,
 )
+from mijnloket_gitops.plan.render.cost import employer_cost_text, total_cost_text
 from mijnloket_gitops.plan.render.options import RenderOptions
 
 NO_CHANGES = "No changes. Live state matches the configuration."
@@ -113,7 +114,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     lines += _ownership_lines(plan, options)
     changed = changed_employers(plan)
     for employer in changed:
-        lines += _employer_block(employer, options)
+        block = _employer_block(employer, options)
+        cost = employer_cost_text(plan, employer)  # issue 15
+        if cost:
+            block.insert(1, "  " + _style(f"~ cost: {cost}", options, fg="yellow"))
+        lines += block
     if any(s.get("manual") for e in changed for s in e["steps"]):
         lines += [MANUAL_LEGEND, ""]
     unknown = unknown_products(plan)
@@ -142,6 +147,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if overridden:
         lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
         lines += [f"  {line}" for line in overridden] + [""]
+    total = total_cost_text(plan)  # issue 15
+    if total:
+        lines.append(total)
     if changed:
         last = summary_line(plan["summary"])
     elif nothing_in_scope(plan):
