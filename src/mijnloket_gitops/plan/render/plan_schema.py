@@ -357,6 +357,7 @@ def plan_schema() -> dict[str, Any]:
     }
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
+    schema["required"].remove("invalid")  # only when a file was left out
     return schema
 
 
