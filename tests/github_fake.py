@@ -34,6 +34,8 @@ class FakeGitHub:
     pulls: list[dict[str, Any]] = field(default_factory=list)
     branches: dict[str, str] = field(default_factory=lambda: {"main": "m3rge"})
     """Branch → its tip commit; the first is the default branch."""
+    history: list[str] = field(default_factory=list)
+    """The default branch's commits, oldest first (for ``compare``)."""
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Path prefix → (status, message) to answer instead."""
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -175,6 +177,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": "Not Found"})
         if (m := re.fullmatch(r"/branches/([\w.-]+)", route)) and m[1] in fake.branches:
             return self._send(200, {"name": m[1], "commit": {"sha": fake.branches[m[1]]}})
+        if m := re.fullmatch(r"/compare/(\w+)\.\.\.(\w+)", route):
+            older, newer = m[1], m[2]
+            if older == newer:
+                return self._send(200, {"status": "identical"})
+            known = older in fake.history and newer in fake.history
+            ahead = known and fake.history.index(older) < fake.history.index(newer)
+            return self._send(200, {"status": "ahead" if ahead else "diverged"})
         if route == "/actions/artifacts":
             name = query.get("name", [""])[0]
             return self._page([a for a in fake.artifacts if a["name"] == name], query, "artifacts")

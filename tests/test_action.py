@@ -3,7 +3,9 @@ outputs, annotations and the job summary; end to end on a sandbox repository."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -313,3 +315,42 @@ def test_relay_keeps_quiet_output_quiet_and_ends_an_open_line() -> None:
     relay(io.BytesIO(b"first\nno newline"), open_line)
     text = open_line.getvalue().splitlines()
     assert text[1:3] == ["first", "no newline"] and text[-1] == f"::{text[0][17:]}::"
+
+
+def test_a_plan_too_old_at_the_merge_says_so_and_how_to_get_a_fresh_one(tmp_path: Path) -> None:
+    """A pull request's plan made more than safety.max_plan_age_hours before the merge:
+    apply refuses it (exit 3, nothing changed) and the annotation and the job summary
+    name the age, the setting and the ways to a fresh plan."""
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "employers")
+    assert (
+        CliRunner().invoke(cli, ["github", "prepare-provider", "--repo", str(repo)]).exit_code == 0
+    )
+    code, output, _ = _run_action(repo, tmp_path, "plan", command="plan", plan_file="p/plan.json")
+    assert code == 0, output
+    plan_file = repo / "p" / "plan.json"
+    document = json.loads(plan_file.read_text())
+    made = dt.datetime.now(dt.UTC) - dt.timedelta(hours=100)
+    document["meta"]["created_at"] = made.isoformat()
+    plan_file.write_text(json.dumps(document))
+
+    code, output, out = _run_action(repo, tmp_path, "old", command="apply", plan_file="p/plan.json")
+    assert (code, out["exit-code"]) == (3, "3")
+    assert (
+        "::error title=Refused: the plan is too old (exit 3)::The plan was made 100 hours" in output
+    )
+    for text in (output, out["summary"]):
+        assert "older than 72 hours are refused (safety.max_plan_age_hours)" in text
+        assert "push to the pull request again" in text and "re-run" in text
+        assert "run the apply workflow by hand on main" in text
+    assert "**The reviewed plan is too old.**" in out["summary"]
+
+
+def test_a_young_plan_refused_for_another_reason_gets_the_general_hint(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(
+        json.dumps({"meta": {"created_at": dt.datetime.now(dt.UTC).isoformat()}})
+    )
+    inputs = _inputs(command="apply", plan_file="p.json", working_directory=str(tmp_path))
+    outcome = run(inputs, tmp_path / "temp", lambda argv, cwd: (3, ""))
+    assert outcome.annotation is not None and "too old" not in outcome.annotation
+    assert "workflow_dispatch" in outcome.annotation

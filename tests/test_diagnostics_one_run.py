@@ -84,8 +84,7 @@ def test_a_newer_format_version_says_so(tmp_path: Path, catalog: Catalog) -> Non
     path.write_text(BROKEN_USERS.replace("version: 1", "version: 2"), encoding="utf-8")
     (version,) = [f for f in rules_of(path, catalog) if f[0] == "schema" and f[1] == 1]
     assert (
-        "version: 2 is not a format this mijnloket-gitops reads (it reads version 1)"
-        in (version[2])
+        "version: 2 is not a format this mijnloket-gitops reads; it reads version 1" in (version[2])
     )
     assert "is not one of" not in version[2] and "upgrade" in str(version[3])
 
@@ -109,7 +108,27 @@ def test_a_newer_format_version_says_so(tmp_path: Path, catalog: Catalog) -> Non
         ),
         (
             "version: 3\n",
-            "mijnloket-gitops.yaml:1:10: version: 3 is not a format this mijnloket-gitops reads",
+            "mijnloket-gitops.yaml:1:10: version: 3 is not a format this mijnloket-gitops reads; "
+            "it reads version 1 (a newer mijnloket-gitops",  # one parenthesis, not two
+        ),
+        # Inside the provider union, the key and the allowed keys are the chosen member's.
+        (
+            "version: 1\nprovider: {type: sandbox, pat: x}\n",
+            "mijnloket-gitops.yaml:2:27: unknown key 'pat' (did you mean 'path'?)",
+        ),
+        (
+            "version: 1\nprovider: {type: loket, enviroment: acceptance}\n",
+            "mijnloket-gitops.yaml:2:25: unknown key 'enviroment' (did you mean 'environment'?)",
+        ),
+        (
+            "version: 1\nprovider: {type: loket, environment: acceptence}\n",
+            "mijnloket-gitops.yaml:2:38: provider.environment: 'acceptence' is not one of "
+            "'production' or 'acceptance' (did you mean 'acceptance'?)",
+        ),
+        (
+            "version: 1\nprovider: {path: x}\n",
+            "mijnloket-gitops.yaml:2:11: provider: missing required key 'type' (add `type: "
+            "sandbox` or `type: loket`)",
         ),
     ],
 )
@@ -121,7 +140,7 @@ def test_configuration_errors_name_the_key_and_where(
     result = run_cli("-C", tmp_path, "validate")
     assert result.exit_code == ExitCode.ERROR
     assert expected in result.stderr, result.stderr
-    for pydantic_words in ("Input should", "Input tag", "found using"):
+    for pydantic_words in ("Input should", "Input tag", "found using", "Unable to extract"):
         assert pydantic_words not in result.stderr
 
 

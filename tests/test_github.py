@@ -3,8 +3,11 @@ the drift issue, the reviewed plan's run, and clear errors without the token."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -12,6 +15,7 @@ from click.testing import Result
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
+from mijnloket_gitops.gitops.journals import JOURNAL_ARTIFACT, journal_run, prune
 from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
 from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
 from tests.github_fake import BOT, REPO, TOKEN, FakeGitHub, serve
@@ -310,6 +314,7 @@ def test_cli_upsert_comment_and_plan_failed(
     (made,) = env.comments[7]
     assert "Plan for commit `0123456789ab`, made by [this run](" in made["body"]
     assert "https://github.test/acme/loket-config/actions/runs/77" in made["body"]
+    assert "too old to apply" not in made["body"]  # no --plan-file: nothing said
     result = run_cli("github", "upsert-comment", "--pr", "7", "--plan-failed", "--commit", "abc")
     assert result.exit_code == 0, result.output
     (comment,) = env.comments[7]
@@ -369,6 +374,71 @@ def test_cli_reviewed_plan_writes_step_outputs(
     assert "not the merge of a pull request" in result.output
 
 
+APPLY_WF = ".github/workflows/mijnloket-apply.yml"
+
+
+def _apply_run(fake: FakeGitHub, run_id: int, created: str, **extra: Any) -> None:
+    """An apply run on main that uploaded its journals."""
+    run = {"id": run_id, "path": APPLY_WF, "event": "push", "head_branch": "main",
+           "head_sha": f"c{run_id}", "head_repository": {"full_name": REPO},
+           "status": "completed", "conclusion": "success"} | extra  # fmt: skip
+    fake.runs.append(run)
+    fake.artifacts.append(
+        {"id": run_id * 10, "name": JOURNAL_ARTIFACT, "expired": False, "created_at": created,
+         "workflow_run": {"id": run_id}}
+    )  # fmt: skip
+
+
+def _journal_setup(fake: FakeGitHub) -> None:
+    fake.history[:] = ["c601", "c602", "m3rge"]
+    _apply_run(fake, 601, "2026-11-01T09:00:00Z")
+    _apply_run(fake, 602, "2026-11-01T10:00:00Z", conclusion="failure")  # still restored
+
+
+def test_the_journals_come_from_the_newest_apply_run_on_main(
+    fake: FakeGitHub, github: GitHub
+) -> None:
+    assert journal_run(github, "m3rge") is None  # the first apply: nothing to restore
+    _journal_setup(fake)
+    assert journal_run(github, "m3rge") == 602
+    assert journal_run(github, "c602") == 602  # a re-run sees its own earlier attempt
+    fake.artifacts[-1]["expired"] = True
+    assert journal_run(github, "m3rge") == 601
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        {"event": "pull_request"},  # a pull request's own workflow of that name
+        {"head_branch": "feature"},  # pushed to a branch with an edited apply workflow
+        {"path": ".github/workflows/mijnloket-pr.yml"},
+        {"head_repository": {"full_name": "someone/fork"}},
+        {"head_sha": "t4g"},  # a tag named main: its commit is not in main's history
+    ],
+    ids=["pull_request-event", "other-branch", "other-workflow", "fork", "outside-history"],
+)
+def test_a_planted_journal_artifact_is_never_restored(
+    fake: FakeGitHub, github: GitHub, planted: dict[str, Any]
+) -> None:
+    """A planted journal could hide a completed plan (or invent one): only the apply
+    workflow's runs on main, for commits in main's history, count."""
+    _journal_setup(fake)
+    _apply_run(fake, 603, "2026-11-01T11:00:00Z", **planted)  # newest, but not ours
+    assert journal_run(github, "m3rge") == 602
+
+
+def test_cli_journal_run_writes_the_run_id_or_nothing(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    first = run_cli("github", "journal-run", "--commit", "m3rge")
+    assert first.exit_code == 0 and "No earlier apply journal" in first.output
+    _journal_setup(env)
+    assert run_cli("github", "journal-run", "--commit", "m3rge").exit_code == 0
+    assert outputs.read_text() == "run-id=\nrun-id=602\n"
+
+
 def test_cli_errors_are_clear_and_tokenless(
     env: FakeGitHub,
     run_cli: Callable[..., Result],
@@ -413,3 +483,97 @@ def test_cli_pull_request_of_run_writes_step_outputs(
     assert outputs.read_text() == "pull-request=5\nartifact=mijnloket-plan-5-h3ad\n"
     stale = run_cli("github", "pull-request-of-run", "--head-sha", "old", "--head-label", "fork:x")
     assert stale.exit_code == 3 and "no open pull request from fork:x" in stale.output
+
+
+def test_end_to_end_a_fresh_runner_restores_the_journals_and_refuses_a_replay(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apply job on two fresh runners: the first applies the plan and keeps its
+    journal as the artifact; the second (a re-run, the same plan) restores the artifact
+    that `github journal-run` picks and is refused. Without the restore it would apply
+    the plan again: that replay is what the restore prevents."""
+    examples = Path(__file__).resolve().parent.parent / "employers"
+    first, temp = tmp_path / "runner-1", tmp_path / "runner-temp"
+    shutil.copytree(examples, first / "employers")
+    monkeypatch.setenv("RUNNER_TEMP", str(temp))
+    assert run_cli("github", "prepare-provider", "--repo", first).exit_code == 0
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(first))
+    monkeypatch.setenv("INPUT_PLAN_FILE", "p/plan.json")
+    monkeypatch.setenv("INPUT_COMMAND", "plan")
+    assert run_cli("github", "run-action").exit_code == 0
+    monkeypatch.setenv("INPUT_COMMAND", "apply")
+    applied = run_cli("github", "run-action")
+    assert applied.exit_code == 0, applied.output
+    artifact = tmp_path / "artifact-mijnloket-journal"  # "Keep the apply journals"
+    shutil.copytree(first / ".mijnloket" / "journal", artifact)
+    env.history[:] = ["m3rge"]
+    _apply_run(env, 601, "2026-11-01T09:00:00Z", head_sha="m3rge")
+
+    def fresh_runner(name: str, restore: bool) -> Result:
+        # the same workspace path, as on GitHub's runners; the sandbox's live state
+        # stands in for Loket.nl's; the journals are gone
+        shutil.rmtree(first / ".mijnloket" / "journal")
+        outputs = tmp_path / f"{name}.out"
+        monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+        assert run_cli("github", "journal-run", "--commit", "m3rge").exit_code == 0
+        assert outputs.read_text() == "run-id=601\n"
+        if restore:  # "Restore the journals of the previous apply"
+            shutil.copytree(artifact, first / ".mijnloket" / "journal")
+        return run_cli("github", "run-action")
+
+    replayed = fresh_runner("runner-2", restore=True)
+    assert replayed.exit_code == 3, replayed.output
+    assert "was already applied completely" in replayed.output
+    unrestored = fresh_runner("runner-3", restore=False)
+    assert unrestored.exit_code == 0, unrestored.output  # the replay
+
+
+def test_the_comment_says_until_when_apply_accepts_the_plan(
+    env: FakeGitHub, run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The plan job posts with -C base: main's safety.max_plan_age_hours (here 24) and
+    the plan's meta.created_at give the moment after which a merge is too late."""
+    base = tmp_path / "base"
+    (base / "employers").mkdir(parents=True)
+    (base / "mijnloket-gitops.yaml").write_text("version: 1\nsafety:\n  max_plan_age_hours: 24\n")
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"meta": {"created_at": "2026-11-01T10:30:00+00:00"}}', encoding="utf-8")
+    body = tmp_path / "plan.md"
+    body.write_text(PLAN, encoding="utf-8")
+    args = ("--pr", "7", "--body-file", body, "--commit", "abc", "--plan-file", plan)
+    result = run_cli("-C", base, "github", "upsert-comment", *args)
+    assert result.exit_code == 0, result.output
+    (made,) = env.comments[7]
+    assert (
+        "Merged after 2026-11-02 10:30 UTC, it is too old to apply "
+        "(`safety.max_plan_age_hours`): push again or re-run this plan before merging."
+    ) in made["body"]
+
+
+def _journal(folder: Path, name: str, finished: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ['{"event": "attempt", "run_id": "r"}']
+    lines += ['{"event": "finished", "result": "ok", "exit_code": 0}'] if finished else []
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_restored_journals_are_kept_no_longer_than_their_retention(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    """Journals name people: the chain of artifacts drops finished ones past 90 days,
+    but keeps an interrupted one (its open steps are for the next apply)."""
+    folder = tmp_path / "journal"
+    old = _journal(folder, "20260801T090000.000Z-aaaaaaaaaaaa.jsonl", finished=True)
+    crashed = _journal(folder, "20260801T100000.000Z-bbbbbbbbbbbb.jsonl", finished=False)
+    young = _journal(folder, "20261101T090000.000Z-cccccccccccc.jsonl", finished=True)
+    foreign = _journal(folder, "notes.jsonl", finished=True)
+    now = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
+    assert prune(folder, 90, now) == [old]
+    assert [p.exists() for p in (old, crashed, young, foreign)] == [False, True, True, True]
+    assert prune(folder, 90, now) == []
+    result = run_cli("github", "prune-journals", "--dir", folder, "--keep-days", "1")
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 journal older than 1 day." in result.output  # the young one
+    assert not young.exists() and crashed.exists()

@@ -239,3 +239,35 @@ def test_missing_and_update_name_only_what_they_touch(tmp_path: Path) -> None:
     assert " unchanged, " in updated.stdout, updated.stdout
     named = run("import", "--missing", "--employer", kept_id)
     assert "has a file, left alone" in named.stdout, named.stdout
+
+
+def test_import_says_how_to_get_the_schema_its_modeline_names(tmp_path: Path) -> None:
+    repo, _, _ = seed_repo(tmp_path, employers=2, seed=26)
+    configure(repo)
+    run = runner(repo)
+    first = run("import", "--all")
+    assert first.exit_code == 0, first.output
+    assert "schemas/employer.schema.json, which does not exist yet" in first.stdout
+    assert "`mijnloket-gitops schema --output-dir schemas`" in first.stdout
+    assert run("schema", "--output-dir", "schemas").exit_code == 0
+    (repo / "imported" / sorted((repo / "imported").glob("*.yaml"))[0].name).unlink()
+    again = run("import", "--missing")
+    assert again.exit_code == 0 and "1 written" in again.stdout, again.output
+    assert "does not exist yet" not in again.stdout
+
+
+def test_import_says_when_live_state_breaks_a_rule(tmp_path: Path) -> None:
+    """A MijnLoket product live without MijnLoket gives a file that blocks its own plan;
+    import says so with the rule (exit 1) instead of leaving it for the next plan."""
+    repo, db, _ = seed_repo(tmp_path, employers=4, seed=27)
+    configure(repo)
+    with Store.open(db) as store:
+        ids = [e.employer_id for e in store.employers()]
+        live = store.live(ids)
+    without = next(i for i in ids if "MijnLoket" not in live[i].products)
+    toggle(db, without, "MijnLoket - Verzekeringen vergelijken")
+    imported = runner(repo)("import", "--all")
+    assert imported.exit_code == ExitCode.ERROR, imported.output
+    assert "[requires-mijnloket]" in imported.stderr
+    assert "Live state breaks these rules" in imported.stderr
+    assert "evidence-pending" not in imported.stderr, "warnings are validate's to list"

@@ -55,6 +55,15 @@ def test_a_corrupt_sandbox_names_the_way_out(run_cli: RunCli, tmp_path: Path) ->
     assert run_cli("-C", tmp_path, "plan").exit_code == 0
 
 
+def test_seed_counts_one_employer_in_english(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "employers").mkdir()
+    shutil.copy(EXAMPLES / "bakkerij-de-vries.yaml", tmp_path / "employers")
+    (tmp_path / "mijnloket-gitops.yaml").write_text("version: 1\n", encoding="utf-8")
+    seeded = run_cli("-C", tmp_path, "sandbox", "seed")
+    assert seeded.exit_code == 0, seeded.output
+    assert ": 1 employer from their files (0 differ live)" in seeded.output, seeded.output
+
+
 def test_explain_says_requires(run_cli: RunCli) -> None:
     result = run_cli("explain", EXAMPLES / "bakkerij-de-vries.yaml")
     assert "requires: " in result.output and "pulls in" not in result.output

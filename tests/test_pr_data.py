@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import Result
 
 from mijnloket_gitops.config import load_settings
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.pr_data import PullRequestRefused, import_pull_request
+from mijnloket_gitops.gitops.scaffold import template
 
 LOKET = """version: 1
 provider:
@@ -359,3 +362,54 @@ def test_end_to_end_a_pull_request_cannot_raise_the_limit_its_plan_exceeds(
     assert refused.exit_code == 3, refused.output
     monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(pull))
     assert run_cli("github", "run-action").exit_code == 0  # its own limit: planned
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_end_to_end_a_pull_request_deleting_an_employer_file_names_it_in_the_plan(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workflow_run job has no GITHUB_BASE_REF: the Plan step of
+    mijnloket-pr-plan.yml passes --base origin/<default branch>, the ref actions/checkout
+    leaves for main's checkout. The file the pull request deletes is gone after the
+    import, its employer is "newly unmanaged since origin/main" and that is a change."""
+    examples = Path(__file__).resolve().parent.parent / "employers"
+    base, pull, temp = tmp_path / "base", tmp_path / "pull-request", tmp_path / "runner-temp"
+    shutil.copytree(examples, base / "employers")
+    shutil.copytree(examples, pull / "employers")
+    (pull / "employers" / "bakkerij-de-vries.yaml").unlink()  # the pull request's change
+    (base / ".gitignore").write_text(".mijnloket/\n")
+    _git(base, "init", "-q", "-b", "main")
+    _git(base, "add", ".")
+    _git(base, "commit", "-qm", "main")
+    _git(base, "update-ref", "refs/remotes/origin/main", "HEAD")  # as actions/checkout does
+    monkeypatch.setenv("RUNNER_TEMP", str(temp))
+    monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    # live state: main's files, applied (seeded before the import)
+    assert run_cli("github", "prepare-provider", "--repo", base).exit_code == 0
+    assert run_cli("github", "import-pull-request", "--from", pull, "--repo", base).exit_code == 0
+    assert not (base / "employers" / "bakkerij-de-vries.yaml").exists()  # deletion mirrored
+
+    step = yaml.safe_load(template("mijnloket-pr-plan.yml"))["jobs"]["plan"]["steps"]
+    (plan_step,) = [s for s in step if s.get("id") == "plan"]
+    default_branch = "${{ github.event.repository.default_branch }}"
+    args = plan_step["with"]["args"].replace(default_branch, "main")
+    monkeypatch.setenv("INPUT_COMMAND", "plan")
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", str(base))
+    monkeypatch.setenv("INPUT_PLAN_FILE", str(temp / "mijnloket-plan" / "plan.json"))
+    monkeypatch.setenv("INPUT_ARGS", args)
+    planned = run_cli("github", "run-action")
+    assert planned.exit_code == 0, planned.output
+    assert "exit-code=2\nhas-changes=true\n" in outputs.read_text()
+    comment = (temp / "mijnloket-plan" / "plan.md").read_text()
+    assert "Newly unmanaged since origin/main" in comment, comment
+    assert "employers/bakkerij-de-vries.yaml was removed" in comment

@@ -267,3 +267,65 @@ def test_the_hash_lock_covers_every_dependency() -> None:
     for block in blocks:
         if "==" in block:
             assert "--hash=sha256:" in block, block.splitlines()[0]
+
+
+def test_the_pull_request_plan_compares_ownership_with_mains_checkout() -> None:
+    """The workflow_run job has no GITHUB_BASE_REF: plan gets --base origin/<default
+    branch>, the ref actions/checkout leaves for main's checkout (no `ref:`, so it is
+    the default branch's commit the pull request's files replace)."""
+    (job,) = _jobs(_scaffolded()[".github/workflows/mijnloket-pr-plan.yml"]).values()
+    base = next(s for s in job["steps"] if s.get("with", {}).get("path") == "base")
+    assert "ref" not in base["with"] and "repository" not in base["with"]
+    plan = next(s for s in job["steps"] if s.get("id") == "plan")
+    assert plan["with"]["working-directory"] == "base"
+    assert plan["with"]["args"] == "--base origin/${{ github.event.repository.default_branch }}"
+
+
+def test_the_plan_comment_says_until_when_apply_accepts_the_plan() -> None:
+    """Posted with main's configuration (-C base) and the saved plan, the comment's
+    footer names the moment after which the merge's apply refuses the plan as too old."""
+    (job,) = _jobs(_scaffolded()[".github/workflows/mijnloket-pr-plan.yml"]).values()
+    post = next(s for s in job["steps"] if s.get("name") == "Post the plan on the pull request")
+    planned = next(line for line in post["run"].splitlines() if "--body-file" in line)
+    assert planned.strip().startswith("mijnloket-gitops -C base github upsert-comment")
+    assert '--plan-file "$PLANNED"' in post["run"]
+
+
+def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None:
+    """Single use across fresh runners: before apply, the journals of the previous
+    apply run on main are restored (found by `github journal-run`, never by name
+    alone); after it, the whole folder is uploaded again for 90 days, except after a
+    failed restore (an incomplete set must not become the newest)."""
+    job = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])["apply"]
+    assert job["permissions"] == {"actions": "read", "contents": "read"}
+    steps = job["steps"]
+
+    def index(predicate: Any) -> int:
+        return next(i for i, s in enumerate(steps) if predicate(s))
+
+    checkout = index(lambda s: str(s.get("uses", "")).startswith("actions/checkout@"))
+    find = index(lambda s: s.get("id") == "journal")
+    restore = index(lambda s: s.get("id") == "restore")
+    pruned = index(lambda s: "github prune-journals" in s.get("run", ""))
+    applied = index(lambda s: s.get("id") == "apply")
+    keep = index(
+        lambda s: s.get("with", {}).get("name") == "mijnloket-journal" and "upload" in s["uses"]
+    )
+    assert checkout < find < restore < pruned < applied < keep
+    assert "--keep-days 90" in steps[pruned]["run"]
+    assert 'github journal-run --commit "$GITHUB_SHA"' in steps[find]["run"]
+    assert steps[restore]["if"] == "steps.journal.outputs.run-id != ''"
+    assert steps[restore]["uses"].startswith("actions/download-artifact@")
+    assert steps[restore]["with"] == {
+        "name": "mijnloket-journal",
+        "path": ".mijnloket/journal",
+        "run-id": "${{ steps.journal.outputs.run-id }}",
+        "github-token": "${{ github.token }}",
+    }
+    assert "if" not in steps[applied]  # a failed lookup or restore: nothing is applied
+    upload = steps[keep]["with"]
+    assert upload["path"] == ".mijnloket/journal/" and upload["retention-days"] == 90
+    assert upload["overwrite"] is True
+    condition = " ".join(steps[keep]["if"].split())
+    assert "steps.journal.outcome == 'success'" in condition
+    assert "steps.restore.outcome != 'failure'" in condition

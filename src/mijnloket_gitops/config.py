@@ -17,13 +17,14 @@ from mijnloket_gitops.catalog import (
     Catalog,
     CatalogReferenceError,
     Severity,
+    Tier,
     TierEffect,
     UserType,
     builtin_catalog,
     extend_catalog,
 )
 from mijnloket_gitops.errors import ConfigError
-from mijnloket_gitops.files.loader import load_bytes
+from mijnloket_gitops.files.loader import Document, load_bytes
 from mijnloket_gitops.files.schema_errors import describe_first
 
 CONFIG_NAME = "mijnloket-gitops.yaml"
@@ -234,6 +235,48 @@ class OwnershipConfig(_Strict):
     )
 
 
+# -- issue 15: pricing, for the monthly cost of plans, explain and report --------------
+
+Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class PerEmployeePricing(_Strict):
+    """Prices per employee per month, multiplied by the employer's employee count."""
+
+    tiers: dict[Tier, Price] = Field(
+        default_factory=dict, description="Per employee per month, by MijnLoket tier."
+    )
+    products: dict[str, Price] = Field(
+        default_factory=dict, description="Per employee per month while the product is active."
+    )
+
+
+class PricingConfig(_Strict):
+    """What the employers cost per month. Loket.nl's prices are not public: state yours.
+
+    An employer's monthly cost is its tier's price, plus the price of each active
+    product, plus its employee count times the per-employee prices of its tier and
+    products. Anything not listed costs nothing.
+    """
+
+    currency: str = Field("EUR", min_length=1, description="Shown with every amount.")
+    tiers: dict[Tier, Price] = Field(
+        default_factory=dict, description="Per employer per month, by MijnLoket tier."
+    )
+    products: dict[str, Price] = Field(
+        default_factory=dict,
+        description="Per employer per month while the product is active, by exact name.",
+    )
+    per_employee: PerEmployeePricing = Field(default_factory=PerEmployeePricing)
+    employees: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Employee count per employer, by employer_id (for per-employee prices).",
+    )
+
+
+# -- end of issue 15's block ------------------------------------------------------------
+
+
 class RepoConfig(_Strict):
     """``mijnloket-gitops.yaml``: settings of a configuration repository."""
 
@@ -246,6 +289,9 @@ class RepoConfig(_Strict):
     provider: ProviderConfig = Field(default_factory=SandboxProviderConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
+    pricing: PricingConfig | None = Field(
+        None, description="Prices, to show what plans do to the monthly bill (optional)."
+    )
 
 
 @dataclass(frozen=True)
@@ -300,4 +346,25 @@ def load_settings(root: Path) -> Settings:
             f"{field or 'entry'}: {error.errors()[0]['msg'].lower()} (a {kind[:-1]} that is "
             "not in the built-in catalog must give every required field)"
         ) from None
+    _check_pricing(config, catalog, doc, path)  # issue 15
     return Settings(root, config, catalog, path)
+
+
+def _check_pricing(config: RepoConfig, catalog: Catalog, doc: Document, path: Path) -> None:
+    """Every priced product must be in the catalog (a typo would price nothing)."""
+    pricing = config.pricing
+    if pricing is None:
+        return
+    for where, names in (
+        (("pricing", "products"), pricing.products),
+        (("pricing", "per_employee", "products"), pricing.per_employee.products),
+    ):
+        for name in names:
+            if name not in catalog.products:
+                mark = doc.mark((*where, name), key=True)
+                closest = catalog.closest(name)
+                hint = f"; did you mean {closest!r}?" if closest else ""
+                raise ConfigError(
+                    f"{path}:{mark.line}:{mark.column}: pricing names unknown product "
+                    f"{name!r}{hint}"
+                )

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.config import PricingConfig
+from mijnloket_gitops.cost import as_number, format_money, monthly_cost
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.tier import derive_tier
 from mijnloket_gitops.visible import printable
@@ -22,7 +24,9 @@ class Explanation:
     data: dict[str, Any]
 
 
-def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Explanation:
+def explain_employer(
+    catalog: Catalog, employer: EmployerFile, path: str, pricing: PricingConfig | None = None
+) -> Explanation:
     derived = derive_tier(catalog, employer.products)
     listed = set(employer.products)
     products = []
@@ -43,6 +47,16 @@ def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Exp
                 ],
             }
         )
+    data: dict[str, Any] = {}
+    if pricing is not None:  # issue 15: the monthly cost, only with pricing
+        cost = monthly_cost(pricing, catalog, employer.employer_id, employer.products)
+        data["cost"] = {
+            "currency": pricing.currency,
+            "monthly": as_number(cost.total),
+            "tier": as_number(cost.tier),
+            "products": as_number(cost.products),
+            "employees": cost.employees,
+        }
     return Explanation(
         {
             "path": path,
@@ -53,6 +67,7 @@ def explain_employer(catalog: Catalog, employer: EmployerFile, path: str) -> Exp
             "reasons": [{"product": p, "tier": t} for p, t in derived.reasons],
             "start_features": list(catalog.start_features) if derived.tier else [],
             "products": products,
+            **data,
         }
     )
 
@@ -81,6 +96,8 @@ def _render(d: dict[str, Any]) -> str:
         lines.append("  included in Start: " + ", ".join(d["start_features"]))
         if d["tier_written"] != d["tier"]:
             lines.append(f"  the file says tier: {d['tier_written'] or '(nothing)'}")
+    if "cost" in d:  # issue 15
+        lines.append("  " + _cost_line(d["cost"]))
     for product in d["products"]:
         if not product["known"]:
             lines.append(f"  {product['product']}: not in the catalog")
@@ -93,3 +110,13 @@ def _render(d: dict[str, Any]) -> str:
         if needs:
             lines.append(f"  {product['product']} requires: {', '.join(needs)}")
     return "\n".join(lines) + "\n"
+
+
+def _cost_line(cost: dict[str, Any]) -> str:
+    currency = cost["currency"]
+    people = "" if cost["employees"] is None else f"; {cost['employees']} employees"
+    return (
+        f"monthly cost: {format_money(cost['monthly'], currency)} (tier "
+        f"{format_money(cost['tier'], currency)}, products "
+        f"{format_money(cost['products'], currency)}{people})"
+    )

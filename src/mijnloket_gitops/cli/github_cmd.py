@@ -17,7 +17,7 @@ import click
 from mijnloket_gitops.cli import github_plan
 from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
-from mijnloket_gitops.gitops import action, publish
+from mijnloket_gitops.gitops import action, plan_age, publish
 from mijnloket_gitops.gitops import rotation as token
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
 from mijnloket_gitops.gitops.runner_io import (
@@ -92,16 +92,25 @@ def github() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Markdown put first (import-pull-request --notice); skipped when missing.",
 )
+@click.option(
+    "--plan-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The saved plan (plan.json): the comment says until when apply accepts it"
+    " (safety.max_plan_age_hours of the repository).",
+)
 @_author
 @_github_repository
+@repo_option
 def upsert_comment(
     pr: int,
     body_file: Path | None,
     plan_failed: bool,
     commit: str | None,
     notice_file: Path | None,
+    plan_file: Path | None,
     author: str,
     github_repository: str | None,
+    repo: Path,
 ) -> None:
     """Create or update THE plan comment of a pull request (found by its marker and
     author); it names the commit and links the run."""
@@ -110,7 +119,8 @@ def upsert_comment(
     commit = commit or os.environ.get("GITHUB_SHA", "?")
     url = publish.run_url(os.environ)
     if body_file is not None:
-        body = _read(body_file) + publish.footer(commit, url)
+        until = plan_age.valid_until(repo, plan_file) if plan_file is not None else None
+        body = _read(body_file) + publish.footer(commit, url, until)
     else:
         body = publish.failed_plan_body(commit, url)
     if notice_file is not None and notice_file.is_file():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from mijnloket_gitops.cli.common import Progress, repo_option, settings_for
+from mijnloket_gitops.cli.common import Progress, repo_option, settings_for, use_color
+from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.files.model import UUID_PATTERN
 from mijnloket_gitops.onboard import (
@@ -20,6 +22,8 @@ from mijnloket_gitops.onboard import (
 )
 from mijnloket_gitops.onboard.run import SCHEMA_FILE
 from mijnloket_gitops.providers.registry import open_provider
+from mijnloket_gitops.validate.report.text import text_report
+from mijnloket_gitops.validate.runner import validate_paths
 from mijnloket_gitops.words import plural
 
 _UUID = re.compile(UUID_PATTERN)
@@ -206,8 +210,40 @@ def import_command(
         finally:
             progress.close()
     _report(result, named=bool(employers))
-    if not result.ok:
+    written = result.count(Outcome.WRITTEN, Outcome.OVERWRITTEN, Outcome.UPDATED)
+    if written and not dry_run and not options.schema.is_file():
+        # The modeline names the schema relative to each file; without it editors
+        # report the modeline itself instead of checking the file.
+        click.echo(
+            f"The files' modeline points at {options.schema}, which does not exist yet: "
+            f"`mijnloket-gitops schema --output-dir {options.schema.parent}` writes it, so "
+            "that editors check and complete the files."
+        )
+    broken = _check_written(result, settings) if not dry_run else False
+    if broken or not result.ok:
         raise SystemExit(ExitCode.ERROR)
+
+
+def _check_written(result: ImportResult, settings: Settings) -> bool:
+    """Validate the files just written: live state can break a rule the files must keep
+    (a MijnLoket product live without MijnLoket), and such a file would block its own
+    plan; better to say so now, with the rule, than at the next plan."""
+    written = {Outcome.WRITTEN, Outcome.OVERWRITTEN, Outcome.UPDATED}
+    paths = [item.path for item in result.files if item.outcome in written]
+    if not paths:
+        return False
+    checked = validate_paths(paths, settings.catalog, require_tier=settings.config.require_tier)
+    errors = [d for d in checked.diagnostics if d.severity == "error"]
+    if not errors:
+        return False
+    click.echo(text_report(replace(checked, diagnostics=errors), use_color()), err=True, nl=False)
+    click.secho(
+        "Live state breaks these rules, so the files above do not validate; fix them in "
+        "Loket.nl or in the file before planning (plan leaves them out until then).",
+        fg="red",
+        err=True,
+    )
+    return True
 
 
 COMMANDS = (import_command,)

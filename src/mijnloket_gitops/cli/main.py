@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     # issue 10: the Loket.nl provider's own commands
     "loket": "loket_cmd",
     "show": "show_cmd",
+    "edit": "edit_cmd",
+    "report": "report_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a
@@ -49,6 +51,19 @@ def _usage_error(error: click.UsageError) -> NoReturn:
     --detailed-exitcode`` reserves 2 for "changes pending" (see errors.py)."""
     error.show()
     raise SystemExit(ExitCode.USAGE)
+
+
+def _start_in(directories: tuple[Path, ...]) -> Path | None:
+    """Where ``-C DIR [-C DIR ...]`` says to start: like git, each DIR is taken from the
+    one before (``-C a -C b`` is ``a/b``; an absolute DIR starts afresh)."""
+    if not directories:
+        return None
+    where = Path()
+    for directory in directories:
+        where = where / directory
+        if not where.is_dir():
+            raise click.UsageError(f"Invalid value for '-C': {str(where)!r} is not a folder.")
+    return where
 
 
 class _Group(FullHelpGroup):
@@ -93,7 +108,7 @@ class _Group(FullHelpGroup):
         try:
             # -C DIR: run as if started in DIR, as git -C does; the repository is then
             # found from there and relative paths are taken from there.
-            directory = ctx.params.get("directory")
+            directory = _start_in(ctx.params.get("directory") or ())
             with contextlib.chdir(directory) if directory else contextlib.nullcontext():
                 return super().invoke(ctx)
         except click.UsageError as error:
@@ -137,13 +152,14 @@ class _Group(FullHelpGroup):
 @click.option(
     "-C",
     "directory",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
+    multiple=True,
     metavar="DIR",
     help="Run as if started in DIR: the repository is found from there and relative "
-    "paths are taken from there (like git -C).",
+    "paths are taken from there (like git -C; several are taken one from the other).",
 )
 @click.version_option(__version__, prog_name="mijnloket-gitops")
-def cli(directory: Path | None) -> None:
+def cli(directory: tuple[Path, ...]) -> None:
     """MijnLoket and HR products in Loket.nl as configuration as code.
 
     Employer files in git say which products are on; validate checks them, plan

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,7 +20,9 @@ from mijnloket_gitops.cli.common import (
     target_options,
     use_color,
 )
+from mijnloket_gitops.cli.where import narrow, where_option
 from mijnloket_gitops.config import Settings
+from mijnloket_gitops.cost.plan_cost import plan_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.model import Plan
@@ -33,14 +37,31 @@ from mijnloket_gitops.words import plural
 
 
 def report_invalid(repository: Repository, *, planned: bool) -> None:
-    """Print the diagnostics of the invalid files (first, before any plan)."""
-    if not repository.validation.errors:
+    """Print the diagnostics of the invalid files (first, before any plan).
+
+    Only the files with errors: in a portfolio onboarding with hundreds of
+    ``evidence-pending`` warnings, one broken file would otherwise be lost among them
+    (``validate`` lists the warnings).
+    """
+    validation = repository.validation
+    if not validation.errors:
         return
-    click.echo(text_report(repository.validation, use_color()), err=True, nl=False)
+    broken = {d.path for d in validation.diagnostics if d.severity == "error"}
+    shown = replace(validation, diagnostics=[d for d in validation.diagnostics if d.path in broken])
+    click.echo(text_report(shown, use_color()), err=True, nl=False)
+    elsewhere = validation.warnings - shown.warnings
+    if elsewhere:
+        click.echo(
+            f"({plural(elsewhere, 'warning')} in other files: `mijnloket-gitops validate` "
+            "lists them.)",
+            err=True,
+        )
     if planned:
+        count = len(repository.invalid)
         click.secho(
-            f"{plural(len(repository.invalid), 'invalid employer file')} left out of the plan:"
-            f" {', '.join(repository.invalid)}. Fix them; the other files are planned below.",
+            f"{plural(count, 'invalid employer file')} left out of the plan:"
+            f" {', '.join(repository.invalid)}. Fix {'it' if count == 1 else 'them'}; the "
+            "other files are planned below.",
             fg="red",
             err=True,
         )
@@ -148,6 +169,7 @@ def echo_overridden(plan: Plan) -> None:
     " request's base branch in GitHub Actions, else HEAD].",
 )
 @guard_options
+@where_option
 @repo_option
 def plan(
     targets: tuple[str, ...],
@@ -156,6 +178,7 @@ def plan(
     out: Path | None,
     detailed_exitcode: bool,
     base_ref: str | None,
+    where: str | None,
     repo: Path,
     **guards: bool,
 ) -> None:
@@ -169,6 +192,8 @@ def plan(
     employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
     repository = load_repository(settings, targets=targets, changed_since=changed_since)
     report_invalid(repository, planned=True)
+    if where is not None:  # issue 15: selectors
+        repository = narrow(settings, repository, where)
     base = base_for(settings, base_ref, changed_since)
     result = plan_repository(
         settings,
@@ -178,6 +203,14 @@ def plan(
         base=base,
         keep_live=out is not None,  # only a saved plan carries the live state
     )
+    if settings.config.pricing is not None:  # issue 15: the monthly cost delta
+        cost = plan_cost(
+            settings.config.pricing, settings.catalog, repository.in_scope, result.plan
+        )
+        result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, cost=cost))
+    if repository.invalid:
+        invalid = tuple(repository.invalid)
+        result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, invalid=invalid))
     repository_name = os.environ.get("GITHUB_REPOSITORY")
     options = RenderOptions(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mijnloket_gitops.cli.common import Choice, employers_dir, repo_option, settings_for, use_color
+from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.explain import explain_employer, render_explanation
 from mijnloket_gitops.gitutil import changed_files
@@ -55,7 +56,7 @@ def validate(
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -64,22 +65,33 @@ def validate(
     show_default=True,
     help="text for people, json for scripts.",
 )
+@where_option
+@click.option("--changed-since", metavar="REF", help="Only files changed since this git ref.")
 @repo_option
-def explain(files: tuple[Path, ...], fmt: str, repo: Path) -> None:
+def explain(
+    files: tuple[Path, ...], fmt: str, where: str | None, changed_since: str | None, repo: Path
+) -> None:
     """Show the derived tier of employer files and why.
 
     ``--format json`` prints a list with one object per valid file, however many.
 
     Lists the products that raise the tier to Plus or Pro, the features included in
-    Start and the products each product requires (they must be listed too). Exit 1
-    if a file is invalid.
+    Start and the products each product requires (they must be listed too). FILES are
+    files or directories (default with --where or --changed-since: the repository's
+    employers/), narrowed by --where and --changed-since. With `pricing:` in
+    mijnloket-gitops.yaml, also the monthly cost. Exit 1 if a file is invalid.
     """
-    settings = settings_for(repo, required=False)
+    if not files and where is None and changed_since is None:
+        raise click.UsageError("give FILE..., --where EXPR or --changed-since REF")
+    settings = settings_for(repo, required=not files)
     result = validate_paths(
-        list(files), settings.catalog, require_tier=settings.config.require_tier
+        list(files) or [employers_dir(settings)],
+        settings.catalog,
+        require_tier=settings.config.require_tier,
     )
     explanations = [
-        explain_employer(settings.catalog, employer, path) for path, employer in result.employers
+        explain_employer(settings.catalog, employer, path, settings.config.pricing)
+        for path, employer in selected(settings, result.employers, where, changed_since)
     ]
     if fmt == "json":
         # always a list (one entry per valid file), so a script reads one shape

@@ -49,6 +49,8 @@ def _real_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
         )
         if present:
             current = current[part]
+        elif isinstance(current, dict) and part in current.values():
+            continue  # a discriminated union's tag (provider `type: loket`), not a key
         elif isinstance(current, dict | list):
             path.append(part)  # missing or unknown key: keep it, it is the subject
             break
@@ -58,11 +60,18 @@ def _real_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
     return tuple(path)
 
 
-def _model_at(model: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
-    """The pydantic model that describes the mapping at ``path`` below ``model``."""
+def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The pydantic model that describes the mapping at pydantic's ``loc`` below ``model``
+    (``loc`` names the tag of a discriminated union, which picks its member)."""
     current: Any = model
-    for part in path:
-        current = _unwrap(current)
+    for part in loc:
+        options = _options(current)
+        if len(options) > 1:  # a discriminated union: this part of loc is the tag
+            current = next((m for m in options if _has_tag(m, part)), None)
+            if current is None:
+                return None
+            continue
+        current = options[0]
         if isinstance(current, type) and issubclass(current, BaseModel):
             if not isinstance(part, str) or part not in current.model_fields:
                 return None
@@ -71,8 +80,45 @@ def _model_at(model: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
             current = typing.get_args(current)[-1]
         else:
             return None
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    options = _options(current)
+    found = options[0] if len(options) == 1 else None
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+def _options(annotation: Any) -> list[Any]:
+    """The types ``annotation`` allows, without ``None`` and ``Annotated``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [o for a in typing.get_args(annotation) if a is not type(None) for o in _options(a)]
+    return [annotation]
+
+
+def _has_tag(model: Any, tag: int | str) -> bool:
+    """Whether a field of ``model`` is a ``Literal`` allowing ``tag`` (its union tag)."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    return any(
+        typing.get_origin(f.annotation) is typing.Literal and tag in typing.get_args(f.annotation)
+        for f in model.model_fields.values()
+    )
+
+
+def _tags(model: type[BaseModel], loc: tuple[int | str, ...], field: str) -> list[str]:
+    """The tags a discriminated union at ``loc`` takes in ``field``, for a hint."""
+    parent = _model_at(model, loc[:-1]) if loc else None
+    if parent is None or not isinstance(loc[-1], str) or loc[-1] not in parent.model_fields:
+        return ["..."]
+    members = _options(parent.model_fields[loc[-1]].annotation)
+    tags = [
+        str(tag)
+        for member in members
+        if isinstance(member, type)
+        and issubclass(member, BaseModel)
+        and field in member.model_fields
+        for tag in typing.get_args(member.model_fields[field].annotation)
+    ]
+    return tags or ["..."]
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -92,12 +138,13 @@ def _label(path: PathKey) -> str:
     return label or "document"
 
 
-def _allowed(model: type[BaseModel], path: PathKey) -> tuple[str, ...]:
-    """The values a ``Literal`` field at ``path`` allows (none if it is no such field)."""
-    parent = _model_at(model, path[:-1]) if path else None
-    if parent is None or not isinstance(path[-1], str) or path[-1] not in parent.model_fields:
+def _allowed(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The values a ``Literal`` field at pydantic's ``loc`` allows (none if it is no such
+    field)."""
+    parent = _model_at(model, loc[:-1]) if loc else None
+    if parent is None or not isinstance(loc[-1], str) or loc[-1] not in parent.model_fields:
         return ()
-    annotation = _unwrap(parent.model_fields[path[-1]].annotation)
+    annotation = _unwrap(parent.model_fields[loc[-1]].annotation)
     if typing.get_origin(annotation) is not typing.Literal:
         return ()
     return tuple(str(v) for v in typing.get_args(annotation))
@@ -142,7 +189,7 @@ def _describe(
             "write the keys out instead of merging them from an anchor",
         )
     if etype == "extra_forbidden":
-        allowed = sorted((_model_at(model, path[:-1]) or model).model_fields)
+        allowed = sorted((_model_at(model, error["loc"][:-1]) or model).model_fields)
         close = difflib.get_close_matches(name, allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "allowed keys: " + ", ".join(allowed)
         return doc.mark(path, key=True), f"unknown key {name!r}", hint
@@ -169,12 +216,12 @@ def _describe(
             quote = f"quote it so YAML keeps it as text: {json.dumps(written, ensure_ascii=False)}"
         return mark, f"{label}: expected {wanted}, got {kind(value)}", quote
     if etype == "literal_error":
-        values = _allowed(model, path)
+        values = _allowed(model, error["loc"])
         if name == "version" and len(path) == 1:
             return (
                 mark,
-                f"version: {value!r} is not a format this mijnloket-gitops reads "
-                f"(it reads version {' and '.join(values)})",
+                f"version: {value!r} is not a format this mijnloket-gitops reads; "
+                f"it reads version {' and '.join(values)}",
                 "a newer mijnloket-gitops wrote this file: upgrade the tool, or write `version: 1`",
             )
         expected = _one_of(values) if values else error.get("ctx", {}).get("expected", "")
@@ -188,6 +235,14 @@ def _describe(
             where,
             f"{_label((*path, field))}: {tag!r} is not one of {_one_of(tags)}",
             did_you_mean(tag, tags),
+        )
+    if etype == "union_tag_not_found":
+        field = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
+        tags = _tags(model, error["loc"], field)
+        return (
+            mark,
+            f"{label}: missing required key {field!r}",
+            f"add `{field}: {tags[0]}`" + "".join(f" or `{field}: {t}`" for t in tags[1:]),
         )
     if etype in _BOUNDS:
         key, words = _BOUNDS[etype]

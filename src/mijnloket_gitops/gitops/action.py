@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from mijnloket_gitops.errors import ExitCode, MijnloketError
+from mijnloket_gitops.gitops.plan_age import too_old
 from mijnloket_gitops.gitops.planted import clear, refuse_links
 
 COMMANDS = ("validate", "fmt-check", "plan", "drift", "apply")
@@ -265,26 +266,35 @@ def run(inputs: Inputs, temp_dir: Path, execute: Execute = execute) -> Outcome:
     work_order = (inputs.workdir / WORK_ORDER).absolute()
     has_order = inputs.command == "apply" and (work_order / "work-order.md").is_file()
     outputs["work-order"] = str(work_order) if has_order else ""
-    summary = _summary(inputs, code, stdout, work_order if has_order else None)
-    return Outcome(code, ok, stdout, outputs, summary, _annotation(inputs, code, written))
+    # apply refused a plan for its age: say so, and how to get a fresh one
+    aged = code == ExitCode.REFUSED and inputs.command == "apply" and plan is not None
+    old = too_old(inputs.workdir, plan) if aged and plan is not None else None
+    summary = _summary(inputs, code, stdout, work_order if has_order else None, old)
+    return Outcome(code, ok, stdout, outputs, summary, _annotation(inputs, code, written, old))
 
 
 def _is_temp(path: Path, temp_dir: Path) -> bool:
     return path.parent == temp_dir.absolute()
 
 
-def _summary(inputs: Inputs, code: int, stdout: str, work_order: Path | None) -> str:
+def _summary(
+    inputs: Inputs, code: int, stdout: str, work_order: Path | None, too_old: str | None = None
+) -> str:
     if inputs.command in ("plan", "drift") and inputs.fmt == "markdown" and stdout:
         return stdout
     if inputs.command == "validate":
         return ""
     head = f"### mijnloket-gitops {inputs.command}: exit {code} ({MEANINGS.get(code, '?')})\n\n"
+    if too_old:
+        head += f"> [!WARNING]\n> **The reviewed plan is too old.** {too_old}\n\n"
     body = f"```text\n{stdout[-100_000:].replace('```', '` ` `')}\n```\n\n" if stdout else ""
     order = work_order / "work-order.md" if work_order else None
     return head + body + (order.read_text(encoding="utf-8") if order else "")
 
 
-def _annotation(inputs: Inputs, code: int, plan_written: bool) -> str | None:
+def _annotation(
+    inputs: Inputs, code: int, plan_written: bool, too_old: str | None = None
+) -> str | None:
     if not inputs.expected(code):
         return (
             f"::error title=mijnloket-gitops {inputs.command}: unexpected exit {code}::"
@@ -306,6 +316,8 @@ def _annotation(inputs: Inputs, code: int, plan_written: bool) -> str | None:
         return f"::{level} title=Waiting for manual steps (exit 4)::{_escape(WAITING_NOTE)}"
     if inputs.succeeded(code, plan_written) or inputs.command == "validate":
         return None  # validate's own annotations point at the lines
+    if too_old:
+        return f"::error title=Refused: the plan is too old (exit 3)::{_escape(too_old)}"
     hint = REFUSED_HINTS.get("plan" if inputs.command == "drift" else inputs.command)
     if code == ExitCode.REFUSED and hint:
         return f"::error title=Refused (exit 3)::{_escape('Nothing was changed: ' + hint)}"

@@ -11,6 +11,7 @@ so. These functions return what they did; they never print.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -74,9 +75,17 @@ def with_notice(body: str, notice: str) -> str:
     return f"{notice.rstrip()}\n\n{body}" if notice.strip() else body
 
 
-def footer(commit: str, run_url: str) -> str:
-    """The line that ties a plan comment to its commit and run."""
-    return f"\n---\nPlan for commit `{commit[:12]}`, made by [this run]({run_url}).\n"
+def footer(commit: str, run_url: str, valid_until: dt.datetime | None = None) -> str:
+    """The line that ties a plan comment to its commit and run, and says until when
+    apply accepts the plan (``safety.max_plan_age_hours``) when that is known."""
+    line = f"\n---\nPlan for commit `{commit[:12]}`, made by [this run]({run_url})."
+    if valid_until is not None:
+        until = valid_until.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        line += (
+            f" Merged after {until}, it is too old to apply (`safety.max_plan_age_hours`):"
+            " push again or re-run this plan before merging."
+        )
+    return line + "\n"
 
 
 def upsert_comment(github: GitHub, pr: int, body: str, author: str = BOT) -> Published:

@@ -17,6 +17,7 @@ from mijnloket_gitops.providers.base import LiveEmployer
 from mijnloket_gitops.sandbox.seed import SeedEmployer
 from mijnloket_gitops.sandbox.store import EmployerRecord
 from mijnloket_gitops.tier import derive_tier
+from mijnloket_gitops.words import plural
 
 FORMAT_VERSION = 1
 
@@ -106,8 +107,9 @@ def render_seed(database: str, state: Sequence[SeedEmployer]) -> str:
     managed = [e for e in state if e.path is not None]
     drifted = [e for e in managed if e.drift]
     lines = [
-        f"Seeded {database}: {len(managed)} employers from their files "
-        f"({len(drifted)} differ live), {len(state) - len(managed)} unmanaged."
+        f"Seeded {database}: {plural(len(managed), 'employer')} from their files "
+        f"({len(drifted)} {'differs' if len(drifted) == 1 else 'differ'} live), "
+        f"{len(state) - len(managed)} unmanaged."
     ]
     for employer in drifted:
         lines.append(f"  {employer.name} ({employer.path}):")

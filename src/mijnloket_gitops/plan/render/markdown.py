@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
+    INVALID_HEADING,
     MANUAL_LEGEND,
+    NO_CHANGES_IN_VALID,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
     Data,
@@ -29,6 +31,7 @@ from mijnloket_gitops.plan.render.common import (
     changed_employers,
     employer_counts,
     file_name_note,
+    invalid_files,
     nothing_in_scope,
     overridden_lines,
     personal_data_grants,
@@ -41,6 +44,11 @@ from mijnloket_gitops.plan.render.common import (
     tier_change_text,
     unchecked,
     unknown_products,
+)
+from mijnloket_gitops.plan.render.cost import (
+    employer_cost_text,
+    tier_price_text,
+    total_cost_text,
 )
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
@@ -136,10 +144,11 @@ def _table(summary: Data) -> str:
     return "".join(lines) + "\n"
 
 
-def _flags(changed: list[Data]) -> tuple[str, list[_List]]:
+def _flags(changed: list[Data], plan: Data) -> tuple[str, list[_List]]:
     tiers = tuple(
         f"- **{md(e['name'])}** ({md(e['employer_id'])}): {md(tier_change_text(e, '→'))}"
         + (" — a downgrade" if e["tier"]["change"] == "downgrade" else "")
+        + (f" — {md(price)}" if (price := tier_price_text(plan, e)) else "")  # issue 15
         + "\n"
         for e in changed
         if e["tier"].get("change")
@@ -164,6 +173,12 @@ def _flags(changed: list[Data]) -> tuple[str, list[_List]]:
             "**Grants that expose personal data (AVG/GDPR)**: employer, login\n\n", grants, "grants"
         ),
     ]
+
+
+def _cost(plan: Data) -> list[str | _List]:
+    """issue 15: the monthly cost line under the summary table, with pricing only."""
+    total = total_cost_text(plan, "→")
+    return [f"**{md(total)}**\n\n"] if total else []
 
 
 def _removed(plan: Data) -> _List:
@@ -214,13 +229,20 @@ def _failed(plan: Data) -> _List:
     return _List(f"### {FAILED_HEADING}\n\n", items, "employers that could not be read")
 
 
-def _details(employer: Data) -> str:
+def _invalid(plan: Data) -> _List:
+    items = tuple(f"- {md(path)}\n" for path in invalid_files(plan))
+    return _List(f"### {INVALID_HEADING}\n\n", items, "invalid employer files")
+
+
+def _details(employer: Data, plan: Data) -> str:
     tier = tier_change_text(employer, "→")
+    cost = employer_cost_text(plan, employer, "→")  # issue 15
     summary = (
         f"<b>{escape_html(employer['name'])}</b>{escape_html(file_name_note(employer))}"
         f" ({escape_html(employer['employer_id'])}): "
         + escape_html(employer_counts(employer))
         + (f"; tier {escape_html(tier)}" if tier else "")
+        + (f"; cost {escape_html(cost)}" if cost else "")
     )
     lines = [f"! tier: {tier_change_text(employer)}"] if tier else []
     lines += [line for _, line in step_lines(employer)]
@@ -257,28 +279,30 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     head += [_removed(plan), _taken_over(plan), _overridden(plan)]
     table = _table(plan["summary"])
     if changed:
-        flags_head, flag_lists = _flags(changed)
-        head += [table, flags_head, *flag_lists]
+        flags_head, flag_lists = _flags(changed, plan)
+        head += [table, *_cost(plan), flags_head, *flag_lists]
     elif plan.get("removed") or taken_over(plan):
-        head.append(table)
+        head += [table, *_cost(plan)]
     else:
         unmanaged = plan["summary"]["employers_unmanaged"]
         if nothing_in_scope(plan):
             head.append(f"{NOTHING_IN_SCOPE}\n\n")
         else:
-            head.append(f"{NO_CHANGES}\n\n")
+            head.append(f"{NO_CHANGES_IN_VALID if plan.get('invalid') else NO_CHANGES}\n\n")
+        head += _cost(plan)  # issue 15
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
     head.append(_unchecked(plan))
     head.append(_failed(plan))
+    head.append(_invalid(plan))
     intro = ""
     if changed:
         intro = "### Changes per employer\n\n"
         if any(s.get("manual") or s.get("blocked") for e in changed for s in e["steps"]):
             intro += f"`[manual]`: {MANUAL_LEGEND.split(': ', 1)[1]}. `[blocked: …]`: cannot "
             intro += "happen yet, for the reason given.\n\n"
-    details = [_details(e) for e in changed]
+    details = [_details(e, plan) for e in changed]
     footer = _footer(plan)
 
     lists = [p for p in head if isinstance(p, _List)]

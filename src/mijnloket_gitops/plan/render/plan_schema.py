@@ -234,11 +234,12 @@ _META = {
         },
         "scope": {
             "type": "object",
-            "description": "What the plan covers: kind all, target or changed-since.",
+            "description": "What the plan covers: kind all, target, changed-since or where.",
             "required": ["kind"],
             "properties": {
-                "kind": {"enum": ["all", "target", "changed-since"]},
+                "kind": {"enum": ["all", "target", "changed-since", "where"]},
                 "targets": {"type": "array", "items": _STRING},
+                "where": _STRING,  # issue 15: plan --where
                 "changed_since": _STRING,
                 "employers_in_scope": _COUNT,
                 "employers_managed": _COUNT,
@@ -246,6 +247,38 @@ _META = {
         },
     },
 }
+
+
+# issue 15: the monthly cost section (only with ``pricing:`` in mijnloket-gitops.yaml)
+_AMOUNT = {"type": "number"}
+_COST_EMPLOYER = _object(
+    {
+        "before": _described(_AMOUNT, "Monthly cost of the live state."),
+        "after": _described(_AMOUNT, "Monthly cost once the plan is applied."),
+        "delta": _described(_AMOUNT, "after - before."),
+        "tier_delta": _described(_AMOUNT, "The part of delta that comes from the tier."),
+        "employees": _described(
+            {"type": ["integer", "null"], "minimum": 0},
+            "Employee count from pricing.employees; null when not given.",
+        ),
+    },
+    "One employer's monthly cost, before and after.",
+)
+_COST = _object(
+    {
+        "currency": _STRING,
+        "period": {"const": "month"},
+        "before": _described(_AMOUNT, "Monthly cost of the planned employers' live state."),
+        "after": _described(_AMOUNT, "Monthly cost once the plan is applied."),
+        "delta": _described(_AMOUNT, "after - before."),
+        "employers": {
+            "type": "object",
+            "description": "By employer id: every planned employer.",
+            "additionalProperties": {"$ref": "#/$defs/cost_employer"},
+        },
+    },
+    "What the plan does to the monthly bill; present only when pricing is configured.",
+)
 
 
 def plan_schema() -> dict[str, Any]:
@@ -297,11 +330,18 @@ def plan_schema() -> dict[str, Any]:
                         "An employer that could not be read.",
                     ),
                 },
+                "invalid": {
+                    "type": "array",
+                    "description": "Employer files left out because they are invalid "
+                    "(present only when there are any; the exit code is 1).",
+                    "items": _described(_STRING, "The file's path, as validate shows it."),
+                },
                 "live": {
                     "type": "object",
                     "description": "Saved plans only: live state by employer id.",
                     "additionalProperties": {"$ref": "#/$defs/live_employer"},
                 },
+                "cost": {"$ref": "#/$defs/cost"},  # issue 15
             },
             f"A plan (format version {FORMAT_VERSION}); see docs/plan-format.md.",
         ),
@@ -311,9 +351,13 @@ def plan_schema() -> dict[str, Any]:
             "step": _STEP,
             "violation": _VIOLATION,
             "live_employer": _LIVE_EMPLOYER,
+            "cost": _COST,  # issue 15
+            "cost_employer": _COST_EMPLOYER,
         },
     }
     schema["required"].remove("live")
+    schema["required"].remove("cost")  # issue 15: only with pricing
+    schema["required"].remove("invalid")  # only when a file was left out
     return schema
 
 

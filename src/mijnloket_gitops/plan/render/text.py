@@ -15,7 +15,9 @@ import click
 
 from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
+    INVALID_HEADING,
     MANUAL_LEGEND,
+    NO_CHANGES_IN_VALID,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
     Data,
@@ -25,6 +27,7 @@ from mijnloket_gitops.plan.render.common import (
     clean,
     employer_label,
     file_name_note,
+    invalid_files,
     nothing_in_scope,
     overridden_lines,
     read_failures,
@@ -38,6 +41,7 @@ from mijnloket_gitops.plan.render.common import (
     unchecked,
     unknown_products,
 )
+from mijnloket_gitops.plan.render.cost import employer_cost_text, total_cost_text
 from mijnloket_gitops.plan.render.options import RenderOptions
 
 NO_CHANGES = "No changes. Live state matches the configuration."
@@ -113,7 +117,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     lines += _ownership_lines(plan, options)
     changed = changed_employers(plan)
     for employer in changed:
-        lines += _employer_block(employer, options)
+        block = _employer_block(employer, options)
+        cost = employer_cost_text(plan, employer)  # issue 15
+        if cost:
+            block.insert(1, "  " + _style(f"~ cost: {cost}", options, fg="yellow"))
+        lines += block
     if any(s.get("manual") for e in changed for s in e["steps"]):
         lines += [MANUAL_LEGEND, ""]
     unknown = unknown_products(plan)
@@ -134,6 +142,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append(_style(FAILED_HEADING, options, fg="red", bold=True))
         lines += [f"  x {line}" for line in failures]
         lines.append("")
+    invalid = invalid_files(plan)
+    if invalid:
+        lines.append(_style(INVALID_HEADING, options, fg="red", bold=True))
+        lines += [f"  x {path}" for path in invalid]
+        lines.append("")
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:
@@ -142,6 +155,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if overridden:
         lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
         lines += [f"  {line}" for line in overridden] + [""]
+    total = total_cost_text(plan)  # issue 15
+    if total:
+        lines.append(total)
     if changed:
         last = summary_line(plan["summary"])
     elif nothing_in_scope(plan):
@@ -149,6 +165,6 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     elif plan.get("removed") or taken_over(plan):
         last = "No steps to apply, but who manages which employer changes (above)."
     else:
-        last = NO_CHANGES
+        last = NO_CHANGES_IN_VALID if invalid else NO_CHANGES
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""``edit``: bulk changes to employer files that keep every comment."""

@@ -1,0 +1,86 @@
+"""Write capabilities decided by OPTIONS when the server does not really answer it:
+no ``Allow`` header, 501 Not Implemented, a 405 or 404 to OPTIONS. None of these shows
+PATCH, so an undocumented write stays off and the documented rights write stays on
+(nothing is ever decided by writing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mijnloket_gitops.config import CapabilitiesConfig
+from mijnloket_gitops.loket.budget import RequestBudget
+from mijnloket_gitops.loket.capabilities import Capability, CapabilityState
+from mijnloket_gitops.loket.discovery import write_decides
+from mijnloket_gitops.loket.http import LoketHttp
+from mijnloket_gitops.loket.retry import RetryPolicy
+
+BASE = "https://api.loket.test/v2"
+PATH = "/providers/employers/e-1/modules"
+
+
+def answered(status: int, headers: dict[str, str]) -> Iterator[tuple[LoketHttp, list[str]]]:
+    methods: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        methods.append(request.method)
+        return httpx.Response(status, headers=headers)
+
+    client = LoketHttp(
+        BASE,
+        policy=RetryPolicy(max_retries=0, budget_seconds=1.0, sleep=lambda _: None),
+        budget=RequestBudget(1e6),
+        transport=httpx.MockTransport(handler),
+    )
+    try:
+        yield client, methods
+    finally:
+        client.close()
+
+
+def state() -> CapabilityState:
+    return CapabilityState(CapabilitiesConfig(), api_url=BASE, cache=None, ttl_seconds=0)
+
+
+NOT_SHOWN = [
+    (200, {}),
+    (204, {}),
+    (501, {}),
+    (501, {"Allow": "GET, PATCH"}),
+    (405, {"Allow": "GET, PATCH"}),
+    (404, {}),
+    (403, {}),
+]
+
+
+@pytest.mark.parametrize(("status", "headers"), NOT_SHOWN)
+def test_an_options_answer_without_a_usable_allow_decides_nothing_by_itself(
+    status: int, headers: dict[str, str]
+) -> None:
+    for http, methods in answered(status, headers):
+        caps = state()
+        assert write_decides(http, caps, Capability.MODULES_WRITE, PATH) is False
+        decision = caps.decision(Capability.MODULES_WRITE)
+        assert decision is not None and decision.how == "not shown"
+        assert write_decides(http, caps, Capability.EMPLOYER_USER_RIGHTS_WRITE, PATH) is True
+        decision = caps.decision(Capability.EMPLOYER_USER_RIGHTS_WRITE)
+        assert decision is not None and decision.how == "documented"
+        assert set(methods) == {"OPTIONS"}, "a write is never tried by writing"
+
+
+@pytest.mark.parametrize(
+    ("allow", "expected", "how"),
+    [
+        ("GET, PATCH", True, "allow"),
+        ("get,patch", True, "allow"),
+        ("GET", False, "allow without PATCH"),
+    ],
+)
+def test_an_allow_header_decides_both_ways(allow: str, expected: bool, how: str) -> None:
+    for http, _ in answered(200, {"Allow": allow}):
+        caps = state()
+        assert write_decides(http, caps, Capability.EMPLOYER_USER_RIGHTS_WRITE, PATH) is expected
+        decision = caps.decision(Capability.EMPLOYER_USER_RIGHTS_WRITE)
+        assert decision is not None and decision.how == how
