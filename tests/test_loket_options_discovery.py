@@ -6,6 +6,7 @@ PATCH, so an undocumented write stays off and the documented rights write stays 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -84,3 +85,19 @@ def test_an_allow_header_decides_both_ways(allow: str, expected: bool, how: str)
         assert write_decides(http, caps, Capability.EMPLOYER_USER_RIGHTS_WRITE, PATH) is expected
         decision = caps.decision(Capability.EMPLOYER_USER_RIGHTS_WRITE)
         assert decision is not None and decision.how == how
+
+
+def test_discoveries_are_cached_per_api_url(tmp_path: Path) -> None:
+    """Pointing the repository at another Loket (acceptance, production, an emulator)
+    discovers afresh; the first URL's discoveries stay for when it comes back."""
+    cache = tmp_path / "caps.json"
+
+    def at(url: str) -> CapabilityState:
+        return CapabilityState(CapabilitiesConfig(), api_url=url, cache=cache, ttl_seconds=60)
+
+    at(BASE).record(Capability.MODULES_WRITE, False, "not shown")
+    other = at("https://api.acceptance.loket.test/v2")
+    assert other.get(Capability.MODULES_WRITE) is None
+    other.record(Capability.MODULES_WRITE, True, "allow")
+    assert at(BASE).get(Capability.MODULES_WRITE) is False
+    assert at("https://api.acceptance.loket.test/v2").get(Capability.MODULES_WRITE) is True
