@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from mijnloket_gitops.config import CapabilitiesConfig
+from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket.budget import RequestBudget
 from mijnloket_gitops.loket.capabilities import Capability, CapabilityState
 from mijnloket_gitops.loket.discovery import write_decides
@@ -101,3 +102,15 @@ def test_discoveries_are_cached_per_api_url(tmp_path: Path) -> None:
     other.record(Capability.MODULES_WRITE, True, "allow")
     assert at(BASE).get(Capability.MODULES_WRITE) is False
     assert at("https://api.acceptance.loket.test/v2").get(Capability.MODULES_WRITE) is True
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_to_options_decides_nothing(status: int) -> None:
+    """A Loket outage during discovery is an error, not "PATCH not offered": cached,
+    it would switch module switching off for a day."""
+    for http, methods in answered(status, {}):
+        caps = state()
+        with pytest.raises(ProviderError, match=str(status)):
+            write_decides(http, caps, Capability.MODULES_WRITE, PATH)
+        assert caps.get(Capability.MODULES_WRITE) is None
+        assert set(methods) == {"OPTIONS"}
