@@ -3,6 +3,8 @@ user caused, and finding the configuration repository from any folder inside it.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -133,6 +135,16 @@ def test_plan_out_below_a_file(run_cli: RunCli, repo: Path) -> None:
     _user_error(result, "afile", "File exists")
 
 
+def test_plan_out_never_replaces_what_is_not_a_regular_file(run_cli: RunCli, repo: Path) -> None:
+    """As root, ``plan --out /dev/full`` once replaced the device with a plan file."""
+    target = repo / "in-the-way"
+    os.mkfifo(target)
+    result = run_cli("-C", repo, "plan", "--out", "in-the-way")
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert "in-the-way: exists and is not a regular file" in result.stderr
+    assert target.is_fifo()
+
+
 def test_schema_output_dir_below_a_file(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     result = run_cli("schema", "--output-dir", tmp_path / "afile" / "x")
@@ -167,6 +179,26 @@ def test_plan_counts_invalid_files_in_english(run_cli: RunCli, repo: Path) -> No
     (repo / "employers" / "broken2.yaml").write_text("version: [\n", encoding="utf-8")
     two = run_cli("-C", repo, "plan")
     assert "2 invalid employer files left out of the plan" in two.stderr, two.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_an_invalid_file_never_hides_behind_no_changes(
+    run_cli: RunCli, repo: Path, fmt: str
+) -> None:
+    """A pull request with one broken file got a "No changes" comment: the plan itself
+    (not only stderr) must name what it left out."""
+    applied = run_cli("-C", repo, "apply", "--auto-approve", "--force")
+    assert applied.exit_code == 0, applied.output
+    (repo / "employers" / "broken.yaml").write_text("version: [\n", encoding="utf-8")
+    result = run_cli("-C", repo, "plan", "--format", fmt)
+    assert result.exit_code == ExitCode.ERROR, result.output
+    if fmt == "json":
+        assert json.loads(result.stdout)["invalid"] == ["employers/broken.yaml"]
+        return
+    assert "Live state matches" not in result.stdout
+    assert "No changes in the valid files." in result.stdout
+    assert "Invalid, so not planned" in result.stdout
+    assert "employers/broken.yaml" in result.stdout
 
 
 def test_plan_shows_the_broken_file_not_every_warning(run_cli: RunCli, repo: Path) -> None:

@@ -342,3 +342,63 @@ def test_operation_guards_name_the_employer_the_tiers_and_the_portal() -> None:
 
 def always(step: Step) -> bool:
     return True
+
+
+def test_ownership_guards_say_how_many_since_when_and_what_to_do() -> None:
+    """Word for word: the counts, the base ref and the way out are what a reviewer
+    acts on (mutants that blanked any of them survived)."""
+    from mijnloket_gitops.config import OwnershipConfig
+    from mijnloket_gitops.plan.model import Plan, RemovedEmployer
+    from mijnloket_gitops.plan.safety import ownership_violations
+    from mijnloket_gitops.providers.base import EmployerSummary
+
+    plan = Plan(
+        (),
+        unmanaged=(EmployerSummary(EID, "Zonder Bestand"), EmployerSummary("b", "Twee")),
+        removed=(RemovedEmployer(EID, "Weg", "employers/weg.yaml"),),
+        meta={"base_ref": "origin/main"},
+    )
+    strict = OwnershipConfig(unmanaged="error", removed="refuse")
+    unmanaged, removed = ownership_violations(plan, strict)
+    assert (unmanaged.guard, unmanaged.employer_id) == ("unmanaged-employers", None)
+    assert unmanaged.message == (
+        "2 live employers have no file and ownership.unmanaged is error; add a file for"
+        " each (`mijnloket-gitops import --employer ID`)"
+    )
+    assert removed.guard == "removed-files"
+    assert removed.message == (
+        "the files of 1 employers were removed since origin/main and ownership.removed is"
+        " refuse; restore them, or offboard with a file that lists no products"
+    )
+    assert ownership_violations(plan, OwnershipConfig()) == []
+
+
+def test_portfolio_guards_say_how_many_of_how_many_against_which_limit() -> None:
+    from mijnloket_gitops.config import SafetyConfig
+    from mijnloket_gitops.plan.model import Plan
+    from mijnloket_gitops.plan.safety import Portfolio, portfolio_violations
+
+    users: list[dict[str, object]] = [{"login": "a@b.nl", "type": "werkgevergebruiker"}]
+    held = LiveUser("a@b.nl", "werkgevergebruiker", frozenset({RIGHT_PORTAL}))
+    have = LiveEmployer(EID, "B", True, frozenset({PORTAL}), {"a@b.nl": held})
+    plan = plan_employer(ADVERSARIAL, "f.yaml", employer([PORTAL], "start", users), have, always)
+    safety = SafetyConfig(
+        max_revocation_share=0.01,
+        max_revocations=0,
+        max_employer_share=0.01,
+        min_count_for_shares=0,
+    )
+    found = portfolio_violations(Plan((plan,)), safety, Portfolio(3, 5, 4))
+    assert [(v.guard, v.message) for v in found] == [
+        (
+            "max-revocation-share",
+            "the plan revokes 1 of 4 rights held in the managed portfolio (25%); the limit"
+            " is 1% (safety.max_revocation_share)",
+        ),
+        ("max-revocations", "the plan revokes 1 rights; the limit is 0 (safety.max_revocations)"),
+        (
+            "max-employer-share",
+            "the plan changes 1 of 3 managed employers (33%); the limit is 1%"
+            " (safety.max_employer_share)",
+        ),
+    ]

@@ -3,6 +3,7 @@ the drift issue, the reviewed plan's run, and clear errors without the token."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from click.testing import Result
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.gitops import publish
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv, GitHubError
-from mijnloket_gitops.gitops.journals import JOURNAL_ARTIFACT, journal_run
+from mijnloket_gitops.gitops.journals import JOURNAL_ARTIFACT, journal_run, prune
 from mijnloket_gitops.gitops.reviewed import pull_request_for_run, reviewed_run
 from mijnloket_gitops.plan.render import GITHUB_COMMENT_LIMIT, MARKER
 from tests.github_fake import BOT, REPO, TOKEN, FakeGitHub, serve
@@ -547,3 +548,32 @@ def test_the_comment_says_until_when_apply_accepts_the_plan(
         "Merged after 2026-11-02 10:30 UTC, it is too old to apply "
         "(`safety.max_plan_age_hours`): push again or re-run this plan before merging."
     ) in made["body"]
+
+
+def _journal(folder: Path, name: str, finished: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ['{"event": "attempt", "run_id": "r"}']
+    lines += ['{"event": "finished", "result": "ok", "exit_code": 0}'] if finished else []
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_restored_journals_are_kept_no_longer_than_their_retention(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    """Journals name people: the chain of artifacts drops finished ones past 90 days,
+    but keeps an interrupted one (its open steps are for the next apply)."""
+    folder = tmp_path / "journal"
+    old = _journal(folder, "20260801T090000.000Z-aaaaaaaaaaaa.jsonl", finished=True)
+    crashed = _journal(folder, "20260801T100000.000Z-bbbbbbbbbbbb.jsonl", finished=False)
+    young = _journal(folder, "20261101T090000.000Z-cccccccccccc.jsonl", finished=True)
+    foreign = _journal(folder, "notes.jsonl", finished=True)
+    now = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
+    assert prune(folder, 90, now) == [old]
+    assert [p.exists() for p in (old, crashed, young, foreign)] == [False, True, True, True]
+    assert prune(folder, 90, now) == []
+    result = run_cli("github", "prune-journals", "--dir", folder, "--keep-days", "1")
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 journal older than 1 day." in result.output  # the young one
+    assert not young.exists() and crashed.exists()

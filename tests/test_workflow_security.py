@@ -306,11 +306,13 @@ def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None
     checkout = index(lambda s: str(s.get("uses", "")).startswith("actions/checkout@"))
     find = index(lambda s: s.get("id") == "journal")
     restore = index(lambda s: s.get("id") == "restore")
+    pruned = index(lambda s: "github prune-journals" in s.get("run", ""))
     applied = index(lambda s: s.get("id") == "apply")
     keep = index(
         lambda s: s.get("with", {}).get("name") == "mijnloket-journal" and "upload" in s["uses"]
     )
-    assert checkout < find < restore < applied < keep
+    assert checkout < find < restore < pruned < applied < keep
+    assert "--keep-days 90" in steps[pruned]["run"]
     assert 'github journal-run --commit "$GITHUB_SHA"' in steps[find]["run"]
     assert steps[restore]["if"] == "steps.journal.outputs.run-id != ''"
     assert steps[restore]["uses"].startswith("actions/download-artifact@")

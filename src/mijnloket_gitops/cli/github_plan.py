@@ -14,7 +14,7 @@ import click
 from mijnloket_gitops.cli.common import repo_option
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
-from mijnloket_gitops.gitops.journals import APPLY_WORKFLOW, journal_run
+from mijnloket_gitops.gitops.journals import APPLY_WORKFLOW, journal_run, prune
 from mijnloket_gitops.gitops.pr_data import PullRequestRefused, import_pull_request
 from mijnloket_gitops.gitops.pr_settings import refusal_notice
 from mijnloket_gitops.gitops.reviewed import (
@@ -24,6 +24,7 @@ from mijnloket_gitops.gitops.reviewed import (
     reviewed_run,
 )
 from mijnloket_gitops.gitops.runner_io import command_data, set_outputs
+from mijnloket_gitops.words import plural
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
 ARTIFACT_PREFIX = "mijnloket-plan"
@@ -212,9 +213,32 @@ def journal_run_cmd(commit: str, workflow: str, github_repository: str | None) -
     set_outputs(os.environ, {"run-id": "" if run_id is None else str(run_id)})
 
 
+@click.command("prune-journals")
+@click.option(
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The journal folder (e.g. .mijnloket/journal, restored from the last apply).",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="Remove finished journals that started longer ago (the artifact's retention).",
+)
+def prune_journals(folder: Path, keep_days: int) -> None:
+    """Remove finished journals older than --keep-days; interrupted ones stay for the
+    next apply to reconcile."""
+    removed = prune(folder, keep_days)
+    click.echo(f"Removed {plural(len(removed), 'journal')} older than {plural(keep_days, 'day')}.")
+
+
 SUBCOMMANDS = (
     check_tip_cmd,
     journal_run_cmd,
+    prune_journals,
     pull_request_of_run,
     import_pull_request_cmd,
     record_run,

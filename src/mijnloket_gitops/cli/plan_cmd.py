@@ -208,6 +208,9 @@ def plan(
             settings.config.pricing, settings.catalog, repository.in_scope, result.plan
         )
         result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, cost=cost))
+    if repository.invalid:
+        invalid = tuple(repository.invalid)
+        result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, invalid=invalid))
     repository_name = os.environ.get("GITHUB_REPOSITORY")
     options = RenderOptions(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None

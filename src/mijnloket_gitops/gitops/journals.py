@@ -13,6 +13,7 @@ commit is in the history of the commit being applied. A pull request's author ca
 push a workflow that uploads an artifact of the same name, but its run has another
 event or branch, and a tag named like the default branch has a commit outside its
 history; such an artifact is never restored (it could hide a completed plan).
+Restored journals older than the artifact's retention are pruned (:func:`prune`).
 The run's conclusion does not count: a failed apply's journal (a crash, steps left
 open) is exactly what the next apply must reconcile, and a re-run attempt is restored
 from its own run's earlier attempt while that run is in progress.
@@ -20,8 +21,11 @@ from its own run's earlier attempt while that run is in progress.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 
+from mijnloket_gitops.apply.history import journal_files, summarise
 from mijnloket_gitops.gitops.github import GitHub
 
 JOURNAL_ARTIFACT = "mijnloket-journal"
@@ -63,3 +67,29 @@ def journal_run(github: GitHub, commit: str, workflow: str = APPLY_WORKFLOW) -> 
         if run and _ours(github, run, workflow, branch, commit):
             return run_id
     return None
+
+
+def _started(path: Path) -> dt.datetime | None:
+    """The start time in a journal's name (``20261129T200000.123Z-<run>.jsonl``)."""
+    try:
+        stamp = dt.datetime.strptime(path.name.split("-", 1)[0], "%Y%m%dT%H%M%S.%fZ")
+    except ValueError:
+        return None
+    return stamp.replace(tzinfo=dt.UTC)
+
+
+def prune(directory: Path, keep_days: int, now: dt.datetime | None = None) -> list[Path]:
+    """Remove the finished journals that started more than ``keep_days`` ago (returned).
+
+    Journals name people (logins), so the chain of restored artifacts keeps them no
+    longer than one artifact would. Single use is not weakened: apply refuses a plan
+    older than ``safety.max_plan_age_hours`` anyway. A journal without a ``finished``
+    line is kept at any age: its open steps are for the next apply to reconcile."""
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=keep_days)
+    removed: list[Path] = []
+    for path in journal_files(directory):
+        started = _started(path)
+        if started is not None and started < cutoff and summarise(path).result != "interrupted":
+            path.unlink()
+            removed.append(path)
+    return removed

@@ -184,6 +184,8 @@ class Plan:
     """Guards this plan trips that a flag overrode (each with ``overridden_by``)."""
     failed: tuple[ReadFailure, ...] = ()
     """Managed employers that could not be read, so are not planned (exit code 1)."""
+    invalid: tuple[str, ...] = ()
+    """Employer files left out of the plan because they are invalid (exit code 1)."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
 
@@ -265,6 +267,8 @@ class Plan:
             "removed": [r.data for r in self.removed],
             "failed": [f.data for f in self.failed],
         }
+        if self.invalid:  # a "No changes" must never hide a file that was not planned
+            data["invalid"] = list(self.invalid)
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost
         return data

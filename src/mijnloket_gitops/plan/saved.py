@@ -47,6 +47,12 @@ def desired_hash(employer: EmployerFile) -> str:
 
 def write_plan(path: Path, plan: Plan, live: Mapping[str, LiveEmployer]) -> None:
     """Write ``plan`` with its live base atomically (temp file, then rename)."""
+    # The rename below would put a regular file in place of whatever is at ``path``:
+    # a device, a FIFO or a folder given by mistake must be refused, not replaced.
+    if path.exists() and not path.is_file():
+        raise MijnloketError(
+            f"{path}: exists and is not a regular file; write the plan to another path"
+        )
     document = {**plan.data, "live": {i: live[i].data for i in sorted(live)}}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -274,3 +274,12 @@ def read_failures(plan: Data) -> list[str]:
 
 
 FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"
+
+INVALID_HEADING = "Invalid, so not planned (the exit code is 1; `validate` shows why):"
+
+NO_CHANGES_IN_VALID = "No changes in the valid files."
+
+
+def invalid_files(plan: Data) -> list[str]:
+    """The employer files left out of the plan because they are invalid."""
+    return [clean(path) for path in plan.get("invalid", ())]

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
+    INVALID_HEADING,
     MANUAL_LEGEND,
+    NO_CHANGES_IN_VALID,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
     Data,
@@ -29,6 +31,7 @@ from mijnloket_gitops.plan.render.common import (
     changed_employers,
     employer_counts,
     file_name_note,
+    invalid_files,
     nothing_in_scope,
     overridden_lines,
     personal_data_grants,
@@ -226,6 +229,11 @@ def _failed(plan: Data) -> _List:
     return _List(f"### {FAILED_HEADING}\n\n", items, "employers that could not be read")
 
 
+def _invalid(plan: Data) -> _List:
+    items = tuple(f"- {md(path)}\n" for path in invalid_files(plan))
+    return _List(f"### {INVALID_HEADING}\n\n", items, "invalid employer files")
+
+
 def _details(employer: Data, plan: Data) -> str:
     tier = tier_change_text(employer, "→")
     cost = employer_cost_text(plan, employer, "→")  # issue 15
@@ -280,13 +288,14 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
         if nothing_in_scope(plan):
             head.append(f"{NOTHING_IN_SCOPE}\n\n")
         else:
-            head.append(f"{NO_CHANGES}\n\n")
+            head.append(f"{NO_CHANGES_IN_VALID if plan.get('invalid') else NO_CHANGES}\n\n")
         head += _cost(plan)  # issue 15
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")
     head.append(_unknown(plan))
     head.append(_unchecked(plan))
     head.append(_failed(plan))
+    head.append(_invalid(plan))
     intro = ""
     if changed:
         intro = "### Changes per employer\n\n"

@@ -330,6 +330,12 @@ def plan_schema() -> dict[str, Any]:
                         "An employer that could not be read.",
                     ),
                 },
+                "invalid": {
+                    "type": "array",
+                    "description": "Employer files left out because they are invalid "
+                    "(present only when there are any; the exit code is 1).",
+                    "items": _described(_STRING, "The file's path, as validate shows it."),
+                },
                 "live": {
                     "type": "object",
                     "description": "Saved plans only: live state by employer id.",
@@ -351,6 +357,7 @@ def plan_schema() -> dict[str, Any]:
     }
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
+    schema["required"].remove("invalid")  # only when a file was left out
     return schema
 
 

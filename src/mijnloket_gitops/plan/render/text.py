@@ -15,7 +15,9 @@ import click
 
 from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
+    INVALID_HEADING,
     MANUAL_LEGEND,
+    NO_CHANGES_IN_VALID,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
     Data,
@@ -25,6 +27,7 @@ from mijnloket_gitops.plan.render.common import (
     clean,
     employer_label,
     file_name_note,
+    invalid_files,
     nothing_in_scope,
     overridden_lines,
     read_failures,
@@ -139,6 +142,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append(_style(FAILED_HEADING, options, fg="red", bold=True))
         lines += [f"  x {line}" for line in failures]
         lines.append("")
+    invalid = invalid_files(plan)
+    if invalid:
+        lines.append(_style(INVALID_HEADING, options, fg="red", bold=True))
+        lines += [f"  x {path}" for path in invalid]
+        lines.append("")
     if plan["unmanaged"]:
         lines += [_unmanaged_line(plan["unmanaged"]), ""]
     if plan["violations"]:
@@ -157,6 +165,6 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     elif plan.get("removed") or taken_over(plan):
         last = "No steps to apply, but who manages which employer changes (above)."
     else:
-        last = NO_CHANGES
+        last = NO_CHANGES_IN_VALID if invalid else NO_CHANGES
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"
