@@ -4,7 +4,8 @@ as an operator would run it: the other end-to-end tests lift the budget for spee
 so these make sure the throttled client converges too.
 
 - classic (rights GET 405): plan, apply and import work; rights are PATCHed and
-  marked unverified; product steps go to the work order (exit 4);
+  marked unverified; product steps go to the work order (exit 4), and once a person
+  has done them apply exits 0 and keeps no work order;
 - current (discovery alone): one apply converges products, werkgevergebruiker and
   ak-gebruiker rights; only MijnLoket of the employer whose addendum Loket has not
   processed goes to the work order (exit 4), and once it is processed apply exits 0.
@@ -22,7 +23,7 @@ from mijnloket_gitops.plan.model import UNVERIFIED_FLAG
 from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import SeededEmulator, start_emulator
 from tests.loket_emulated import authorize
-from tests.test_loket_e2e import WORK_ORDER, api_changes, cli
+from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, switch_per_work_order
 from tests.test_loket_worlds import drift
 
 EMPLOYERS = 6
@@ -86,6 +87,12 @@ def test_classic_world_with_the_default_budget(tmp_path: Path) -> None:
             if json.loads(line)["event"] == "done"
         ]
         assert done and all(UNVERIFIED_FLAG in e["flags"] for e in done)
+        started.server.set_portal_available(gated_id, True)  # Loket processed the addendum
+        switch_per_work_order(started, repo)
+        again = cli(repo, "apply", "--auto-approve", "--allow-employer-share")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "work order" not in again.stdout, "notes to check by hand make no work order"
+        assert not (repo / WORK_ORDER).exists(), "a finished apply keeps no work order"
         imported = cli(repo, "import", "--all", "--output-dir", str(tmp_path / "imported"))
         assert imported.returncode == 0, imported.stdout + imported.stderr
         assert len(list((tmp_path / "imported").glob("*.yaml"))) >= EMPLOYERS

@@ -6,11 +6,13 @@ PATCH, so an undocumented write stays off and the documented rights write stays 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from mijnloket_gitops.config import CapabilitiesConfig
+from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket.budget import RequestBudget
 from mijnloket_gitops.loket.capabilities import Capability, CapabilityState
 from mijnloket_gitops.loket.discovery import write_decides
@@ -84,3 +86,31 @@ def test_an_allow_header_decides_both_ways(allow: str, expected: bool, how: str)
         assert write_decides(http, caps, Capability.EMPLOYER_USER_RIGHTS_WRITE, PATH) is expected
         decision = caps.decision(Capability.EMPLOYER_USER_RIGHTS_WRITE)
         assert decision is not None and decision.how == how
+
+
+def test_discoveries_are_cached_per_api_url(tmp_path: Path) -> None:
+    """Pointing the repository at another Loket (acceptance, production, an emulator)
+    discovers afresh; the first URL's discoveries stay for when it comes back."""
+    cache = tmp_path / "caps.json"
+
+    def at(url: str) -> CapabilityState:
+        return CapabilityState(CapabilitiesConfig(), api_url=url, cache=cache, ttl_seconds=60)
+
+    at(BASE).record(Capability.MODULES_WRITE, False, "not shown")
+    other = at("https://api.acceptance.loket.test/v2")
+    assert other.get(Capability.MODULES_WRITE) is None
+    other.record(Capability.MODULES_WRITE, True, "allow")
+    assert at(BASE).get(Capability.MODULES_WRITE) is False
+    assert at("https://api.acceptance.loket.test/v2").get(Capability.MODULES_WRITE) is True
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_to_options_decides_nothing(status: int) -> None:
+    """A Loket outage during discovery is an error, not "PATCH not offered": cached,
+    it would switch module switching off for a day."""
+    for http, methods in answered(status, {}):
+        caps = state()
+        with pytest.raises(ProviderError, match=str(status)):
+            write_decides(http, caps, Capability.MODULES_WRITE, PATH)
+        assert caps.get(Capability.MODULES_WRITE) is None
+        assert set(methods) == {"OPTIONS"}

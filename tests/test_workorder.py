@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from mijnloket_gitops.apply.session import waiting_keys
@@ -72,3 +73,18 @@ def test_no_manual_steps_means_no_work_order() -> None:
     live = LiveEmployer(EID, "x", True, users={"hr@x.nl": user})
     automatic = Plan((plan_employer(CATALOG, "x.yaml", desired[EID], live, lambda s: True),))
     assert build_work_order(automatic, CATALOG, desired) is None
+
+
+def test_notes_to_check_by_hand_alone_make_no_work_order() -> None:
+    """Rights Loket does not show (e.g. ak-gebruikers' in the classic world) are noted on
+    every plan; without a manual step they must not leave a work order behind."""
+    _, desired = make_plan()
+    user = LiveUser("hr@x.nl", "werkgevergebruiker")
+    live = LiveEmployer(EID, "x", True, users={"hr@x.nl": user})
+    planned = plan_employer(CATALOG, "x.yaml", desired[EID], live, lambda s: True)
+    noted = replace(planned, unchecked=("a.b@kantoor.example (ak-gebruiker) should hold X",))
+    assert build_work_order(Plan((noted,)), CATALOG, desired) is None
+    manual, _ = make_plan()
+    with_notes = Plan((replace(manual.employers[0], unchecked=noted.unchecked),))
+    order = build_work_order(with_notes, CATALOG, desired)
+    assert order is not None and order["employers"][0]["check_by_hand"] == list(noted.unchecked)

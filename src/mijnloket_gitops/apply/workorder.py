@@ -85,7 +85,12 @@ def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) 
 def build_work_order(
     plan: Plan, catalog: Catalog, desired: Mapping[str, EmployerFile]
 ) -> dict[str, Any] | None:
-    """The work order for ``plan``'s manual steps, or None when there are none."""
+    """The work order for ``plan``'s manual steps, or None when there are none.
+
+    What the provider cannot see (``check_by_hand``) rides along on a work order but
+    never makes one: in a world where Loket hides rights every plan carries such notes,
+    and a work order then would stay behind after an apply that finished (exit 0).
+    """
     employers = []
     for employer_plan in plan.employers:
         employer = desired.get(employer_plan.employer_id)
@@ -102,7 +107,7 @@ def build_work_order(
                     "check_by_hand": list(employer_plan.unchecked),
                 }
             )
-    if not employers:
+    if not any(e["tasks"] for e in employers):
         return None
     return {
         "format_version": FORMAT_VERSION,

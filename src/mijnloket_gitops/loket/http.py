@@ -52,7 +52,9 @@ ACCEPT = "application/json;version=2018-01-01"
 PAGE_SIZE = 250
 EXCERPT_CHARS = 200
 USER_AGENT = "mijnloket-gitops"
-_NOT_AUTH_ERRORS = frozenset(range(400, 600)) - {401}
+# Answers to OPTIONS that only mean "no Allow to read here": client errors but 401, and
+# 501 (OPTIONS not implemented). Other 5xx are an outage, raised, never a decision.
+_NO_ALLOW_ANSWERS = (frozenset(range(400, 500)) - {401}) | {501}
 
 
 def is_loopback(host: str) -> bool:
@@ -232,8 +234,9 @@ class LoketHttp:
 
     def allowed_methods(self, path: str) -> frozenset[str] | None:
         """The methods an ``OPTIONS`` answer's ``Allow`` header names; None when the
-        server does not answer OPTIONS with a success and an ``Allow`` header."""
-        response = self.request("OPTIONS", path, allow=_NOT_AUTH_ERRORS)
+        server does not answer OPTIONS with a success and an ``Allow`` header. A server
+        error (but 501) raises :class:`ProviderError` after the retries."""
+        response = self.request("OPTIONS", path, allow=_NO_ALLOW_ANSWERS)
         header = response.headers.get("Allow")
         if not response.is_success or header is None:
             return None
