@@ -1,9 +1,10 @@
 """Benchmark the portfolio commands: ``edit`` and ``report`` on N employer files.
 
 Generates N valid employer files with ``benchmarks/validate.py``'s seeded generator
-(about 25 lines each, comments included), commits them to a fresh git repository
-(``report`` reads "requested since" from git history), then runs each command as a
-subprocess, the real CLI, and prints its wall time::
+(``write_realistic`` of ``tests/synthetic.py``; about 25 lines each, comments
+included), commits them to a fresh git repository (``report`` reads "requested since"
+from git history), then runs each command as a subprocess, the real CLI, and prints
+its wall time::
 
     python benchmarks/edit_report.py --files 10000 --seed 1 [--repeat 3]
 
@@ -15,7 +16,6 @@ under 5 s.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import resource
 import subprocess
@@ -23,7 +23,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
+
+# the root, for the generator the tests share: tests/synthetic.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.synthetic import write_realistic
 
 RIGHT = "Raadplegen MijnLoket e-mailadres"
 EDITS: dict[str, list[str]] = {
@@ -45,16 +49,6 @@ EDITS: dict[str, list[str]] = {
     ],
 }
 REPORT_FORMATS = ("markdown", "html", "json")
-
-
-def _generator() -> ModuleType:
-    path = Path(__file__).resolve().parent / "validate.py"
-    spec = importlib.util.spec_from_file_location("benchmark_validate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -94,7 +88,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         repo = Path(folder)
-        _generator().generate(repo / "employers", options.files, options.seed)
+        write_realistic(repo / "employers", options.files, options.seed)
         (repo / ".gitignore").write_text("report.*\n")
         _git(repo, "init", "-q")
         _git(repo, "add", ".")

@@ -1,7 +1,7 @@
 """Benchmark ``plan`` through the ``loket`` provider against the emulator, by concurrency.
 
-Generates N valid employer files (seeded; one ak-gebruiker and one to three
-werkgevergebruikers each, so 4 to 6 requests per employer), seeds a sandbox database
+Generates N valid employer files (``tests/synthetic.py``, seeded; one ak-gebruiker and
+one to three werkgevergebruikers each, so 4 to 6 requests per employer), seeds a sandbox database
 from them (``sandbox seed``'s logic, so a few employers drift), serves it with
 ``mijnloket-gitops emulator serve --latency-ms L`` in a process of its own (so its
 event loop does not share the planning process's interpreter lock), authorizes a
@@ -42,32 +42,32 @@ import argparse
 import contextlib
 import json
 import os
-import random
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
 
-from mijnloket_gitops.catalog import Catalog, builtin_catalog
+# the root, for the generator the tests share: tests/synthetic.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.config import LoketProviderConfig, SafetyConfig, load_settings
 from mijnloket_gitops.loket.oauth import login
 from mijnloket_gitops.loket.session import OAuthSession
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
-from mijnloket_gitops.tier import derive_tier
 from mijnloket_gitops.validate.runner import validate_paths
+from tests.synthetic import BENCHMARK, write_employers
 
 CLIENT_ID = "benchmark-client"
 CLIENT_SECRET = "benchmark-client-secret-5d1e"
 ENV = {"LOKET_CLIENT_ID": CLIENT_ID, "LOKET_CLIENT_SECRET": CLIENT_SECRET}
-AK_POOL = ("a.de.vries@kantoor.example", "b.jansen@kantoor.example", "c.peters@kantoor.example")
 DB = ".mijnloket/sandbox.sqlite"
 CAPABILITY_CACHE = ".mijnloket/loket-capabilities.json"
 RESULT = "RESULT "
@@ -130,61 +130,11 @@ class Measured:
     api: str = "classic"
 
 
-def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
-    """A valid employer file: products, one ak-gebruiker and 1 to 3 werkgevergebruikers.
-
-    Logins are unique per employer (a login is one user across Loket, with one type),
-    except the ak-gebruikers, who serve many employers of the same office.
-    """
-    portal = catalog.portal
-    status = rng.choice(["signed", "signed", "signed", "requested", "none"])
-    if status == "signed":
-        extras = [p for p in catalog.products if portal in catalog.products[p].requires]
-        products = catalog.with_prerequisites({portal, *rng.sample(extras, rng.randint(0, 5))})
-    else:
-        support = [p for p, v in catalog.products.items() if v.tier == "none" and not v.excludes]
-        products = set(rng.sample(support, rng.randint(0, 2)))
-    lines = [
-        "version: 1",
-        f"employer_id: {uuid.UUID(int=rng.getrandbits(128), version=4)}",
-        f"name: Werkgever {index:05d} B.V.",
-        "addendum:",
-        f"  status: {status}",
-    ]
-    if status == "signed":
-        lines += ["  signed_on: 2025-01-15", f'  ticket: "LKT-{10000 + index}"']
-    tier = derive_tier(catalog, products).tier
-    if tier:
-        lines.append(f"tier: {tier}")
-    lines.append("products:" if products else "products: []")
-    lines += [f"  - {p}" for p in catalog.sort(products)]
-    users = [(rng.choice(AK_POOL), "ak-gebruiker")]
-    users += [
-        (f"hr{index}-{n}@werkgever.example", "werkgevergebruiker") for n in range(rng.randint(1, 3))
-    ]
-    right = next(iter(catalog.rights))
-    lines.append("users:")
-    for address, kind in users:
-        rights = f"[{right}]" if portal in products and rng.random() < 0.6 else "[]"
-        lines += [f"  - login: {address}", f"    type: {kind}", f"    rights: {rights}"]
-    return "\n".join(lines) + "\n"
-
-
-def generate(directory: Path, count: int, seed: int) -> None:
-    """Write ``count`` employer files into ``directory`` (seeded: a run can be repeated)."""
-    catalog = builtin_catalog()
-    rng = random.Random(seed)
-    directory.mkdir(parents=True, exist_ok=True)
-    for index in range(count):
-        path = directory / f"werkgever-{index:05d}.yaml"
-        path.write_text(employer_yaml(catalog, rng, index), encoding="utf-8")
-
-
 def setup(root: Path, employers: int, seed: int) -> Path:
     """``root/repo``: generated employer files seeded into the sandbox database."""
     repo = root / "repo"
-    generate(repo / "employers", employers, seed)
     catalog = builtin_catalog()
+    write_employers(repo / "employers", catalog, employers, seed, BENCHMARK)
     result = validate_paths([repo / "employers"], catalog)
     if result.errors:
         raise SystemExit(f"the generated files are not valid: {result.diagnostics[0].message}")

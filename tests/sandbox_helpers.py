@@ -1,65 +1,14 @@
-"""Helpers for the sandbox tests: valid employer files, and a diff of live vs files."""
+"""Helpers for the sandbox tests: a diff of live vs files (the files: ``tests/synthetic.py``)."""
 
 from __future__ import annotations
 
-import random
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.providers.base import LiveEmployer
 from mijnloket_gitops.tier import derive_tier, tier_rank
-
-AK_POOL = ("a.de.vries@kantoor.example", "b.jansen@kantoor.example", "c.peters@kantoor.example")
-
-
-def employer_yaml(catalog: Catalog, rng: random.Random, index: int) -> str:
-    """A valid employer file with a random but consistent set of products."""
-    employer_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-    status = rng.choice(["signed", "signed", "signed", "requested", "none"])
-    portal = catalog.portal
-    if status == "signed":
-        extras = [p for p in catalog.products if portal in catalog.products[p].requires]
-        products = catalog.with_prerequisites({portal, *rng.sample(extras, rng.randint(0, 5))})
-    else:
-        support = [p for p, v in catalog.products.items() if v.tier == "none" and not v.excludes]
-        products = set(rng.sample(support, rng.randint(0, 2)))
-    lines = [
-        "version: 1",
-        f"employer_id: {employer_id}",
-        f"name: Werkgever {index:04d} B.V.",
-        "addendum:",
-        f"  status: {status}",
-    ]
-    if status == "signed":
-        lines += ["  signed_on: 2025-01-15", f'  ticket: "LKT-{10000 + index}"']
-    tier = derive_tier(catalog, products).tier
-    if tier:
-        lines.append(f"tier: {tier}")
-    lines.append("products:" if products else "products: []")
-    lines += [f"  - {p}" for p in catalog.sort(products)]
-    right = next(iter(catalog.rights))
-    users = [
-        (rng.choice(AK_POOL), "ak-gebruiker"),
-        (f"hr{index}@werkgever.example", "werkgevergebruiker"),
-    ]
-    lines.append("users:")
-    for login, kind in users:
-        rights = f"[{right}]" if tier and rng.random() < 0.6 else "[]"
-        lines += [f"  - login: {login}", f"    type: {kind}", f"    rights: {rights}"]
-    return "\n".join(lines) + "\n"
-
-
-def write_employers(directory: Path, catalog: Catalog, count: int, seed: int) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    for index in range(count):
-        (directory / f"werkgever-{index:04d}.yaml").write_text(
-            employer_yaml(catalog, rng, index), encoding="utf-8"
-        )
 
 
 @dataclass

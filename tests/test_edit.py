@@ -23,7 +23,7 @@ from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.fmt import format_file, write_text
 from mijnloket_gitops.validate.runner import check_file, validate_paths
-from tests.sandbox_helpers import write_employers
+from tests.synthetic import write_employers
 from tests.test_properties import valid_files
 
 CATALOG = builtin_catalog()

@@ -1,4 +1,4 @@
-"""The fault matrix of ``benchmarks/faults.py``, as tests, plus the errors it found.
+"""The fault matrix of ``benchmarks/faults/``, as tests, plus the errors it found.
 
 Each case runs the real CLI in child processes against a fresh sandbox or emulator
 (see the benchmark's docstring for what a case checks). A few fast cases run always;
@@ -12,10 +12,9 @@ everywhere.
 from __future__ import annotations
 
 import errno
-import importlib.util
+import importlib
 import json
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,18 +30,13 @@ from mijnloket_gitops.providers.base import Action, Step
 from mijnloket_gitops.sandbox.store import Store
 from tests.loket_fakes import ENV, FakeLoket, config, seed_store
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "faults.py"
 EMPLOYERS = 2
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_faults", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    # a package run as ``python -m benchmarks.faults`` from the root, as pytest runs here
+    return importlib.import_module("benchmarks.faults")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.edit.run import wave_of
 from mijnloket_gitops.sandbox.store import Store
 from mijnloket_gitops.validate.runner import validate_paths
-from tests.sandbox_helpers import write_employers
+from tests.synthetic import write_employers
 
 CATALOG = builtin_catalog()
 RIGHT = "Raadplegen MijnLoket e-mailadres"

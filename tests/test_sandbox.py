@@ -29,7 +29,8 @@ from mijnloket_gitops.sandbox.drift import consistent
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
 from mijnloket_gitops.sandbox.store import Store
 from mijnloket_gitops.validate.runner import validate_paths
-from tests.sandbox_helpers import diff, write_employers
+from tests.sandbox_helpers import diff
+from tests.synthetic import write_employers
 
 CATALOG = builtin_catalog()
 BUNDLED = Path(__file__).resolve().parents[1] / "employers"
