@@ -271,3 +271,29 @@ def test_import_says_when_live_state_breaks_a_rule(tmp_path: Path) -> None:
     assert "[requires-mijnloket]" in imported.stderr
     assert "Live state breaks these rules" in imported.stderr
     assert "evidence-pending" not in imported.stderr, "warnings are validate's to list"
+
+
+def test_apply_holds_back_pending_evidence_without_a_work_order(tmp_path: Path) -> None:
+    """After an onboarding import, a change in a file with `evidence: pending` is held
+    back by the file itself: not a task for a person in Loket.nl (no work order, no exit
+    4, nothing for --wait), while the completed files are applied."""
+    repo, db, _ = seed_repo(tmp_path, employers=12, seed=21)
+    configure(repo)
+    run = runner(repo)
+    assert run("import", "--all").exit_code == 0
+    files = by_id(repo / "imported")
+    pending = [i for i, p in files.items() if PENDING in p.read_text(encoding="utf-8")]
+    done, held = pending[0], pending[1]
+    complete(files[done])
+    for employer_id in (done, held):
+        toggle(db, employer_id, "MijnLoket - Salaris berekenen")
+
+    applied = run("apply", "--auto-approve", "--force")
+    assert applied.exit_code == 0, applied.output
+    assert "held back until the addendum's evidence is filled in" in applied.output
+    assert "(held: the file says evidence: pending)" in applied.output
+    assert not list(repo.rglob("work-order.*")), "no task for a person in Loket.nl"
+    plan = run("plan", "--format", "json")
+    steps = steps_of(plan)
+    assert not steps.get(done), "the completed file was applied"
+    assert steps[held] and all("evidence" in str(s["blocked"]) for s in steps[held])

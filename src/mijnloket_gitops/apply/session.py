@@ -25,9 +25,12 @@ Replan = Callable[[], Plan]
 
 
 def waiting_keys(plan: Plan) -> set[str]:
-    """Keys of steps that wait for a person: manual, blocked, or after such a step."""
+    """Keys of steps that wait for a person: manual, blocked, or after such a step.
+    A step its own file holds back (``evidence: pending``) waits for no one."""
     waiting: set[str] = set()
     for planned in plan.steps:
+        if planned.held:
+            continue
         if planned.manual or planned.blocked or waiting.intersection(planned.waits_on):
             waiting.add(planned.key)
     return waiting
@@ -60,8 +63,9 @@ class SessionResult:
 
     @property
     def waiting(self) -> bool:
-        """Only steps that wait for a person remain (and nothing failed)."""
-        keys = {s.key for s in self.remaining.steps}
+        """Only steps that wait for a person remain (and nothing failed); steps held
+        back by their own file are left out."""
+        keys = {s.key for s in self.remaining.steps if not s.held}
         return bool(keys) and not self.failed and keys <= waiting_keys(self.remaining)
 
 
@@ -114,7 +118,7 @@ class Session:
             self.journal.record("verified", remaining=len(outcome.remaining.steps))
             if not outcome.waiting or wait_seconds <= 0:
                 return outcome
-            pending = {s.key for s in outcome.remaining.steps if s.manual or s.blocked}
+            pending = waiting_keys(outcome.remaining)
             while True:
                 if self.clock() >= deadline:
                     self.journal.record("wait-timeout", remaining=len(outcome.remaining.steps))
@@ -124,7 +128,7 @@ class Session:
                 self.sleep(min(interval, max(0.0, deadline - self.clock())))
                 scope = outcome.remaining
                 polled = without_unverified_done(self._checked(self._again(scope), reviewed), done)
-                now_pending = {s.key for s in polled.steps if s.manual or s.blocked}
+                now_pending = waiting_keys(polled)
                 if not polled.has_changes or now_pending != pending:
                     self.journal.record("manual-progress", remaining=len(polled.steps))
                     current = outcome.remaining = polled

@@ -63,7 +63,8 @@ def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) 
     manual = [
         s
         for s in plan.steps
-        if s.manual or (s.blocked and not s.blocked.startswith(WAITS_ON_BLOCKED))
+        # a step its own file holds back (evidence: pending) is no one's task in Loket.nl
+        if not s.held and (s.manual or (s.blocked and not s.blocked.startswith(WAITS_ON_BLOCKED)))
     ]
     numbers = {s.key: i for i, s in enumerate(manual, start=1)}
     labels = {s.key: f"{s.step.action} {s.step.subject}" for s in plan.steps}

@@ -154,14 +154,27 @@ def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None
         click.echo("Verified: live state matches the configuration.")
         return
     click.echo("Verification: live state still differs from the configuration:")
-    for planned in remaining.steps:
-        note = (
-            f" (blocked: {planned.blocked})"
-            if planned.blocked
-            else (" (manual)" if planned.manual else "")
-        )
-        click.echo(f"  - {planned.step.action} {planned.step.subject}{note}")
+    for employer in remaining.changed:
+        click.echo(f"  {employer.name} ({employer.path}):")
+        for planned in employer.steps:
+            note = (
+                " (held: the file says evidence: pending)"
+                if planned.held
+                else f" (blocked: {planned.blocked})"
+                if planned.blocked
+                else (" (manual)" if planned.manual else "")
+            )
+            click.echo(f"    - {planned.step.action} {planned.step.subject}{note}")
     _unread(remaining)
+    held = [s for s in remaining.steps if s.held]
+    if len(held) == len(remaining.steps) and not outcome.failed:
+        # what the files ask to apply is applied; the rest waits for evidence in git,
+        # not for a person in Loket.nl: nothing to wait for, no work order
+        click.echo(
+            f"{plural(len(held), 'step')} held back until the addendum's evidence is filled"
+            " in (signed_on, ticket) and `evidence: pending` is removed from the file."
+        )
+        return
     if not outcome.waiting:
         raise SystemExit(ExitCode.ERROR)
     if work_order:

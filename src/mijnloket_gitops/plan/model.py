@@ -21,6 +21,10 @@ UNVERIFIED_FLAG = "unverified"
 a user's rights): applied as the file says, never verified afterwards."""
 
 
+HELD_BY_FILE = "the addendum's evidence is pending (evidence: pending)"
+"""How the reason of a step that its own file holds back (onboarding) begins."""
+
+
 @dataclass(frozen=True)
 class PlannedStep:
     """A step in its place in the plan, with how and when it can happen."""
@@ -38,6 +42,12 @@ class PlannedStep:
     @property
     def key(self) -> str:
         return self.step.key
+
+    @property
+    def held(self) -> bool:
+        """Held back by its own file (``evidence: pending``): no person in Loket.nl can
+        do anything about it, so it is in no work order and nothing waits for it."""
+        return bool(self.blocked and self.blocked.startswith(HELD_BY_FILE))
 
     @property
     def data(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from mijnloket_gitops.catalog import Catalog, Tier, UserType
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.files.model import User as DesiredUser
 from mijnloket_gitops.plan.model import (
+    HELD_BY_FILE,
     PERSONAL_DATA_FLAG,
     UNVERIFIED_FLAG,
     EmployerPlan,
@@ -174,10 +175,7 @@ def _blocked(
     """Why ``step`` cannot happen now, judged on its own."""
     if employer.addendum.evidence == "pending":
         # Onboarding: the file is under review but not yet complete; read-only until then.
-        return (
-            "the addendum's evidence is pending (evidence: pending): planned but not applied "
-            "until signed_on and ticket are filled in"
-        )
+        return f"{HELD_BY_FILE}: planned but not applied until signed_on and ticket are filled in"
     product = catalog.products.get(step.product or "")
     if step.action == Action.ACTIVATE and product and product.gate and not live.portal_available:
         ticket = employer.addendum.ticket
