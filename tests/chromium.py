@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -42,7 +45,10 @@ class PageLoad:
 def load_page(
     browser: str, url: str, width: int = 1200, height: int = 900, evaluate: str | None = None
 ) -> PageLoad:
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes can still write to the profile for a moment after
+    # the browser ends; they are in its session (killed together), and a file they
+    # leave behind must not fail the test at clean-up.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [
                 browser, "--headless=new", "--no-sandbox", "--disable-gpu",
@@ -53,16 +59,19 @@ def load_page(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )  # fmt: skip
         try:
             port = _devtools_port(process)
             return asyncio.run(asyncio.wait_for(_drive(port, url, evaluate), timeout=60))
         finally:
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             if process.stderr is not None:
                 process.stderr.close()

@@ -21,10 +21,11 @@ from typing import IO, Any
 
 import pytest
 
+from tests.npm_cache import npm_file
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "employer.schema.json"
 VERSION = "1.19.2"  # the server of VS Code's YAML extension 1.19
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mijnloket-gitops-tests"
 
 pytestmark = pytest.mark.slow
 
@@ -58,24 +59,7 @@ def _line(prefix: str) -> int:
 
 
 def _server() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run yaml-language-server")
-    folder = CACHE / f"yaml-language-server-{VERSION}"
-    server = folder / "node_modules" / "yaml-language-server" / "bin" / "yaml-language-server"
-    if not server.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            done = subprocess.run(
-                [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
-                 f"yaml-language-server@{VERSION}"],
-                capture_output=True, text=True, timeout=300, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            pytest.skip("npm install yaml-language-server timed out (no registry access?)")
-        if done.returncode != 0 or not server.exists():
-            pytest.skip(f"npm install yaml-language-server failed: {done.stderr.strip()[-300:]}")
-    return server
+    return npm_file("yaml-language-server", VERSION, "bin/yaml-language-server")
 
 
 class Client:
