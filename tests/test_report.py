@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.catalog import Catalog, builtin_catalog
+from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.report import FORMATS
 from mijnloket_gitops.report.history import requested_since
 from mijnloket_gitops.report.html import STATUS_COLOURS, TIER_COLOURS
@@ -154,7 +155,11 @@ def test_markdown_holds_valid_mermaid_charts(repo: Path) -> None:
     assert "| Hoveniersbedrijf Groenrijk V.O.F. | not committed |  |" in markdown
 
 
-def test_mermaid_labels_cannot_break_out(tmp_path: Path) -> None:
+def _with_an_odd_product(
+    tmp_path: Path,
+) -> tuple[Catalog, list[tuple[str, EmployerFile]]]:
+    """The bundled employers, one with a product (a catalog override) whose name holds
+    quotes, a semicolon and brackets: what a chart label must survive."""
     (tmp_path / "mijnloket-gitops.yaml").write_text(
         "version: 1\ncatalog:\n  products:\n    'Odd \"product\"; [x]':\n      tier: none\n"
     )
@@ -167,7 +172,11 @@ def test_mermaid_labels_cannot_break_out(tmp_path: Path) -> None:
         "  - Verlofregeling\n", "  - Verlofregeling\n  - 'Odd \"product\"; [x]'\n"
     )
     groenrijk.write_text(text)
-    employers = validate_paths([tmp_path / "employers"], catalog).employers
+    return catalog, validate_paths([tmp_path / "employers"], catalog).employers
+
+
+def test_mermaid_labels_cannot_break_out(tmp_path: Path) -> None:
+    catalog, employers = _with_an_odd_product(tmp_path)
     assert len(employers) == 8
     markdown = markdown_report(build_report(catalog, employers, today=TODAY))
     for block in mermaid_blocks(markdown):
@@ -303,19 +312,7 @@ def test_mermaid_itself_parses_and_renders_every_chart(tmp_path: Path) -> None:
     """The structural check above, confirmed by Mermaid's own parser and renderer."""
     assert CHROMIUM is not None
     mermaid_js = _mermaid_js()
-    (tmp_path / "mijnloket-gitops.yaml").write_text(
-        "version: 1\ncatalog:\n  products:\n    'Odd \"product\"; [x]':\n      tier: none\n"
-    )
-    from mijnloket_gitops.config import load_settings
-
-    catalog = load_settings(tmp_path).catalog
-    shutil.copytree(BUNDLED, tmp_path / "employers")
-    groenrijk = tmp_path / "employers" / "hoveniersbedrijf-groenrijk.yaml"
-    text = groenrijk.read_text().replace(
-        "  - Verlofregeling\n", "  - Verlofregeling\n  - 'Odd \"product\"; [x]'\n"
-    )
-    groenrijk.write_text(text)
-    employers = validate_paths([tmp_path / "employers"], catalog).employers
+    catalog, employers = _with_an_odd_product(tmp_path)
     blocks = mermaid_blocks(markdown_report(build_report(catalog, employers, today=TODAY)))
     page = tmp_path / "mermaid.html"
     page.write_text(
