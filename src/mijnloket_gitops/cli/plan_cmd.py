@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +33,8 @@ from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import write_plan
 from mijnloket_gitops.plan.scope import Repository, load_repository
+from mijnloket_gitops.plan.workers import PlanInWorkers
+from mijnloket_gitops.providers.base import Provider
 from mijnloket_gitops.providers.registry import open_provider
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.words import plural
@@ -109,8 +113,13 @@ def plan_repository(
     list_unmanaged: bool,
     base: Base | None = None,
     keep_live: bool = True,
+    provider: Provider | None = None,
 ) -> PlanResult:
-    with open_provider(settings) as provider:
+    """Plan the repository's files in scope, on ``provider`` (default: the configured
+    one, opened and closed here)."""
+    with (
+        contextlib.nullcontext(provider) if provider is not None else open_provider(settings)
+    ) as provider:
         progress = Progress(len(repository.in_scope), "Reading live state")
         try:
             return make_plan(
@@ -125,9 +134,28 @@ def plan_repository(
                 base=base,
                 scope=repository.scope,
                 invalid_ids=repository.invalid_ids,
+                planned=repository.planned,
             )
         finally:
             progress.close()
+
+
+@contextlib.contextmanager
+def provider_if_available(settings: Settings) -> Iterator[Provider | None]:
+    """The configured provider, opened for the block, or None when it cannot be opened.
+
+    ``plan`` opens it before reading the files so that, where it can be read from other
+    processes, the validation workers plan too (:mod:`plan.workers`). Why it cannot
+    be opened is reported where it always was, after the invalid files: planning
+    opens it again then, and fails with its message.
+    """
+    try:
+        provider = open_provider(settings)
+    except MijnloketError:
+        yield None
+        return
+    with provider:
+        yield provider
 
 
 def echo_overridden(plan: Plan) -> None:
@@ -190,19 +218,28 @@ def plan(
     """
     settings = settings_for(repo)
     employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
-    repository = load_repository(settings, targets=targets, changed_since=changed_since)
-    report_invalid(repository, planned=True)
-    if where is not None:  # issue 15: selectors
-        repository = narrow(settings, repository, where)
-    base = base_for(settings, base_ref, changed_since)
-    result = plan_repository(
-        settings,
-        repository,
-        overrides_from(guards),
-        list_unmanaged=True,
-        base=base,
-        keep_live=out is not None,  # only a saved plan carries the live state
-    )
+    keep_live = out is not None  # only a saved plan carries the live state
+    with provider_if_available(settings) as provider:
+        reader = provider.reader() if provider is not None else None
+        repository = load_repository(
+            settings,
+            targets=targets,
+            changed_since=changed_since,
+            task=PlanInWorkers(reader, settings.catalog, keep_live=keep_live) if reader else None,
+        )
+        report_invalid(repository, planned=True)
+        if where is not None:  # issue 15: selectors
+            repository = narrow(settings, repository, where)
+        base = base_for(settings, base_ref, changed_since)
+        result = plan_repository(
+            settings,
+            repository,
+            overrides_from(guards),
+            list_unmanaged=True,
+            base=base,
+            keep_live=keep_live,
+            provider=provider,
+        )
     if settings.config.pricing is not None:  # issue 15: the monthly cost delta
         cost = plan_cost(
             settings.config.pricing, settings.catalog, repository.in_scope, result.plan

@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,9 +24,9 @@ from mijnloket_gitops.plan.identity import identity_problems
 from mijnloket_gitops.plan.managed import Managed
 from mijnloket_gitops.plan.model import EmployerPlan, Plan, ReadFailure, RemovedEmployer
 from mijnloket_gitops.plan.ownership import Base
-from mijnloket_gitops.plan.planner import plan_employer
 from mijnloket_gitops.plan.safety import Overrides, Portfolio, check_guards
 from mijnloket_gitops.plan.saved import desired_hash, fingerprint
+from mijnloket_gitops.plan.workers import Planned, plan_one
 from mijnloket_gitops.providers.base import (
     EmployerSummary,
     LiveEmployer,
@@ -117,6 +116,7 @@ def make_plan(
     scope: Mapping[str, Any] | None = None,
     invalid_ids: Collection[str] = (),
     keep_live: bool = True,
+    planned: Mapping[str, Planned] | None = None,
 ) -> PlanResult:
     """Plan ``desired`` (the files in scope) against ``provider``.
 
@@ -124,8 +124,11 @@ def make_plan(
     of the share guards and of what counts as unmanaged. ``base`` holds the files at
     the base ref, for "newly unmanaged" and "takes over management". Live state is
     read and planned in batches; it is kept in the result only with ``keep_live`` (a
-    saved plan or apply needs it). Raises MijnloketError naming every file whose
-    employer does not exist live or is another company than the file names.
+    saved plan or apply needs it). ``planned`` holds employers the validation workers
+    planned already (``Repository.planned``), by path: used as they are (with their
+    live state only where they carry it); every other file is read and planned here.
+    Raises MijnloketError naming every file whose employer does not exist live or is
+    another company than the file names.
     """
     with no_cyclic_gc():
         return _make_plan(
@@ -140,6 +143,7 @@ def make_plan(
             scope=scope,
             invalid_ids=invalid_ids,
             keep_live=keep_live,
+            planned=planned or {},
         )
 
 
@@ -178,6 +182,8 @@ class _Batches:
     live: dict[str, LiveEmployer] = field(default_factory=dict)
     failed: list[ReadFailure] = field(default_factory=list)
     """Employers that could not be read: not planned, listed (exit code 1)."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """Each planned file's desired hash, by employer id."""
 
 
 def _plan_batches(
@@ -188,45 +194,53 @@ def _plan_batches(
     progress: Progress | None,
     keep_live: bool,
     digest: Any,
+    ready: Mapping[str, Planned],
 ) -> _Batches:
     found = _Batches()
-    provider.prepare([e.employer_id for _, e in desired])  # e.g. bulk reads of the whole scope
+    # what the workers planned is used as it is; the rest is read and planned here
+    usable = {p: done for p, done in ready.items() if not keep_live or done.live is not None}
+    # e.g. bulk reads of the whole scope
+    provider.prepare([e.employer_id for p, e in desired if p not in usable])
     for start in range(0, len(desired), READ_BATCH):
         batch = desired[start : start + READ_BATCH]
         read = len(batch)
+        todo = [(p, e) for p, e in batch if p not in usable]
+        live: dict[str, LiveEmployer] = {}
         try:
-            live = provider.read_employers([e.employer_id for _, e in batch])
+            if todo:
+                live = provider.read_employers([e.employer_id for _, e in todo])
         except PartialReadError as partial:  # plan the others; the plan lists these
             live = partial.live
             found.failed += [
                 ReadFailure(e.employer_id, e.name, p, partial.failures[e.employer_id])
-                for p, e in batch
+                for p, e in todo
                 if e.employer_id in partial.failures
             ]
             batch = [(p, e) for p, e in batch if e.employer_id not in partial.failures]
+            todo = [(p, e) for p, e in todo if e.employer_id not in partial.failures]
         if progress:
             progress(read)
         found.problems += [
-            _missing(p, e, provider.target) for p, e in batch if e.employer_id not in live
+            _missing(p, e, provider.target) for p, e in todo if e.employer_id not in live
         ]
-        found.wrong += identity_problems(batch, live)
+        found.wrong += identity_problems(todo, live)
         if found.problems or found.wrong:
             continue  # keep reading: every such file is reported at once
         for path, employer in batch:
-            state = live[employer.employer_id]
-            planned = plan_employer(
-                catalog, path, employer, state, provider.can_perform, provider.observes
-            )
+            done = usable.get(path)
+            if done is None:
+                state = live[employer.employer_id]
+                done = plan_one(catalog, provider, path, employer, state, keep_live=keep_live)
+            planned = done.plan
             if base is not None and employer.employer_id.lower() not in base.managed:
                 planned = replace(planned, takes_over=True)
             found.employers.append(planned)
-            found.activations += sum(1 for p in state.products if p in catalog.products)
-            found.grants += sum(
-                1 for u in state.users.values() for r in u.rights if r in catalog.rights
-            )
-            digest.update(json.dumps(state.data, sort_keys=True, ensure_ascii=False).encode())
-        if keep_live:
-            found.live.update(live)
+            found.activations += done.activations
+            found.grants += done.grants
+            found.hashes[employer.employer_id] = done.desired_hash
+            digest.update(done.live_json)
+            if keep_live and done.live is not None:
+                found.live[employer.employer_id] = done.live
     return found
 
 
@@ -243,10 +257,11 @@ def _make_plan(
     scope: Mapping[str, Any] | None,
     invalid_ids: Collection[str],
     keep_live: bool,
+    planned: Mapping[str, Planned],
 ) -> PlanResult:
     catalog = settings.catalog
     digest = hashlib.sha256()
-    found = _plan_batches(catalog, provider, desired, base, progress, keep_live, digest)
+    found = _plan_batches(catalog, provider, desired, base, progress, keep_live, digest, planned)
     if found.problems:
         raise MijnloketError(
             "employer files name employers that do not exist live:\n"
@@ -264,7 +279,8 @@ def _make_plan(
         unmanaged, removed = _ownership(
             provider, managed, base, settings.config.ownership.unmanaged, invalid_ids
         )
-    hashes = {employer.employer_id: desired_hash(employer) for _, employer in desired}
+    # every file in scope, also one whose employer could not be read
+    hashes = {e.employer_id: found.hashes.get(e.employer_id) or desired_hash(e) for _, e in desired}
     meta = {
         "tool_version": __version__,
         "catalog_version": catalog.catalog_version,

@@ -22,8 +22,9 @@ from mijnloket_gitops.plan.build import Desired, no_cyclic_gc
 from mijnloket_gitops.plan.managed import Managed, managed_from_models, text_counts
 from mijnloket_gitops.plan.ownership import ids_in_text
 from mijnloket_gitops.plan.safety import Portfolio
+from mijnloket_gitops.plan.workers import Planned
 from mijnloket_gitops.validate.discovery import discover
-from mijnloket_gitops.validate.runner import ValidationResult, validate_paths
+from mijnloket_gitops.validate.runner import ValidationResult, WorkerTask, validate_paths
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Repository:
     """What was asked for, as recorded in the plan's ``meta.scope``."""
     managed: Managed = field(default_factory=lambda: Managed(frozenset()))
     """The whole managed portfolio, for the share guards and the unmanaged list."""
+    planned: dict[str, Planned] = field(default_factory=dict)
+    """What the validation workers answered for valid files (a ``task`` of
+    :func:`load_repository`), by path: ``plan`` passes the worker plans to
+    ``make_plan``."""
 
 
 def _ids_of(path: str, employer_id: str | None) -> set[str]:
@@ -53,12 +58,16 @@ def _ids_of(path: str, employer_id: str | None) -> set[str]:
         return set()
 
 
-def _models(result: ValidationResult, broken: set[str]) -> list[Desired]:
+def _models(
+    result: ValidationResult, broken: set[str], planned: dict[str, Planned]
+) -> list[Desired]:
     """The valid files as models, keeping one representation per file: once the model
     is built, the file's plain data and its pickled form are dropped (at 50,000 files
-    three copies cost hundreds of megabytes)."""
+    three copies cost hundreds of megabytes). What a worker answered for a valid file
+    goes into ``planned``."""
     found: list[Desired] = []
     for checked in result.files:
+        extra, checked.extra = checked.extra, None
         if checked.path in broken:
             continue
         employer = checked.employer
@@ -66,6 +75,8 @@ def _models(result: ValidationResult, broken: set[str]) -> list[Desired]:
         checked.__dict__.pop("data", None)  # the cached plain data (functools.cached_property)
         if employer is not None:
             found.append((checked.path, employer))
+            if isinstance(extra, Planned):
+                planned[checked.path] = extra
     return found
 
 
@@ -92,6 +103,7 @@ def load_repository(
     targets: Collection[str] = (),
     changed_since: str | None = None,
     saved_plan: bool = False,
+    task: WorkerTask | None = None,
 ) -> Repository:
     """Validate the repository's employer files and select the ones in scope.
 
@@ -100,17 +112,23 @@ def load_repository(
     employer_id with one, so duplicates are still found); every other file is read
     once for its employer_id and its counts (:mod:`managed`). Raises MijnloketError
     for a --target that no file has; with ``saved_plan`` (the targets are a saved
-    plan's employers) StalePlanError.
+    plan's employers) StalePlanError. ``task`` is more work for the validation
+    workers on each file (``plan``: :class:`~mijnloket_gitops.plan.workers.
+    PlanInWorkers`); their answers for the valid files are in ``Repository.planned``.
     """
     # Building a model per file fills the heap with objects the cyclic collector would
     # walk again and again (half the parent's loading time at 10,000 files, and it
     # grows with the heap); none of them form cycles.
     with no_cyclic_gc():
-        return _load(settings, targets, changed_since, saved_plan)
+        return _load(settings, targets, changed_since, saved_plan, task)
 
 
 def _load(
-    settings: Settings, targets: Collection[str], changed_since: str | None, saved_plan: bool
+    settings: Settings,
+    targets: Collection[str],
+    changed_since: str | None,
+    saved_plan: bool,
+    task: WorkerTask | None,
 ) -> Repository:
     directory = settings.root / settings.config.employers_dir
     wanted = {t.lower() for t in targets}
@@ -118,7 +136,7 @@ def _load(
         return _finish(
             settings,
             validate_paths(
-                [directory], settings.catalog, require_tier=settings.config.require_tier
+                [directory], settings.catalog, require_tier=settings.config.require_tier, task=task
             ),
             None,
             set(),
@@ -165,6 +183,7 @@ def _load(
             [Path(p) for p in files if p in chosen or p in partners],
             settings.catalog,
             require_tier=settings.config.require_tier,
+            task=task,
         )
         if chosen or partners
         else ValidationResult([], [])
@@ -191,7 +210,8 @@ def _finish(
     }
     invalid = [f.path for f in result.files if f.path in broken]
     invalid += sorted(broken - set(invalid))  # e.g. a file that could not be read
-    valid = _models(result, broken)
+    planned: dict[str, Planned] = {}
+    valid = _models(result, broken, planned)
     scoped = meta["kind"] != "all"
     in_scope = [d for d in valid if not scoped or d[0] in chosen]
     if wanted is not None:
@@ -220,4 +240,5 @@ def _finish(
         frozenset(i for ids in invalid_ids.values() for i in ids),
         meta,
         managed,
+        planned,
     )

@@ -152,6 +152,19 @@ class EmployerSummary:
     name: str
 
 
+class ProviderReader(abc.ABC):
+    """A recipe, passed to worker processes, for opening a provider read-only there.
+
+    Only :meth:`Provider.read_employers`, :meth:`Provider.can_perform` and
+    :meth:`Provider.observes` of the opened provider are used; its answers must be
+    those of the provider that made the recipe.
+    """
+
+    @abc.abstractmethod
+    def open(self) -> Provider:
+        """A read-only provider for this process; raises ProviderError when it cannot."""
+
+
 class Provider(abc.ABC):
     """A live system holding employers' products and rights."""
 
@@ -193,6 +206,13 @@ class Provider(abc.ABC):
         steps for those users' rights and says in the plan that they cannot be checked.
         """
         return True
+
+    def reader(self) -> ProviderReader | None:
+        """How another process (a worker of the validation pool) opens its own
+        read-only view of this live system, so that a large plan can read and plan
+        employers there while this process does the rest; None where reading must stay
+        in this process (Loket.nl: one token, one request budget). Default: None."""
+        return None
 
     def apply_lock(self) -> AbstractContextManager[None]:
         """A lock held by the live system itself for the duration of an apply, where

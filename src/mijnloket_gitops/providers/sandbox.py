@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -20,6 +21,7 @@ from mijnloket_gitops.providers.base import (
     EmployerSummary,
     LiveEmployer,
     Provider,
+    ProviderReader,
     Step,
 )
 from mijnloket_gitops.sandbox.store import Store
@@ -96,6 +98,11 @@ class SandboxProvider(Provider):
     def apply_lock(self) -> AbstractContextManager[None]:
         return self._store.apply_lock()
 
+    def reader(self) -> ProviderReader:
+        # SQLite lets any number of processes read one database at once: a large plan
+        # reads and plans in its worker processes, each on its own connection.
+        return SandboxReader(self._store.path, self._catalog)
+
     def list_employers(self) -> list[EmployerSummary]:
         return [EmployerSummary(e.employer_id, e.company_name) for e in self._store.employers()]
 
@@ -114,3 +121,14 @@ class SandboxProvider(Provider):
 
     def close(self) -> None:
         self._store.close()
+
+
+@dataclass(frozen=True)
+class SandboxReader(ProviderReader):
+    """Opens the sandbox read-only in another process (a plan's worker)."""
+
+    path: Path
+    catalog: Catalog
+
+    def open(self) -> SandboxProvider:
+        return SandboxProvider(Store.open(self.path, readonly=True), self.catalog)

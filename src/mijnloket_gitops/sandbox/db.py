@@ -95,16 +95,18 @@ class SandboxError(ProviderError):
     """The sandbox refused a change or its database is missing or unusable."""
 
 
-def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqlite3.Connection:
     """A configured connection to ``path``; creates the schema when ``create``.
 
-    Without ``create`` the file must exist and hold this schema version.
+    Without ``create`` the file must exist and hold this schema version. A ``readonly``
+    connection (a plan's worker process reading live state) cannot write, not even
+    by mistake, and leaves the journal mode as the database has it.
     """
     if create and path.exists():
         raise SandboxError(f"sandbox database {path} already exists")
     if not create and not path.is_file():
         raise SandboxError(f"sandbox database {path} does not exist; {SEED_HINT}")
-    mode = "rwc" if create else "rw"
+    mode = "rwc" if create else "ro" if readonly else "rw"
     try:
         conn = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode={mode}",
@@ -118,9 +120,10 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
         if create:
             _create_schema(conn)
         else:

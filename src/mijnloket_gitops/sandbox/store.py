@@ -104,9 +104,9 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Store:
+    def open(cls, path: Path, *, readonly: bool = False) -> Store:
         """Open an existing sandbox; a missing file tells the user how to seed one."""
-        return cls(connect(path), path)
+        return cls(connect(path, readonly=readonly), path)
 
     @classmethod
     def create(cls, path: Path) -> Store:

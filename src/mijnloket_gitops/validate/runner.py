@@ -21,7 +21,7 @@ import datetime as dt
 import gc
 import os
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +42,13 @@ PARALLEL_THRESHOLD = 300  # below this, starting worker processes costs more tha
 MAX_WORKERS = 8
 CHUNK_FILES = 250  # files per task: big enough to amortise a round trip, small to balance
 
+WorkerTask = Callable[[Sequence["CheckedFile"]], Sequence[Any]]
+"""More work on a chunk of checked files, done in the worker process that checked them
+(where their models exist already) and sent back with them: one picklable answer per
+file, kept in ``CheckedFile.extra`` (``plan`` plans there, :mod:`plan.workers`). It
+runs only in worker processes; without a pool every ``extra`` is None, and the
+caller does that work itself."""
+
 
 @dataclass
 class CheckedFile:
@@ -60,6 +67,8 @@ class CheckedFile:
     employer_id: str | None = None
     id_mark: Mark = START
     packed: bytes | None = field(default=None, repr=False, compare=False)
+    extra: Any = field(default=None, repr=False, compare=False)
+    """The answer of a :data:`WorkerTask` for this file, if one ran."""
 
     @cached_property
     def data(self) -> dict[str, Any] | None:
@@ -169,15 +178,18 @@ def _once(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 # What a worker process checks with; set once per worker by _start_worker.
-_worker_settings: tuple[Catalog, bool, dt.date] | None = None
+_worker_settings: tuple[Catalog, bool, dt.date, WorkerTask | None] | None = None
 
-# A worker's answer for one file: diagnostics, employer_id, its mark, pickled data.
-_Outcome = tuple[list[Diagnostic], str | None, Mark, bytes | None]
+# A worker's answer for one file: diagnostics, employer_id, its mark, pickled data and
+# the answer of the WorkerTask.
+_Outcome = tuple[list[Diagnostic], str | None, Mark, bytes | None, Any]
 
 
-def _start_worker(catalog: Catalog, require_tier: bool, today: dt.date) -> None:
+def _start_worker(
+    catalog: Catalog, require_tier: bool, today: dt.date, task: WorkerTask | None = None
+) -> None:
     global _worker_settings
-    _worker_settings = (catalog, require_tier, today)
+    _worker_settings = (catalog, require_tier, today, task)
     # Checking a file leaves no reference cycles behind and a worker lives for one
     # run, so the cyclic garbage collector would only walk live objects again and
     # again (about 5% of a worker's time).
@@ -186,13 +198,14 @@ def _start_worker(catalog: Catalog, require_tier: bool, today: dt.date) -> None:
 
 def _check_chunk(paths: list[str]) -> list[_Outcome]:
     assert _worker_settings is not None, "worker started without _start_worker"
-    catalog, require_tier, today = _worker_settings
+    catalog, require_tier, today, task = _worker_settings
+    checked = [check_file(path, catalog, require_tier, today) for path in paths]
+    extras = task(checked) if task is not None else [None] * len(checked)
     outcomes: list[_Outcome] = []
-    for path in paths:
-        checked = check_file(path, catalog, require_tier, today)
-        data = checked.data
+    for one, extra in zip(checked, extras, strict=True):
+        data = one.data
         packed = None if data is None else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
-        outcomes.append((checked.diagnostics, checked.employer_id, checked.id_mark, packed))
+        outcomes.append((one.diagnostics, one.employer_id, one.id_mark, packed, extra))
     return outcomes
 
 
@@ -213,7 +226,11 @@ def pool_context() -> Any:
 
 
 def _check_many(
-    paths: list[str], catalog: Catalog, require_tier: bool, today: dt.date
+    paths: list[str],
+    catalog: Catalog,
+    require_tier: bool,
+    today: dt.date,
+    task: WorkerTask | None = None,
 ) -> list[CheckedFile]:
     workers = min(cpu_count(), MAX_WORKERS)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
@@ -230,7 +247,7 @@ def _check_many(
             workers,
             mp_context=pool_context(),
             initializer=_start_worker,
-            initargs=(catalog, require_tier, today),
+            initargs=(catalog, require_tier, today, task),
         ) as pool:
             for chunk, outcomes in zip(chunks, pool.map(_check_chunk, chunks), strict=True):
                 checked.extend(
@@ -270,14 +287,16 @@ def validate_paths(
     require_tier: bool = True,
     today: dt.date | None = None,
     report_only: set[Path] | None = None,
+    task: WorkerTask | None = None,
 ) -> ValidationResult:
     """Validate every employer file under ``paths``.
 
     ``report_only`` limits which files' diagnostics are reported (``--changed-since``);
-    every file is still read, so cross-file rules see the whole repository.
+    every file is still read, so cross-file rules see the whole repository. ``task``
+    is more work done in the worker processes, if there are any (:data:`WorkerTask`).
     """
     files, diagnostics = discover(paths)
-    checked = _check_many(files, catalog, require_tier, today or loket_today())
+    checked = _check_many(files, catalog, require_tier, today or loket_today(), task)
     for item in checked:
         diagnostics.extend(item.diagnostics)
     diagnostics.extend(_duplicate_employers(checked))
