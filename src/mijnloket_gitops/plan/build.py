@@ -20,6 +20,7 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.gitutil import head_commit
+from mijnloket_gitops.plan.desired import Desired, paths_of
 from mijnloket_gitops.plan.identity import identity_problems
 from mijnloket_gitops.plan.managed import Managed
 from mijnloket_gitops.plan.model import EmployerPlan, Plan, ReadFailure, RemovedEmployer
@@ -33,9 +34,6 @@ from mijnloket_gitops.providers.base import (
     PartialReadError,
     Provider,
 )
-
-Desired = tuple[str, EmployerFile]
-"""An employer file's path and its parsed content."""
 
 Progress = Callable[[int], None]
 """Called with the number of employers whose live state was just read."""
@@ -182,8 +180,8 @@ class _Batches:
     live: dict[str, LiveEmployer] = field(default_factory=dict)
     failed: list[ReadFailure] = field(default_factory=list)
     """Employers that could not be read: not planned, listed (exit code 1)."""
-    hashes: dict[str, str] = field(default_factory=dict)
-    """Each planned file's desired hash, by employer id."""
+    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each planned file's employer id and desired hash, by path."""
 
 
 def _plan_batches(
@@ -197,14 +195,14 @@ def _plan_batches(
     ready: Mapping[str, Planned],
 ) -> _Batches:
     found = _Batches()
+    paths = paths_of(desired)  # an InScope's files are modelled only where read
     # what the workers planned is used as it is; the rest is read and planned here
     usable = {p: done for p, done in ready.items() if not keep_live or done.live is not None}
-    # e.g. bulk reads of the whole scope
-    provider.prepare([e.employer_id for p, e in desired if p not in usable])
-    for start in range(0, len(desired), READ_BATCH):
-        batch = desired[start : start + READ_BATCH]
-        read = len(batch)
-        todo = [(p, e) for p, e in batch if p not in usable]
+    rest = [i for i, path in enumerate(paths) if path not in usable]
+    provider.prepare([desired[i][1].employer_id for i in rest])  # e.g. bulk reads of the scope
+    for start in range(0, len(paths), READ_BATCH):
+        indices = range(start, min(start + READ_BATCH, len(paths)))
+        todo = [desired[i] for i in indices if paths[i] not in usable]
         live: dict[str, LiveEmployer] = {}
         try:
             if todo:
@@ -216,32 +214,48 @@ def _plan_batches(
                 for p, e in todo
                 if e.employer_id in partial.failures
             ]
-            batch = [(p, e) for p, e in batch if e.employer_id not in partial.failures]
             todo = [(p, e) for p, e in todo if e.employer_id not in partial.failures]
         if progress:
-            progress(read)
+            progress(len(indices))
         found.problems += [
             _missing(p, e, provider.target) for p, e in todo if e.employer_id not in live
         ]
         found.wrong += identity_problems(todo, live)
         if found.problems or found.wrong:
             continue  # keep reading: every such file is reported at once
-        for path, employer in batch:
+        read = dict(todo)
+        for path in (paths[i] for i in indices):
             done = usable.get(path)
             if done is None:
+                employer = read.get(path)
+                if employer is None:
+                    continue  # could not be read: listed in ``failed``
                 state = live[employer.employer_id]
                 done = plan_one(catalog, provider, path, employer, state, keep_live=keep_live)
             planned = done.plan
-            if base is not None and employer.employer_id.lower() not in base.managed:
+            if base is not None and planned.employer_id.lower() not in base.managed:
                 planned = replace(planned, takes_over=True)
             found.employers.append(planned)
             found.activations += done.activations
             found.grants += done.grants
-            found.hashes[employer.employer_id] = done.desired_hash
+            found.hashes[path] = (planned.employer_id, done.desired_hash)
             digest.update(done.live_json)
             if keep_live and done.live is not None:
-                found.live[employer.employer_id] = done.live
+                found.live[planned.employer_id] = done.live
     return found
+
+
+def _hashes(
+    desired: Sequence[Desired], known: Mapping[str, tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """(employer id, desired hash) of every file in scope, in order: also of one whose
+    employer could not be read."""
+    for index, path in enumerate(paths_of(desired)):
+        found = known.get(path)
+        if found is None:
+            employer = desired[index][1]
+            found = (employer.employer_id, desired_hash(employer))
+        yield found
 
 
 def _make_plan(
@@ -279,8 +293,7 @@ def _make_plan(
         unmanaged, removed = _ownership(
             provider, managed, base, settings.config.ownership.unmanaged, invalid_ids
         )
-    # every file in scope, also one whose employer could not be read
-    hashes = {e.employer_id: found.hashes.get(e.employer_id) or desired_hash(e) for _, e in desired}
+    hashes = dict(_hashes(desired, found.hashes))
     meta = {
         "tool_version": __version__,
         "catalog_version": catalog.catalog_version,

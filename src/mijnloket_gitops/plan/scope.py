@@ -10,7 +10,7 @@ such an employer is never reported as unmanaged.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,9 @@ from typing import Any
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError, StalePlanError
 from mijnloket_gitops.gitutil import changed_files
-from mijnloket_gitops.plan.build import Desired, no_cyclic_gc
-from mijnloket_gitops.plan.managed import Managed, managed_from_models, text_counts
+from mijnloket_gitops.plan.build import no_cyclic_gc
+from mijnloket_gitops.plan.desired import Desired, InScope
+from mijnloket_gitops.plan.managed import Managed, text_counts
 from mijnloket_gitops.plan.ownership import ids_in_text
 from mijnloket_gitops.plan.safety import Portfolio
 from mijnloket_gitops.plan.workers import Planned
@@ -32,8 +33,8 @@ class Repository:
     """Every valid employer file of the repository and the ones in scope."""
 
     validation: ValidationResult
-    in_scope: list[Desired]
-    """The valid employer files in scope."""
+    in_scope: Sequence[Desired]
+    """The valid employer files in scope (an :class:`InScope`: modelled when read)."""
     invalid: list[str] = field(default_factory=list)
     """Paths of files with errors, in validation order."""
     invalid_in_scope: list[str] = field(default_factory=list)
@@ -58,25 +59,27 @@ def _ids_of(path: str, employer_id: str | None) -> set[str]:
         return set()
 
 
-def _models(
-    result: ValidationResult, broken: set[str], planned: dict[str, Planned]
-) -> list[Desired]:
-    """The valid files as models, keeping one representation per file: once the model
-    is built, the file's plain data and its pickled form are dropped (at 50,000 files
-    three copies cost hundreds of megabytes). What a worker answered for a valid file
-    goes into ``planned``."""
-    found: list[Desired] = []
+def _models(result: ValidationResult, broken: set[str], planned: dict[str, Planned]) -> InScope:
+    """The valid files, keeping one representation per file (at 50,000 files three
+    copies cost hundreds of megabytes): a file a worker planned keeps the pickled data
+    the worker sent and is modelled only if read (:class:`InScope`); any other file is
+    modelled now and its plain data and pickled form are dropped. What a worker
+    answered for a valid file goes into ``planned``."""
+    found = InScope()
     for checked in result.files:
         extra, checked.extra = checked.extra, None
-        if checked.path in broken:
+        if checked.path in broken or checked.employer_id is None:
+            continue
+        if isinstance(extra, Planned) and checked.packed is not None:
+            planned[checked.path] = extra
+            found.append(checked.path, checked.employer_id, checked.packed)
+            checked.packed = None
             continue
         employer = checked.employer
         checked.packed = None
         checked.__dict__.pop("data", None)  # the cached plain data (functools.cached_property)
         if employer is not None:
-            found.append((checked.path, employer))
-            if isinstance(extra, Planned):
-                planned[checked.path] = extra
+            found.append(checked.path, employer.employer_id, employer)
     return found
 
 
@@ -213,9 +216,14 @@ def _finish(
     planned: dict[str, Planned] = {}
     valid = _models(result, broken, planned)
     scoped = meta["kind"] != "all"
-    in_scope = [d for d in valid if not scoped or d[0] in chosen]
-    if wanted is not None:
-        in_scope = [d for d in in_scope if d[1].employer_id.lower() in wanted]
+    in_scope = valid
+    if scoped:
+        in_scope = valid.select(
+            [
+                path in chosen and (wanted is None or employer_id.lower() in wanted)
+                for path, employer_id in zip(valid.paths, valid.ids, strict=True)
+            ]
+        )
     # a file whose id cannot be read might be any employer: it is in every scope
     in_scope_invalid = [
         p
@@ -223,13 +231,12 @@ def _finish(
         if not scoped
         or (p in chosen and (wanted is None or not invalid_ids.get(p) or invalid_ids[p] & wanted))
     ]
-    in_scope_ids = {e.employer_id.lower() for _, e in in_scope}
     if scoped:
-        modelled = {e.employer_id.lower() for _, e in valid}
+        modelled = {i.lower() for i in valid.ids}
         managed = Managed(outside.ids | modelled, outside.outside)
         meta["employers_managed"] = len(managed.ids)
-    else:
-        managed = managed_from_models((e for _, e in valid), in_scope_ids)
+    else:  # every valid file is in scope: none outside it to count
+        managed = Managed(frozenset(i.lower() for i in valid.ids))
         meta["employers_managed"] = len(valid)
     meta["employers_in_scope"] = len(in_scope)
     return Repository(
