@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,7 +210,9 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {a: sum(e.count(a) for e in self.employers) for a in Action}
+        # only employers with steps count steps (at 50,000 employers, four passes over
+        # all of them cost a third of a second, and the guards ask too)
+        counts = Counter(s.step.action for e in self.changed for s in e.steps)
         return {
             "activate": counts[Action.ACTIVATE],
             "deactivate": counts[Action.DEACTIVATE],
