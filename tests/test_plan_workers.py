@@ -123,10 +123,10 @@ def test_the_workers_plan_every_valid_file(repo: Path) -> None:
     settings = load_settings(repo)
     with SandboxProvider.open(settings.root / DB, settings.catalog) as provider:
         reader = provider.reader()
+        assert isinstance(reader, SandboxReader)
         repository = load_repository(
             settings, task=PlanInWorkers(reader, settings.catalog, keep_live=False)
         )
-    assert isinstance(reader, SandboxReader)
     assert sorted(repository.planned) == sorted(paths_of(repository.in_scope))
     assert len(repository.planned) == EMPLOYERS
     changed = [p.plan for p in repository.planned.values() if p.plan.steps]
@@ -261,9 +261,9 @@ def test_reads_failing_in_the_workers_are_read_again_here(
     monkeypatch.setattr(SandboxProvider, "read_employers", flaky)
     assert _same(run(repo, "plan", "--format", "json")) == expected
     settings = load_settings(repo)
-    with SandboxProvider.open(settings.root / DB, settings.catalog) as provider:
-        task = PlanInWorkers(provider.reader(), settings.catalog, keep_live=False)
-        planned = load_repository(settings, task=task).planned
+    reader = SandboxReader(settings.root / DB, settings.catalog)
+    task = PlanInWorkers(reader, settings.catalog, keep_live=False)
+    planned = load_repository(settings, task=task).planned
     assert 0 < len(planned) < EMPLOYERS
 
 
