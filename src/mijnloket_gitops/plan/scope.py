@@ -147,13 +147,22 @@ def _load(
             {"kind": "all"},
         )
     files, _ = discover([directory])
-    texts = {path: _read_text(path) for path in files}
-    ids = {path: ids_in_text(text) for path, text in texts.items()}
-    candidates = [p for p in files if not ids[p] or (not wanted or ids[p] & wanted)]
-    if changed_since:
-        changed = changed_files(settings.root, changed_since)
-        candidates = [p for p in candidates if Path(p).resolve() in changed]
-    chosen = set(candidates)
+    changed = changed_files(settings.root, changed_since) if changed_since else None
+    # One pass, each file's text read once and dropped: its ids, and, outside the scope,
+    # its counts for the share guards (a file whose id cannot be read is in every scope)
+    ids: dict[str, set[str]] = {}
+    chosen: set[str] = set()
+    employers = activations = grants = 0
+    for path in files:
+        text = _read_text(path)
+        found = ids[path] = ids_in_text(text)
+        if (not found or not wanted or found & wanted) and (
+            changed is None or Path(path).resolve() in changed
+        ):
+            chosen.add(path)
+            continue
+        products, rights = text_counts(text)
+        employers, activations, grants = employers + 1, activations + products, grants + rights
     chosen_ids = {i for p in chosen for i in ids[p]}
     partners = {p for p in files if p not in chosen and ids[p] & chosen_ids}
     if targets:
@@ -171,12 +180,6 @@ def _load(
                 + ", ".join(unknown)
                 + "; --target takes the employer_id from a file"
             )
-    employers = activations = grants = 0
-    for path in files:
-        if path in chosen:
-            continue
-        products, rights = text_counts(texts[path])
-        employers, activations, grants = employers + 1, activations + products, grants + rights
     outside = Managed(
         frozenset(i for found in ids.values() for i in found),
         Portfolio(employers, activations, grants),
