@@ -104,7 +104,7 @@ class SandboxProvider(Provider):
         return SandboxReader(self._store.path, self._catalog)
 
     def list_employers(self) -> list[EmployerSummary]:
-        return [EmployerSummary(e.employer_id, e.company_name) for e in self._store.employers()]
+        return [EmployerSummary(i, name) for i, name in self._store.names()]
 
     def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
         return self._store.live(employer_ids)

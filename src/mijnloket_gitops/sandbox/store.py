@@ -181,6 +181,17 @@ class Store:
             ).fetchall()
         return [_employer(r) for r in rows]
 
+    def names(self) -> list[tuple[str, str]]:
+        """(id, company name) of every employer, by company name: what a plan's
+        unmanaged list reads (at 50,000 employers, a full record each cost a tenth of a
+        second more)."""
+        with self._read() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples
+            return cursor.execute(
+                "SELECT id, company_name FROM employers ORDER BY company_name, id"
+            ).fetchall()
+
     def employer(self, employer_id: str) -> EmployerRecord | None:
         with self._read() as conn:
             row = conn.execute(
