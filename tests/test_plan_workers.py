@@ -267,25 +267,6 @@ def test_reads_failing_in_the_workers_are_read_again_here(
     assert 0 < len(planned) < EMPLOYERS
 
 
-def test_a_provider_reads_in_this_process_unless_it_says_otherwise() -> None:
-    class Remote(Provider):  # e.g. Loket.nl: one token, one request budget
-        target = "https://example.invalid"
-
-        def list_employers(self) -> list[EmployerSummary]:
-            return []
-
-        def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
-            return {}
-
-        def can_perform(self, step: Step) -> bool:
-            return False
-
-        def perform(self, step: Step) -> None:
-            raise AssertionError
-
-    assert Remote().reader() is None
-
-
 def test_the_workers_open_the_sandbox_read_only(repo: Path) -> None:
     settings = load_settings(repo)
     employer = EmployerFile.model_validate(_yaml(repo / "employers" / "werkgever-0000.yaml"))
@@ -311,3 +292,50 @@ def test_in_scope_models_files_only_when_read(repo: Path) -> None:
     chosen = files.select([False, True])
     assert chosen.paths == ["b.yaml"] and chosen.ids == ["other"]
     assert paths_of([("c.yaml", model)]) == ["c.yaml"]
+
+
+class _Remote(Provider):
+    """A provider that must be read from this process only (like Loket.nl)."""
+
+    target = "https://example.invalid"
+    closed = False
+
+    def list_employers(self) -> list[EmployerSummary]:
+        return []
+
+    def read_employers(self, employer_ids: Iterable[str]) -> dict[str, LiveEmployer]:
+        return {}
+
+    def can_perform(self, step: Step) -> bool:
+        return False
+
+    def perform(self, step: Step) -> None:
+        raise AssertionError
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_provider_reads_in_this_process_unless_it_says_otherwise() -> None:
+    assert _Remote().reader() is None
+
+
+def test_plan_keeps_open_early_only_a_provider_the_workers_can_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mijnloket_gitops.cli import plan_cmd
+
+    settings = load_settings(repo)
+    with plan_cmd.readable_provider(settings) as provider:
+        assert isinstance(provider, SandboxProvider)
+    remote = _Remote()
+    monkeypatch.setattr(plan_cmd, "open_provider", lambda settings: remote)
+    with plan_cmd.readable_provider(settings) as provider:
+        assert provider is None and remote.closed  # opened again when planning, as before
+
+    def unavailable(settings: object) -> Provider:
+        raise SandboxError("no sandbox")
+
+    monkeypatch.setattr(plan_cmd, "open_provider", unavailable)
+    with plan_cmd.readable_provider(settings) as provider:
+        assert provider is None

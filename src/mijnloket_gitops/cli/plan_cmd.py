@@ -141,17 +141,22 @@ def plan_repository(
 
 
 @contextlib.contextmanager
-def provider_if_available(settings: Settings) -> Iterator[Provider | None]:
-    """The configured provider, opened for the block, or None when it cannot be opened.
+def readable_provider(settings: Settings) -> Iterator[Provider | None]:
+    """The configured provider, opened for the block, if other processes can read it
+    too (:meth:`Provider.reader`); otherwise None.
 
-    ``plan`` opens it before reading the files so that, where it can be read from other
-    processes, the validation workers plan too (:mod:`plan.workers`). Why it cannot
-    be opened is reported where it always was, after the invalid files: planning
-    opens it again then, and fails with its message.
+    ``plan`` opens it before reading the files so that the validation workers plan
+    too (:mod:`plan.workers`). A provider without a reader (Loket.nl) is closed again
+    at once and opened when planning, as before; so is one that cannot be opened, and
+    why is reported then, after the invalid files, where it always was.
     """
     try:
         provider = open_provider(settings)
     except MijnloketError:
+        yield None
+        return
+    if provider.reader() is None:
+        provider.close()
         yield None
         return
     with provider:
@@ -219,7 +224,7 @@ def plan(
     settings = settings_for(repo)
     employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
     keep_live = out is not None  # only a saved plan carries the live state
-    with provider_if_available(settings) as provider:
+    with readable_provider(settings) as provider:
         reader = provider.reader() if provider is not None else None
         repository = load_repository(
             settings,
