@@ -142,6 +142,21 @@ def test_workers_plan_byte_for_byte_as_the_parent(
     assert workers[0] == 2  # there are changes
 
 
+def test_models_read_later_are_the_files_the_workers_planned(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--where and pricing read the models of files the workers planned (InScope)."""
+    (repo / "mijnloket-gitops.yaml").write_text(
+        "version: 1\npricing:\n  currency: EUR\n  tiers: {start: 25, plus: 60, pro: 120.5}\n"
+        "  products:\n    Workflow editor: 10\n"
+    )
+    workers, parent = both(monkeypatch, repo, "plan", "--format", "json", "--where", "tier=pro")
+    assert workers == parent
+    document = json.loads(parent[1])
+    assert document["cost"]["employers"] and document["meta"]["scope"]["kind"] == "where"
+    assert 0 < len(document["employers"]) < EMPLOYERS
+
+
 def test_a_saved_plan_is_the_same_and_applies(
     repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
