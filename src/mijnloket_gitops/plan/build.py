@@ -1,7 +1,9 @@
 """Make a plan: read live state for the employer files in scope and diff them.
 
-This is the one place that talks to a provider while planning; everything it
-computes comes from the pure functions in :mod:`planner` and :mod:`safety`.
+The files are read and planned by :mod:`batches` (taking what the validation workers
+planned already, :mod:`workers`); this module adds the ownership lists, the meta and
+the guards. Everything computed comes from the pure functions in :mod:`planner` and
+:mod:`safety`.
 """
 
 from __future__ import annotations
@@ -10,35 +12,29 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mijnloket_gitops import __version__
-from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError
-from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.gitutil import head_commit
+from mijnloket_gitops.plan.batches import READ_BATCH, plan_batches
+from mijnloket_gitops.plan.batches import Progress as Progress  # onboard imports it from here
 from mijnloket_gitops.plan.desired import Desired, paths_of
-from mijnloket_gitops.plan.identity import identity_problems
 from mijnloket_gitops.plan.managed import Managed
-from mijnloket_gitops.plan.model import EmployerPlan, Plan, ReadFailure, RemovedEmployer
+from mijnloket_gitops.plan.model import Plan, RemovedEmployer
 from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.safety import Overrides, Portfolio, check_guards
 from mijnloket_gitops.plan.saved import desired_hash, fingerprint
-from mijnloket_gitops.plan.workers import Planned, plan_one
+from mijnloket_gitops.plan.workers import Planned
 from mijnloket_gitops.providers.base import (
     EmployerSummary,
     LiveEmployer,
     PartialReadError,
     Provider,
 )
-
-Progress = Callable[[int], None]
-"""Called with the number of employers whose live state was just read."""
-
-READ_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -72,10 +68,6 @@ def read_live(
     if failures:
         raise PartialReadError(live, failures)
     return live
-
-
-def _missing(path: str, employer: EmployerFile, target: str) -> str:
-    return f"{path}: employer {employer.employer_id} ({employer.name}) does not exist in {target}"
 
 
 def _ownership(
@@ -168,83 +160,6 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass
-class _Batches:
-    """What planning collects batch by batch, so live state need not be kept."""
-
-    employers: list[EmployerPlan] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    wrong: list[str] = field(default_factory=list)
-    activations: int = 0
-    grants: int = 0
-    live: dict[str, LiveEmployer] = field(default_factory=dict)
-    failed: list[ReadFailure] = field(default_factory=list)
-    """Employers that could not be read: not planned, listed (exit code 1)."""
-    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Each planned file's employer id and desired hash, by path."""
-
-
-def _plan_batches(
-    catalog: Catalog,
-    provider: Provider,
-    desired: Sequence[Desired],
-    base: Base | None,
-    progress: Progress | None,
-    keep_live: bool,
-    digest: Any,
-    ready: Mapping[str, Planned],
-) -> _Batches:
-    found = _Batches()
-    paths = paths_of(desired)  # an InScope's files are modelled only where read
-    # what the workers planned is used as it is; the rest is read and planned here
-    usable = {p: done for p, done in ready.items() if not keep_live or done.live is not None}
-    rest = [i for i, path in enumerate(paths) if path not in usable]
-    provider.prepare([desired[i][1].employer_id for i in rest])  # e.g. bulk reads of the scope
-    for start in range(0, len(paths), READ_BATCH):
-        indices = range(start, min(start + READ_BATCH, len(paths)))
-        todo = [desired[i] for i in indices if paths[i] not in usable]
-        live: dict[str, LiveEmployer] = {}
-        try:
-            if todo:
-                live = provider.read_employers([e.employer_id for _, e in todo])
-        except PartialReadError as partial:  # plan the others; the plan lists these
-            live = partial.live
-            found.failed += [
-                ReadFailure(e.employer_id, e.name, p, partial.failures[e.employer_id])
-                for p, e in todo
-                if e.employer_id in partial.failures
-            ]
-            todo = [(p, e) for p, e in todo if e.employer_id not in partial.failures]
-        if progress:
-            progress(len(indices))
-        found.problems += [
-            _missing(p, e, provider.target) for p, e in todo if e.employer_id not in live
-        ]
-        found.wrong += identity_problems(todo, live)
-        if found.problems or found.wrong:
-            continue  # keep reading: every such file is reported at once
-        read = dict(todo)
-        for path in (paths[i] for i in indices):
-            done = usable.get(path)
-            if done is None:
-                employer = read.get(path)
-                if employer is None:
-                    continue  # could not be read: listed in ``failed``
-                state = live[employer.employer_id]
-                done = plan_one(catalog, provider, path, employer, state, keep_live=keep_live)
-            planned = done.plan
-            if base is not None and planned.employer_id.lower() not in base.managed:
-                planned = replace(planned, takes_over=True)
-            found.employers.append(planned)
-            found.activations += done.activations
-            found.grants += done.grants
-            found.hashes[path] = (planned.employer_id, done.desired_hash)
-            digest.update(done.live_json)
-            if keep_live and done.live is not None:
-                found.live[planned.employer_id] = done.live
-    return found
-
-
 def _hashes(
     desired: Sequence[Desired], known: Mapping[str, tuple[str, str]]
 ) -> Iterator[tuple[str, str]]:
@@ -275,7 +190,7 @@ def _make_plan(
 ) -> PlanResult:
     catalog = settings.catalog
     digest = hashlib.sha256()
-    found = _plan_batches(catalog, provider, desired, base, progress, keep_live, digest, planned)
+    found = plan_batches(catalog, provider, desired, base, progress, keep_live, digest, planned)
     if found.problems:
         raise MijnloketError(
             "employer files name employers that do not exist live:\n"
