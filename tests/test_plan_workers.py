@@ -181,6 +181,28 @@ def test_takes_over_is_marked_on_worker_plans(repo: Path, monkeypatch: pytest.Mo
     assert parent[1].count('"takes_over_management": true') == EMPLOYERS - 30
 
 
+def test_scoped_plans_are_the_same(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(repo, "init", "-q")
+    (repo / ".gitignore").write_text(".mijnloket/\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "all")
+    employers = repo / "employers"
+    for name in ("werkgever-0002.yaml", "werkgever-0005.yaml", "werkgever-0011.yaml"):
+        text = (employers / name).read_text()
+        (employers / name).write_text(text.replace("rights: []", "rights: [ ]"))
+    ids = [
+        str(EmployerFile.model_validate(_yaml(employers / f"werkgever-00{i}.yaml")).employer_id)
+        for i in ("05", "20")
+    ]
+    for args in (
+        ("--changed-since", "HEAD"),
+        ("--target", ids[0], "--target", ids[1]),
+    ):
+        workers, parent = both(monkeypatch, repo, "plan", "--format", "json", *args)
+        assert workers == parent
+        assert json.loads(parent[1])["meta"]["scope"]["kind"] != "all"
+
+
 def test_invalid_and_duplicate_files_are_left_out_the_same(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
