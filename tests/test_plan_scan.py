@@ -84,3 +84,22 @@ def test_the_fast_scan_counts_the_examples_and_generated_files_the_same() -> Non
     texts += [realistic_yaml(rng, catalog, dt.date(2026, 1, 1)) for _ in range(300)]
     assert all(text_counts(t) == reference(t) for t in texts)
     assert sum(text_counts(t)[0] for t in texts) > 300  # block lists were counted
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON)
+def test_fingerprints_hash_what_json_dumps_writes(data: object) -> None:
+    """Fingerprints (desired hashes, the live fingerprint, plan ids) keep their values:
+    the shared encoder writes what ``json.dumps`` wrote for them before."""
+    import json
+
+    from mijnloket_gitops.plan.saved import canonical_json
+
+    assert canonical_json(data) == json.dumps(data, sort_keys=True, ensure_ascii=False).encode()

@@ -17,7 +17,6 @@ function the parent uses (:func:`plan_one`), so a plan is the same either way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.identity import identity_problems
 from mijnloket_gitops.plan.model import EmployerPlan
 from mijnloket_gitops.plan.planner import plan_employer
-from mijnloket_gitops.plan.saved import desired_hash
+from mijnloket_gitops.plan.saved import canonical_json, desired_hash
 from mijnloket_gitops.providers.base import (
     LiveEmployer,
     PartialReadError,
@@ -66,7 +65,7 @@ def plan_one(
     return Planned(
         plan_employer(catalog, path, employer, state, provider.can_perform, provider.observes),
         desired_hash(employer),
-        json.dumps(state.data, sort_keys=True, ensure_ascii=False).encode(),
+        canonical_json(state.data),
         sum(1 for p in state.products if p in catalog.products),
         sum(1 for u in state.users.values() for r in u.rights if r in catalog.rights),
         state if keep_live else None,
