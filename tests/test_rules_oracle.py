@@ -256,15 +256,27 @@ def test_lookalikes_name_a_character_without_a_unicode_name() -> None:
 
 
 def test_lookalikes_compare_a_long_catalog_name_character_by_character() -> None:
-    """A catalog override may name a product in a long sentence: difflib's "autojunk"
-    heuristic, on by default for 200 characters or more, would then treat its common
-    letters as junk and misplace the difference."""
-    meant = "Module " + "ab " * 70 + "einde"
-    written = meant.replace("einde", "\u0435inde")
-    assert len(meant) >= 200
+    """A catalog override may give a product a long name of repeated words: difflib's
+    "autojunk" heuristic (on by default from 200 characters) would take every letter
+    of it as junk and name the whole name instead of the one character."""
+    meant = " ".join(["Verlofregeling"] * 15)
+    written = meant[:214] + "\u043e" + meant[215:]
+    assert (len(meant), meant[210:]) == (224, "Verlofregeling")
     assert lookalikes(written, meant) == (
-        f" (character {len(meant) - 4} is U+0435 CYRILLIC SMALL LETTER IE, not U+0065"
-        " LATIN SMALL LETTER E)"
+        " (character 215 is U+043E CYRILLIC SMALL LETTER O, not U+006F LATIN SMALL LETTER O)"
+    )
+
+
+def test_lookalikes_pass_over_accents_the_two_names_share() -> None:
+    assert lookalikes("Beëindiging\u00a0Verlof", "Beëindiging Verlof") == (
+        " (character 12 is U+00A0 NO-BREAK SPACE, not U+0020 SPACE)"
+    )
+
+
+def test_lookalikes_list_each_character_of_a_longer_difference() -> None:
+    assert lookalikes("MijnL\u043e\u043aet", "MijnLoket") == (
+        " (character 6 is U+043E CYRILLIC SMALL LETTER O, U+043A CYRILLIC SMALL LETTER KA,"
+        " not U+006F LATIN SMALL LETTER O, U+006B LATIN SMALL LETTER K)"
     )
 
 
