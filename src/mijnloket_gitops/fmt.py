@@ -193,7 +193,7 @@ def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True
     text, problem = decode(raw)
     if text is None:
         return _unreadable(path, raw, [problem] if problem else [], catalog, require_tier)
-    doc = load_text(text)
+    doc = load_text(text, spans=True)  # the scalars' spans locate the comments
     if doc.problems or not doc.readable:
         return _unreadable(path, raw, doc.problems, catalog, require_tier)
     try:

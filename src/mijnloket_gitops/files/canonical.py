@@ -71,7 +71,7 @@ def format_text(text: str, doc: Document, catalog: Catalog) -> str:
     assert doc.readable and not doc.problems, "format only files that read cleanly"
     if text.startswith("\ufeff"):  # token positions would be off by one
         text = text[1:]
-        doc = load_text(text)
+        doc = load_text(text, spans=True)
     result = render(doc.data, catalog, extract_comments(text, doc))
     if result == text:  # already canonical (most files, most runs): nothing to check
         return result

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
@@ -90,6 +90,15 @@ _TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a 
 _Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
 
 
+class ScalarSpan(NamedTuple):
+    """A scalar node's character span (``end`` exclusive; from its tag or anchor if it
+    has one) and its style (``"|"`` / ``">"`` for a block scalar)."""
+
+    start: int
+    end: int
+    style: str | None
+
+
 @dataclass
 class Document:
     """A file's data plus the position of every value and every mapping key in it."""
@@ -103,6 +112,11 @@ class Document:
     hint can quote what the file says rather than what YAML made of it."""
     readable: bool = True
     """False when the file could not be read into data at all (``data`` is meaningless)."""
+    scalar_spans: list[ScalarSpan] | None = None
+    """Where every scalar (key or value) stands in the text, sorted: only when asked
+    for (``load_text(text, spans=True)``); what lies between them is whitespace,
+    indicators and comments, which is how ``fmt`` finds comments without reading
+    the text a second time."""
 
     def mark(self, path: PathKey, *, key: bool = False) -> Mark:
         """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
@@ -122,8 +136,8 @@ def _mark(node: yaml.Node) -> Mark:
     return _new_mark(Mark, (start.line + 1, start.column + 1))
 
 
-# Mark(line, column) without the NamedTuple's Python-level __new__: the converter
-# makes one per node, so this is measurable on large sets of files.
+# Mark(line, column) (or a ScalarSpan) without the NamedTuple's Python-level __new__:
+# the converter makes one per node, so this is measurable on large sets of files.
 _new_mark = tuple.__new__
 
 
@@ -349,8 +363,11 @@ def load_file(path: str) -> Document:
     return load_bytes(raw)
 
 
-def load_text(text: str) -> Document:
-    """Read one YAML document from ``text``; problems are recorded, never raised."""
+def load_text(text: str, *, spans: bool = False) -> Document:
+    """Read one YAML document from ``text``; problems are recorded, never raised.
+
+    With ``spans``, also record :attr:`Document.scalar_spans` (``fmt`` needs them;
+    ``validate`` does not pay for them)."""
     odd = _odd_break(text)
     if odd is not None:
         return Document(problems=[odd], readable=False)
@@ -396,7 +413,31 @@ def load_text(text: str) -> Document:
         )
     except RecursionError:
         return _too_deep()
+    if spans:
+        doc.scalar_spans = _scalar_spans(nodes[0])
     return doc
+
+
+def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
+    """The spans of the scalars under ``root``, sorted; a collection reached again
+    through an alias is walked once (the converter has already bounded the size)."""
+    found: list[ScalarSpan] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            span = (node.start_mark.index, node.end_mark.index, node.style)
+            found.append(_new_mark(ScalarSpan, span))
+        elif id(node) not in seen:
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            else:
+                for key, value in node.value:
+                    stack += (key, value)
+    found.sort()
+    return found
 
 
 def _syntax_problem(message: str, mark: Mark, text: str) -> Document:
