@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.files import comments
-from mijnloket_gitops.files.loader import load_text
+from mijnloket_gitops.files.loader import Document, load_text
+from mijnloket_gitops.files.positions import PathKey
 from tests.synthetic import realistic_yaml
 from tests.test_fmt import AWKWARD, COMMENT_CASES, EXAMPLES, MESSY, MESSY_FORMATTED, messy_files
 
@@ -77,17 +78,60 @@ def token_events(text: str) -> list[Any]:
     return sorted(found)
 
 
-def assert_same_as_token_scan(text: str, monkeypatch: pytest.MonkeyPatch | None = None) -> None:
+def _recursive_nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[Any]:
+    """The nodes as ``comments._nodes`` found them before (verbatim)."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = (*path, key)
+            mark = doc.key_marks[where]
+            yield comments._Node(mark.line, mark.column, depth + 1, where, mark.column, True)
+            yield from _recursive_nodes(child, doc, where, depth + 1)
+    elif isinstance(value, list):
+        dash = doc.value_marks[path].column
+        for index, child in enumerate(value):
+            where = (*path, index)
+            mark = doc.value_marks[where]
+            yield comments._Node(mark.line, mark.column, depth + 1, where, dash, False)
+            yield from _recursive_nodes(child, doc, where, depth + 1)
+
+
+def token_scan_comments(text: str, doc: Document) -> comments.Comments:
+    """``extract_comments`` as it was: token scan, recursive nodes, one sorted stream."""
+    nodes = sorted(
+        _recursive_nodes(doc.data, doc, (), 0), key=lambda n: (n.line, n.column, n.depth)
+    )
+    starts = [(n.line, n.column) for n in nodes]
+    found = comments.Comments()
+    stream: list[tuple[int, int, int, Any]] = [
+        *((n.line, n.column, n.depth, n) for n in nodes),
+        *((e.line, e.column, 0, e) for e in token_events(text)),
+    ]
+    stream.sort(key=lambda item: item[:3])
+    pending = False
+    for *_, item in stream:
+        if isinstance(item, comments._Node):
+            if pending:
+                first = (item.line, item.column) == starts[0]
+                lines = found.header if first else found.before.setdefault(item.path, [])
+                lines.append("")
+                pending = False
+        elif item.kind == "blank":
+            pending = True
+        elif item.kind in ("eol", "dash", "close"):
+            comments._attach_eol(found, item, nodes, starts)
+        else:
+            lines = comments._full_line_target(found, item, nodes, starts, doc)
+            lines.extend(["", item.text] if pending else [item.text])
+            pending = False
+    return found
+
+
+def assert_same_as_token_scan(text: str) -> None:
     doc = load_text(text, spans=True)
     assert not doc.problems and doc.readable, doc.problems
     assert doc.scalar_spans is not None
-    new = comments._events(text, doc.scalar_spans)
-    assert sorted(new) == token_events(text), text
-    if monkeypatch is not None:  # and placed the same way
-        placed = comments.extract_comments(text, doc)
-        with monkeypatch.context() as patch:
-            patch.setattr(comments, "_events", lambda text, spans: token_events(text))
-            assert comments.extract_comments(text, doc) == placed, text
+    assert comments._events(text, doc.scalar_spans) == token_events(text), text
+    assert comments.extract_comments(text, doc) == token_scan_comments(text, doc), text
 
 
 # --- the corpus -----------------------------------------------------------------------
@@ -127,17 +171,15 @@ def _corpus() -> list[str]:
 
 
 @pytest.mark.parametrize("text", _corpus())
-def test_golden_corpus_comments_match_the_token_scan(
-    text: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert_same_as_token_scan(text, monkeypatch)
+def test_golden_corpus_comments_match_the_token_scan(text: str) -> None:
+    assert_same_as_token_scan(text)
 
 
-def test_benchmark_files_comments_match_the_token_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_benchmark_files_comments_match_the_token_scan() -> None:
     rng = random.Random(14)
     catalog = builtin_catalog()
     for _ in range(300):
-        assert_same_as_token_scan(realistic_yaml(rng, catalog, dt.date(2026, 11, 29)), monkeypatch)
+        assert_same_as_token_scan(realistic_yaml(rng, catalog, dt.date(2026, 11, 29)))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

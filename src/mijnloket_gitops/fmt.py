@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import gc
 import os
 import stat
 import tempfile
@@ -177,6 +178,9 @@ _formatter_settings: tuple[Catalog, bool, str] | None = None
 def _start_formatter(catalog: Catalog, require_tier: bool, action: str) -> None:
     global _formatter_settings
     _formatter_settings = (catalog, require_tier, action)
+    # As in validate's workers: formatting a file leaves no reference cycles and a
+    # worker lives for one run, so the cyclic collector would only re-walk live objects.
+    gc.disable()
 
 
 def _format_chunk(paths: list[str]) -> list[FileFormat]:

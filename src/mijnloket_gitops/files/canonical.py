@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
@@ -30,7 +30,7 @@ from mijnloket_gitops.files.comments import Comments, extract_comments
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
-from mijnloket_gitops.files.scalars import write_quoted, write_scalar
+from mijnloket_gitops.files.scalars import plain_ok, write_quoted, write_scalar
 
 __all__ = [
     "Comments",
@@ -211,17 +211,17 @@ _EXPLICIT = "\x00?"
 explicit ``? key``, whose comments went with the ``?`` line."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     indent: int
     text: str
     kind: str = "content"  # "content", "comment" or "blank"
     opens: bool = False  # a key whose block collection follows on the next lines
-    eol: list[tuple[str, int]] = field(default_factory=list)
+    eol: list[tuple[str, int]] | None = None  # made for the few lines that have one
 
     def render(self) -> str:
         content = " " * self.indent + self.text
-        if not self.eol:
+        if self.eol is None:
             return content
         # Keep the comment's column (aligned comments stay aligned) if it leaves two
         # spaces; column 0 (not known) never does.
@@ -250,20 +250,25 @@ class _Emitter:
         return _join(self.lines)
 
     def _block(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
+        before = self.comments.before
         if isinstance(value, dict):
             for key in _key_order(value, shape):
-                where, inner = (*path, key), (*shape, str(key))
-                self._comments(self.comments.before.get(where, []), indent)
-                self._entry(key, value[key], where, inner, indent)
+                where = (*path, key)
+                if where in before:
+                    self._comments(before[where], indent)
+                self._entry(key, value[key], where, (*shape, str(key)), indent)
         else:
             for index in _item_order(value, shape, self.keys):
                 where = (*path, index)
-                self._comments(self.comments.before.get(where, []), indent)
+                if where in before:
+                    self._comments(before[where], indent)
                 self._item(value[index], where, (*shape, "*"), indent)
-        self._comments(self.comments.after.get(path, []), indent)
+        if path in self.comments.after:
+            self._comments(self.comments.after[path], indent)
 
     def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        head, line_path = f"{write_scalar(key)}:", path
+        head = f"{key}:" if type(key) is str and plain_ok(key) else f"{write_scalar(key)}:"
+        line_path = path
         if len(head) > _IMPLICIT_KEY_LIMIT:
             # YAML caps an implicit key at 1024 characters: write ``? key`` / ``: value``
             self._content(_Line(indent, f"? {head[:-1]}", opens=True), path)
@@ -295,13 +300,17 @@ class _Emitter:
 
     def _content(self, line: _Line, path: PathKey) -> None:
         self.lines.append(line)
-        self._eol(line, path)
-        if not line.opens:  # comments closing an empty list (only render_new has them)
-            self._comments(self.comments.after.get(path, []), line.indent)
+        if path in self.comments.eol:
+            self._eol(line, path)
+        if not line.opens and path in self.comments.after:
+            # comments closing an empty list (only render_new has them)
+            self._comments(self.comments.after[path], line.indent)
 
     def _eol(self, line: _Line, path: PathKey) -> None:
         text = self.comments.eol.get(path)
         if text is not None:
+            if line.eol is None:
+                line.eol = []
             line.eol.append((_comment(text), self.comments.columns.get(path, 0)))
 
     def _comments(self, texts: list[str], indent: int) -> None:
@@ -329,7 +338,10 @@ def _join(lines: list[_Line]) -> str:
 
 
 def _is_block(value: Any) -> bool:
-    return isinstance(value, dict | list) and bool(value)
+    return isinstance(value, _COLLECTIONS) and bool(value)
+
+
+_COLLECTIONS = (dict, list)
 
 
 def _comment(text: str) -> str:

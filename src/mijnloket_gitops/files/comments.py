@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -77,47 +76,56 @@ def extract_comments(text: str, doc: Document) -> Comments:
     if not events:
         return Comments()  # nothing to place: no need to know where the nodes are
     # By position only: nodes under an alias share their anchor's position.
-    nodes = sorted(_nodes(doc.data, doc, (), 0), key=lambda n: (n.line, n.column, n.depth))
+    nodes = _nodes(doc)
     starts = [(n.line, n.column) for n in nodes]
     comments = Comments()
-    stream: list[tuple[int, int, int, _Node | _Event]] = [
-        *((n.line, n.column, n.depth, n) for n in nodes),
-        *((e.line, e.column, 0, e) for e in events),
-    ]
-    stream.sort(key=lambda item: item[:3])
-    pending = False  # a blank line goes with the next comment or node
-    for *_, item in stream:
-        if isinstance(item, _Node):
-            if pending:
-                first = (item.line, item.column) == starts[0]
-                lines = comments.header if first else comments.before.setdefault(item.path, [])
+    blank: tuple[int, int] | None = None  # a blank line goes with the next comment or node
+    for event in events:
+        if blank is not None:
+            following = bisect.bisect_right(starts, blank)
+            if following < len(nodes) and starts[following] < (event.line, event.column):
+                node = nodes[following]
+                first = following == 0
+                lines = comments.header if first else comments.before.setdefault(node.path, [])
                 lines.append("")
-                pending = False
-        elif item.kind == "blank":
-            pending = True
-        elif item.kind in ("eol", "dash", "close"):
-            _attach_eol(comments, item, nodes, starts)
+                blank = None
+        if event.kind == "blank":
+            blank = (event.line, event.column)
+        elif event.kind in ("eol", "dash", "close"):
+            _attach_eol(comments, event, nodes, starts)
         else:
-            lines = _full_line_target(comments, item, nodes, starts, doc)
-            lines.extend(["", item.text] if pending else [item.text])
-            pending = False
+            lines = _full_line_target(comments, event, nodes, starts, doc)
+            lines.extend(["", event.text] if blank is not None else [event.text])
+            blank = None
+    if blank is not None:
+        following = bisect.bisect_right(starts, blank)
+        if following < len(nodes):
+            node = nodes[following]
+            lines = comments.header if following == 0 else comments.before.setdefault(node.path, [])
+            lines.append("")
     return comments
 
 
-def _nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[_Node]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            where = (*path, key)
-            mark = doc.key_marks[where]
-            yield _Node(mark.line, mark.column, depth + 1, where, mark.column, True)
-            yield from _nodes(child, doc, where, depth + 1)
-    elif isinstance(value, list):
-        dash = doc.value_marks[path].column
-        for index, child in enumerate(value):
-            where = (*path, index)
-            mark = doc.value_marks[where]
-            yield _Node(mark.line, mark.column, depth + 1, where, dash, False)
-            yield from _nodes(child, doc, where, depth + 1)
+def _nodes(doc: Document) -> list[_Node]:
+    """Every key and list item, sorted by position (then depth), from the positions the
+    reader recorded (in document order: each value after its key)."""
+    keys = doc.key_marks
+    values = doc.value_marks
+    nodes: list[_Node] = []
+    for path, mark in values.items():
+        if not path:
+            continue
+        key = keys.get(path)
+        if key is not None:
+            node = (key.line, key.column, len(path), path, key.column, True)
+        else:  # not a key, so an item of a list, whose dash is where the list starts
+            node = (mark.line, mark.column, len(path), path, values[path[:-1]].column, False)
+        nodes.append(_new_node(_Node, node))
+    nodes.sort(key=lambda n: (n.line, n.column, n.depth))
+    return nodes
+
+
+_new_node = tuple.__new__  # _Node(...) without the NamedTuple's Python-level __new__
 
 
 def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:
@@ -130,7 +138,7 @@ def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:
     a blank line. Inside a scalar, only a block scalar's header line can end in a
     comment (``name: |  # c``)."""
     starts, ends, headers = _content_spans(text, spans)
-    line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+    lines = _Lines(text)
     found: list[_Event] = []
     hash_at = text.find("#")
     while hash_at >= 0:
@@ -138,33 +146,58 @@ def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:
         if inside >= 0 and hash_at < ends[inside]:
             hash_at = text.find("#", ends[inside])
             continue
-        line = bisect.bisect_right(line_starts, hash_at) - 1
-        line_start = line_starts[line]
-        line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+        line, line_start, line_end = lines.locate(hash_at)
         comment = text[hash_at:line_end].rstrip()  # a line holds no other break
         kind = _kind(text[line_start:hash_at].strip())
         found.append(_Event(line + 1, hash_at - line_start + 1, kind, comment))
         hash_at = text.find("#", line_end)
-    for blank in _BLANK_LINE.finditer(text):
-        at = blank.start()
+    blanks = [m.start(1) for m in _BLANK_LINE.finditer(text)]
+    if text and _BLANK_FIRST_LINE.match(text):
+        blanks.insert(0, 0)
+    for at in blanks:
         inside = bisect.bisect_right(starts, at) - 1
-        if blank.end() > at and not (inside >= 0 and at < ends[inside]):
-            line = bisect.bisect_right(line_starts, at) - 1
-            found.append(_Event(line + 1, 1, "blank", ""))
+        if at < len(text) and not (inside >= 0 and at < ends[inside]):
+            found.append(_Event(lines.locate(at)[0] + 1, 1, "blank", ""))
     for index in headers:
-        line = bisect.bisect_right(line_starts, index) - 1
-        line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+        line, line_start, line_end = lines.locate(index)
         header = _HEADER_COMMENT.match(text, index, line_end)
         if header:
-            column = header.start(1) - line_starts[line] + 1
+            column = header.start(1) - line_start + 1
             found.append(_Event(line + 1, column, "eol", header.group(1).rstrip()))
-    found.sort(key=lambda event: event[:2])
+    found.sort(key=lambda event: (event.line, event.column))
     return found
 
 
-# A whitespace-only line: at the start of the text, after LF, or after a CR that is
-# not half of a CRLF; up to and including its line break (or the end of the text).
-_BLANK_LINE = re.compile(r"(?:^|(?<=\n)|(?<=\r)(?!\n))[ \t]*(?:\r\n|[\r\n]|\Z)")
+class _Lines:
+    """Where the line holding a character offset starts and ends, breaking lines where
+    libyaml does (so that they match the reader's marks)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: list[int] | None = None
+        if _OTHER_BREAKS.search(text):
+            self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+
+    def locate(self, index: int) -> tuple[int, int, int]:
+        """The 0-based line of ``index``, its start and its end (after its break)."""
+        text, starts = self.text, self.starts
+        if starts is None:  # line feeds only: count them
+            end = text.find("\n", index)
+            return (
+                text.count("\n", 0, index),
+                text.rfind("\n", 0, index) + 1,
+                (len(text) if end < 0 else end + 1),
+            )
+        line = bisect.bisect_right(starts, index) - 1
+        return line, starts[line], starts[line + 1] if line + 1 < len(starts) else len(text)
+
+
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+# A whitespace-only line after a line break (up to its own break or the end of the
+# text; group 1 starts it), and one at the start of the text. The reader refuses NEL,
+# LS and PS, so only CR, LF and CRLF end a line here.
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)([ \t]*)(?=[\r\n]|\Z)")
+_BLANK_FIRST_LINE = re.compile(r"[ \t]*(?:[\r\n]|\Z)")
 # A scalar's properties (tag, anchor) and what may stand between them and its content.
 _PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*|[ \t\r\n]+|#[^\r\n]*)*")
 

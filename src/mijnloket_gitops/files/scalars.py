@@ -92,7 +92,11 @@ def plain_ok(value: str) -> bool:
     tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
     if tag not in _YAML11_STRINGS:
         return False
-    if _SIMPLE.match(value) and not any(form.match(value) for form in CORE_FORMS.values()):
+    if _SIMPLE.match(value) and (
+        # every YAML 1.2 core form that starts with a letter (null, true, false) is a
+        # YAML 1.1 null or boolean too, which the check above has refused already
+        value[0].isalpha() or not any(form.match(value) for form in CORE_FORMS.values())
+    ):
         return True  # letters, digits and a few marks, no YAML 1.2 number: text as is
     as_key = load_text(f"{value}: 0\n")
     as_values = load_text(f"- {value}\n- k: {value}\n")
