@@ -128,7 +128,7 @@ def check_same_data(data: Any, text: str, catalog: Catalog) -> None:
     if doc.problems:
         problem = doc.problems[0]
         raise FormatError(f"line {problem.mark.line}: {problem.message}")
-    if not same_data(doc.data, canonical_data(data, catalog)):
+    if not _same_canonical(doc.data, data, (), _sort_keys(catalog)):
         raise FormatError("a value differs")
 
 
@@ -146,6 +146,24 @@ def same_data(left: Any, right: Any) -> bool:
         return math.isnan(right)
     equal: bool = left == right
     return equal
+
+
+def _same_canonical(read: Any, data: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> bool:
+    """``same_data(read, canonical_data(data))``, without building the canonical copy."""
+    if type(read) is not type(data):
+        return False
+    if isinstance(data, dict):
+        order = _key_order(data, shape)
+        return same_data(list(read), order) and all(
+            _same_canonical(read[k], data[k], (*shape, str(k)), keys) for k in order
+        )
+    if isinstance(data, list):
+        inner = (*shape, "*")
+        return len(read) == len(data) and all(
+            _same_canonical(item, data[i], inner, keys)
+            for item, i in zip(read, _item_order(data, shape, keys), strict=True)
+        )
+    return same_data(read, data)
 
 
 def _drop_none(value: Any, path: PathKey, keep: set[PathKey]) -> Any:

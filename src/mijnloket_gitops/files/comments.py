@@ -206,9 +206,13 @@ def _content_spans(text: str, spans: list[ScalarSpan]) -> tuple[list[int], list[
     """Starts and ends of the scalars' content (a node's span starts at its tag or
     anchor, which may be followed by comments and blank lines before the content),
     merged where they overlap; and where each block scalar's header starts."""
+    if "!" not in text and "&" not in text:  # no tag or anchor: nothing to skip or merge
+        kept = [span for span in spans if span[0] < span[1]]
+        headers = [span[0] for span in kept if span[2] == "|" or span[2] == ">"]
+        return [span[0] for span in kept], [span[1] for span in kept], headers
     starts: list[int] = []
     ends: list[int] = []
-    headers: list[int] = []
+    headers = []
     for start, end, style in spans:
         if start < end and text[start] in "!&":
             match = _PROPERTIES.match(text, start, end)
