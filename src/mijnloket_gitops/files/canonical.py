@@ -51,6 +51,7 @@ _KEY_ORDER: dict[Shape, tuple[str, ...]] = {
     ("addendum",): tuple(Addendum.model_fields),
     ("users", "*"): tuple(User.model_fields),
 }
+_KEY_NAMES = {shape: frozenset(names) for shape, names in _KEY_ORDER.items()}
 _ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}  # the schema says: quote it
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 
@@ -204,9 +205,14 @@ def _sort_keys(catalog: Catalog) -> dict[Shape, SortKey]:
 
 
 def _key_order(mapping: dict[Any, Any], shape: Shape) -> list[Any]:
-    known = _KEY_ORDER.get(shape, ())
+    known = _KEY_ORDER.get(shape)
+    if known is None:
+        return list(mapping)
     first = [k for k in known if k in mapping]
-    return first + [k for k in mapping if not (isinstance(k, str) and k in known)]
+    if len(first) == len(mapping):
+        return first
+    names = _KEY_NAMES[shape]
+    return first + [k for k in mapping if not (isinstance(k, str) and k in names)]
 
 
 def _item_order(items: list[Any], shape: Shape, keys: Mapping[Shape, SortKey]) -> list[int]:
@@ -274,32 +280,37 @@ class _Emitter:
                 where = (*path, key)
                 if where in before:
                     self._comments(before[where], indent)
-                self._entry(key, value[key], where, (*shape, str(key)), indent)
+                self._entry(key, value[key], where, shape, indent)
         else:
+            inner = (*shape, "*")
             for index in _item_order(value, shape, self.keys):
                 where = (*path, index)
                 if where in before:
                     self._comments(before[where], indent)
-                self._item(value[index], where, (*shape, "*"), indent)
+                self._item(value[index], where, inner, indent)
         if path in self.comments.after:
             self._comments(self.comments.after[path], indent)
 
-    def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
+    def _entry(self, key: Any, value: Any, path: PathKey, outer: Shape, indent: int) -> None:
+        """``key: value`` of the mapping of shape ``outer``."""
         head = f"{key}:" if type(key) is str and plain_ok(key) else f"{write_scalar(key)}:"
         line_path = path
         if len(head) > _IMPLICIT_KEY_LIMIT:
             # YAML caps an implicit key at 1024 characters: write ``? key`` / ``: value``
             self._content(_Line(indent, f"? {head[:-1]}", opens=True), path)
             head, line_path = ":", (*path, _EXPLICIT)
-        if _is_block(value):
+        if isinstance(value, _COLLECTIONS) and value:
             self._content(_Line(indent, head, opens=True), line_path)
-            self._block(value, path, shape, indent + 2)
+            self._block(value, path, (*outer, str(key)), indent + 2)
+            return
+        if isinstance(value, str):
+            if plain_ok(value) and (*outer, key) not in _ALWAYS_QUOTED:
+                text = f"{head} {value}"
+            else:
+                text = f"{head} {write_quoted(value)}"
         else:
-            quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
-            self._content(
-                _Line(indent, f"{head} {write_quoted(value) if quote else write_scalar(value)}"),
-                line_path,
-            )
+            text = f"{head} {write_scalar(value)}"
+        self._content(_Line(indent, text), line_path)
 
     def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
         if not _is_block(value):
