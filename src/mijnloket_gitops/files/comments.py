@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -121,11 +122,12 @@ def _nodes(doc: Document) -> list[_Node]:
         else:  # not a key, so an item of a list, whose dash is where the list starts
             node = (mark.line, mark.column, len(path), path, values[path[:-1]].column, False)
         nodes.append(_new_node(_Node, node))
-    nodes.sort(key=lambda n: (n.line, n.column, n.depth))
+    nodes.sort(key=_BY_POSITION)
     return nodes
 
 
 _new_node = tuple.__new__  # _Node(...) without the NamedTuple's Python-level __new__
+_BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 
 
 def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:

@@ -456,23 +456,22 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
 
 
 def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
-    """The spans of the scalars under ``root``, sorted; a collection reached again
-    through an alias is walked once (the converter has already bounded the size)."""
+    """The spans of the scalars under ``root``, sorted. A node reached again through an
+    alias is walked again: the converter has already bounded that to ``MAX_NODES``."""
     found: list[ScalarSpan] = []
-    seen: set[int] = set()
     stack = [root]
+    pop, push = stack.pop, stack.extend
+    scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
     while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.ScalarNode):
+        node = pop()
+        if isinstance(node, scalar):
             span = (node.start_mark.index, node.end_mark.index, node.style)
             found.append(_new_mark(ScalarSpan, span))
-        elif id(node) not in seen:
-            seen.add(id(node))
-            if isinstance(node, yaml.SequenceNode):
-                stack.extend(node.value)
-            else:
-                for key, value in node.value:
-                    stack += (key, value)
+        elif isinstance(node, sequence):
+            push(node.value)
+        else:  # a mapping: its (key, value) pairs
+            for pair in node.value:
+                push(pair)
     found.sort()
     return found
 
