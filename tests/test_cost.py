@@ -224,6 +224,18 @@ def test_plans_show_the_cost_delta_in_every_format(
     )
 
 
+def test_apply_shows_the_approver_the_cost_delta(
+    repo: Path, run_cli: Callable[..., Result]
+) -> None:
+    """A tier change is a price change: the plan apply asks approval for carries it."""
+    (repo / "mijnloket-gitops.yaml").write_text(PRICING_YAML)
+    declined = run_cli("apply", "--repo", repo)  # no terminal: shown, then not applied
+    assert declined.exit_code == 1, declined.output
+    assert "  ~ cost: €70.00 -> €130.50 per month (+€60.50)\n" in declined.output
+    assert "Monthly cost: €430.50 -> €481.00 (+€50.50 per month)\n" in declined.output
+    assert "nobody to confirm the plan" in declined.output
+
+
 def test_without_pricing_nothing_about_money_is_shown(
     repo: Path, run_cli: Callable[..., Result]
 ) -> None:

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.files.loader import load_text
+from mijnloket_gitops.onboard.existing import scan
 from mijnloket_gitops.onboard.naming import MAX_SLUG, Named, assign_names, slug
 from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import SeededEmulator, seed_repo, start_emulator
@@ -427,3 +428,17 @@ def test_an_employer_id_that_is_no_uuid_fails_that_employer_only(
     assert failed in result.output
     assert "1 failed" in result.stdout
     assert len(files_in(out)) == len(live_ids(db)) - 1
+
+
+def test_an_existing_file_with_an_upper_case_suffix_keeps_its_name(tmp_path: Path) -> None:
+    """``BAKKERIJ.YAML`` is an employer file like any other (discovery reads it), so a
+    new employer whose name slugs to ``bakkerij`` must not be given ``bakkerij.yaml``:
+    on a case-insensitive file system that would overwrite the other employer's file."""
+    (tmp_path / "BAKKERIJ.YAML").write_text("version: 1\nemployer_id: A-1\nname: Bakkerij\n")
+    (tmp_path / "Garage.Yml").write_text("version: 1\nemployer_id: B-2\nname: Garage\n")
+    existing = scan(tmp_path)
+    assert existing.taken == {"bakkerij", "garage"}
+    assert existing.file_of("a-1") == tmp_path / "BAKKERIJ.YAML"
+    names = assign_names([Named("C-3", "Bakkerij"), Named("D-4", "Garage")], existing.taken)
+    assert names["C-3"].casefold() != "bakkerij.yaml"
+    assert names["D-4"].casefold() not in ("garage.yaml", "garage.yml")

@@ -93,6 +93,11 @@ def test_classic_world_with_the_default_budget(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stdout + again.stderr
         assert "work order" not in again.stdout, "notes to check by hand make no work order"
         assert not (repo / WORK_ORDER).exists(), "a finished apply keeps no work order"
+        final = cli(repo, "plan", "--detailed-exitcode")
+        assert final.returncode == 0, final.stdout + final.stderr
+        assert "[unverified]" in final.stdout, "rights Loket cannot show are sent every time"
+        assert "No verifiable changes" in final.stdout
+        assert final.stdout.count("could not be read") == 1, "one note, not one per employer"
         imported = cli(repo, "import", "--all", "--output-dir", str(tmp_path / "imported"))
         assert imported.returncode == 0, imported.stdout + imported.stderr
         assert len(list((tmp_path / "imported").glob("*.yaml"))) >= EMPLOYERS

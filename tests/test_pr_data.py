@@ -16,7 +16,7 @@ from click.testing import Result
 
 from mijnloket_gitops.config import load_settings
 from mijnloket_gitops.gitops import provenance
-from mijnloket_gitops.gitops.pr_data import PullRequestRefused, import_pull_request
+from mijnloket_gitops.gitops.pr_data import FORK_UNKNOWN, PullRequestRefused, import_pull_request
 from mijnloket_gitops.gitops.scaffold import template
 
 LOKET = """version: 1
@@ -47,7 +47,7 @@ def test_the_pull_requests_files_replace_the_base_branchs(
     imported = import_pull_request(base, pull)
     assert imported.files == ("employers/a.yaml", "employers/b.yaml", "mijnloket-gitops.yaml")
     assert sorted(p.name for p in (base / "employers").iterdir()) == ["a.yaml", "b.yaml"]
-    assert imported.notice == ""
+    assert imported.notice == FORK_UNKNOWN, "not git checkouts: the folder is mirrored, and said"
 
 
 WEAKENED = """safety:
@@ -248,7 +248,7 @@ def test_cli_import_writes_the_notice_and_removes_an_old_one(
     shutil.rmtree(pull)
     _repo(tmp_path / "pull", LOKET, {"a.yaml": valid_employer})
     assert run_cli(*args).exit_code == 0
-    assert not notice.exists()
+    assert notice.read_text() == FORK_UNKNOWN, "the old notice is gone (not git: mirrored)"
 
 
 def test_a_new_catalog_entry_missing_a_field_is_a_clear_error_not_a_crash(
@@ -413,3 +413,116 @@ def test_end_to_end_a_pull_request_deleting_an_employer_file_names_it_in_the_pla
     comment = (temp / "mijnloket-plan" / "plan.md").read_text()
     assert "Newly unmanaged since origin/main" in comment, comment
     assert "employers/bakkerij-de-vries.yaml was removed" in comment
+
+
+# The pull request's changes on top of main, as merging gives (both checkouts with
+# their history, as mijnloket-pr-plan.yml makes them with fetch-depth: 0).
+
+
+@pytest.fixture
+def forked(tmp_path: Path, valid_employer: str) -> tuple[Path, Path]:
+    """main (``base``) and a pull request branched from it (``pull``); since then the
+    pull request added b.yaml and deleted old.yaml, and main gained c.yaml."""
+    base = _repo(tmp_path / "base", LOKET, {"a.yaml": valid_employer, "old.yaml": valid_employer})
+    _git(base, "init", "-q", "-b", "main")
+    _git(base, "add", ".")
+    _git(base, "commit", "-qm", "fork point")
+    pull = tmp_path / "pull-request"
+    _git(tmp_path, "clone", "-q", str(base), str(pull))
+    (pull / "employers" / "b.yaml").write_text(valid_employer)
+    (pull / "employers" / "old.yaml").unlink()
+    _git(pull, "add", "-A")
+    _git(pull, "commit", "-qm", "the pull request")
+    (base / "employers" / "c.yaml").write_text(valid_employer)
+    _git(base, "add", "-A")
+    _git(base, "commit", "-qm", "main moves on")
+    return base, pull
+
+
+def test_main_s_newer_files_stay_and_only_the_pull_request_s_changes_are_taken(
+    forked: tuple[Path, Path],
+) -> None:
+    """Mirroring the pull request's folder would delete c.yaml, which main gained after
+    the branch left it: its employer would show as "newly unmanaged" in a comment about
+    a pull request that never touched it."""
+    base, pull = forked
+    config = (base / "mijnloket-gitops.yaml").read_text()
+    imported = import_pull_request(base, pull)
+    assert sorted(p.name for p in (base / "employers").iterdir()) == ["a.yaml", "b.yaml", "c.yaml"]
+    assert imported.files == ("employers/b.yaml",)
+    assert imported.notice == "", "the configuration is untouched: nothing to flag"
+    assert (base / "mijnloket-gitops.yaml").read_text() == config
+
+
+def test_a_setting_main_changed_after_the_fork_is_no_change_of_the_pull_request(
+    forked: tuple[Path, Path],
+) -> None:
+    base, pull = forked
+    moved = LOKET.replace("acceptance", "production") + "safety:\n  max_employer_share: 0.5\n"
+    (base / "mijnloket-gitops.yaml").write_text(moved)
+    _git(base, "commit", "-qam", "main goes to production")
+    imported = import_pull_request(base, pull)  # not refused: the branch changed no setting
+    assert imported.notice == ""
+    assert (base / "mijnloket-gitops.yaml").read_text() == moved
+
+
+def test_a_configuration_the_pull_request_changed_is_checked_and_flagged(
+    forked: tuple[Path, Path],
+) -> None:
+    base, pull = forked
+    (pull / "mijnloket-gitops.yaml").write_text(LOKET + "require_tier: false\n")
+    _git(pull, "commit", "-qam", "no tiers")
+    imported = import_pull_request(base, pull)
+    assert "> - **require\\_tier**: true → false" in imported.notice
+    assert FORK_UNKNOWN not in imported.notice
+    assert load_settings(base).config.require_tier is False
+    (pull / "mijnloket-gitops.yaml").write_text(LOKET.replace("acceptance", "production"))
+    _git(pull, "commit", "-qam", "and the environment")
+    with pytest.raises(PullRequestRefused, match=r"provider\.environment"):
+        import_pull_request(base, pull)
+
+
+def test_a_file_the_pull_request_made_a_symlink_is_skipped_and_not_kept(
+    forked: tuple[Path, Path],
+) -> None:
+    base, pull = forked
+    (pull / "employers" / "a.yaml").unlink()
+    (pull / "employers" / "a.yaml").symlink_to("/etc/passwd")
+    _git(pull, "add", "-A")
+    _git(pull, "commit", "-qm", "a symlink")
+    imported = import_pull_request(base, pull)
+    assert imported.skipped == ("employers/a.yaml",)
+    assert not (base / "employers" / "a.yaml").exists()
+    assert sorted(p.name for p in (base / "employers").iterdir()) == ["b.yaml", "c.yaml"]
+
+
+def test_a_shallow_checkout_is_mirrored_and_the_comment_says_so(
+    forked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    base, pull = forked
+    shallow = tmp_path / "shallow"
+    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{pull}", str(shallow))
+    imported = import_pull_request(base, shallow)
+    assert imported.notice == FORK_UNKNOWN
+    assert sorted(p.name for p in (base / "employers").iterdir()) == ["a.yaml", "b.yaml"]
+
+
+def test_cli_import_removes_an_old_notice_when_there_is_nothing_to_say(
+    forked: tuple[Path, Path], tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    base, pull = forked
+    notice = tmp_path / "temp" / "settings.md"
+    notice.parent.mkdir()
+    notice.write_text("from an earlier run\n")
+    done = run_cli(
+        "github", "import-pull-request", "--from", pull, "--repo", base, "--notice", notice
+    )
+    assert done.exit_code == 0, done.output
+    assert not notice.exists()
+
+
+def test_the_plan_workflow_checks_out_both_histories() -> None:
+    steps = yaml.safe_load(template("mijnloket-pr-plan.yml"))["jobs"]["plan"]["steps"]
+    checkouts = [s for s in steps if "actions/checkout" in str(s.get("uses", ""))]
+    assert len(checkouts) == 2
+    assert all(s["with"]["fetch-depth"] == 0 for s in checkouts)

@@ -448,3 +448,69 @@ def test_renderers_only_read_the_data() -> None:
 def test_options_refuse_a_cap_too_small_for_the_summary() -> None:
     with pytest.raises(ValueError, match="max_chars"):
         RenderOptions(max_chars=100)
+
+
+# The classic Loket world: rights Loket.nl does not let us read are sent every time.
+
+READ_NOTE = (
+    "the rights of werkgevergebruikers could not be read (Loket.nl does not offer that);"
+    " their rights steps are sent as they are in the file and marked unverified"
+)
+
+
+def unread_rights(count: int) -> Plan:
+    """``count`` employers whose only step is an unverified grant, all sharing one note."""
+    employers = []
+    for i in range(count):
+        eid = str(400000 + i)
+        step = Step(eid, Action.GRANT, right=E_MAIL_RIGHT, login=f"hr{i}@w.nl")
+        step = dataclasses.replace(step, user_type="werkgevergebruiker")
+        grant = PlannedStep(step, flags=("personal-data", "unverified"))
+        quiet = employer(eid, f"Werkgever {i} B.V.", (grant,), ("plus", "plus"))
+        employers.append(dataclasses.replace(quiet, unchecked=(READ_NOTE,)))
+    return Plan(tuple(employers), provider="loket", meta=META)
+
+
+def test_a_note_every_employer_shares_is_shown_once_with_the_employers_counted() -> None:
+    text = render("text", unread_rights(8))
+    assert text.count(READ_NOTE) == 1
+    assert "for 8 employers: Werkgever 0 B.V. (400000)," in text
+    assert "Werkgever 4 B.V. (400004) and 3 more (the JSON plan lists each)" in text
+    assert "Werkgever 5 B.V." not in text.split("Not visible")[1]
+    markdown = render("markdown", unread_rights(8))
+    assert markdown.count(READ_NOTE) == 1
+    assert "— for 8 employers: Werkgever 0 B.V., " in markdown
+
+
+def test_a_note_of_one_employer_keeps_its_name_in_front() -> None:
+    text = render("text", unread_rights(1))
+    assert f"  ! Werkgever 0 B.V. (400000): {READ_NOTE}" in text
+    assert "for 1 employer" not in text
+
+
+def test_only_unverified_steps_say_so_and_are_counted() -> None:
+    plan = unread_rights(3)
+    assert plan.summary["unverified"] == 3
+    assert not plan.needs_review
+    text = render("text", plan)
+    assert "1 tier change" not in text
+    assert text.rstrip().endswith(
+        "0 to activate, 0 to deactivate, 3 rights to grant, 0 to revoke, 0 tier changes"
+        " (3 unverified)\nNo verifiable changes: the 3 rights steps above cannot be read back"
+        " from Loket.nl, so every apply sends them again (unverified); --detailed-exitcode"
+        " exits 0 for them."
+    )
+    markdown = render("markdown", plan)
+    assert "| Unverified steps (Loket.nl cannot show them) | 3 |" in markdown
+    assert "No verifiable changes: the 3 rights steps above" in markdown
+
+
+def test_a_verifiable_step_beside_unverified_ones_is_a_change() -> None:
+    plan = unread_rights(2)
+    mixed = (*plan.employers, upgrade())
+    plan = dataclasses.replace(plan, employers=mixed)
+    assert plan.needs_review
+    text = render("text", plan)
+    assert "(3 manual steps, 2 unverified)" in text
+    assert "No verifiable changes" not in text
+    assert "No verifiable changes" not in render("markdown", plan)

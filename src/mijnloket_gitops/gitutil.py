@@ -41,3 +41,40 @@ def dirty_tree(root: Path) -> bool | None:
         return bool(_git(root, "status", "--porcelain", "--", ".").strip())
     except MijnloketError:
         return None
+
+
+def branch_changes(root: Path, branch_root: Path, pathspecs: list[str]) -> dict[str, str] | None:
+    """What the branch checked out in ``branch_root`` changed since it left the branch
+    checked out in ``root``: ``{path relative to root: status}``, the status ``A``
+    (added), ``M`` (modified), ``T`` (type changed) or ``D`` (deleted), for files under
+    ``pathspecs``. None when that cannot be told: either folder is not a git checkout,
+    a checkout is shallow, or the two have no commit in common.
+
+    The branch's commits are fetched from the sibling checkout on disk (no network, no
+    credentials); nothing of the branch is run: git only reads its objects.
+    """
+    try:
+        for checkout in (root, branch_root):  # a cut history gives no true fork point
+            if _git(checkout, "rev-parse", "--is-shallow-repository").strip() != "false":
+                return None
+        top = Path(_git(branch_root, "rev-parse", "--show-toplevel").strip())
+        head = _git(branch_root, "rev-parse", "HEAD").strip()
+        _git(root, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", str(top), "HEAD")
+        fork = _git(root, "merge-base", "HEAD", head).strip()
+        listed = _git(
+            root,
+            "diff",
+            "--relative",
+            "--no-renames",
+            "--no-ext-diff",
+            "--name-status",
+            "-z",
+            fork,
+            head,
+            "--",
+            *pathspecs,
+        )
+    except MijnloketError:
+        return None
+    fields = listed.split("\0")
+    return {path: status[:1] for status, path in zip(fields[::2], fields[1::2], strict=False)}

@@ -26,6 +26,7 @@ from mijnloket_gitops.cli.common import (
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
 from mijnloket_gitops.cli.show_cmd import render_saved
 from mijnloket_gitops.config import Settings
+from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
@@ -74,9 +75,9 @@ def _fresh_plan(
         scope=repository.scope,
         invalid_ids=repository.invalid_ids,
     )
-    click.echo(
-        RENDERERS["text"](result.plan.review_data, RenderOptions(color=use_color())), nl=False
-    )
+    # What the approver reads, with the cost delta where prices are configured.
+    shown = with_cost(settings, repository.in_scope, result.plan)
+    click.echo(RENDERERS["text"](shown.review_data, RenderOptions(color=use_color())), nl=False)
     if result.plan.has_changes and not result.plan.violations and not auto_approve:
         _confirm(result.plan)
     return result

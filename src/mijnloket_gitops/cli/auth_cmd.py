@@ -101,6 +101,7 @@ def status(online: bool, repo: Path) -> None:
     accepts it), 1 otherwise.
     """
     from mijnloket_gitops.loket.session import token_store
+    from mijnloket_gitops.loket.store import LOGIN_HINT
 
     settings = settings_for(repo)
     shown = token_store(_loket_config(settings), settings.root).status()
@@ -112,8 +113,16 @@ def status(online: bool, repo: Path) -> None:
         click.echo(f"last rotated: {shown.rotated_at}")
     if shown.oauth_url is not None:
         click.echo(f"oauth server: {shown.oauth_url}")
-    if not shown.usable:
-        click.secho(f"problem:      {shown.problem}", fg="red", err=True)
+    problem = shown.problem if not shown.usable else None
+    _, oauth_url = _loket_config(settings).urls
+    if problem is None and shown.oauth_url is not None and shown.oauth_url.rstrip("/") != oauth_url:
+        # a plan would refuse this store at its first refresh: say so now, offline
+        problem = (
+            f"the token store was made for {shown.oauth_url}, but the configuration uses"
+            f" {oauth_url}; {LOGIN_HINT}"
+        )
+    if problem is not None:
+        click.secho(f"problem:      {problem}", fg="red", err=True)
         raise SystemExit(ExitCode.ERROR)
     if online:
         from mijnloket_gitops.loket.session import ApiSession

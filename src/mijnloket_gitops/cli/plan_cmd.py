@@ -22,7 +22,7 @@ from mijnloket_gitops.cli.common import (
 )
 from mijnloket_gitops.cli.where import narrow, where_option
 from mijnloket_gitops.config import Settings
-from mijnloket_gitops.cost.plan_cost import plan_cost
+from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.model import Plan
@@ -203,11 +203,8 @@ def plan(
         base=base,
         keep_live=out is not None,  # only a saved plan carries the live state
     )
-    if settings.config.pricing is not None:  # issue 15: the monthly cost delta
-        cost = plan_cost(
-            settings.config.pricing, settings.catalog, repository.in_scope, result.plan
-        )
-        result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, cost=cost))
+    priced = with_cost(settings, repository.in_scope, result.plan)  # issue 15
+    result = dataclasses.replace(result, plan=priced)
     if repository.invalid:
         invalid = tuple(repository.invalid)
         result = dataclasses.replace(result, plan=dataclasses.replace(result.plan, invalid=invalid))

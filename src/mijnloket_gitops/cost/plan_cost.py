@@ -10,16 +10,26 @@ Products the catalog does not know have no price.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
-from mijnloket_gitops.config import PricingConfig
+from mijnloket_gitops.config import PricingConfig, Settings
 from mijnloket_gitops.cost import as_number, monthly_cost
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.providers.base import Action
+
+
+def with_cost(settings: Settings, desired: Sequence[tuple[str, EmployerFile]], plan: Plan) -> Plan:
+    """``plan`` with its cost delta where ``pricing:`` is configured, else as it is:
+    without prices nothing about money is said."""
+    if settings.config.pricing is None:
+        return plan
+    cost = plan_cost(settings.config.pricing, settings.catalog, desired, plan)
+    return dataclasses.replace(plan, cost=cost)
 
 
 def plan_cost(

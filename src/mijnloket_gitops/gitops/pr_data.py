@@ -28,6 +28,7 @@ import yaml
 from mijnloket_gitops.config import CONFIG_NAME, RepoConfig, load_settings
 from mijnloket_gitops.errors import RefusedError
 from mijnloket_gitops.gitops.pr_settings import TRUSTED_KEYS, changed, effective, notice
+from mijnloket_gitops.gitutil import branch_changes
 
 
 class PullRequestRefused(RefusedError):
@@ -60,9 +61,22 @@ def _linked(root: Path, relative: Path) -> bool:
 
 
 def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
-    """Replace the employer files and the configuration in ``base_root`` with the pull
-    request's (at ``pull_root``); refuse when a connection setting differs."""
+    """Put the pull request's employer files and configuration (at ``pull_root``) into
+    ``base_root``; refuse when a connection setting differs.
+
+    Both being git checkouts with full history, only what the pull request changed
+    since it left the base branch is taken, so the result is what merging would give;
+    otherwise its employer folder and configuration replace the base branch's (and
+    the notice says so)."""
     base = load_settings(base_root)
+    employers = base.config.employers_dir
+    changes = branch_changes(base_root, pull_root, [employers, CONFIG_NAME])
+    if changes is not None and CONFIG_NAME not in changes:
+        # The pull request left the configuration alone: the base branch's stays, as
+        # merging would give (its catalog or connection may be newer than the one the
+        # branch started from, which is no change of the pull request's).
+        copied, skipped = _merge(base_root, pull_root, changes)
+        return Imported(tuple(copied), tuple(skipped), "")
     pull_config = pull_root / CONFIG_NAME
     if pull_config.is_symlink():
         raise PullRequestRefused(
@@ -77,7 +91,32 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
             "for it and no plan was made. Put such a change in a pull request of its own; "
             "after the merge an admin runs the apply workflow by hand"
         )
-    employers = base.config.employers_dir
+    if changes is None:
+        copied, skipped = _mirror(base_root, pull_root, employers)
+    else:
+        copied, skipped = _merge(base_root, pull_root, changes)
+    # The effective settings, written out: the pull request's (the defaults when it
+    # removes the file), with the base branch's guards. Its own YAML is never copied,
+    # so nothing it adds survives.
+    planned = effective(base.config, pull.config).model_dump(mode="json")
+    text = yaml.safe_dump(planned, sort_keys=False, allow_unicode=True)
+    (base_root / CONFIG_NAME).write_text(text, encoding="utf-8")
+    if pull_config.is_file():
+        copied.append(CONFIG_NAME)
+    said = [notice(base.config, pull.config), FORK_UNKNOWN if changes is None else ""]
+    return Imported(tuple(copied), tuple(skipped), "\n".join(s for s in said if s))
+
+
+FORK_UNKNOWN = (
+    "> [!NOTE]\n> Where this pull request left the base branch could not be found (a"
+    " shallow checkout or no common history), so its employer folder and configuration"
+    " replaced the base branch's as a whole: files the base branch gained since show as"
+    " removed. Check out both with `fetch-depth: 0`.\n"
+)
+
+
+def _mirror(base_root: Path, pull_root: Path, employers: str) -> tuple[list[str], list[str]]:
+    """The pull request's employer folder in place of the base branch's, as a whole."""
     target, source = base_root / employers, pull_root / employers
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
@@ -95,12 +134,30 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination, follow_symlinks=False)
             copied.append(relative.as_posix())
-    # The effective settings, written out: the pull request's (the defaults when it
-    # removes the file), with the base branch's guards. Its own YAML is never copied,
-    # so nothing it adds survives.
-    planned = effective(base.config, pull.config).model_dump(mode="json")
-    text = yaml.safe_dump(planned, sort_keys=False, allow_unicode=True)
-    (base_root / CONFIG_NAME).write_text(text, encoding="utf-8")
-    if pull_config.is_file():
-        copied.append(CONFIG_NAME)
-    return Imported(tuple(copied), tuple(skipped), notice(base.config, pull.config))
+    return copied, skipped
+
+
+def _merge(
+    base_root: Path, pull_root: Path, changes: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The pull request's own changes on top of the base branch, as merging gives: the
+    files it added or changed are copied, the ones it deleted removed, and the base
+    branch's other files (including ones added since the branch left it) stay."""
+    copied: list[str] = []
+    skipped: list[str] = []
+    for name, status in sorted(changes.items()):
+        if name == CONFIG_NAME:
+            continue
+        relative = Path(name)
+        destination, source = base_root / relative, pull_root / relative
+        if destination.is_symlink() or destination.is_file():
+            destination.unlink()
+        if status == "D":
+            continue
+        if _linked(pull_root, relative) or not source.is_file():
+            skipped.append(relative.as_posix())  # a symlink or a special file: not data
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination, follow_symlinks=False)
+        copied.append(relative.as_posix())
+    return copied, skipped

@@ -141,6 +141,7 @@ class CapabilityState:
         self._ttl = ttl_seconds
         self._now = now
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
         self._decided: dict[Capability, Decision] = {}
         self._refused: dict[Capability, Decision] = {}
         for capability in Capability:
@@ -179,8 +180,12 @@ class CapabilityState:
                 return existing
             decision = Decision(capability, available, how, self._now())
             self._decided[capability] = decision
-            discovered = [d for d in self._decided.values() if d.how != "configured"]
-        self._write_cache(discovered)
+        # Threads discover at once (the bulk lists are read together): one writer at a
+        # time, each writing the newest decisions, so an older snapshot never lands last.
+        with self._writing:
+            with self._lock:
+                discovered = [d for d in self._decided.values() if d.how != "configured"]
+            self._write_cache(discovered)
         return decision
 
     def forget(self) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mijnloket_gitops.files.loader import load_bytes
-from mijnloket_gitops.validate.discovery import YAML_SUFFIXES, discover
+from mijnloket_gitops.validate.discovery import discover, is_employer_name
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,6 @@ def scan(directory: Path) -> Existing:
         if employer_id is None:
             continue
         by_employer.setdefault(employer_id.lower(), path)
-        if path.parent == directory and path.name.endswith(YAML_SUFFIXES):
+        if path.parent == directory and is_employer_name(path.name):
             taken.add(path.name.rsplit(".", 1)[0].casefold())
     return Existing(by_employer, frozenset(taken))

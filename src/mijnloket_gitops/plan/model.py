@@ -218,6 +218,7 @@ class Plan:
             "tier_changes": sum(1 for e in self.employers if e.tier_change),
             "manual": sum(1 for s in self.steps if s.manual),
             "blocked": sum(1 for s in self.steps if s.blocked),
+            "unverified": sum(1 for s in self.steps if UNVERIFIED_FLAG in s.flags),
             "employers_changed": len(self.changed),
             "employers_managed": len(self.employers),
             "employers_unmanaged": len(self.unmanaged),

@@ -6,7 +6,7 @@ Everything here reads the plan's JSON form (``Plan.data``) only; see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG
@@ -107,6 +107,8 @@ def summary_line(summary: Data) -> str:
         extra.append(plural(summary["manual"], "manual step"))
     if summary.get("blocked"):
         extra.append(f"{summary['blocked']} blocked")
+    if summary.get("unverified"):
+        extra.append(f"{summary['unverified']} unverified")
     return line + (f" ({', '.join(extra)})" if extra else "")
 
 
@@ -136,11 +138,41 @@ def unknown_products(plan: Data) -> list[tuple[Data, list[str]]]:
     ]
 
 
-def unchecked(plan: Data) -> list[tuple[Data, list[str]]]:
-    """Employers with wishes the provider cannot see (to be checked by hand)."""
-    return [
-        (e, [clean(n) for n in e["unchecked"]]) for e in plan["employers"] if e.get("unchecked")
-    ]
+def unchecked(plan: Data) -> list[tuple[str, list[Data]]]:
+    """Wishes the provider cannot see (to be checked by hand), each note once with the
+    employers it concerns, in plan order. A note many employers share (Loket.nl does not
+    let us read some user type's rights; one provider user in every employer) is one
+    item, not one per employer: at 800 employers the list would bury everything else."""
+    groups: dict[str, list[Data]] = {}
+    for employer in plan["employers"]:
+        for note in employer.get("unchecked") or ():
+            groups.setdefault(clean(note), []).append(employer)
+    return list(groups.items())
+
+
+NAMED_AT_MOST = 5
+"""How many employers a shared note names before it counts the rest."""
+
+
+def some_employers(employers: list[Data], name: Callable[[Data], str] = employer_label) -> str:
+    """``A, B, C and 4 more (the JSON plan lists each)``."""
+    shown = ", ".join(name(e) for e in employers[:NAMED_AT_MOST])
+    more = len(employers) - NAMED_AT_MOST
+    return shown + (f" and {more} more (the JSON plan lists each)" if more > 0 else "")
+
+
+def unverified_only(summary: Data) -> str | None:
+    """The closing line when every step is one Loket.nl cannot show (rights it does not
+    let us read): apply sends them each time, and ``--detailed-exitcode`` exits 0."""
+    steps = sum(summary[a] for a in ("activate", "deactivate", "grant", "revoke"))
+    count = summary.get("unverified", 0)
+    if not count or count != steps or summary["tier_changes"]:
+        return None
+    return (
+        f"No verifiable changes: the {plural(count, 'rights step')} above cannot be read"
+        " back from Loket.nl, so every apply sends them again (unverified);"
+        " --detailed-exitcode exits 0 for them."
+    )
 
 
 def personal_data_grants(employers: Iterable[Data]) -> list[tuple[Data, Data]]:

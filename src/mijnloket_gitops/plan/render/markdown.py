@@ -38,12 +38,14 @@ from mijnloket_gitops.plan.render.common import (
     read_failures,
     removed_lines,
     scope_line,
+    some_employers,
     step_lines,
     taken_over,
     takes_over_text,
     tier_change_text,
     unchecked,
     unknown_products,
+    unverified_only,
 )
 from mijnloket_gitops.plan.render.cost import (
     employer_cost_text,
@@ -126,6 +128,7 @@ def _violations(plan: Data) -> _List:
 
 
 def _table(summary: Data) -> str:
+    unverified = summary.get("unverified", 0)
     rows = [
         ("Employers changed", summary["employers_changed"]),
         ("Products to activate", summary["activate"]),
@@ -135,6 +138,7 @@ def _table(summary: Data) -> str:
         ("Tier changes (price changes)", summary["tier_changes"]),
         ("Manual steps (a person in Loket.nl)", summary["manual"]),
         ("Blocked steps", summary["blocked"]),
+        *([("Unverified steps (Loket.nl cannot show them)", unverified)] if unverified else []),
         ("Unmanaged employers (left alone)", summary["employers_unmanaged"]),
         ("Newly unmanaged (file removed)", summary.get("employers_removed", 0)),
         ("Taken over (no file at the base ref)", summary.get("employers_taken_over", 0)),
@@ -218,7 +222,11 @@ def _unknown(plan: Data) -> _List:
 
 def _unchecked(plan: Data) -> _List:
     items = tuple(
-        f"- **{md(e['name'])}**: {md(note)}\n" for e, notes in unchecked(plan) for note in notes
+        f"- **{md(employers[0]['name'])}**: {md(note)}\n"
+        if len(employers) == 1
+        else f"- {md(note)} — for {plural(len(employers), 'employer')}:"
+        f" {md(some_employers(employers, lambda e: str(e['name'])))}\n"
+        for note, employers in unchecked(plan)
     )
     head = "### Not visible to the provider\n\nCheck these by hand.\n\n"
     return _List(head, items, "items to check by hand")
@@ -281,6 +289,9 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if changed:
         flags_head, flag_lists = _flags(changed, plan)
         head += [table, *_cost(plan), flags_head, *flag_lists]
+        only = unverified_only(plan["summary"])
+        if only and not (plan.get("removed") or taken_over(plan)):
+            head.append(f"{md(only)}\n\n")
     elif plan.get("removed") or taken_over(plan):
         head += [table, *_cost(plan)]
     else:

@@ -148,6 +148,7 @@ _SUMMARY = _object(
             "tier_changes",
             "manual",
             "blocked",
+            "unverified",
             "employers_changed",
             "employers_managed",
             "employers_unmanaged",
@@ -156,6 +157,11 @@ _SUMMARY = _object(
         )
     },
     "Counts over the whole plan.",
+)
+_SUMMARY["properties"]["unverified"] = _described(
+    _COUNT,
+    "Steps Loket.nl cannot show the outcome of (rights it does not let us read): apply"
+    " sends them every time; they are counted in grant/revoke, not in --detailed-exitcode.",
 )
 
 _VIOLATION = _object(

@@ -33,6 +33,7 @@ from mijnloket_gitops.plan.render.common import (
     read_failures,
     removed_lines,
     scope_line,
+    some_employers,
     step_lines,
     summary_line,
     taken_over,
@@ -40,9 +41,11 @@ from mijnloket_gitops.plan.render.common import (
     tier_change_text,
     unchecked,
     unknown_products,
+    unverified_only,
 )
 from mijnloket_gitops.plan.render.cost import employer_cost_text, total_cost_text
 from mijnloket_gitops.plan.render.options import RenderOptions
+from mijnloket_gitops.words import plural
 
 NO_CHANGES = "No changes. Live state matches the configuration."
 UNMANAGED_SHOWN = 10
@@ -132,7 +135,13 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     hidden = unchecked(plan)
     if hidden:
         lines.append("Not visible to the provider; check by hand:")
-        lines += [f"  ! {employer_label(e)}: {note}" for e, notes in hidden for note in notes]
+        for note, employers in hidden:
+            if len(employers) == 1:
+                lines.append(f"  ! {employer_label(employers[0])}: {note}")
+            else:
+                lines.append(f"  ! {note}")
+                count = plural(len(employers), "employer")
+                lines.append(f"    for {count}: {some_employers(employers)}")
         lines.append("")
     if len(changed) > AGGREGATE_FROM:
         lines.append(_style("All changes by kind:", options, bold=True))
@@ -160,6 +169,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append(total)
     if changed:
         last = summary_line(plan["summary"])
+        only = unverified_only(plan["summary"])
+        if only and not (plan.get("removed") or taken_over(plan)):
+            last += "\n" + only
     elif nothing_in_scope(plan):
         last = NOTHING_IN_SCOPE
     elif plan.get("removed") or taken_over(plan):
