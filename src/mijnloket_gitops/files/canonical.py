@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
@@ -52,7 +51,9 @@ _KEY_ORDER: dict[Shape, tuple[str, ...]] = {
     ("users", "*"): tuple(User.model_fields),
 }
 _KEY_NAMES = {shape: frozenset(names) for shape, names in _KEY_ORDER.items()}
-_ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}  # the schema says: quote it
+_QUOTED_KEYS: dict[Shape, frozenset[str]] = {("addendum",): frozenset({"ticket"})}
+"""Keys whose string value is always double-quoted, by the mapping they are in: the
+schema asks for a quoted ``addendum.ticket``."""
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 
 
@@ -235,23 +236,11 @@ _EXPLICIT = "\x00?"
 explicit ``? key``, whose comments went with the ``?`` line."""
 
 
-@dataclass(slots=True)
-class _Line:
-    indent: int
-    text: str
-    kind: str = "content"  # "content", "comment" or "blank"
-    opens: bool = False  # a key whose block collection follows on the next lines
-    eol: list[tuple[str, int]] | None = None  # made for the few lines that have one
-
-    def render(self) -> str:
-        content = " " * self.indent + self.text
-        if self.eol is None:
-            return content
-        # Keep the comment's column (aligned comments stay aligned) if it leaves two
-        # spaces; column 0 (not known) never does.
-        column = self.eol[0][1] - 1
-        gap = max(column - len(content), 2)
-        return content + " " * gap + " ".join(text for text, _ in self.eol)
+_Eol = list[tuple[str, int]]
+"""End-of-line comments of a line: their texts and the column the first one was at."""
+_Line = tuple[int, str, str, bool, _Eol | None]
+"""A line as written: indentation, text, kind ("content", "comment" or "blank"),
+whether it opens a block collection on the next lines, its end-of-line comments."""
 
 
 class _Emitter:
@@ -260,94 +249,90 @@ class _Emitter:
     def __init__(self, catalog: Catalog, comments: Comments) -> None:
         self.keys = _sort_keys(catalog)
         self.comments = comments
+        self.before, self.eol, self.after = comments.before, comments.eol, comments.after
         self.lines: list[_Line] = []
+        self.dashes: list[tuple[int, PathKey]] = []
+        """Block list items whose first line is still to come: ``- `` and the item's
+        end-of-line comment go on that line, at the outermost item's indentation."""
 
     def document(self, data: Any) -> str:
         self._comments(self.comments.header, 0)
         if _is_block(data):
             self._block(data, (), (), 0)
         else:
-            self.lines.append(
-                _Line(0, write_quoted(data) if isinstance(data, str) else write_scalar(data))
-            )
+            text = write_quoted(data) if isinstance(data, str) else write_scalar(data)
+            self._content(0, text, (), False)
         self._comments(self.comments.footer, 0)
         return _join(self.lines)
 
     def _block(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        before = self.comments.before
+        before = self.before
         if isinstance(value, dict):
+            quoted = _QUOTED_KEYS.get(shape, ())
             for key in _key_order(value, shape):
                 where = (*path, key)
                 if where in before:
                     self._comments(before[where], indent)
-                self._entry(key, value[key], where, shape, indent)
+                child = value[key]
+                head = f"{key}:" if type(key) is str and plain_ok(key) else f"{write_scalar(key)}:"
+                line_path = where
+                if len(head) > _IMPLICIT_KEY_LIMIT:
+                    # YAML caps an implicit key at 1024 characters: ``? key`` / ``: value``
+                    self._content(indent, f"? {head[:-1]}", where, True)
+                    head, line_path = ":", (*where, _EXPLICIT)
+                if isinstance(child, _COLLECTIONS) and child:
+                    self._content(indent, head, line_path, True)
+                    self._block(child, where, (*shape, str(key)), indent + 2)
+                elif isinstance(child, str) and not (key in quoted or not plain_ok(child)):
+                    self._content(indent, f"{head} {child}", line_path, False)
+                elif isinstance(child, str):
+                    self._content(indent, f"{head} {write_quoted(child)}", line_path, False)
+                else:
+                    self._content(indent, f"{head} {write_scalar(child)}", line_path, False)
         else:
             inner = (*shape, "*")
             for index in _item_order(value, shape, self.keys):
                 where = (*path, index)
                 if where in before:
                     self._comments(before[where], indent)
-                self._item(value[index], where, inner, indent)
-        if path in self.comments.after:
-            self._comments(self.comments.after[path], indent)
+                child = value[index]
+                if isinstance(child, _COLLECTIONS) and child:
+                    # the item starts on its block's first line: ``- key: value``
+                    self.dashes.append((indent, where))
+                    self._block(child, where, inner, indent + 2)
+                else:
+                    self._content(indent, f"- {write_scalar(child)}", where, False)
+        if path in self.after:
+            self._comments(self.after[path], indent)
 
-    def _entry(self, key: Any, value: Any, path: PathKey, outer: Shape, indent: int) -> None:
-        """``key: value`` of the mapping of shape ``outer``."""
-        head = f"{key}:" if type(key) is str and plain_ok(key) else f"{write_scalar(key)}:"
-        line_path = path
-        if len(head) > _IMPLICIT_KEY_LIMIT:
-            # YAML caps an implicit key at 1024 characters: write ``? key`` / ``: value``
-            self._content(_Line(indent, f"? {head[:-1]}", opens=True), path)
-            head, line_path = ":", (*path, _EXPLICIT)
-        if isinstance(value, _COLLECTIONS) and value:
-            self._content(_Line(indent, head, opens=True), line_path)
-            self._block(value, path, (*outer, str(key)), indent + 2)
-            return
-        if isinstance(value, str):
-            if plain_ok(value) and (*outer, key) not in _ALWAYS_QUOTED:
-                text = f"{head} {value}"
-            else:
-                text = f"{head} {write_quoted(value)}"
-        else:
-            text = f"{head} {write_scalar(value)}"
-        self._content(_Line(indent, text), line_path)
-
-    def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        if not _is_block(value):
-            self._content(_Line(indent, f"- {write_scalar(value)}"), path)
-            return
-        start = len(self.lines)
-        self._block(value, path, shape, indent + 2)
-        # The item starts on its first content line; comments above that line move
-        # up to the item's own indentation, above the dash.
-        first = next(i for i in range(start, len(self.lines)) if self.lines[i].kind == "content")
-        for line in self.lines[start:first]:
-            line.indent = indent
-        head = self.lines[first]
-        head.indent, head.text = indent, f"- {head.text}"
-        self._eol(head, path)
-
-    def _content(self, line: _Line, path: PathKey) -> None:
-        self.lines.append(line)
-        if path in self.comments.eol:
-            self._eol(line, path)
-        if not line.opens and path in self.comments.after:
+    def _content(self, indent: int, text: str, path: PathKey, opens: bool) -> None:
+        eol = self.eol
+        comments: _Eol | None = None
+        if path in eol:
+            comments = [(_comment(eol[path]), self.comments.columns.get(path, 0))]
+        own = indent
+        dashes = self.dashes
+        if dashes:  # the first line of one or more block list items
+            indent = dashes[0][0]
+            text = "- " * len(dashes) + text
+            for _, item in reversed(dashes):
+                if item in eol:
+                    comments = comments or []
+                    comments.append((_comment(eol[item]), self.comments.columns.get(item, 0)))
+            dashes.clear()
+        self.lines.append((indent, text, "content", opens, comments))
+        if not opens and path in self.after:
             # comments closing an empty list (only render_new has them)
-            self._comments(self.comments.after[path], line.indent)
-
-    def _eol(self, line: _Line, path: PathKey) -> None:
-        text = self.comments.eol.get(path)
-        if text is not None:
-            if line.eol is None:
-                line.eol = []
-            line.eol.append((_comment(text), self.comments.columns.get(path, 0)))
+            self._comments(self.after[path], own)
 
     def _comments(self, texts: list[str], indent: int) -> None:
+        if self.dashes:  # above a list item's first line: above its dash
+            indent = self.dashes[0][0]
         for text in texts:
             if text:
-                self.lines.append(_Line(indent, _comment(text), "comment"))
+                self.lines.append((indent, _comment(text), "comment", False, None))
             else:
-                self.lines.append(_Line(0, "", "blank"))
+                self.lines.append((0, "", "blank", False, None))
 
 
 def _join(lines: list[_Line]) -> str:
@@ -355,11 +340,16 @@ def _join(lines: list[_Line]) -> str:
     out: list[str] = []
     previous: _Line | None = None
     for line in lines:
-        if line.kind == "blank" and (
-            previous is None or previous.kind == "blank" or previous.opens
-        ):
+        indent, text, kind, _, eol = line
+        if kind == "blank" and (previous is None or previous[2] == "blank" or previous[3]):
             continue
-        out.append(line.render().rstrip())
+        content = " " * indent + text
+        if eol is not None:
+            # Keep the comment's column (aligned comments stay aligned) if it leaves two
+            # spaces; column 0 (not known) never does.
+            gap = max(eol[0][1] - 1 - len(content), 2)
+            content = content + " " * gap + " ".join(comment for comment, _ in eol)
+        out.append(content.rstrip())
         previous = line
     while out and not out[-1]:
         out.pop()
