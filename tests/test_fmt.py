@@ -775,3 +775,40 @@ def test_fmt_writes_a_key_longer_than_1024_characters_as_an_explicit_key() -> No
     formatted = format_text(text, load_text(text), CATALOG)
     assert formatted == f"version: 1\n? {key}  # long\n:\n  - b\n  - a\nz: 1\n"
     assert load_text(formatted).data == load_text(text).data
+
+
+# --- shortcuts in the scalar writer, held to the slow way --------------------------
+
+_YAML11_RESOLVER: Any = yaml.resolver.Resolver()
+
+
+def plain_by_reading(value: str) -> bool:
+    """``plain_ok`` without its shortcuts: every YAML 1.1 check, then read it back."""
+    from mijnloket_gitops.files import scalars
+
+    if not value or value != value.strip() or any(c in value for c in "\r\n\x85\u2028\u2029"):
+        return False
+    if any(scalars._invisible(ch) for ch in value) or value in ("y", "Y", "n", "N"):
+        return False
+    tag = _YAML11_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        return False
+    return scalars._reads_back_plain(value)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from("aAbyYnNtTfFoO01.-_ @&#:,'\"!*%|>?[]{}~=<+"), max_size=8))
+def test_plain_shortcuts_decide_as_reading_back_does(value: str) -> None:
+    from mijnloket_gitops.files import scalars
+
+    scalars.plain_ok.cache_clear()
+    assert scalars.plain_ok(value) == plain_by_reading(value), value
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20))
+def test_quoting_printable_ascii_is_what_the_emitter_writes(value: str) -> None:
+    from mijnloket_gitops.files import scalars
+
+    scalars.write_quoted.cache_clear()
+    assert scalars.write_quoted(value) == scalars._emitted_quoted(value)
