@@ -812,3 +812,32 @@ def test_quoting_printable_ascii_is_what_the_emitter_writes(value: str) -> None:
 
     scalars.write_quoted.cache_clear()
     assert scalars.write_quoted(value) == scalars._emitted_quoted(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("version: 1\nname: x\n", ("name: x", "name: y")),  # a value
+        ("version: 1\nz: 1\n", ("z: 1", "z: true")),  # a type
+        ("products: [b, a]\n", ("  - b\n", "")),  # a list item lost
+        ("a: {p: 1, q: 2}\n", ("  q: 2\n", "  q: 2\n  w: 3\n")),  # a key added
+        ("a: {p: 1, q: 2}\n", ("  p: 1\n  q: 2\n", "  q: 2\n  p: 1\n")),  # keys swapped
+    ],
+)
+def test_an_emitter_that_changes_the_data_is_refused(
+    text: str, wrong: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check reads fmt's output back and compares it with the data in the order the
+    emitter wrote it; a wrong value, type, item or key must still be refused."""
+    from mijnloket_gitops.files import canonical
+
+    real = canonical._Emitter.document
+
+    def broken(self: Any, data: Any) -> str:
+        written: str = real(self, data)
+        assert wrong[0] in written, written
+        return written.replace(*wrong, 1)
+
+    monkeypatch.setattr(canonical._Emitter, "document", broken)
+    with pytest.raises(canonical.FormatError, match="would change the file's data"):
+        format_text(text, load_text(text), CATALOG)

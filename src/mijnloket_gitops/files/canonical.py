@@ -74,10 +74,11 @@ def format_text(text: str, doc: Document, catalog: Catalog) -> str:
     if text.startswith("\ufeff"):  # token positions would be off by one
         text = text[1:]
         doc = load_text(text, spans=True)
-    result = render(doc.data, catalog, extract_comments(text, doc))
+    emitter = _Emitter(catalog, extract_comments(text, doc))
+    result = emitter.document(doc.data)
     if result == text:  # already canonical (most files, most runs): nothing to check
         return result
-    check_same_data(doc.data, result, catalog)
+    check_same_data(doc.data, result, catalog, emitter.orders)
     if result.count("#") != text.count("#"):
         # The data check cannot see comments. The data being equal, every "#" outside
         # it is a comment's: a comment fmt failed to find or place (as one on a block
@@ -124,12 +125,20 @@ def canonical_data(data: Any, catalog: Catalog) -> Any:
     return _canonical(data, (), _sort_keys(catalog))
 
 
-def check_same_data(data: Any, text: str, catalog: Catalog) -> None:
-    """Raise :class:`FormatError` unless ``text`` reads back as ``data`` (list order aside)."""
+def check_same_data(
+    data: Any, text: str, catalog: Catalog, orders: dict[int, list[Any]] | None = None
+) -> None:
+    """Raise :class:`FormatError` unless ``text`` reads back as ``data`` (list order aside).
+
+    ``orders``: the order the emitter wrote each collection of ``data`` in (by id), so
+    that the comparison need not sort them again; without it (or if that comparison
+    fails) the read-back data is compared with ``data`` in canonical order."""
     doc = load_text(text, positions=False)
     if doc.problems:
         problem = doc.problems[0]
         raise FormatError(f"line {problem.mark.line}: {problem.message}")
+    if orders is not None and _same_in_order(doc.data, data, orders):
+        return
     if not _same_canonical(doc.data, data, (), _sort_keys(catalog)):
         raise FormatError("a value differs")
 
@@ -148,6 +157,27 @@ def same_data(left: Any, right: Any) -> bool:
         return math.isnan(right)
     equal: bool = left == right
     return equal
+
+
+def _same_in_order(read: Any, data: Any, orders: dict[int, list[Any]]) -> bool:
+    """``read`` is ``data`` with each mapping's keys and each list's items in the order
+    recorded in ``orders`` (a permutation of them, by the collection's id)."""
+    if type(read) is not type(data):
+        return False
+    if not isinstance(data, dict | list):
+        return same_data(read, data)
+    if not data:
+        return not read
+    order = orders.get(id(data))
+    if order is None:
+        return False
+    if isinstance(data, dict):
+        return same_data(list(read), order) and all(
+            _same_in_order(read[k], data[k], orders) for k in order
+        )
+    return len(read) == len(order) and all(
+        _same_in_order(item, data[i], orders) for item, i in zip(read, order, strict=True)
+    )
 
 
 def _same_canonical(read: Any, data: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> bool:
@@ -251,6 +281,8 @@ class _Emitter:
         self.comments = comments
         self.before, self.eol, self.after = comments.before, comments.eol, comments.after
         self.lines: list[_Line] = []
+        self.orders: dict[int, list[Any]] = {}
+        """The order each collection was written in (by id): keys, or list indexes."""
         self.dashes: list[tuple[int, PathKey]] = []
         """Block list items whose first line is still to come: ``- `` and the item's
         end-of-line comment go on that line, at the outermost item's indentation."""
@@ -269,7 +301,8 @@ class _Emitter:
         before = self.before
         if isinstance(value, dict):
             quoted = _QUOTED_KEYS.get(shape, ())
-            for key in _key_order(value, shape):
+            keys = self.orders[id(value)] = _key_order(value, shape)
+            for key in keys:
                 where = (*path, key)
                 if where in before:
                     self._comments(before[where], indent)
@@ -291,7 +324,8 @@ class _Emitter:
                     self._content(indent, f"{head} {write_scalar(child)}", line_path, False)
         else:
             inner = (*shape, "*")
-            for index in _item_order(value, shape, self.keys):
+            indexes = self.orders[id(value)] = _item_order(value, shape, self.keys)
+            for index in indexes:
                 where = (*path, index)
                 if where in before:
                     self._comments(before[where], indent)
