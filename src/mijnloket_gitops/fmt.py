@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -64,8 +64,8 @@ class FileFormat:
         slimmed to what the caller reports."""
         if action not in ("check", "write") or self.text is None:
             return self
-        if not self.changed:
-            return replace(self, original=b"", text="")
+        if not self.changed:  # (built directly: dataclasses.replace is slow per file)
+            return FileFormat(self.path, b"", "", self.diagnostics, self.error)
         if action == "check":
             outcome = self.diff()
         else:
@@ -74,7 +74,7 @@ class FileFormat:
                 outcome = "written"
             except OSError as error:
                 outcome = f"cannot write: {error.strerror or error}"
-        return replace(self, original=b"", text="", outcome=outcome)
+        return FileFormat(self.path, b"", "", self.diagnostics, self.error, outcome)
 
     def diff(self) -> str:
         """A unified diff from the file to its canonical form (``git apply`` reads it)."""
