@@ -581,6 +581,15 @@ def test_check_diff_of_a_cr_only_file_applies_with_git(repo: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_check_diff_of_a_file_without_a_final_newline_applies_with_git(repo: Path) -> None:
+    (repo / "employers" / "messy.yaml").write_text(MESSY.rstrip("\n"), "utf-8")
+    diff = run("fmt", "--check").stdout
+    assert "\\ No newline at end of file\n" in diff
+    subprocess.run(["git", "apply", "-"], input=diff.encode(), cwd=repo, check=True)
+    assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY_FORMATTED
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_fmt_output_does_not_pass_terminal_escapes_through(repo: Path) -> None:
     """A file name with a terminal escape sequence is spelled out in every line fmt
     prints; the --check diff C-quotes it as git does, so git apply still finds it."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterator
 from typing import Literal
 
 _Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]
@@ -15,35 +14,31 @@ _Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, 
 
 def git_diff(before: str, after: str, name: str) -> str:
     """A unified diff from ``before`` to ``after`` of the file ``name`` (a POSIX path)."""
-    lines = unified_diff(
-        _git_lines(before), _git_lines(after), _git_name("a/", name), _git_name("b/", name)
-    )
-    return "".join(
-        line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in lines
-    )
+    old, new = _git_lines(before), _git_lines(after)
+    return "".join(unified_diff(old, new, _git_name("a/", name), _git_name("b/", name)))
 
 
-def unified_diff(before: list[str], after: list[str], old: str, new: str) -> Iterator[str]:
-    """``difflib.unified_diff`` (three lines of context), matching only the lines
-    between the common head and tail: fmt mostly reorders one block of a file, and
-    the matcher's time grows with every line it is given."""
-    matcher = _TrimmedMatcher(before, after)
-    for index, group in enumerate(matcher.get_grouped_opcodes(3)):
-        if index == 0:
-            yield f"--- {old}\n"
-            yield f"+++ {new}\n"
+def unified_diff(before: list[str], after: list[str], old: str, new: str) -> list[str]:
+    """The lines of ``difflib.unified_diff`` (three lines of context), matching only the
+    lines between the common head and tail: fmt mostly reorders one block of a file,
+    and the matcher's time grows with every line it is given."""
+    out: list[str] = []
+    for group in _TrimmedMatcher(before, after).get_grouped_opcodes(3):
+        if not out:
+            out += (f"--- {old}\n", f"+++ {new}\n")
         first, last = group[0], group[-1]
         old_range = _hunk_range(first[1], last[2])
         new_range = _hunk_range(first[3], last[4])
-        yield f"@@ -{old_range} +{new_range} @@\n"
+        out.append(f"@@ -{old_range} +{new_range} @@\n")
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                yield from (" " + line for line in before[i1:i2])
+                out += [" " + line for line in before[i1:i2]]
                 continue
-            if tag in ("replace", "delete"):
-                yield from ("-" + line for line in before[i1:i2])
-            if tag in ("replace", "insert"):
-                yield from ("+" + line for line in after[j1:j2])
+            if tag != "insert":  # replace or delete
+                out += ["-" + line for line in before[i1:i2]]
+            if tag != "delete":  # replace or insert
+                out += ["+" + line for line in after[j1:j2]]
+    return out
 
 
 def _hunk_range(start: int, stop: int) -> str:
@@ -87,11 +82,14 @@ class _TrimmedMatcher(difflib.SequenceMatcher[str]):
 
 
 def _git_lines(text: str) -> list[str]:
-    """Lines as git counts them: ended by LF only. (str.splitlines also ends a line at
-    CR, form feed or U+2028, which made the diff of a CR-only file unappliable.)"""
+    """Lines as git counts them: ended by LF only (str.splitlines also ends a line at
+    CR, form feed or U+2028, which made the diff of a CR-only file unappliable); a last
+    line without one carries git's marker for that on a line of its own."""
     lines = text.split("\n")
     tail = lines.pop()
-    return [line + "\n" for line in lines] + ([tail] if tail else [])
+    return [line + "\n" for line in lines] + (
+        [f"{tail}\n\\ No newline at end of file\n"] if tail else []
+    )
 
 
 _C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v"}
