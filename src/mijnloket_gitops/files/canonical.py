@@ -249,7 +249,7 @@ def _key_order(mapping: dict[Any, Any], shape: Shape) -> list[Any]:
 def _item_order(items: list[Any], shape: Shape, keys: Mapping[Shape, SortKey]) -> list[int]:
     key = keys.get(shape)
     indexes = list(range(len(items)))
-    return indexes if key is None else sorted(indexes, key=lambda i: key(items[i]))
+    return indexes if key is None else sorted(indexes, key=[key(x) for x in items].__getitem__)
 
 
 def _canonical(value: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> Any:
