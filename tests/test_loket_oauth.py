@@ -281,37 +281,29 @@ def test_auth_login_and_status_end_to_end(emulated: SeededEmulator) -> None:
     assert consent["code"] not in out + err
     store = TokenStore(emulated.repo / ".mijnloket" / "loket-token.json")
     assert _mode(store.path) == 0o600
-    status = subprocess.run(
-        [*command, "status", "--repo", str(emulated.repo)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def auth_status() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, "status", "--repo", str(emulated.repo)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    status = auth_status()
     assert status.returncode == 0, status.stderr
     assert "mode:         0600" in status.stdout and "last rotated:" in status.stdout
     assert store.read().refresh_token not in status.stdout + status.stderr
     store.path.chmod(0o644)
-    status = subprocess.run(
-        [*command, "status", "--repo", str(emulated.repo)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    status = auth_status()
     assert status.returncode == 1 and "chmod 600" in status.stderr
     store.path.chmod(0o600)
     config = emulated.repo / "mijnloket-gitops.yaml"
     moved = config.read_text().replace(emulated.server.oauth_url, "https://oauth.elsewhere.test")
     assert moved != config.read_text()
     config.write_text(moved)
-    status = subprocess.run(
-        [*command, "status", "--repo", str(emulated.repo)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    status = auth_status()
     assert status.returncode == 1, status.stdout  # a plan would refuse it at its first refresh
     assert f"was made for {emulated.server.oauth_url}" in status.stderr
     assert "https://oauth.elsewhere.test" in status.stderr and "auth login" in status.stderr

@@ -147,6 +147,14 @@ def test_grant_to_missing_user_is_blocked_unless_manual() -> None:
     plan = plan_employer(CATALOG, "f.yaml", desired, live({"MijnLoket"}), always)
     assert plan.steps[0].blocked and "does not exist" in plan.steps[0].blocked
 
+    def person_grants(step: Step) -> bool:
+        return step.action != Action.GRANT
+
+    # A person grants it in the web UI, creating the user there if need be: not blocked.
+    manual = plan_employer(CATALOG, "f.yaml", desired, live({"MijnLoket"}), person_grants)
+    [grant] = manual.steps
+    assert (grant.step.action, grant.manual, grant.blocked) == (Action.GRANT, True, None)
+
 
 def test_unknown_live_products_are_reported_not_touched() -> None:
     plan = plan_employer(CATALOG, "f.yaml", employer([]), live({"Loonstrookjes Pro X"}), always)

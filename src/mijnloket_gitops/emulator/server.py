@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,32 +78,41 @@ async def _run(
         shutdown_timeout=SHUTDOWN_TIMEOUT,
     )
     await runner.setup()
+    listening: socket.socket | None = None
     try:
         try:
-            await web.TCPSite(runner, host, port).start()
+            listening = _listen(host, port)
+            await web.SockSite(runner, listening).start()
         except OSError as error:
             raise EmulatorError(f"the emulator cannot listen on {host}:{port}: {error}") from None
-        started(Urls(host, runner.addresses[0][1]))
+        started(Urls(host, listening.getsockname()[1]))
         await stop.wait()
     finally:
-        server = runner.server
+        if listening is not None:
+            # No new connections, and the ones accepted get their transport before
+            # aiohttp closes the server: asyncio makes a transport in a task of its own
+            # after the accept, and on a closed server that task fails and leaves the
+            # socket open (Python 3.11).
+            asyncio.get_running_loop().remove_reader(listening.fileno())
+            await _accepts_done()
         await runner.cleanup()
-        if server is not None:
-            await _close_stragglers(server)
+        if listening is not None:
+            listening.close()
 
 
-async def _close_stragglers(server: web.Server) -> None:
-    """Close connections accepted while aiohttp was stopping.
+def _listen(host: str, port: int) -> socket.socket:
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return socket.create_server(address[:2], family=family)
 
-    aiohttp closes the connections it knows when it stops; one the event loop was
-    still accepting registers only afterwards, and its handler would be cancelled
-    with the loop, leaving the socket open (a ResourceWarning in tests).
-    """
-    for _ in range(3):  # an accept in progress needs two turns of the loop
-        await asyncio.sleep(0)
-    for handler in server.connections:
-        handler.force_close()
-    await asyncio.sleep(0)
+
+async def _accepts_done() -> None:
+    accepting = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "").endswith("_accept_connection2")
+    ]
+    if accepting:
+        await asyncio.wait(accepting, timeout=SHUTDOWN_TIMEOUT)
 
 
 def serve(

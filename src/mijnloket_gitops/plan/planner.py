@@ -34,8 +34,8 @@ def _everything(user_type: UserType) -> bool:
     return True
 
 
-def _loose_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+def _loose_key(name: str) -> tuple[str, ...]:
+    return tuple(word.casefold() for word in name.split())
 
 
 def _loose_names(catalog: Catalog, live: LiveEmployer) -> dict[str, str]:
@@ -153,16 +153,18 @@ def _unread_right_steps(
 
 def _waits_on(catalog: Catalog, step: Step, by_key: dict[tuple[Action, str], Step]) -> list[str]:
     """Keys of the steps in this plan that ``step`` must wait for."""
-    if step.action == Action.ACTIVATE and step.product:
-        needs = catalog.prerequisites(step.product)
-        return [by_key[(Action.ACTIVATE, n)].key for n in needs if (Action.ACTIVATE, n) in by_key]
-    if step.action == Action.DEACTIVATE and step.product:
-        dependents = [
-            s
+    if step.product is not None:  # activate or deactivate
+        if step.action == Action.ACTIVATE:
+            needs = catalog.prerequisites(step.product)
+            return [
+                by_key[(Action.ACTIVATE, n)].key for n in needs if (Action.ACTIVATE, n) in by_key
+            ]
+        # a deactivation waits for the products that need it to go off first
+        return [
+            s.key
             for (action, name), s in by_key.items()
             if action == Action.DEACTIVATE and step.product in catalog.prerequisites(name)
         ]
-        return [s.key for s in dependents]
     if step.action == Action.GRANT and step.right in catalog.rights:
         needs = catalog.rights[step.right].requires
         return [by_key[(Action.ACTIVATE, n)].key for n in needs if (Action.ACTIVATE, n) in by_key]
@@ -247,7 +249,7 @@ def plan_employer(
     loose = _loose_names(catalog, live)
     before = derive_tier(catalog, known_live).tier
     after = derive_tier(catalog, employer.products).tier
-    lower = before if tier_rank(before) < tier_rank(after) else after
+    lower = min(before, after, key=tier_rank)
     return EmployerPlan(
         employer_id=employer.employer_id,
         name=live.name,

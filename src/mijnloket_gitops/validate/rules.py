@@ -42,10 +42,9 @@ class FileContext:
         message: str,
         hint: str | None = None,
         *,
-        key: bool = False,
         severity: Severity | None = None,
     ) -> Diagnostic:
-        mark = self.doc.mark(where, key=key)
+        mark = self.doc.mark(where)  # the value: every rule is about what is written
         return Diagnostic(
             self.path,
             mark.line,
