@@ -206,7 +206,8 @@ def test_fuzzed_yaml_comments_match_the_token_scan(parts: list[str]) -> None:
 
 
 def test_without_spans_the_text_is_read_again() -> None:
-    """``edit`` and ``onboard`` pass a document read without spans: same comments."""
+    """``edit`` and ``onboard`` pass a document read without spans: the text is composed
+    again for them (not converted), and the comments are the same."""
     text = MESSY
     assert comments.extract_comments(text, load_text(text)) == comments.extract_comments(
         text, load_text(text, spans=True)

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from mijnloket_gitops.files.loader import Document, ScalarSpan, load_text
+from mijnloket_gitops.files.loader import Document, ScalarSpan, scalar_spans
 from mijnloket_gitops.files.positions import PathKey
 
 # The line breaks of libyaml (YAML 1.1), which numbers the lines of node marks.
@@ -69,10 +69,10 @@ class _Event(NamedTuple):
 
 def extract_comments(text: str, doc: Document) -> Comments:
     """The comments of ``text``, which the strict reader read into ``doc`` (read with
-    ``spans=True``; otherwise ``text`` is read again here to find its scalars)."""
+    ``spans=True``; otherwise ``text`` is composed again here to find its scalars)."""
     spans = doc.scalar_spans
-    if spans is None:
-        spans = load_text(text, spans=True).scalar_spans or []
+    if spans is None:  # (``edit`` and ``onboard`` read files without them)
+        spans = scalar_spans(text)
     events = _events(text, spans)
     if not events:
         return Comments()  # nothing to place: no need to know where the nodes are

@@ -455,6 +455,13 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
     return doc
 
 
+def scalar_spans(text: str) -> list[ScalarSpan]:
+    """The :attr:`Document.scalar_spans` of ``text``, which the strict reader reads
+    cleanly, for a caller that read it without them: composed again, not converted."""
+    root = yaml.compose(text, Loader=_Yaml12Loader)
+    return [] if root is None else _scalar_spans(root)
+
+
 def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
     """The spans of the scalars under ``root``, sorted. A node reached again through an
     alias is walked again: the converter has already bounded that to ``MAX_NODES``."""
