@@ -581,6 +581,15 @@ def test_check_diff_of_a_cr_only_file_applies_with_git(repo: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_check_diff_of_a_file_without_a_final_newline_applies_with_git(repo: Path) -> None:
+    (repo / "employers" / "messy.yaml").write_text(MESSY.rstrip("\n"), "utf-8")
+    diff = run("fmt", "--check").stdout
+    assert "\\ No newline at end of file\n" in diff
+    subprocess.run(["git", "apply", "-"], input=diff.encode(), cwd=repo, check=True)
+    assert (repo / "employers" / "messy.yaml").read_text("utf-8") == MESSY_FORMATTED
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_fmt_output_does_not_pass_terminal_escapes_through(repo: Path) -> None:
     """A file name with a terminal escape sequence is spelled out in every line fmt
     prints; the --check diff C-quotes it as git does, so git apply still finds it."""
@@ -775,3 +784,69 @@ def test_fmt_writes_a_key_longer_than_1024_characters_as_an_explicit_key() -> No
     formatted = format_text(text, load_text(text), CATALOG)
     assert formatted == f"version: 1\n? {key}  # long\n:\n  - b\n  - a\nz: 1\n"
     assert load_text(formatted).data == load_text(text).data
+
+
+# --- shortcuts in the scalar writer, held to the slow way --------------------------
+
+_YAML11_RESOLVER: Any = yaml.resolver.Resolver()
+
+
+def plain_by_reading(value: str) -> bool:
+    """``plain_ok`` without its shortcuts: every YAML 1.1 check, then read it back."""
+    from mijnloket_gitops.files import scalars
+
+    if not value or value != value.strip() or any(c in value for c in "\r\n\x85\u2028\u2029"):
+        return False
+    if any(scalars._invisible(ch) for ch in value) or value in ("y", "Y", "n", "N"):
+        return False
+    tag = _YAML11_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        return False
+    return scalars._reads_back_plain(value)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from("aAbyYnNtTfFoO01.-_ @&#:,'\"!*%|>?[]{}~=<+"), max_size=8))
+def test_plain_shortcuts_decide_as_reading_back_does(value: str) -> None:
+    from mijnloket_gitops.files import scalars
+
+    scalars.plain_ok.cache_clear()
+    assert scalars.plain_ok(value) == plain_by_reading(value), value
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20))
+def test_quoting_printable_ascii_is_what_the_emitter_writes(value: str) -> None:
+    from mijnloket_gitops.files import scalars
+
+    scalars.write_quoted.cache_clear()
+    assert scalars.write_quoted(value) == scalars._emitted_quoted(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("version: 1\nname: x\n", ("name: x", "name: y")),  # a value
+        ("version: 1\nz: 1\n", ("z: 1", "z: true")),  # a type
+        ("products: [b, a]\n", ("  - b\n", "")),  # a list item lost
+        ("a: {p: 1, q: 2}\n", ("  q: 2\n", "  q: 2\n  w: 3\n")),  # a key added
+        ("a: {p: 1, q: 2}\n", ("  p: 1\n  q: 2\n", "  q: 2\n  p: 1\n")),  # keys swapped
+    ],
+)
+def test_an_emitter_that_changes_the_data_is_refused(
+    text: str, wrong: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check reads fmt's output back and compares it with the data in the order the
+    emitter wrote it; a wrong value, type, item or key must still be refused."""
+    from mijnloket_gitops.files import canonical
+
+    real = canonical._Emitter.document
+
+    def broken(self: Any, data: Any) -> str:
+        written: str = real(self, data)
+        assert wrong[0] in written, written
+        return written.replace(*wrong, 1)
+
+    monkeypatch.setattr(canonical._Emitter, "document", broken)
+    with pytest.raises(canonical.FormatError, match="would change the file's data"):
+        format_text(text, load_text(text), CATALOG)

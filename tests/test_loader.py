@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mijnloket_gitops.files.canonical import same_data
 from mijnloket_gitops.files.loader import (
     MAX_DEPTH,
     MAX_NODES,
@@ -244,3 +245,45 @@ def test_yaml12_infinity_and_nan_spellings_are_numbers() -> None:
     data = load_text("a: [.inf, .Inf, -.INF, .nan, .NaN, .NAN]").data
     assert data["a"][:3] == [float("inf"), float("inf"), float("-inf")]
     assert all(x != x for x in data["a"][3:])
+
+
+POSITIONLESS_CASES = [
+    "a: 1\nlist:\n  - x\n  - y: 2\n",
+    "a: [yes, 0o17, 0x1F, 017, 1_000, 1.5, ~, '', .inf, .nan, true, 2026-03-14]\n",
+    "1: int key\ntrue: bool key\n~: null key\n1.5: float key\n",
+    "a: 1\na: 2\n",  # duplicate key
+    "1: a\n1: b\n",
+    "? [a, b]\n: c\n",  # non-scalar key
+    "a: !!int '5'\nb: !!int ' 5 '\nc: !!null 'LKT-1'\nd: !!str 5\ne: !!float 1\n",
+    "a: !custom x\nb: !!map {k: v}\nc: !!seq [1]\nd: !!set {a}\n",
+    "a: &x [1, {k: v}]\nb: *x\n",
+    "a: &a [*a]\n",  # recursive alias: too many values
+    "\n".join(
+        ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+        + [
+            f"{n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]"
+            for p, n in zip("abcdefghi", "bcdefghij", strict=True)
+        ]
+    ),
+    "[" * MAX_DEPTH + "]" * MAX_DEPTH,
+    "- " * 100_000 + "x\n",
+    "a: [1, 2\nb: 3\n",
+    "version: 1\n---\nversion: 1\n",
+    "",
+    "a: \u2028b\n",
+]
+
+
+@pytest.mark.parametrize("text", POSITIONLESS_CASES)
+def test_reading_without_positions_keeps_every_rule(text: str) -> None:
+    """fmt reads its own output back without positions (faster); the data and the
+    problems must be those of the full read, only the marks and sources are left out."""
+    full, bare = load_text(text), load_text(text, positions=False)
+    assert bare.readable == full.readable
+    assert [(p.rule, p.mark) for p in bare.problems] == [(p.rule, p.mark) for p in full.problems]
+    assert [p.message.split(" (first at")[0] for p in full.problems] == [
+        p.message for p in bare.problems
+    ]
+    if full.readable:
+        assert same_data(bare.data, full.data)
+        assert (bare.value_marks, bare.key_marks, bare.scalar_sources) == ({}, {}, {})

@@ -9,12 +9,12 @@ files. Nothing is written until :func:`write_text`.
 from __future__ import annotations
 
 import contextlib
-import difflib
+import gc
 import os
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -22,6 +22,7 @@ from mijnloket_gitops.files.canonical import FormatError, format_text
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.positions import LoadProblem
 from mijnloket_gitops.files.reading import decode, read_file
+from mijnloket_gitops.fmt_diff import git_diff
 from mijnloket_gitops.validate.diagnostics import Diagnostic
 from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.runner import (
@@ -63,8 +64,8 @@ class FileFormat:
         slimmed to what the caller reports."""
         if action not in ("check", "write") or self.text is None:
             return self
-        if not self.changed:
-            return replace(self, original=b"", text="")
+        if not self.changed:  # (built directly: dataclasses.replace is slow per file)
+            return FileFormat(self.path, b"", "", self.diagnostics, self.error)
         if action == "check":
             outcome = self.diff()
         else:
@@ -73,45 +74,13 @@ class FileFormat:
                 outcome = "written"
             except OSError as error:
                 outcome = f"cannot write: {error.strerror or error}"
-        return replace(self, original=b"", text="", outcome=outcome)
+        return FileFormat(self.path, b"", "", self.diagnostics, self.error, outcome)
 
     def diff(self) -> str:
         """A unified diff from the file to its canonical form (``git apply`` reads it)."""
         if not self.changed or self.text is None:
             return ""
-        before = _git_lines(self.original.decode("utf-8"))
-        after = _git_lines(self.text)
-        name = Path(self.path).as_posix()
-        lines = difflib.unified_diff(
-            before, after, _git_name("a/", name), _git_name("b/", name), lineterm="\n"
-        )
-        return "".join(
-            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
-            for line in lines
-        )
-
-
-def _git_lines(text: str) -> list[str]:
-    """Lines as git counts them: ended by LF only. (str.splitlines also ends a line at
-    CR, form feed or U+2028, which made the diff of a CR-only file unappliable.)"""
-    lines = text.split("\n")
-    tail = lines.pop()
-    return [line + "\n" for line in lines] + ([tail] if tail else [])
-
-
-_C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v"}
-_C_ESCAPES |= {0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
-
-
-def _git_name(prefix: str, name: str) -> str:
-    """``prefix + name`` as git writes a path in a diff: C-quoted, with octal escapes for
-    other bytes, when it holds a control character, a quote, a backslash or non-ASCII
-    (so a name can neither drive a terminal nor be misread by ``git apply``)."""
-    raw = os.fsencode(prefix + name)
-    if all(0x20 <= b < 0x7F and b not in (0x22, 0x5C) for b in raw):
-        return raw.decode("ascii")
-    spelled = (_C_ESCAPES.get(b) or (chr(b) if 0x20 <= b < 0x7F else f"\\{b:03o}") for b in raw)
-    return '"' + "".join(spelled) + '"'
+        return git_diff(self.original.decode("utf-8"), self.text, Path(self.path).as_posix())
 
 
 @dataclass(frozen=True)
@@ -177,6 +146,9 @@ _formatter_settings: tuple[Catalog, bool, str] | None = None
 def _start_formatter(catalog: Catalog, require_tier: bool, action: str) -> None:
     global _formatter_settings
     _formatter_settings = (catalog, require_tier, action)
+    # As in validate's workers: formatting a file leaves no reference cycles and a
+    # worker lives for one run, so the cyclic collector would only re-walk live objects.
+    gc.disable()
 
 
 def _format_chunk(paths: list[str]) -> list[FileFormat]:
@@ -193,7 +165,7 @@ def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True
     text, problem = decode(raw)
     if text is None:
         return _unreadable(path, raw, [problem] if problem else [], catalog, require_tier)
-    doc = load_text(text)
+    doc = load_text(text, spans=True)  # the scalars' spans locate the comments
     if doc.problems or not doc.readable:
         return _unreadable(path, raw, doc.problems, catalog, require_tier)
     try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
@@ -30,7 +29,7 @@ from mijnloket_gitops.files.comments import Comments, extract_comments
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
-from mijnloket_gitops.files.scalars import write_quoted, write_scalar
+from mijnloket_gitops.files.scalars import plain_ok, write_quoted, write_scalar
 
 __all__ = [
     "Comments",
@@ -51,7 +50,10 @@ _KEY_ORDER: dict[Shape, tuple[str, ...]] = {
     ("addendum",): tuple(Addendum.model_fields),
     ("users", "*"): tuple(User.model_fields),
 }
-_ALWAYS_QUOTED: set[Shape] = {("addendum", "ticket")}  # the schema says: quote it
+_KEY_NAMES = {shape: frozenset(names) for shape, names in _KEY_ORDER.items()}
+_QUOTED_KEYS: dict[Shape, frozenset[str]] = {("addendum",): frozenset({"ticket"})}
+"""Keys whose string value is always double-quoted, by the mapping they are in: the
+schema asks for a quoted ``addendum.ticket``."""
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 
 
@@ -71,11 +73,12 @@ def format_text(text: str, doc: Document, catalog: Catalog) -> str:
     assert doc.readable and not doc.problems, "format only files that read cleanly"
     if text.startswith("\ufeff"):  # token positions would be off by one
         text = text[1:]
-        doc = load_text(text)
-    result = render(doc.data, catalog, extract_comments(text, doc))
+        doc = load_text(text, spans=True)
+    emitter = _Emitter(catalog, extract_comments(text, doc))
+    result = emitter.document(doc.data)
     if result == text:  # already canonical (most files, most runs): nothing to check
         return result
-    check_same_data(doc.data, result, catalog)
+    check_same_data(doc.data, result, catalog, emitter.orders)
     if result.count("#") != text.count("#"):
         # The data check cannot see comments. The data being equal, every "#" outside
         # it is a comment's: a comment fmt failed to find or place (as one on a block
@@ -122,13 +125,21 @@ def canonical_data(data: Any, catalog: Catalog) -> Any:
     return _canonical(data, (), _sort_keys(catalog))
 
 
-def check_same_data(data: Any, text: str, catalog: Catalog) -> None:
-    """Raise :class:`FormatError` unless ``text`` reads back as ``data`` (list order aside)."""
-    doc = load_text(text)
+def check_same_data(
+    data: Any, text: str, catalog: Catalog, orders: dict[int, list[Any]] | None = None
+) -> None:
+    """Raise :class:`FormatError` unless ``text`` reads back as ``data`` (list order aside).
+
+    ``orders``: the order the emitter wrote each collection of ``data`` in (by id), so
+    that the comparison need not sort them again; without it (or if that comparison
+    fails) the read-back data is compared with ``data`` in canonical order."""
+    doc = load_text(text, positions=False)
     if doc.problems:
         problem = doc.problems[0]
         raise FormatError(f"line {problem.mark.line}: {problem.message}")
-    if not same_data(doc.data, canonical_data(data, catalog)):
+    if orders is not None and _same_in_order(doc.data, data, orders):
+        return
+    if not _same_canonical(doc.data, data, (), _sort_keys(catalog)):
         raise FormatError("a value differs")
 
 
@@ -146,6 +157,45 @@ def same_data(left: Any, right: Any) -> bool:
         return math.isnan(right)
     equal: bool = left == right
     return equal
+
+
+def _same_in_order(read: Any, data: Any, orders: dict[int, list[Any]]) -> bool:
+    """``read`` is ``data`` with each mapping's keys and each list's items in the order
+    recorded in ``orders`` (a permutation of them, by the collection's id)."""
+    if type(read) is not type(data):
+        return False
+    if not isinstance(data, dict | list):
+        return same_data(read, data)
+    if not data:
+        return not read
+    order = orders.get(id(data))
+    if order is None:
+        return False
+    if isinstance(data, dict):
+        return same_data(list(read), order) and all(
+            _same_in_order(read[k], data[k], orders) for k in order
+        )
+    return len(read) == len(order) and all(
+        _same_in_order(item, data[i], orders) for item, i in zip(read, order, strict=True)
+    )
+
+
+def _same_canonical(read: Any, data: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> bool:
+    """``same_data(read, canonical_data(data))``, without building the canonical copy."""
+    if type(read) is not type(data):
+        return False
+    if isinstance(data, dict):
+        order = _key_order(data, shape)
+        return same_data(list(read), order) and all(
+            _same_canonical(read[k], data[k], (*shape, str(k)), keys) for k in order
+        )
+    if isinstance(data, list):
+        inner = (*shape, "*")
+        return len(read) == len(data) and all(
+            _same_canonical(item, data[i], inner, keys)
+            for item, i in zip(read, _item_order(data, shape, keys), strict=True)
+        )
+    return same_data(read, data)
 
 
 def _drop_none(value: Any, path: PathKey, keep: set[PathKey]) -> Any:
@@ -186,15 +236,20 @@ def _sort_keys(catalog: Catalog) -> dict[Shape, SortKey]:
 
 
 def _key_order(mapping: dict[Any, Any], shape: Shape) -> list[Any]:
-    known = _KEY_ORDER.get(shape, ())
+    known = _KEY_ORDER.get(shape)
+    if known is None:
+        return list(mapping)
     first = [k for k in known if k in mapping]
-    return first + [k for k in mapping if not (isinstance(k, str) and k in known)]
+    if len(first) == len(mapping):
+        return first
+    names = _KEY_NAMES[shape]
+    return first + [k for k in mapping if not (isinstance(k, str) and k in names)]
 
 
 def _item_order(items: list[Any], shape: Shape, keys: Mapping[Shape, SortKey]) -> list[int]:
     key = keys.get(shape)
     indexes = list(range(len(items)))
-    return indexes if key is None else sorted(indexes, key=lambda i: key(items[i]))
+    return indexes if key is None else sorted(indexes, key=[key(x) for x in items].__getitem__)
 
 
 def _canonical(value: Any, shape: Shape, keys: Mapping[Shape, SortKey]) -> Any:
@@ -211,23 +266,11 @@ _EXPLICIT = "\x00?"
 explicit ``? key``, whose comments went with the ``?`` line."""
 
 
-@dataclass
-class _Line:
-    indent: int
-    text: str
-    kind: str = "content"  # "content", "comment" or "blank"
-    opens: bool = False  # a key whose block collection follows on the next lines
-    eol: list[tuple[str, int]] = field(default_factory=list)
-
-    def render(self) -> str:
-        content = " " * self.indent + self.text
-        if not self.eol:
-            return content
-        # Keep the comment's column (aligned comments stay aligned) if it leaves two
-        # spaces; column 0 (not known) never does.
-        column = self.eol[0][1] - 1
-        gap = max(column - len(content), 2)
-        return content + " " * gap + " ".join(text for text, _ in self.eol)
+_Eol = list[tuple[str, int]]
+"""End-of-line comments of a line: their texts and the column the first one was at."""
+_Line = tuple[int, str, str, bool, _Eol | None]
+"""A line as written: indentation, text, kind ("content", "comment" or "blank"),
+whether it opens a block collection on the next lines, its end-of-line comments."""
 
 
 class _Emitter:
@@ -236,80 +279,94 @@ class _Emitter:
     def __init__(self, catalog: Catalog, comments: Comments) -> None:
         self.keys = _sort_keys(catalog)
         self.comments = comments
+        self.before, self.eol, self.after = comments.before, comments.eol, comments.after
         self.lines: list[_Line] = []
+        self.orders: dict[int, list[Any]] = {}
+        """The order each collection was written in (by id): keys, or list indexes."""
+        self.dashes: list[tuple[int, PathKey]] = []
+        """Block list items whose first line is still to come: ``- `` and the item's
+        end-of-line comment go on that line, at the outermost item's indentation."""
 
     def document(self, data: Any) -> str:
         self._comments(self.comments.header, 0)
         if _is_block(data):
             self._block(data, (), (), 0)
         else:
-            self.lines.append(
-                _Line(0, write_quoted(data) if isinstance(data, str) else write_scalar(data))
-            )
+            text = write_quoted(data) if isinstance(data, str) else write_scalar(data)
+            self._content(0, text, (), False)
         self._comments(self.comments.footer, 0)
         return _join(self.lines)
 
     def _block(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
+        before = self.before
         if isinstance(value, dict):
-            for key in _key_order(value, shape):
-                where, inner = (*path, key), (*shape, str(key))
-                self._comments(self.comments.before.get(where, []), indent)
-                self._entry(key, value[key], where, inner, indent)
+            quoted = _QUOTED_KEYS.get(shape, ())
+            keys = self.orders[id(value)] = _key_order(value, shape)
+            for key in keys:
+                where = (*path, key)
+                if where in before:
+                    self._comments(before[where], indent)
+                child = value[key]
+                head = f"{key}:" if type(key) is str and plain_ok(key) else f"{write_scalar(key)}:"
+                line_path = where
+                if len(head) > _IMPLICIT_KEY_LIMIT:
+                    # YAML caps an implicit key at 1024 characters: ``? key`` / ``: value``
+                    self._content(indent, f"? {head[:-1]}", where, True)
+                    head, line_path = ":", (*where, _EXPLICIT)
+                if isinstance(child, _COLLECTIONS) and child:
+                    self._content(indent, head, line_path, True)
+                    self._block(child, where, (*shape, str(key)), indent + 2)
+                elif isinstance(child, str) and not (key in quoted or not plain_ok(child)):
+                    self._content(indent, f"{head} {child}", line_path, False)
+                elif isinstance(child, str):
+                    self._content(indent, f"{head} {write_quoted(child)}", line_path, False)
+                else:
+                    self._content(indent, f"{head} {write_scalar(child)}", line_path, False)
         else:
-            for index in _item_order(value, shape, self.keys):
+            inner = (*shape, "*")
+            indexes = self.orders[id(value)] = _item_order(value, shape, self.keys)
+            for index in indexes:
                 where = (*path, index)
-                self._comments(self.comments.before.get(where, []), indent)
-                self._item(value[index], where, (*shape, "*"), indent)
-        self._comments(self.comments.after.get(path, []), indent)
+                if where in before:
+                    self._comments(before[where], indent)
+                child = value[index]
+                if isinstance(child, _COLLECTIONS) and child:
+                    # the item starts on its block's first line: ``- key: value``
+                    self.dashes.append((indent, where))
+                    self._block(child, where, inner, indent + 2)
+                else:
+                    self._content(indent, f"- {write_scalar(child)}", where, False)
+        if path in self.after:
+            self._comments(self.after[path], indent)
 
-    def _entry(self, key: Any, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        head, line_path = f"{write_scalar(key)}:", path
-        if len(head) > _IMPLICIT_KEY_LIMIT:
-            # YAML caps an implicit key at 1024 characters: write ``? key`` / ``: value``
-            self._content(_Line(indent, f"? {head[:-1]}", opens=True), path)
-            head, line_path = ":", (*path, _EXPLICIT)
-        if _is_block(value):
-            self._content(_Line(indent, head, opens=True), line_path)
-            self._block(value, path, shape, indent + 2)
-        else:
-            quote = shape in _ALWAYS_QUOTED and isinstance(value, str)
-            self._content(
-                _Line(indent, f"{head} {write_quoted(value) if quote else write_scalar(value)}"),
-                line_path,
-            )
-
-    def _item(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
-        if not _is_block(value):
-            self._content(_Line(indent, f"- {write_scalar(value)}"), path)
-            return
-        start = len(self.lines)
-        self._block(value, path, shape, indent + 2)
-        # The item starts on its first content line; comments above that line move
-        # up to the item's own indentation, above the dash.
-        first = next(i for i in range(start, len(self.lines)) if self.lines[i].kind == "content")
-        for line in self.lines[start:first]:
-            line.indent = indent
-        head = self.lines[first]
-        head.indent, head.text = indent, f"- {head.text}"
-        self._eol(head, path)
-
-    def _content(self, line: _Line, path: PathKey) -> None:
-        self.lines.append(line)
-        self._eol(line, path)
-        if not line.opens:  # comments closing an empty list (only render_new has them)
-            self._comments(self.comments.after.get(path, []), line.indent)
-
-    def _eol(self, line: _Line, path: PathKey) -> None:
-        text = self.comments.eol.get(path)
-        if text is not None:
-            line.eol.append((_comment(text), self.comments.columns.get(path, 0)))
+    def _content(self, indent: int, text: str, path: PathKey, opens: bool) -> None:
+        eol = self.eol
+        comments: _Eol | None = None
+        if path in eol:
+            comments = [(_comment(eol[path]), self.comments.columns.get(path, 0))]
+        own = indent
+        dashes = self.dashes
+        if dashes:  # the first line of one or more block list items
+            indent = dashes[0][0]
+            text = "- " * len(dashes) + text
+            for _, item in reversed(dashes):
+                if item in eol:
+                    comments = comments or []
+                    comments.append((_comment(eol[item]), self.comments.columns.get(item, 0)))
+            dashes.clear()
+        self.lines.append((indent, text, "content", opens, comments))
+        if not opens and path in self.after:
+            # comments closing an empty list (only render_new has them)
+            self._comments(self.after[path], own)
 
     def _comments(self, texts: list[str], indent: int) -> None:
+        if self.dashes:  # above a list item's first line: above its dash
+            indent = self.dashes[0][0]
         for text in texts:
             if text:
-                self.lines.append(_Line(indent, _comment(text), "comment"))
+                self.lines.append((indent, _comment(text), "comment", False, None))
             else:
-                self.lines.append(_Line(0, "", "blank"))
+                self.lines.append((0, "", "blank", False, None))
 
 
 def _join(lines: list[_Line]) -> str:
@@ -317,11 +374,16 @@ def _join(lines: list[_Line]) -> str:
     out: list[str] = []
     previous: _Line | None = None
     for line in lines:
-        if line.kind == "blank" and (
-            previous is None or previous.kind == "blank" or previous.opens
-        ):
+        indent, text, kind, _, eol = line
+        if kind == "blank" and (previous is None or previous[2] == "blank" or previous[3]):
             continue
-        out.append(line.render().rstrip())
+        content = " " * indent + text
+        if eol is not None:
+            # Keep the comment's column (aligned comments stay aligned) if it leaves two
+            # spaces; column 0 (not known) never does.
+            gap = max(eol[0][1] - 1 - len(content), 2)
+            content = content + " " * gap + " ".join(comment for comment, _ in eol)
+        out.append(content.rstrip())
         previous = line
     while out and not out[-1]:
         out.pop()
@@ -329,7 +391,10 @@ def _join(lines: list[_Line]) -> str:
 
 
 def _is_block(value: Any) -> bool:
-    return isinstance(value, dict | list) and bool(value)
+    return isinstance(value, _COLLECTIONS) and bool(value)
+
+
+_COLLECTIONS = (dict, list)
 
 
 def _comment(text: str) -> str:

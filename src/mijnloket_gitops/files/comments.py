@@ -2,8 +2,9 @@
 
 ruamel.yaml attaches the comment lines that follow a value to that value, so moving a
 key (as ``fmt`` does) would move the comment about the *next* key with it. Here a
-comment is found by position instead: PyYAML's scanner gives the span of every token,
-and what lies between tokens is whitespace and comments. Each comment is then
+comment is found by position instead: the strict reader gives the span of every
+scalar, and what lies between scalars is whitespace, indicators and comments (found
+from the same read of the file: no second pass over its tokens). Each comment is then
 attached to a node of the strict reader's :class:`Document` (by its path):
 
 - an end-of-line comment belongs to the outermost key starting on its line, else to
@@ -18,17 +19,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import yaml
-
-from mijnloket_gitops.files.loader import Document
+from mijnloket_gitops.files.loader import Document, ScalarSpan, scalar_spans
 from mijnloket_gitops.files.positions import PathKey
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The line breaks of libyaml (YAML 1.1), which numbers the lines of node marks.
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
@@ -70,82 +68,168 @@ class _Event(NamedTuple):
 
 
 def extract_comments(text: str, doc: Document) -> Comments:
-    """The comments of ``text``, which the strict reader read into ``doc``."""
+    """The comments of ``text``, which the strict reader read into ``doc`` (read with
+    ``spans=True``; otherwise ``text`` is composed again here to find its scalars)."""
+    spans = doc.scalar_spans
+    if spans is None:  # (``edit`` and ``onboard`` read files without them)
+        spans = scalar_spans(text)
+    events = _events(text, spans)
+    if not events:
+        return Comments()  # nothing to place: no need to know where the nodes are
     # By position only: nodes under an alias share their anchor's position.
-    nodes = sorted(_nodes(doc.data, doc, (), 0), key=lambda n: (n.line, n.column, n.depth))
+    nodes = _nodes(doc)
     starts = [(n.line, n.column) for n in nodes]
     comments = Comments()
-    stream: list[tuple[int, int, int, _Node | _Event]] = [
-        *((n.line, n.column, n.depth, n) for n in nodes),
-        *((e.line, e.column, 0, e) for e in _events(text)),
-    ]
-    stream.sort(key=lambda item: item[:3])
-    pending = False  # a blank line goes with the next comment or node
-    for *_, item in stream:
-        if isinstance(item, _Node):
-            if pending:
-                first = (item.line, item.column) == starts[0]
-                lines = comments.header if first else comments.before.setdefault(item.path, [])
+    blank: tuple[int, int] | None = None  # a blank line goes with the next comment or node
+    for event in events:
+        if blank is not None:
+            following = bisect.bisect_right(starts, blank)
+            if following < len(nodes) and starts[following] < (event.line, event.column):
+                node = nodes[following]
+                first = following == 0
+                lines = comments.header if first else comments.before.setdefault(node.path, [])
                 lines.append("")
-                pending = False
-        elif item.kind == "blank":
-            pending = True
-        elif item.kind in ("eol", "dash", "close"):
-            _attach_eol(comments, item, nodes, starts)
+                blank = None
+        if event.kind == "blank":
+            blank = (event.line, event.column)
+        elif event.kind in ("eol", "dash", "close"):
+            _attach_eol(comments, event, nodes, starts)
         else:
-            lines = _full_line_target(comments, item, nodes, starts, doc)
-            lines.extend(["", item.text] if pending else [item.text])
-            pending = False
+            lines = _full_line_target(comments, event, nodes, starts, doc)
+            lines.extend(["", event.text] if blank is not None else [event.text])
+            blank = None
+    if blank is not None:
+        following = bisect.bisect_right(starts, blank)
+        if following < len(nodes):
+            node = nodes[following]
+            lines = comments.header if following == 0 else comments.before.setdefault(node.path, [])
+            lines.append("")
     return comments
 
 
-def _nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[_Node]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            where = (*path, key)
-            mark = doc.key_marks[where]
-            yield _Node(mark.line, mark.column, depth + 1, where, mark.column, True)
-            yield from _nodes(child, doc, where, depth + 1)
-    elif isinstance(value, list):
-        dash = doc.value_marks[path].column
-        for index, child in enumerate(value):
-            where = (*path, index)
-            mark = doc.value_marks[where]
-            yield _Node(mark.line, mark.column, depth + 1, where, dash, False)
-            yield from _nodes(child, doc, where, depth + 1)
+def _nodes(doc: Document) -> list[_Node]:
+    """Every key and list item, sorted by position (then depth), from the positions the
+    reader recorded (in document order: each value after its key)."""
+    keys = doc.key_marks
+    values = doc.value_marks
+    nodes: list[_Node] = []
+    for path, mark in values.items():
+        if not path:
+            continue
+        key = keys.get(path)
+        if key is not None:
+            node = (key.line, key.column, len(path), path, key.column, True)
+        else:  # not a key, so an item of a list, whose dash is where the list starts
+            node = (mark.line, mark.column, len(path), path, values[path[:-1]].column, False)
+        nodes.append(_new_node(_Node, node))
+    nodes.sort(key=_BY_POSITION)
+    return nodes
 
 
-def _events(text: str) -> Iterator[_Event]:
-    """Comments and blank lines, with 1-based positions, from the gaps between tokens
-    (and from block scalar headers, whose token spans the comment: ``name: |  # c``)."""
-    line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
-    headers: list[tuple[int, int]] = []
-    for start, end in _gaps(text, headers):
-        index = start
-        while index < end:
-            line = bisect.bisect_right(line_starts, index) - 1
-            line_start = line_starts[line]
-            line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
-            stop = min(end, line_end)
-            hash_at = text.find("#", index, stop)
-            if hash_at >= 0:
-                comment = _BREAK.split(text[hash_at:stop], maxsplit=1)[0].rstrip()
-                kind = _kind(text[line_start:hash_at].strip())
-                column = hash_at - line_start + 1
-                yield _Event(line + 1, column, kind, comment)
-            elif (
-                index == line_start
-                and line_start < line_end <= end
-                and not text[line_start:line_end].strip()
-            ):
-                yield _Event(line + 1, 1, "blank", "")
-            index = stop
-    for index, line in headers:
-        line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
-        found = _HEADER_COMMENT.match(text, index, line_end)
-        if found:
-            column = found.start(1) - line_starts[line] + 1
-            yield _Event(line + 1, column, "eol", found.group(1).rstrip())
+_new_node = tuple.__new__  # _Node(...) without the NamedTuple's Python-level __new__
+_BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
+
+
+def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:
+    """Comments and blank lines, with 1-based positions, in the order of the text.
+
+    Outside the scalars there are only whitespace, indicators (``-``, ``:``, ``[``,
+    document markers, directives, aliases) and comments, and none of those but a
+    comment holds a ``#`` (libyaml allows none in a tag, anchor or directive): so every
+    ``#`` outside the scalars starts a comment, and a line of spaces outside them is
+    a blank line. Inside a scalar, only a block scalar's header line can end in a
+    comment (``name: |  # c``)."""
+    starts, ends, headers = _content_spans(text, spans)
+    lines = _Lines(text)
+    found: list[_Event] = []
+    hash_at = text.find("#")
+    while hash_at >= 0:
+        inside = bisect.bisect_right(starts, hash_at) - 1
+        if inside >= 0 and hash_at < ends[inside]:
+            hash_at = text.find("#", ends[inside])
+            continue
+        line, line_start, line_end = lines.locate(hash_at)
+        comment = text[hash_at:line_end].rstrip()  # a line holds no other break
+        kind = _kind(text[line_start:hash_at].strip())
+        found.append(_Event(line + 1, hash_at - line_start + 1, kind, comment))
+        hash_at = text.find("#", line_end)
+    blanks = [m.start(1) for m in _BLANK_LINE.finditer(text)]
+    if text and _BLANK_FIRST_LINE.match(text):
+        blanks.insert(0, 0)
+    for at in blanks:
+        inside = bisect.bisect_right(starts, at) - 1
+        if at < len(text) and not (inside >= 0 and at < ends[inside]):
+            found.append(_Event(lines.locate(at)[0] + 1, 1, "blank", ""))
+    for index in headers:
+        line, line_start, line_end = lines.locate(index)
+        header = _HEADER_COMMENT.match(text, index, line_end)
+        if header:
+            column = header.start(1) - line_start + 1
+            found.append(_Event(line + 1, column, "eol", header.group(1).rstrip()))
+    found.sort(key=lambda event: (event.line, event.column))
+    return found
+
+
+class _Lines:
+    """Where the line holding a character offset starts and ends, breaking lines where
+    libyaml does (so that they match the reader's marks)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: list[int] | None = None
+        if _OTHER_BREAKS.search(text):
+            self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+
+    def locate(self, index: int) -> tuple[int, int, int]:
+        """The 0-based line of ``index``, its start and its end (after its break)."""
+        text, starts = self.text, self.starts
+        if starts is None:  # line feeds only: count them
+            end = text.find("\n", index)
+            return (
+                text.count("\n", 0, index),
+                text.rfind("\n", 0, index) + 1,
+                (len(text) if end < 0 else end + 1),
+            )
+        line = bisect.bisect_right(starts, index) - 1
+        return line, starts[line], starts[line + 1] if line + 1 < len(starts) else len(text)
+
+
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+# A whitespace-only line after a line break (up to its own break or the end of the
+# text; group 1 starts it), and one at the start of the text. The reader refuses NEL,
+# LS and PS, so only CR, LF and CRLF end a line here.
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)([ \t]*)(?=[\r\n]|\Z)")
+_BLANK_FIRST_LINE = re.compile(r"[ \t]*(?:[\r\n]|\Z)")
+# A scalar's properties (tag, anchor) and what may stand between them and its content.
+_PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*|[ \t\r\n]+|#[^\r\n]*)*")
+
+
+def _content_spans(text: str, spans: list[ScalarSpan]) -> tuple[list[int], list[int], list[int]]:
+    """Starts and ends of the scalars' content (a node's span starts at its tag or
+    anchor, which may be followed by comments and blank lines before the content),
+    merged where they overlap; and where each block scalar's header starts."""
+    if "!" not in text and "&" not in text:  # no tag or anchor: nothing to skip or merge
+        kept = [span for span in spans if span[0] < span[1]]
+        headers = [span[0] for span in kept if span[2] == "|" or span[2] == ">"]
+        return [span[0] for span in kept], [span[1] for span in kept], headers
+    starts: list[int] = []
+    ends: list[int] = []
+    headers = []
+    for start, end, style in spans:
+        if start < end and text[start] in "!&":
+            match = _PROPERTIES.match(text, start, end)
+            assert match is not None  # the pattern matches the empty string
+            start = match.end()
+        if start >= end:
+            continue  # an empty scalar (``name:``) covers nothing
+        if ends and start < ends[-1]:  # the same scalar again, through an alias
+            ends[-1] = max(ends[-1], end)
+            continue
+        if style == "|" or style == ">":
+            headers.append(start)
+        starts.append(start)
+        ends.append(end)
+    return starts, ends, headers
 
 
 def _kind(before: str) -> str:
@@ -160,21 +244,6 @@ def _kind(before: str) -> str:
 
 
 _HEADER_COMMENT = re.compile(r"[|>][0-9+-]*[ \t]+(#[^\r\n\x85\u2028\u2029]*)")
-
-
-def _gaps(text: str, headers: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """The spans between tokens; ``headers`` gets (index, 0-based line) of each block
-    scalar, whose header line may end in a comment inside the token's span."""
-    position = 0
-    for token in yaml.scan(text, Loader=_Loader):
-        start, end = token.start_mark.index, token.end_mark.index
-        if start > position:
-            yield position, start
-        position = max(position, end)
-        if getattr(token, "style", None) in ("|", ">"):
-            headers.append((start, token.start_mark.line))
-    if position < len(text):
-        yield position, len(text)
 
 
 def _value_at(data: Any, path: PathKey) -> Any:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
@@ -90,6 +90,15 @@ _TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a 
 _Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
 
 
+class ScalarSpan(NamedTuple):
+    """A scalar node's character span (``end`` exclusive; from its tag or anchor if it
+    has one) and its style (``"|"`` / ``">"`` for a block scalar)."""
+
+    start: int
+    end: int
+    style: str | None
+
+
 @dataclass
 class Document:
     """A file's data plus the position of every value and every mapping key in it."""
@@ -103,6 +112,11 @@ class Document:
     hint can quote what the file says rather than what YAML made of it."""
     readable: bool = True
     """False when the file could not be read into data at all (``data`` is meaningless)."""
+    scalar_spans: list[ScalarSpan] | None = None
+    """Where every scalar (key or value) stands in the text, sorted: only when asked
+    for (``load_text(text, spans=True)``); what lies between them is whitespace,
+    indicators and comments, which is how ``fmt`` finds comments without reading
+    the text a second time."""
 
     def mark(self, path: PathKey, *, key: bool = False) -> Mark:
         """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
@@ -122,8 +136,8 @@ def _mark(node: yaml.Node) -> Mark:
     return _new_mark(Mark, (start.line + 1, start.column + 1))
 
 
-# Mark(line, column) without the NamedTuple's Python-level __new__: the converter
-# makes one per node, so this is measurable on large sets of files.
+# Mark(line, column) (or a ScalarSpan) without the NamedTuple's Python-level __new__:
+# the converter makes one per node, so this is measurable on large sets of files.
 _new_mark = tuple.__new__
 
 
@@ -244,6 +258,41 @@ class _Converter:
         self.doc.problems.append(LoadProblem(rule, message, _mark(node), hint))
 
 
+class _DataConverter(_Converter):
+    """The converter's rules (tags, key types, duplicate keys, size) without recording
+    any position: for reading back text whose positions nobody asks for (``fmt``
+    proving that its output holds the same data); a problem's mark is made from its
+    node only when there is one."""
+
+    def convert(self, node: yaml.Node, path: PathKey = ()) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(node)
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR else self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self._check_tag(node, _SEQ)
+            convert = self.convert
+            return [convert(item) for item in node.value]
+        assert isinstance(node, yaml.MappingNode)
+        if node.tag != _MAP:
+            self._check_tag(node, _MAP)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            self.count += 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem("schema", "a mapping key must be a plain value", key_node)
+                continue
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
+            if key in result:
+                message = f"key {key!r} appears more than once in this mapping"
+                self._problem("duplicate-key", message, key_node)
+                continue
+            result[key] = self.convert(value_node)
+        return result
+
+
 _ODD_BREAKS = {
     "\x85": "U+0085 NEXT LINE",
     "\u2028": "U+2028 LINE SEPARATOR",
@@ -349,8 +398,13 @@ def load_file(path: str) -> Document:
     return load_bytes(raw)
 
 
-def load_text(text: str) -> Document:
-    """Read one YAML document from ``text``; problems are recorded, never raised."""
+def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Document:
+    """Read one YAML document from ``text``; problems are recorded, never raised.
+
+    With ``spans``, also record :attr:`Document.scalar_spans` (``fmt`` needs them;
+    ``validate`` does not pay for them). Without ``positions``, the document has the
+    data and its problems only (no marks, no scalar sources): the same rules, read
+    faster."""
     odd = _odd_break(text)
     if odd is not None:
         return Document(problems=[odd], readable=False)
@@ -380,7 +434,7 @@ def load_text(text: str) -> Document:
             "put each employer in its own file",
         )
     doc = Document()
-    converter = _Converter(doc)
+    converter = _Converter(doc) if positions else _DataConverter(doc)
     try:
         doc.data = converter.convert(nodes[0], ())
     except _TooLarge as error:
@@ -396,7 +450,37 @@ def load_text(text: str) -> Document:
         )
     except RecursionError:
         return _too_deep()
+    if spans:
+        doc.scalar_spans = _scalar_spans(nodes[0])
     return doc
+
+
+def scalar_spans(text: str) -> list[ScalarSpan]:
+    """The :attr:`Document.scalar_spans` of ``text``, which the strict reader reads
+    cleanly, for a caller that read it without them: composed again, not converted."""
+    root = yaml.compose(text, Loader=_Yaml12Loader)
+    return [] if root is None else _scalar_spans(root)
+
+
+def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
+    """The spans of the scalars under ``root``, sorted. A node reached again through an
+    alias is walked again: the converter has already bounded that to ``MAX_NODES``."""
+    found: list[ScalarSpan] = []
+    stack = [root]
+    pop, push = stack.pop, stack.extend
+    scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
+    while stack:
+        node = pop()
+        if isinstance(node, scalar):
+            span = (node.start_mark.index, node.end_mark.index, node.style)
+            found.append(_new_mark(ScalarSpan, span))
+        elif isinstance(node, sequence):
+            push(node.value)
+        else:  # a mapping: its (key, value) pairs
+            for pair in node.value:
+                push(pair)
+    found.sort()
+    return found
 
 
 def _syntax_problem(message: str, mark: Mark, text: str) -> Document:

@@ -23,10 +23,16 @@ _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _YAML11: Any = yaml.resolver.Resolver()
 _YAML11_STRINGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
 _YAML11_BOOL_LETTERS = {"y", "Y", "n", "N"}  # booleans in the YAML 1.1 spec, not in PyYAML
-_SIMPLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]*\Z")
-"""Names and logins like most are: no indicator, no ': ' or ' #', so plain is text
-whatever YAML 1.2 or 1.1 says about it, once neither resolves it to something else.
-Reading these back (below) is a tenth of fmt's time on many files."""
+_YAML11_FIRST = frozenset(_YAML11.yaml_implicit_resolvers)
+"""The first characters of the values a YAML 1.1 reader may take for something other
+than a string (it looks its implicit types up by first character)."""
+_SIMPLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@&-]*\Z")
+"""Names and logins like most are: no indicator (``&`` is one only where a value starts),
+no ': ' or ' #', so plain is text whatever YAML 1.2 or 1.1 says about it, once neither
+resolves it to something else. Reading these back (below) is a tenth of fmt's time on
+many files."""
+_QUOTABLE_ASCII = re.compile(r"[ !#-\[\]-~]*\Z")
+"""Printable ASCII but ``"`` and ``\\``: double-quoted as it is, nothing to escape."""
 _LINE_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]")
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn"})
 """Characters a reviewer cannot see (or tell from a space): controls, format characters
@@ -70,6 +76,12 @@ def write_scalar(value: Any) -> str:
 @functools.lru_cache(maxsize=4096)
 def write_quoted(value: str) -> str:
     """``value`` double-quoted, on one line."""
+    if _QUOTABLE_ASCII.match(value):
+        return f'"{value}"'  # what the emitter writes too, without building one
+    return _emitted_quoted(value)
+
+
+def _emitted_quoted(value: str) -> str:
     dumped: str = yaml.dump(
         value, Dumper=_Dumper, default_style='"', allow_unicode=True, width=1 << 30
     )
@@ -89,11 +101,22 @@ def plain_ok(value: str) -> bool:
         return False
     if value in _YAML11_BOOL_LETTERS:
         return False
-    tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
-    if tag not in _YAML11_STRINGS:
-        return False
-    if _SIMPLE.match(value) and not any(form.match(value) for form in CORE_FORMS.values()):
+    if value[0] in _YAML11_FIRST or None in _YAML11_FIRST:
+        tag: str = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
+        if tag not in _YAML11_STRINGS:
+            return False
+    if _SIMPLE.match(value) and (
+        # every YAML 1.2 core form that starts with a letter (null, true, false) is a
+        # YAML 1.1 null or boolean too, which the check above has refused already
+        value[0].isalpha() or not any(form.match(value) for form in CORE_FORMS.values())
+    ):
         return True  # letters, digits and a few marks, no YAML 1.2 number: text as is
+    return _reads_back_plain(value)
+
+
+def _reads_back_plain(value: str) -> bool:
+    """Whether the strict reader reads ``value`` written plain back as that string, as a
+    key, a list item and a value in a list item."""
     as_key = load_text(f"{value}: 0\n")
     as_values = load_text(f"- {value}\n- k: {value}\n")
     return (

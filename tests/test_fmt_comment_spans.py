@@ -1,0 +1,225 @@
+"""fmt finds comments from the scalars' spans of its one read of a file; it used to
+scan the file's tokens a second time. This keeps the old scan as an oracle: on the
+golden corpus, on generated employer files and on fuzzed YAML, both must find the
+same comments and blank lines at the same places, and place them the same way.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import random
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.files import comments
+from mijnloket_gitops.files.loader import Document, load_text
+from mijnloket_gitops.files.positions import PathKey
+from tests.synthetic import realistic_yaml
+from tests.test_fmt import AWKWARD, COMMENT_CASES, EXAMPLES, MESSY, MESSY_FORMATTED, messy_files
+
+# --- the old mechanism: a second pass over the file's tokens --------------------------
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _token_gaps(text: str, headers: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    position = 0
+    for token in yaml.scan(text, Loader=_Loader):
+        start, end = token.start_mark.index, token.end_mark.index
+        if start > position:
+            yield position, start
+        position = max(position, end)
+        if getattr(token, "style", None) in ("|", ">"):
+            headers.append((start, token.start_mark.line))
+    if position < len(text):
+        yield position, len(text)
+
+
+def token_events(text: str) -> list[Any]:
+    """What ``comments._events`` found before it used the scalars' spans (verbatim)."""
+    found = []
+    line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+    headers: list[tuple[int, int]] = []
+    for start, end in _token_gaps(text, headers):
+        index = start
+        while index < end:
+            line = bisect.bisect_right(line_starts, index) - 1
+            line_start = line_starts[line]
+            line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+            stop = min(end, line_end)
+            hash_at = text.find("#", index, stop)
+            if hash_at >= 0:
+                comment = _BREAK.split(text[hash_at:stop], maxsplit=1)[0].rstrip()
+                kind = comments._kind(text[line_start:hash_at].strip())
+                column = hash_at - line_start + 1
+                found.append(comments._Event(line + 1, column, kind, comment))
+            elif (
+                index == line_start
+                and line_start < line_end <= end
+                and not text[line_start:line_end].strip()
+            ):
+                found.append(comments._Event(line + 1, 1, "blank", ""))
+            index = stop
+    for index, line in headers:
+        line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+        header = comments._HEADER_COMMENT.match(text, index, line_end)
+        if header:
+            column = header.start(1) - line_starts[line] + 1
+            found.append(comments._Event(line + 1, column, "eol", header.group(1).rstrip()))
+    return sorted(found)
+
+
+def _recursive_nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[Any]:
+    """The nodes as ``comments._nodes`` found them before (verbatim)."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = (*path, key)
+            mark = doc.key_marks[where]
+            yield comments._Node(mark.line, mark.column, depth + 1, where, mark.column, True)
+            yield from _recursive_nodes(child, doc, where, depth + 1)
+    elif isinstance(value, list):
+        dash = doc.value_marks[path].column
+        for index, child in enumerate(value):
+            where = (*path, index)
+            mark = doc.value_marks[where]
+            yield comments._Node(mark.line, mark.column, depth + 1, where, dash, False)
+            yield from _recursive_nodes(child, doc, where, depth + 1)
+
+
+def token_scan_comments(text: str, doc: Document) -> comments.Comments:
+    """``extract_comments`` as it was: token scan, recursive nodes, one sorted stream."""
+    nodes = sorted(
+        _recursive_nodes(doc.data, doc, (), 0), key=lambda n: (n.line, n.column, n.depth)
+    )
+    starts = [(n.line, n.column) for n in nodes]
+    found = comments.Comments()
+    stream: list[tuple[int, int, int, Any]] = [
+        *((n.line, n.column, n.depth, n) for n in nodes),
+        *((e.line, e.column, 0, e) for e in token_events(text)),
+    ]
+    stream.sort(key=lambda item: item[:3])
+    pending = False
+    for *_, item in stream:
+        if isinstance(item, comments._Node):
+            if pending:
+                first = (item.line, item.column) == starts[0]
+                lines = found.header if first else found.before.setdefault(item.path, [])
+                lines.append("")
+                pending = False
+        elif item.kind == "blank":
+            pending = True
+        elif item.kind in ("eol", "dash", "close"):
+            comments._attach_eol(found, item, nodes, starts)
+        else:
+            lines = comments._full_line_target(found, item, nodes, starts, doc)
+            lines.extend(["", item.text] if pending else [item.text])
+            pending = False
+    return found
+
+
+def assert_same_as_token_scan(text: str) -> None:
+    doc = load_text(text, spans=True)
+    assert not doc.problems and doc.readable, doc.problems
+    assert doc.scalar_spans is not None
+    assert comments._events(text, doc.scalar_spans) == token_events(text), text
+    assert comments.extract_comments(text, doc) == token_scan_comments(text, doc), text
+
+
+# --- the corpus -----------------------------------------------------------------------
+
+PROPERTIES = [
+    "a: !!str |  # header after a tag\n  b\n",
+    "a: &x >-  # header after an anchor\n  b\nc: *x  # alias\n",
+    "a: !!str # between the tag and its value\n  |  # header\n  b\n",
+    "a: &x\n\n  # a blank line and a comment after an anchor\n  value  # eol\n",
+    "a: !!null  # a tagged empty value\nb: !!str\n# closes\n",
+    "list: [!!str a, &y b,  # in flow\n  *y]  # after\n",
+    "? !!str |  # an explicit block key\n  k\n: v  # value\n",
+    "k: !<tag:yaml.org,2002:str> x  # verbatim tag\n",
+    "x: &a [1, 2]  # anchored flow\ny: *a\n",
+]
+EDGES = [
+    "%YAML 1.2\n--- # on the marker\nversion: 1\n... # after the end\n",
+    "a: 1\r# cr only\r\rb: 2  # two\r",
+    "a: 1\r\n\r\n# crlf\r\nb: |\r\n  x\r\n\r\n  # inside\r\nc: 3\r\n",
+    "a: 'one # two'  # three\nb: \"x#y\"  #z\nc: p#q  # r\n",
+    "a: |+\n  kept\n\n\n# after kept\nb: >2\n   indented\n",
+    "a:\n  - # dash\n    b\n  -\n    # under a dash\n    c\n",
+    "a: [\n  # first\n  x,   # eol x\n\n  y\n]  # closes\n",
+    "{a: 1, # one\n b: 2}\n# end\n",
+    "a: b\n   \n \t\n  # indented\n",
+    "a: 1\n   ",
+    "'#': '#' # hash key\n",
+    "a: plain\n  continued # c\n  # not continued\n",
+]
+
+
+def _corpus() -> list[str]:
+    texts = [MESSY, MESSY_FORMATTED, *AWKWARD, *PROPERTIES, *EDGES]
+    texts += [text for text, _ in COMMENT_CASES.values()]
+    texts += [path.read_text("utf-8") for path in EXAMPLES]
+    return texts
+
+
+@pytest.mark.parametrize("text", _corpus())
+def test_golden_corpus_comments_match_the_token_scan(text: str) -> None:
+    assert_same_as_token_scan(text)
+
+
+def test_benchmark_files_comments_match_the_token_scan() -> None:
+    rng = random.Random(14)
+    catalog = builtin_catalog()
+    for _ in range(300):
+        assert_same_as_token_scan(realistic_yaml(rng, catalog, dt.date(2026, 11, 29)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_files())
+def test_generated_files_comments_match_the_token_scan(case: tuple[str, list[str]]) -> None:
+    assert_same_as_token_scan(case[0])
+
+
+FRAGMENTS = [
+    "a", "b: ", "c:", "- ", "-", "? ", ": ", "  ", "    ", "\n", "\r\n", "\r", "\t",
+    "# c", " # d", "#", "|", "|-", ">+", "|2", "'q #'", '"d\\n#"', "[", "]", "{", "}",
+    ", ", "&x ", "*x", "!!str ", "!!int ", "---", "...", "%YAML 1.2\n", "x#y", "1",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30))
+def test_fuzzed_yaml_comments_match_the_token_scan(parts: list[str]) -> None:
+    text = "".join(parts)
+    doc = load_text(text, spans=True)
+    if doc.problems or not doc.readable:
+        return  # fmt formats only files that read cleanly
+    assert_same_as_token_scan(text)
+
+
+def test_without_spans_the_text_is_read_again() -> None:
+    """``edit`` and ``onboard`` pass a document read without spans: the text is composed
+    again for them (not converted), and the comments are the same."""
+    text = MESSY
+    assert comments.extract_comments(text, load_text(text)) == comments.extract_comments(
+        text, load_text(text, spans=True)
+    )
+
+
+def test_validate_reads_no_spans() -> None:
+    assert load_text("a: 1  # c\n").scalar_spans is None
+    spans = load_text("a: 1  # c\nb: |\n  x\n", spans=True).scalar_spans
+    assert [(start, end, style) for start, end, style in spans or []] == [
+        (0, 1, ""),
+        (3, 4, ""),
+        (10, 11, ""),
+        (13, 19, "|"),
+    ]
