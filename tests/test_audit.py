@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.catalog import builtin_catalog
-from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.config import load_settings
 from mijnloket_gitops.providers.registry import open_provider
 from mijnloket_gitops.sandbox.store import Store
+from tests.repo_helpers import git, run
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = ".mijnloket/sandbox.sqlite"
@@ -28,21 +27,6 @@ LINDE_ID = "c4e7a912-6b3d-4e8f-a0c5-91d2f7b3e856"
 HOEKSTRA_ID = "d4e4ea8b-ca51-5e62-bbce-daf88cc7527c"
 BAKKERIJ = "employers/bakkerij-de-vries.yaml"
 BAKKERIJ_ID = "0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10"
-
-
-def run(repo: Path, *args: str) -> Result:
-    result = CliRunner().invoke(cli, [*args, "--repo", str(repo)])
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture

@@ -15,15 +15,13 @@ import os
 import pickle
 import re
 import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from mijnloket_gitops.catalog import builtin_catalog
-from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.config import load_settings
 from mijnloket_gitops.files.loader import load_file
 from mijnloket_gitops.files.model import EmployerFile
@@ -42,25 +40,11 @@ from mijnloket_gitops.providers.sandbox import SandboxProvider, SandboxReader
 from mijnloket_gitops.sandbox.db import SandboxError
 from mijnloket_gitops.sandbox.store import Store
 from mijnloket_gitops.validate import runner
+from tests.repo_helpers import git, run
 from tests.synthetic import write_employers
 
 EMPLOYERS = 40
 DB = Path(".mijnloket/sandbox.sqlite")
-
-
-def run(repo: Path, *args: str) -> Result:
-    result = CliRunner().invoke(cli, [*args, "--repo", str(repo)])
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from mijnloket_gitops.config import load_settings
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.pr_data import FORK_UNKNOWN, PullRequestRefused, import_pull_request
 from mijnloket_gitops.gitops.scaffold import template
+from tests.repo_helpers import git
 
 LOKET = """version: 1
 provider:
@@ -364,15 +364,6 @@ def test_end_to_end_a_pull_request_cannot_raise_the_limit_its_plan_exceeds(
     assert run_cli("github", "run-action").exit_code == 0  # its own limit: planned
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_end_to_end_a_pull_request_deleting_an_employer_file_names_it_in_the_plan(
     tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -386,10 +377,10 @@ def test_end_to_end_a_pull_request_deleting_an_employer_file_names_it_in_the_pla
     shutil.copytree(examples, pull / "employers")
     (pull / "employers" / "bakkerij-de-vries.yaml").unlink()  # the pull request's change
     (base / ".gitignore").write_text(".mijnloket/\n")
-    _git(base, "init", "-q", "-b", "main")
-    _git(base, "add", ".")
-    _git(base, "commit", "-qm", "main")
-    _git(base, "update-ref", "refs/remotes/origin/main", "HEAD")  # as actions/checkout does
+    git(base, "init", "-q", "-b", "main")
+    git(base, "add", ".")
+    git(base, "commit", "-qm", "main")
+    git(base, "update-ref", "refs/remotes/origin/main", "HEAD")  # as actions/checkout does
     monkeypatch.setenv("RUNNER_TEMP", str(temp))
     monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
     outputs = tmp_path / "github_output"
@@ -424,18 +415,18 @@ def forked(tmp_path: Path, valid_employer: str) -> tuple[Path, Path]:
     """main (``base``) and a pull request branched from it (``pull``); since then the
     pull request added b.yaml and deleted old.yaml, and main gained c.yaml."""
     base = _repo(tmp_path / "base", LOKET, {"a.yaml": valid_employer, "old.yaml": valid_employer})
-    _git(base, "init", "-q", "-b", "main")
-    _git(base, "add", ".")
-    _git(base, "commit", "-qm", "fork point")
+    git(base, "init", "-q", "-b", "main")
+    git(base, "add", ".")
+    git(base, "commit", "-qm", "fork point")
     pull = tmp_path / "pull-request"
-    _git(tmp_path, "clone", "-q", str(base), str(pull))
+    git(tmp_path, "clone", "-q", str(base), str(pull))
     (pull / "employers" / "b.yaml").write_text(valid_employer)
     (pull / "employers" / "old.yaml").unlink()
-    _git(pull, "add", "-A")
-    _git(pull, "commit", "-qm", "the pull request")
+    git(pull, "add", "-A")
+    git(pull, "commit", "-qm", "the pull request")
     (base / "employers" / "c.yaml").write_text(valid_employer)
-    _git(base, "add", "-A")
-    _git(base, "commit", "-qm", "main moves on")
+    git(base, "add", "-A")
+    git(base, "commit", "-qm", "main moves on")
     return base, pull
 
 
@@ -460,7 +451,7 @@ def test_a_setting_main_changed_after_the_fork_is_no_change_of_the_pull_request(
     base, pull = forked
     moved = LOKET.replace("acceptance", "production") + "safety:\n  max_employer_share: 0.5\n"
     (base / "mijnloket-gitops.yaml").write_text(moved)
-    _git(base, "commit", "-qam", "main goes to production")
+    git(base, "commit", "-qam", "main goes to production")
     imported = import_pull_request(base, pull)  # not refused: the branch changed no setting
     assert imported.notice == ""
     assert (base / "mijnloket-gitops.yaml").read_text() == moved
@@ -471,13 +462,13 @@ def test_a_configuration_the_pull_request_changed_is_checked_and_flagged(
 ) -> None:
     base, pull = forked
     (pull / "mijnloket-gitops.yaml").write_text(LOKET + "require_tier: false\n")
-    _git(pull, "commit", "-qam", "no tiers")
+    git(pull, "commit", "-qam", "no tiers")
     imported = import_pull_request(base, pull)
     assert "> - **require\\_tier**: true → false" in imported.notice
     assert FORK_UNKNOWN not in imported.notice
     assert load_settings(base).config.require_tier is False
     (pull / "mijnloket-gitops.yaml").write_text(LOKET.replace("acceptance", "production"))
-    _git(pull, "commit", "-qam", "and the environment")
+    git(pull, "commit", "-qam", "and the environment")
     with pytest.raises(PullRequestRefused, match=r"provider\.environment"):
         import_pull_request(base, pull)
 
@@ -488,8 +479,8 @@ def test_a_file_the_pull_request_made_a_symlink_is_skipped_and_not_kept(
     base, pull = forked
     (pull / "employers" / "a.yaml").unlink()
     (pull / "employers" / "a.yaml").symlink_to("/etc/passwd")
-    _git(pull, "add", "-A")
-    _git(pull, "commit", "-qm", "a symlink")
+    git(pull, "add", "-A")
+    git(pull, "commit", "-qm", "a symlink")
     imported = import_pull_request(base, pull)
     assert imported.skipped == ("employers/a.yaml",)
     assert not (base / "employers" / "a.yaml").exists()
@@ -501,7 +492,7 @@ def test_a_shallow_checkout_is_mirrored_and_the_comment_says_so(
 ) -> None:
     base, pull = forked
     shallow = tmp_path / "shallow"
-    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{pull}", str(shallow))
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{pull}", str(shallow))
     imported = import_pull_request(base, shallow)
     assert imported.notice == FORK_UNKNOWN
     assert sorted(p.name for p in (base / "employers").iterdir()) == ["a.yaml", "b.yaml"]

@@ -14,19 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from tests.repo_helpers import git
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "employers"
 HOOK_REPO_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "src")
 
 pytestmark = pytest.mark.slow
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +35,9 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(source, repo / name, ignore=ignore)
         else:
             shutil.copy2(source, repo / name)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "hooks")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "hooks")
     return repo
 
 
@@ -57,8 +51,8 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def config_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "config"
     shutil.copytree(EXAMPLES, repo / "employers")
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
     return repo
 
 
@@ -93,7 +87,7 @@ def test_validate_hook_fails_on_an_invalid_file(
 ) -> None:
     bad = config_repo / "employers" / "bakkerij-de-vries.yaml"
     bad.write_text(bad.read_text().replace("tier: start", "tier: pro"))
-    _git(config_repo, "add", "-A")
+    git(config_repo, "add", "-A")
     done = try_repo(config_repo, hook_repo, pre_commit_home, "mijnloket-gitops-validate")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Failed" in done.stdout
@@ -114,7 +108,7 @@ def test_fmt_hook_rewrites_a_file_and_fails_the_commit(
         + "version: 1\n"
     )
     path.write_text(path.read_text().replace("0d7c5a3b", "1d7c5a3b"))
-    _git(config_repo, "add", "-A")
+    git(config_repo, "add", "-A")
     done = try_repo(config_repo, hook_repo, pre_commit_home, "mijnloket-gitops-fmt")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "files were modified by this hook" in done.stdout
@@ -137,8 +131,8 @@ def test_hooks_follow_employers_dir_from_the_configuration(
     messy.write_text(
         valid_employer.replace("  - MijnLoket", "    - MijnLoket").replace("0d7c5a3b", "1d7c5a3b")
     )
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
     done = try_repo(repo, hook_repo, pre_commit_home)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "files were modified by this hook" in done.stdout
@@ -146,6 +140,6 @@ def test_hooks_follow_employers_dir_from_the_configuration(
     assert workflow.read_text() == "on:   push\njobs: {}\n", "other YAML is left alone"
     bad = repo / "werkgevers" / "bakkerij-de-vries.yaml"
     bad.write_text(bad.read_text().replace("tier: start", "tier: pro"))
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     failed = try_repo(repo, hook_repo, pre_commit_home, "mijnloket-gitops-validate")
     assert failed.returncode == 1 and "[tier-mismatch]" in failed.stdout, failed.stdout
