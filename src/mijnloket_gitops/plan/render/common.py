@@ -161,12 +161,16 @@ def some_employers(employers: list[Data], name: Callable[[Data], str] = employer
     return shown + (f" and {more} more (the JSON plan lists each)" if more > 0 else "")
 
 
-def unverified_only(summary: Data) -> str | None:
+def unverified_only(plan: Data) -> str | None:
     """The closing line when every step is one Loket.nl cannot show (rights it does not
-    let us read): apply sends them each time, and ``--detailed-exitcode`` exits 0."""
+    let us read) and no ownership changes: apply sends them each time, and
+    ``--detailed-exitcode`` exits 0."""
+    summary = plan["summary"]
     steps = sum(summary[a] for a in ("activate", "deactivate", "grant", "revoke"))
     count = summary.get("unverified", 0)
     if not count or count != steps or summary["tier_changes"]:
+        return None
+    if plan.get("removed") or taken_over(plan):
         return None
     return (
         f"No verifiable changes: the {plural(count, 'rights step')} above cannot be read"

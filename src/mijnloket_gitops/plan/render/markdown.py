@@ -289,8 +289,8 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if changed:
         flags_head, flag_lists = _flags(changed, plan)
         head += [table, *_cost(plan), flags_head, *flag_lists]
-        only = unverified_only(plan["summary"])
-        if only and not (plan.get("removed") or taken_over(plan)):
+        only = unverified_only(plan)
+        if only:
             head.append(f"{md(only)}\n\n")
     elif plan.get("removed") or taken_over(plan):
         head += [table, *_cost(plan)]

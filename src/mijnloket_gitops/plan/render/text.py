@@ -169,8 +169,8 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append(total)
     if changed:
         last = summary_line(plan["summary"])
-        only = unverified_only(plan["summary"])
-        if only and not (plan.get("removed") or taken_over(plan)):
+        only = unverified_only(plan)
+        if only:
             last += "\n" + only
     elif nothing_in_scope(plan):
         last = NOTHING_IN_SCOPE
