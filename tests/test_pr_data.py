@@ -487,6 +487,31 @@ def test_a_file_the_pull_request_made_a_symlink_is_skipped_and_not_kept(
     assert sorted(p.name for p in (base / "employers").iterdir()) == ["b.yaml", "c.yaml"]
 
 
+def test_a_folder_the_pull_request_made_a_file_is_replaced_or_refused(
+    forked: tuple[Path, Path], valid_employer: str
+) -> None:
+    base, pull = forked
+    (base / "employers" / "x").mkdir()
+    (base / "employers" / "x" / "a.yaml").write_text(valid_employer)
+    git(base, "add", "-A")
+    git(base, "commit", "-qm", "a folder")
+    git(pull, "pull", "-q", "--no-rebase", "--no-edit", str(base), "main")
+    shutil.rmtree(pull / "employers" / "x")
+    (pull / "employers" / "x").write_text(valid_employer)
+    git(pull, "add", "-A")
+    git(pull, "commit", "-qm", "the folder becomes a file")
+    (base / "employers" / "x" / "later.yaml").write_text(valid_employer)
+    git(base, "add", "-A")
+    git(base, "commit", "-qm", "main adds to the folder")
+    with pytest.raises(PullRequestRefused, match="merge the base branch into it first"):
+        import_pull_request(base, pull)
+    git(base, "rm", "-q", "employers/x/later.yaml")
+    git(base, "commit", "-qm", "main takes it back")
+    imported = import_pull_request(base, pull)
+    assert (base / "employers" / "x").is_file()
+    assert "employers/x" in imported.files
+
+
 def test_a_shallow_checkout_is_mirrored_and_the_comment_says_so(
     forked: tuple[Path, Path], tmp_path: Path
 ) -> None:

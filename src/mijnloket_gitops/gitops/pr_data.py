@@ -145,7 +145,8 @@ def _merge(
     branch's other files (including ones added since the branch left it) stay."""
     copied: list[str] = []
     skipped: list[str] = []
-    for name, status in sorted(changes.items()):
+    # Deletions first: a folder the pull request turned into a file is emptied first.
+    for name, status in sorted(changes.items(), key=lambda change: (change[1] != "D", change)):
         if name == CONFIG_NAME:
             continue
         relative = Path(name)
@@ -157,6 +158,13 @@ def _merge(
         if _linked(pull_root, relative) or not source.is_file():
             skipped.append(relative.as_posix())  # a symlink or a special file: not data
             continue
+        if destination.is_dir():
+            if any(destination.iterdir()):  # main put files there since: git would conflict
+                raise PullRequestRefused(
+                    f"{relative.as_posix()} is a file in this pull request but a folder"
+                    " with files on the base branch; merge the base branch into it first"
+                )
+            destination.rmdir()
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination, follow_symlinks=False)
         copied.append(relative.as_posix())
