@@ -29,6 +29,7 @@ from mijnloket_gitops.files.comments import Comments, extract_comments
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
+from mijnloket_gitops.files.readback import reads_back_as
 from mijnloket_gitops.files.scalars import plain_ok, write_quoted, write_scalar
 
 __all__ = [
@@ -132,7 +133,13 @@ def check_same_data(
 
     ``orders``: the order the emitter wrote each collection of ``data`` in (by id), so
     that the comparison need not sort them again; without it (or if that comparison
-    fails) the read-back data is compared with ``data`` in canonical order."""
+    fails) the read-back data is compared with ``data`` in canonical order.
+
+    With ``orders``, the text is first compared with ``data`` as it is read
+    (:func:`.readback.reads_back_as`, one walk); only if that cannot vouch for it is
+    it read into values and compared as below, which also words the error."""
+    if orders is not None and reads_back_as(text, data, orders):
+        return
     doc = load_text(text, positions=False)
     if doc.problems:
         problem = doc.problems[0]

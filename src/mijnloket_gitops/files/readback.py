@@ -1,0 +1,150 @@
+"""``fmt`` reading its own output back, compared while it is read.
+
+:func:`~mijnloket_gitops.files.canonical.check_same_data` must prove that the text
+``fmt`` wrote reads back, with the strict reader, as the data it was written from.
+Reading the text into dicts and lists and then comparing those (the full check) walks
+every value twice; :func:`reads_back_as` composes the text with the strict reader's
+composer and compares each node with the data in the order the emitter wrote it, in
+one walk, building no values but the non-string scalars.
+
+It only ever says "the same" when the full check would: the strict reader's rules
+(one document, core tags whose values have their tag's core form, scalar keys, no key
+twice, size and depth limits, no odd line breaks) and ``same_data``'s (types match
+exactly, NaN equals NaN, keys and items in the emitter's order) hold. Whenever it
+cannot vouch for the text, for whatever reason, it says False and the full check
+decides, and words its error.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, NoReturn
+
+import yaml
+
+from mijnloket_gitops.files.loader import (
+    _MAP,
+    _SEQ,
+    _STR,
+    MAX_NODES,
+    Document,
+    _DataConverter,
+    _odd_break,
+    _too_nested,
+    _Yaml12Loader,
+)
+
+__all__ = ["reads_back_as"]
+
+_RESOLVERS = _Yaml12Loader.yaml_implicit_resolvers
+"""The implicit resolvers by first character: a plain scalar whose first character
+has none is a string."""
+_Scalar, _Sequence, _Mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+
+
+class _Loader(_Yaml12Loader):
+    """The strict reader's composer with its per-node callbacks made C builtins.
+
+    The composer calls ``descend_resolver(parent, index)``, ``ascend_resolver()`` and
+    (for a node without a tag or with ``!``) ``resolve(kind, value, implicit)`` for
+    every node, a Python call each. Without path resolvers (the strict reader has
+    none) the first two do nothing, so any builtin taking those arguments will do;
+    ``resolve`` becomes ``slice``, which keeps its arguments (``tag.step`` is
+    ``implicit``) for :meth:`_Comparer.same` to resolve only where it matters.
+    Builtins are not descriptors, so they are called without ``self``.
+    """
+
+    descend_resolver = operator.is_
+    ascend_resolver = tuple
+    resolve = slice
+
+
+class _Differs(Exception):
+    """The strict reader would report a problem: the full check words it."""
+
+
+class _Comparer(_DataConverter):
+    """Compares composed nodes with data; the converter's scalar rules, reused."""
+
+    def __init__(self, orders: dict[int, list[Any]], loader: _Yaml12Loader) -> None:
+        super().__init__(Document())
+        self.orders = orders
+        self.loader = loader
+
+    def _problem(self, rule: str, message: str, node: yaml.Node, hint: str | None = None) -> NoReturn:
+        raise _Differs
+
+    def same(self, node: yaml.Node, data: Any) -> bool:
+        """``node`` reads as ``data`` (``same_data``), collections in ``orders``' order."""
+        kind = type(node)
+        tag = node.tag
+        if kind is _Scalar:
+            value: str = node.value
+            if type(tag) is slice:  # no tag (or "!"): what the strict reader resolves
+                if tag.step[0] and value[:1] in _RESOLVERS:
+                    tag = _Yaml12Loader.resolve(self.loader, _Scalar, value, tag.step)
+                else:
+                    return type(data) is str and value == data
+            if tag == _STR:
+                return type(data) is str and value == data
+            node.tag = tag
+            read = self._scalar(node)  # raises _Differs where the reader has a problem
+            # NaN is the one value unequal to itself
+            return type(read) is type(data) and (read == data or (read != read and data != data))
+        if kind is _Sequence:
+            if (type(tag) is not slice and tag != _SEQ) or type(data) is not list:
+                return False
+            items = node.value
+            if not data:
+                return not items
+            order = self.orders.get(id(data))
+            if order is None or not len(items) == len(order) == len(data):
+                return False
+            self.count += len(items)
+            if self.count > MAX_NODES:
+                return False
+            same = self.same
+            for item, index in zip(items, order, strict=True):
+                if not same(item, data[index]):
+                    return False
+            return True
+        if (type(tag) is not slice and tag != _MAP) or type(data) is not dict:
+            return False
+        pairs = node.value
+        if not data:
+            return not pairs
+        order = self.orders.get(id(data))
+        # ``order`` a permutation of the keys: matched with it, no key appears twice
+        if order is None or not len(pairs) == len(order) == len(set(order)) == len(data):
+            return False
+        self.count += 2 * len(pairs)  # as the converter counts: each pair, each value
+        if self.count > MAX_NODES:
+            return False
+        same = self.same
+        for (key_node, value_node), key in zip(pairs, order, strict=True):
+            if type(key_node) is not _Scalar or not same(key_node, key):
+                return False
+            if not same(value_node, data[key]):
+                return False
+        return True
+
+
+def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
+    """True if the strict reader reads ``text``, without a problem, as ``data`` with
+    each collection in the order ``orders`` gives (by the collection's id: its keys,
+    or its item indexes). False if not, or if this cannot tell: ask the full check."""
+    try:
+        if _odd_break(text) is not None or _too_nested(text) is not None:
+            return False
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()  # a ComposerError if there is a second
+        finally:
+            loader.dispose()
+        if root is None:  # no document
+            return False
+        comparer = _Comparer(orders, loader)
+        comparer.count = 1
+        return comparer.same(root, data)
+    except (yaml.YAMLError, UnicodeEncodeError, RecursionError, LookupError, _Differs):
+        return False
