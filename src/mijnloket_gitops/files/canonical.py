@@ -176,11 +176,13 @@ def _same_in_order(read: Any, data: Any, orders: dict[int, list[Any]]) -> bool:
     if not data:
         return not read
     order = orders.get(id(data))
-    if order is None:
+    if order is None or len(order) != len(data):  # not a permutation: do not trust it
         return False
     if isinstance(data, dict):
+        # by position, not read[k]: a NaN key is not found by another NaN
         return same_data(list(read), order) and all(
-            _same_in_order(read[k], data[k], orders) for k in order
+            _same_in_order(value, data[k], orders)
+            for value, k in zip(read.values(), order, strict=True)
         )
     return len(read) == len(order) and all(
         _same_in_order(item, data[i], orders) for item, i in zip(read, order, strict=True)
@@ -194,7 +196,8 @@ def _same_canonical(read: Any, data: Any, shape: Shape, keys: Mapping[Shape, Sor
     if isinstance(data, dict):
         order = _key_order(data, shape)
         return same_data(list(read), order) and all(
-            _same_canonical(read[k], data[k], (*shape, str(k)), keys) for k in order
+            _same_canonical(value, data[k], (*shape, str(k)), keys)
+            for value, k in zip(read.values(), order, strict=True)
         )
     if isinstance(data, list):
         inner = (*shape, "*")

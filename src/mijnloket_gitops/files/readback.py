@@ -18,7 +18,7 @@ decides, and words its error.
 from __future__ import annotations
 
 import operator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import yaml
 
@@ -27,7 +27,6 @@ from mijnloket_gitops.files.loader import (
     _SEQ,
     _STR,
     MAX_NODES,
-    Document,
     _DataConverter,
     _odd_break,
     _too_nested,
@@ -39,7 +38,7 @@ __all__ = ["reads_back_as"]
 _RESOLVERS = _Yaml12Loader.yaml_implicit_resolvers
 """The implicit resolvers by first character: a plain scalar whose first character
 has none is a string."""
-_Scalar, _Sequence, _Mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_Scalar, _Sequence = yaml.ScalarNode, yaml.SequenceNode
 
 
 class _Loader(_Yaml12Loader):
@@ -56,7 +55,26 @@ class _Loader(_Yaml12Loader):
 
     descend_resolver = operator.is_
     ascend_resolver = tuple
-    resolve = slice
+    resolve = slice  # type: ignore[assignment]  # see above
+
+
+_READER = _Yaml12Loader("")
+"""The strict reader, for its ``resolve`` (which reads no text)."""
+_RESOLVED: dict[str, str] = {}
+"""The tag the strict reader resolves each untagged plain scalar to, by text, for the
+texts whose first character has resolvers (keys such as ``name`` or ``type`` come
+again and again)."""
+_RESOLVED_MAX = 4096
+
+
+def _resolve(value: str) -> str:
+    """What the strict reader's ``resolve`` makes of an untagged plain scalar."""
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = _READER.resolve(_Scalar, value, (True, False))
+        if len(_RESOLVED) < _RESOLVED_MAX:
+            _RESOLVED[value] = tag
+    return tag
 
 
 class _Differs(Exception):
@@ -66,29 +84,31 @@ class _Differs(Exception):
 class _Comparer(_DataConverter):
     """Compares composed nodes with data; the converter's scalar rules, reused."""
 
-    def __init__(self, orders: dict[int, list[Any]], loader: _Yaml12Loader) -> None:
-        super().__init__(Document())
+    def __init__(self, orders: dict[int, list[Any]]) -> None:
+        # No Document: the converter's state is its problem list, and a problem here
+        # ends the comparison (``_problem``); ``count`` is the size the reader counts.
         self.orders = orders
-        self.loader = loader
+        self.count = 1
 
-    def _problem(self, rule: str, message: str, node: yaml.Node, hint: str | None = None) -> NoReturn:
+    def _problem(
+        self, rule: str, message: str, node: yaml.Node, hint: str | None = None
+    ) -> NoReturn:
         raise _Differs
 
     def same(self, node: yaml.Node, data: Any) -> bool:
         """``node`` reads as ``data`` (``same_data``), collections in ``orders``' order."""
         kind = type(node)
-        tag = node.tag
+        tag: Any = node.tag
         if kind is _Scalar:
             value: str = node.value
-            if type(tag) is slice:  # no tag (or "!"): what the strict reader resolves
-                if tag.step[0] and value[:1] in _RESOLVERS:
-                    tag = _Yaml12Loader.resolve(self.loader, _Scalar, value, tag.step)
-                else:
+            if type(tag) is slice:  # no tag (or "!"): the tag the strict reader resolves
+                if not (tag.step[0] and value[:1] in _RESOLVERS):
                     return type(data) is str and value == data
+                tag = _resolve(value)
             if tag == _STR:
                 return type(data) is str and value == data
-            node.tag = tag
-            read = self._scalar(node)  # raises _Differs where the reader has a problem
+            node.tag = tag  # what ``_scalar`` converts by; raises _Differs on a problem
+            read = self._scalar(cast(yaml.ScalarNode, node))
             # NaN is the one value unequal to itself
             return type(read) is type(data) and (read == data or (read != read and data != data))
         if kind is _Sequence:
@@ -103,11 +123,7 @@ class _Comparer(_DataConverter):
             self.count += len(items)
             if self.count > MAX_NODES:
                 return False
-            same = self.same
-            for item, index in zip(items, order, strict=True):
-                if not same(item, data[index]):
-                    return False
-            return True
+            return all(map(self.same, items, map(data.__getitem__, order)))
         if (type(tag) is not slice and tag != _MAP) or type(data) is not dict:
             return False
         pairs = node.value
@@ -122,9 +138,26 @@ class _Comparer(_DataConverter):
             return False
         same = self.same
         for (key_node, value_node), key in zip(pairs, order, strict=True):
-            if type(key_node) is not _Scalar or not same(key_node, key):
+            # Inlined for the usual key and value, an untagged string: ``same`` says
+            # the same of it, a call later.
+            tag = key_node.tag
+            if type(tag) is slice and type(key) is str and type(key_node) is _Scalar:
+                text = key_node.value
+                if text != key or (
+                    tag.step[0] and text[:1] in _RESOLVERS and _resolve(text) != _STR
+                ):
+                    return False
+            elif not same(key_node, key):  # a collection is no key of data: not the same
                 return False
-            if not same(value_node, data[key]):
+            child = data[key]
+            tag = value_node.tag
+            if type(tag) is slice and type(child) is str and type(value_node) is _Scalar:
+                text = value_node.value
+                if text != child or (
+                    tag.step[0] and text[:1] in _RESOLVERS and _resolve(text) != _STR
+                ):
+                    return False
+            elif not same(value_node, child):
                 return False
         return True
 
@@ -143,8 +176,6 @@ def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
             loader.dispose()
         if root is None:  # no document
             return False
-        comparer = _Comparer(orders, loader)
-        comparer.count = 1
-        return comparer.same(root, data)
+        return _Comparer(orders).same(root, data)
     except (yaml.YAMLError, UnicodeEncodeError, RecursionError, LookupError, _Differs):
         return False
