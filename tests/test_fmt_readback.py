@@ -492,3 +492,9 @@ def test_a_nan_key_reads_back() -> None:
     check_same_data({math.nan: 1, "a": 2}, ".nan: 1\na: 2\n", CATALOG)
     text = "b:   1\n.nan: 1\n"
     assert format_text(text, load_text(text, spans=True), CATALOG) == "b: 1\n.nan: 1\n"
+
+
+def test_the_strict_reader_has_no_path_resolvers() -> None:
+    # the read-back composer calls builtins in place of descend_resolver and
+    # ascend_resolver, which do nothing only while there are no path resolvers
+    assert not loader._Yaml12Loader.yaml_path_resolvers

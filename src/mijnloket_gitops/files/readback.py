@@ -21,6 +21,7 @@ import operator
 from typing import Any, NoReturn, cast
 
 import yaml
+from yaml._yaml import CParser
 
 from mijnloket_gitops.files.loader import (
     _MAP,
@@ -52,6 +53,10 @@ class _Loader(_Yaml12Loader):
     ``implicit``) for :meth:`_Comparer.same` to resolve only where it matters.
     Builtins are not descriptors, so they are called without ``self``.
     """
+
+    def __init__(self, text: str) -> None:
+        # the parser alone: no constructor or resolver state, neither is used
+        CParser.__init__(self, text)
 
     descend_resolver = operator.is_
     ascend_resolver = tuple
@@ -123,7 +128,19 @@ class _Comparer(_DataConverter):
             self.count += len(items)
             if self.count > MAX_NODES:
                 return False
-            return all(map(self.same, items, map(data.__getitem__, order)))
+            same = self.same
+            for item, index in zip(items, order, strict=True):
+                child = data[index]
+                tag = item.tag
+                if type(tag) is slice and type(child) is str and type(item) is _Scalar:
+                    text = item.value
+                    if text != child or (
+                        tag.step[0] and text[:1] in _RESOLVERS and _resolve(text) != _STR
+                    ):
+                        return False
+                elif not same(item, child):
+                    return False
+            return True
         if (type(tag) is not slice and tag != _MAP) or type(data) is not dict:
             return False
         pairs = node.value
