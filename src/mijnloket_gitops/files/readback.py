@@ -18,6 +18,7 @@ decides, and words its error.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 import yaml
@@ -50,7 +51,7 @@ class _Loader(_Yaml12Loader):
     every node, a Python call each. Without path resolvers (the strict reader has
     none) the first two do nothing, so any builtin taking those arguments will do;
     ``resolve`` becomes ``slice``, which keeps its arguments (``tag.step`` is
-    ``implicit``) for :meth:`_Comparer.same` to resolve only where it matters.
+    ``implicit``) for the comparison to resolve only where it matters.
     Builtins are not descriptors, so they are called without ``self``.
     """
 
@@ -86,34 +87,46 @@ class _Differs(Exception):
     """The strict reader would report a problem: the full check words it."""
 
 
-class _Comparer(_DataConverter):
-    """Compares composed nodes with data; the converter's scalar rules, reused."""
+class _ScalarReader(_DataConverter):
+    """The converter's scalar rules (``_scalar``), a problem ending the comparison."""
 
-    def __init__(self, orders: dict[int, list[Any]]) -> None:
-        # No Document: the converter's state is its problem list, and a problem here
-        # ends the comparison (``_problem``); ``count`` is the size the reader counts.
-        self.orders = orders
-        self.count = 1
+    def __init__(self) -> None:
+        # No Document: a problem is raised, not recorded, and nothing else is kept.
+        pass
 
     def _problem(
         self, rule: str, message: str, node: yaml.Node, hint: str | None = None
     ) -> NoReturn:
         raise _Differs
 
-    def same(self, node: yaml.Node, data: Any) -> bool:
-        """``node`` reads as ``data`` (``same_data``), collections in ``orders``' order."""
+
+_read_scalar = _ScalarReader()._scalar
+
+
+def _comparer(orders: dict[int, list[Any]]) -> Callable[[yaml.Node, Any], bool]:
+    """A function telling whether a node reads as some data (``same_data``), with
+    collections in ``orders``' order; it counts the nodes as the strict reader does.
+
+    Untagged string keys, values and items, nearly all of an employer file, are
+    compared where they are met rather than in a call of their own; a collection
+    node met there has a list for ``value``, unequal to any string.
+    """
+    count = 1
+
+    def same(node: yaml.Node, data: Any) -> bool:
+        nonlocal count
         kind = type(node)
         tag: Any = node.tag
         if kind is _Scalar:
             value: str = node.value
             if type(tag) is slice:  # no tag (or "!"): the tag the strict reader resolves
-                if not (tag.step[0] and value[:1] in _RESOLVERS):
+                if not (value[:1] in _RESOLVERS and tag.step[0]):
                     return type(data) is str and value == data
                 tag = _resolve(value)
             if tag == _STR:
                 return type(data) is str and value == data
             node.tag = tag  # what ``_scalar`` converts by; raises _Differs on a problem
-            read = self._scalar(cast(yaml.ScalarNode, node))
+            read = _read_scalar(cast(yaml.ScalarNode, node))
             # NaN is the one value unequal to itself
             return type(read) is type(data) and (read == data or (read != read and data != data))
         if kind is _Sequence:
@@ -122,20 +135,19 @@ class _Comparer(_DataConverter):
             items = node.value
             if not data:
                 return not items
-            order = self.orders.get(id(data))
+            order = orders.get(id(data))
             if order is None or not len(items) == len(order) == len(data):
                 return False
-            self.count += len(items)
-            if self.count > MAX_NODES:
+            count += len(items)
+            if count > MAX_NODES:
                 return False
-            same = self.same
             for item, index in zip(items, order, strict=True):
                 child = data[index]
                 tag = item.tag
-                if type(tag) is slice and type(child) is str and type(item) is _Scalar:
+                if type(tag) is slice and type(child) is str:
                     text = item.value
                     if text != child or (
-                        tag.step[0] and text[:1] in _RESOLVERS and _resolve(text) != _STR
+                        text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != _STR
                     ):
                         return False
                 elif not same(item, child):
@@ -146,37 +158,36 @@ class _Comparer(_DataConverter):
         pairs = node.value
         if not data:
             return not pairs
-        order = self.orders.get(id(data))
+        order = orders.get(id(data))
         # ``order`` a permutation of the keys: matched with it, no key appears twice
         if order is None or not len(pairs) == len(order) == len(set(order)) == len(data):
             return False
-        self.count += 2 * len(pairs)  # as the converter counts: each pair, each value
-        if self.count > MAX_NODES:
+        count += 2 * len(pairs)  # as the converter counts: each pair, each value
+        if count > MAX_NODES:
             return False
-        same = self.same
         for (key_node, value_node), key in zip(pairs, order, strict=True):
-            # Inlined for the usual key and value, an untagged string: ``same`` says
-            # the same of it, a call later.
             tag = key_node.tag
-            if type(tag) is slice and type(key) is str and type(key_node) is _Scalar:
+            if type(tag) is slice and type(key) is str:
                 text = key_node.value
                 if text != key or (
-                    tag.step[0] and text[:1] in _RESOLVERS and _resolve(text) != _STR
+                    text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != _STR
                 ):
                     return False
             elif not same(key_node, key):  # a collection is no key of data: not the same
                 return False
             child = data[key]
             tag = value_node.tag
-            if type(tag) is slice and type(child) is str and type(value_node) is _Scalar:
+            if type(tag) is slice and type(child) is str:
                 text = value_node.value
                 if text != child or (
-                    tag.step[0] and text[:1] in _RESOLVERS and _resolve(text) != _STR
+                    text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != _STR
                 ):
                     return False
             elif not same(value_node, child):
                 return False
         return True
+
+    return same
 
 
 def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
@@ -193,6 +204,6 @@ def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
             loader.dispose()
         if root is None:  # no document
             return False
-        return _Comparer(orders).same(root, data)
+        return _comparer(orders)(root, data)
     except (yaml.YAMLError, UnicodeEncodeError, RecursionError, LookupError, _Differs):
         return False
