@@ -498,3 +498,11 @@ def test_the_strict_reader_has_no_path_resolvers() -> None:
     # the read-back composer calls builtins in place of descend_resolver and
     # ascend_resolver, which do nothing only while there are no path resolvers
     assert not loader._Yaml12Loader.yaml_path_resolvers
+
+
+def test_orders_that_are_no_keys_leave_it_to_the_full_check() -> None:
+    data: dict[str, Any] = {"a": ["x", "y"]}
+    text = "a:\n  - x\n  - y\n"
+    orders: Orders = {id(data): [["a"]]}  # unhashable: no key
+    assert not reads_back_as(text, data, orders)
+    check_same_data(data, text, CATALOG, orders)  # the canonical comparison

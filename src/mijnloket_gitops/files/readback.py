@@ -205,5 +205,7 @@ def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
         if root is None:  # no document
             return False
         return _comparer(orders)(root, data)
-    except (yaml.YAMLError, UnicodeEncodeError, RecursionError, LookupError, _Differs):
+    except (yaml.YAMLError, UnicodeEncodeError, RecursionError, _Differs):
+        return False
+    except (LookupError, TypeError):  # ``orders`` holds what is no key or index of data
         return False
