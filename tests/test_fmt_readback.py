@@ -30,6 +30,7 @@ from mijnloket_gitops.files.canonical import (
     _same_in_order,
     check_same_data,
     format_text,
+    same_data,
 )
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.readback import reads_back_as
@@ -506,3 +507,9 @@ def test_orders_that_are_no_keys_leave_it_to_the_full_check() -> None:
     orders: Orders = {id(data): [["a"]]}  # unhashable: no key
     assert not reads_back_as(text, data, orders)
     check_same_data(data, text, CATALOG, orders)  # the canonical comparison
+
+
+def test_same_data_with_nan_keys() -> None:
+    assert same_data({math.nan: 1, "a": [math.nan]}, {math.nan: 1, "a": [math.nan]})
+    assert not same_data({math.nan: 1}, {math.nan: 2})
+    assert not same_data({"a": 1, "b": 2}, {"b": 2, "a": 1})  # key order counts

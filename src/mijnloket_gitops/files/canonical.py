@@ -154,9 +154,9 @@ def same_data(left: Any, right: Any) -> bool:
     """Equal, and of the same types (``1``, ``1.0`` and ``true`` differ; NaN equals NaN)."""
     if type(left) is not type(right):
         return False
-    if isinstance(left, dict):
+    if isinstance(left, dict):  # by position: a NaN key is not found by another NaN
         return same_data(list(left), list(right)) and all(
-            same_data(left[k], right[k]) for k in left
+            map(same_data, left.values(), right.values())
         )
     if isinstance(left, list):
         return len(left) == len(right) and all(map(same_data, left, right))
