@@ -24,18 +24,23 @@ THREADS = 16
 def write_text(path: Path, text: str) -> None:
     """Replace the file's content atomically (temporary file, then rename), keeping its
     permissions; a symbolic link is followed, not replaced. Raises :class:`OSError`."""
-    target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        path = path.resolve()
+        status = os.stat(path)
+    # (os calls on descriptors, not file objects and pathlib: fmt writes tens of
+    # thousands of files, and these calls are most of the time not spent waiting.)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        try:
+            data = text.encode("utf-8")
+            while data:
+                data = data[os.write(handle, data) :]
+            os.fchmod(handle, stat.S_IMODE(status.st_mode))
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
