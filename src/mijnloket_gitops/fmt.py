@@ -9,6 +9,7 @@ files. Nothing is written unless asked for (``action="write"``).
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,8 @@ class FileFormat:
         """A unified diff from the file to its canonical form (``git apply`` reads it)."""
         if not self.changed or self.text is None:
             return ""
-        return git_diff(self.original.decode("utf-8"), self.text, Path(self.path).as_posix())
+        name = self.path if os.sep == "/" else Path(self.path).as_posix()  # (pathlib is slow)
+        return git_diff(self.original.decode("utf-8"), self.text, name)
 
 
 def iter_formats(
