@@ -223,3 +223,96 @@ def test_validate_reads_no_spans() -> None:
         (10, 11, ""),
         (13, 19, "|"),
     ]
+
+
+# --- the outline: recorded while reading, as it was rebuilt from the marks -------------
+
+
+def marks_outline(doc: Document) -> list[Any]:
+    """The keys and list items as ``comments._nodes`` rebuilt them from the reader's
+    marks before the reader recorded them (verbatim)."""
+    keys = doc.key_marks
+    values = doc.value_marks
+    nodes = []
+    for path, mark in values.items():
+        if not path:
+            continue
+        key = keys.get(path)
+        if key is not None:
+            node = (key.line, key.column, len(path), path, key.column, True)
+        else:
+            node = (mark.line, mark.column, len(path), path, values[path[:-1]].column, False)
+        nodes.append(node)
+    nodes.sort(key=lambda node: node[:3])
+    return nodes
+
+
+def walked_spans(text: str) -> list[tuple[int, int, str | None]]:
+    """Every scalar's span from a walk over the composed nodes, sorted (the reader's
+    second walk before it recorded them while converting)."""
+    found = []
+    stack = [yaml.compose(text, Loader=_Loader)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            found.append((node.start_mark.index, node.end_mark.index, node.style))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif node is not None:
+            stack.extend(part for pair in node.value for part in pair)
+    return sorted(found)
+
+
+def assert_outline_as_from_marks(text: str) -> None:
+    doc = load_text(text, spans=True)
+    if doc.problems or not doc.readable:
+        assert doc.outline is None
+        return
+    assert doc.outline is not None
+    assert [tuple(node) for node in doc.outline] == marks_outline(doc), text
+    assert comments._nodes(doc) == doc.outline, text
+    assert [tuple(span) for span in doc.scalar_spans or []] == walked_spans(text), text
+
+
+ALIASES = [
+    "a: &x {k: 1, l: [2, 3]}\nb: *x\nc:\n  - *x\n  - &y [4]\n  - *y\n",
+    "- &a\n  k: v\n- *a\n- [*a, *a]\n",
+    "x: &s scalar\ny: [*s, {z: *s}]\n",
+    "? &k key\n: &v [1, 2]\n? other\n: {a: *v}\n",
+    "top: &t\n  - &i {a: 1}\n  - *i\nagain: *t\n",
+]
+OUTLINE_CASES = [
+    *ALIASES,
+    "? a\n: 1\n? b\n? c\n: 2\n",
+    "x:\n  ? a\ny: 1\n",
+    "[a: 1, b, {c: d}]\n",
+    "a:\n-\n- b\n-\nc: [x, [y, [z]]]\n",
+    "a: !!map {b: !!seq [c]}\nd: !!str\n",
+    "a: 1\r  # c\rb:\r- x\r-\r  - y\r",
+    "k:\r\n  - a\r\n  -\r\n    b: 1\r\n",
+    "? \n: empty key\n",
+]
+
+
+@pytest.mark.parametrize("text", _corpus() + OUTLINE_CASES)
+def test_golden_corpus_outline_as_from_marks(text: str) -> None:
+    assert_outline_as_from_marks(text)
+
+
+def test_benchmark_files_outline_as_from_marks() -> None:
+    rng = random.Random(15)
+    catalog = builtin_catalog()
+    for _ in range(200):
+        assert_outline_as_from_marks(realistic_yaml(rng, catalog, dt.date(2026, 11, 29)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_files())
+def test_generated_files_outline_as_from_marks(case: tuple[str, list[str]]) -> None:
+    assert_outline_as_from_marks(case[0])
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([*FRAGMENTS, "&y ", "*y", "\r"]), max_size=30))
+def test_fuzzed_yaml_outline_as_from_marks(parts: list[str]) -> None:
+    assert_outline_as_from_marks("".join(parts))

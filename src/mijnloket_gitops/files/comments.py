@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from mijnloket_gitops.files.loader import Document, ScalarSpan, scalar_spans
+from mijnloket_gitops.files.loader import Document, OutlineNode, ScalarSpan, scalar_spans
 from mijnloket_gitops.files.positions import PathKey
 
 # The line breaks of libyaml (YAML 1.1), which numbers the lines of node marks.
@@ -49,15 +49,7 @@ class Comments:
     footer: list[str] = field(default_factory=list)
 
 
-class _Node(NamedTuple):
-    """A key or list item: where it starts, how deep it is, the column it aligns at."""
-
-    line: int
-    column: int
-    depth: int
-    path: PathKey
-    indent: int
-    is_key: bool
+_Node = OutlineNode  # a key or list item: where it starts, how deep, where it aligns
 
 
 class _Event(NamedTuple):
@@ -77,7 +69,7 @@ def extract_comments(text: str, doc: Document) -> Comments:
     if not events:
         return Comments()  # nothing to place: no need to know where the nodes are
     # By position only: nodes under an alias share their anchor's position.
-    nodes = _nodes(doc)
+    nodes = doc.outline if doc.outline is not None else _nodes(doc)
     starts = [(n.line, n.column) for n in nodes]
     comments = Comments()
     blank: tuple[int, int] | None = None  # a blank line goes with the next comment or node
@@ -109,7 +101,8 @@ def extract_comments(text: str, doc: Document) -> Comments:
 
 def _nodes(doc: Document) -> list[_Node]:
     """Every key and list item, sorted by position (then depth), from the positions the
-    reader recorded (in document order: each value after its key)."""
+    reader recorded (in document order: each value after its key): the
+    :attr:`Document.outline` of a document read without it."""
     keys = doc.key_marks
     values = doc.value_marks
     nodes: list[_Node] = []

@@ -22,6 +22,7 @@ Problems come back as :class:`LoadProblem` values, never as exceptions.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
@@ -99,6 +100,19 @@ class ScalarSpan(NamedTuple):
     style: str | None
 
 
+class OutlineNode(NamedTuple):
+    """A mapping key or a list item, as a comment is attached to it: where it starts (a
+    key's key, an item's value), how deep it is, the column its collection aligns at
+    (a key's own, an item's list's: where its dash is) and whether it is a key."""
+
+    line: int
+    column: int
+    depth: int
+    path: PathKey
+    indent: int
+    is_key: bool
+
+
 @dataclass
 class Document:
     """A file's data plus the position of every value and every mapping key in it."""
@@ -117,6 +131,9 @@ class Document:
     for (``load_text(text, spans=True)``); what lies between them is whitespace,
     indicators and comments, which is how ``fmt`` finds comments without reading
     the text a second time."""
+    outline: list[OutlineNode] | None = None
+    """Every key and list item, sorted by position (then depth): recorded with
+    :attr:`scalar_spans` when the file reads without problems, to attach comments to."""
 
     def mark(self, path: PathKey, *, key: bool = False) -> Mark:
         """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
@@ -293,6 +310,81 @@ class _DataConverter(_Converter):
         return result
 
 
+class _SpanConverter(_Converter):
+    """The converter that also records, in the same walk and in document order, what
+    ``fmt`` needs to find and place comments: each scalar's span and each key and list
+    item (:class:`OutlineNode`). Written like its parent, for speed."""
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__(doc)
+        self.spans: list[ScalarSpan] = []
+        self.outline: list[OutlineNode] = []
+
+    def convert(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(node)
+        start = node.start_mark
+        column = start.column + 1
+        self._values[path] = _new_mark(Mark, (start.line + 1, column))
+        if isinstance(node, yaml.ScalarNode):
+            self.spans.append(_new_mark(ScalarSpan, (start.index, node.end_mark.index, node.style)))
+            if node.tag == _STR:
+                return node.value
+            self.doc.scalar_sources[path] = node.value
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self._check_tag(node, _SEQ)
+            result: list[Any] = []
+            add, append, convert = self.outline.append, result.append, self.convert
+            depth = len(path) + 1
+            for index, item in enumerate(node.value):
+                where = (*path, index)
+                at = item.start_mark
+                add(
+                    _new_mark(
+                        OutlineNode, (at.line + 1, at.column + 1, depth, where, column, False)
+                    )
+                )
+                append(convert(item, where))
+            return result
+        assert isinstance(node, yaml.MappingNode)
+        if node.tag != _MAP:
+            self._check_tag(node, _MAP)
+        return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        keys = self._keys
+        convert, add_span, add = self.convert, self.spans.append, self.outline.append
+        depth = len(path) + 1
+        for key_node, value_node in node.value:
+            self.count += 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem("schema", "a mapping key must be a plain value", key_node)
+                continue
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
+            if key in result:
+                first = keys[(*path, key)]
+                self._problem(
+                    "duplicate-key",
+                    f"key {key!r} appears more than once in this mapping"
+                    f" (first at line {first.line})",
+                    key_node,
+                    hint="remove one of the two; YAML would silently keep only the last",
+                )
+                continue
+            where = (*path, key)
+            start = key_node.start_mark
+            line, column = start.line + 1, start.column + 1
+            keys[where] = _new_mark(Mark, (line, column))
+            add_span(_new_mark(ScalarSpan, (start.index, key_node.end_mark.index, key_node.style)))
+            add(_new_mark(OutlineNode, (line, column, depth, where, column, True)))
+            result[key] = convert(value_node, where)
+        return result
+
+
 _ODD_BREAKS = {
     "\x85": "U+0085 NEXT LINE",
     "\u2028": "U+2028 LINE SEPARATOR",
@@ -434,7 +526,9 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
             "put each employer in its own file",
         )
     doc = Document()
-    converter = _Converter(doc) if positions else _DataConverter(doc)
+    converter = (
+        _SpanConverter(doc) if spans else _Converter(doc) if positions else _DataConverter(doc)
+    )
     try:
         doc.data = converter.convert(nodes[0], ())
     except _TooLarge as error:
@@ -451,8 +545,29 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
     except RecursionError:
         return _too_deep()
     if spans:
-        doc.scalar_spans = _scalar_spans(nodes[0])
+        _record_spans(doc, converter, nodes[0], "*" in text)
     return doc
+
+
+def _record_spans(doc: Document, converter: _Converter, root: yaml.Node, aliases: bool) -> None:
+    """The spans and outline the converter recorded, sorted. They are in document
+    order, which is position order but where a node is reached again through an alias
+    (at its anchor's position): only then are they sorted. A document with problems
+    (where the converter skipped keys) has its spans found by walking its nodes, and no
+    outline."""
+    assert isinstance(converter, _SpanConverter)
+    if doc.problems:
+        doc.scalar_spans = _scalar_spans(root)
+        return
+    spans, outline = converter.spans, converter.outline
+    if aliases:
+        spans.sort()
+        outline.sort(key=_BY_POSITION)
+    doc.scalar_spans = spans
+    doc.outline = outline
+
+
+_BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 
 
 def scalar_spans(text: str) -> list[ScalarSpan]:
