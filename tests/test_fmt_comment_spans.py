@@ -158,6 +158,10 @@ EDGES = [
     "{a: 1, # one\n b: 2}\n# end\n",
     "a: b\n   \n \t\n  # indented\n",
     "a: 1\n   ",
+    "a: 1\n  \nb: 2  # only a line of spaces is blank\n",
+    "a: 1\n \t\n# only a line with a tab is blank\nb: 2\n",
+    "a: 1  # the last line is spaces\n  ",
+    "  \n# the first line is spaces\na: 1\n",
     "'#': '#' # hash key\n",
     "a: plain\n  continued # c\n  # not continued\n",
 ]

@@ -21,6 +21,7 @@ import bisect
 import itertools
 import operator
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -132,35 +133,94 @@ def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:
     ``#`` outside the scalars starts a comment, and a line of spaces outside them is
     a blank line. Inside a scalar, only a block scalar's header line can end in a
     comment (``name: |  # c``)."""
-    starts, ends, headers = _content_spans(text, spans)
-    lines = _Lines(text)
     found: list[_Event] = []
     hash_at = text.find("#")
+    blanks = _blank_lines(text)
+    if hash_at < 0 and not blanks:
+        return found  # (a header comment holds a ``#`` too)
+    lines = _Lines(text)
     while hash_at >= 0:
-        inside = bisect.bisect_right(starts, hash_at) - 1
-        if inside >= 0 and hash_at < ends[inside]:
-            hash_at = text.find("#", ends[inside])
+        end = _scalar_end(text, spans, hash_at)
+        if end >= 0:
+            hash_at = text.find("#", end)
             continue
         line, line_start, line_end = lines.locate(hash_at)
         comment = text[hash_at:line_end].rstrip()  # a line holds no other break
         kind = _kind(text[line_start:hash_at].strip())
-        found.append(_Event(line + 1, hash_at - line_start + 1, kind, comment))
+        found.append(_new_event(_Event, (line + 1, hash_at - line_start + 1, kind, comment)))
         hash_at = text.find("#", line_end)
-    blanks = [m.start(1) for m in _BLANK_LINE.finditer(text)]
-    if text and _BLANK_FIRST_LINE.match(text):
-        blanks.insert(0, 0)
+    in_order = True  # comments are found in the order of the text; the rest are not
     for at in blanks:
-        inside = bisect.bisect_right(starts, at) - 1
-        if at < len(text) and not (inside >= 0 and at < ends[inside]):
-            found.append(_Event(lines.locate(at)[0] + 1, 1, "blank", ""))
-    for index in headers:
-        line, line_start, line_end = lines.locate(index)
-        header = _HEADER_COMMENT.match(text, index, line_end)
-        if header:
-            column = header.start(1) - line_start + 1
-            found.append(_Event(line + 1, column, "eol", header.group(1).rstrip()))
-    found.sort(key=lambda event: (event.line, event.column))
+        if _scalar_end(text, spans, at) < 0:
+            found.append(_new_event(_Event, (lines.locate(at)[0] + 1, 1, "blank", "")))
+            in_order = False
+    if "#" in text and ("|" in text or ">" in text):
+        for index in _block_headers(text, spans):
+            line, line_start, line_end = lines.locate(index)
+            header = _HEADER_COMMENT.match(text, index, line_end)
+            if header:
+                column = header.start(1) - line_start + 1
+                comment = header.group(1).rstrip()
+                found.append(_new_event(_Event, (line + 1, column, "eol", comment)))
+                in_order = False
+    if not in_order:
+        found.sort(key=_LINE_COLUMN)
     return found
+
+
+_new_event = tuple.__new__  # _Event(...) without the NamedTuple's Python-level __new__
+_LINE_COLUMN = operator.itemgetter(0, 1)
+_PAST = sys.maxsize  # after any offset: ``(offset, _PAST)`` sorts after every span there
+
+
+def _scalar_end(text: str, spans: list[ScalarSpan], at: int) -> int:
+    """Where the content of the scalar holding offset ``at`` ends, or -1 if none holds
+    it. A span starts at the scalar's tag or anchor if it has one, which may be followed
+    by comments and blank lines before the content: those are outside it. Spans are
+    sorted and do not overlap, but where an alias repeats one (then they are equal)."""
+    index = bisect.bisect_right(spans, (at, _PAST)) - 1
+    if index < 0:
+        return -1
+    start, end, _ = spans[index]
+    if at >= end:
+        return -1
+    if text[start] in "!&":
+        match = _PROPERTIES.match(text, start, end)
+        assert match is not None  # the pattern matches the empty string
+        if at < match.end():
+            return -1
+    return end
+
+
+def _block_headers(text: str, spans: list[ScalarSpan]) -> list[int]:
+    """Where each block scalar's header starts (after its tag or anchor), once."""
+    headers: list[int] = []
+    for start, end, style in spans:
+        if style == "|" or style == ">":
+            if text[start] in "!&":
+                match = _PROPERTIES.match(text, start, end)
+                assert match is not None  # the pattern matches the empty string
+                start = match.end()
+            if start < end and (not headers or headers[-1] != start):
+                headers.append(start)  # (an alias repeats the span: equal, so adjacent)
+    return headers
+
+
+def _blank_lines(text: str) -> list[int]:
+    """Where each whitespace-only line starts (possibly at the end of the text)."""
+    if (
+        "\r" not in text
+        and "\n\n" not in text
+        and " \n" not in text
+        and "\t\n" not in text
+        and not text.endswith((" ", "\t"))
+    ):  # (what ``_BLANK_LINE`` needs, looked for faster): no blank line but the first
+        found = []
+    else:
+        found = [m.start(1) for m in _BLANK_LINE.finditer(text)]
+    if text and _BLANK_FIRST_LINE.match(text):
+        found.insert(0, 0)
+    return [at for at in found if at < len(text)]
 
 
 class _Lines:
@@ -170,7 +230,7 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts: list[int] | None = None
-        if _OTHER_BREAKS.search(text):
+        if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
             self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
 
     def locate(self, index: int) -> tuple[int, int, int]:
@@ -187,7 +247,6 @@ class _Lines:
         return line, starts[line], starts[line + 1] if line + 1 < len(starts) else len(text)
 
 
-_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 # A whitespace-only line after a line break (up to its own break or the end of the
 # text; group 1 starts it), and one at the start of the text. The reader refuses NEL,
 # LS and PS, so only CR, LF and CRLF end a line here.
@@ -195,34 +254,6 @@ _BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)([ \t]*)(?=[\r\n]|\Z)")
 _BLANK_FIRST_LINE = re.compile(r"[ \t]*(?:[\r\n]|\Z)")
 # A scalar's properties (tag, anchor) and what may stand between them and its content.
 _PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*|[ \t\r\n]+|#[^\r\n]*)*")
-
-
-def _content_spans(text: str, spans: list[ScalarSpan]) -> tuple[list[int], list[int], list[int]]:
-    """Starts and ends of the scalars' content (a node's span starts at its tag or
-    anchor, which may be followed by comments and blank lines before the content),
-    merged where they overlap; and where each block scalar's header starts."""
-    if "!" not in text and "&" not in text:  # no tag or anchor: nothing to skip or merge
-        kept = [span for span in spans if span[0] < span[1]]
-        headers = [span[0] for span in kept if span[2] == "|" or span[2] == ">"]
-        return [span[0] for span in kept], [span[1] for span in kept], headers
-    starts: list[int] = []
-    ends: list[int] = []
-    headers = []
-    for start, end, style in spans:
-        if start < end and text[start] in "!&":
-            match = _PROPERTIES.match(text, start, end)
-            assert match is not None  # the pattern matches the empty string
-            start = match.end()
-        if start >= end:
-            continue  # an empty scalar (``name:``) covers nothing
-        if ends and start < ends[-1]:  # the same scalar again, through an alias
-            ends[-1] = max(ends[-1], end)
-            continue
-        if style == "|" or style == ">":
-            headers.append(start)
-        starts.append(start)
-        ends.append(end)
-    return starts, ends, headers
 
 
 def _kind(before: str) -> str:
