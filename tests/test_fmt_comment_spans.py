@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mijnloket_gitops.catalog import builtin_catalog
@@ -95,6 +96,82 @@ def _recursive_nodes(value: Any, doc: Document, path: PathKey, depth: int) -> It
             yield from _recursive_nodes(child, doc, where, depth + 1)
 
 
+# The placement as it was (verbatim), before its fast paths.
+
+
+def _old_value_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _old_attach_eol(
+    found: comments.Comments, event: Any, nodes: list[Any], starts: list[tuple[int, int]]
+) -> None:
+    here = bisect.bisect_left(starts, (event.line, 0))
+    on_line = list(itertools.takewhile(lambda n: n.line == event.line, nodes[here:]))
+    after = bisect.bisect_left(starts, (event.line, event.column))
+    if event.kind == "dash" and after < len(nodes):
+        owner, aligned = nodes[after], False
+    elif event.kind == "close" and after > 0 and nodes[after - 1].path:
+        # the collection the bracket closes is the one holding the item before it
+        container = nodes[after - 1].path[:-1]
+        owner = next((n for n in nodes if n.path == container), nodes[after - 1])
+        aligned = False
+    elif on_line:
+        # The line's outermost key (``products: [a, b]  # c`` is about products),
+        # else its outermost item.
+        owner = min(on_line, key=lambda n: (not n.is_key, n.depth, n.column))
+        # Its column is kept (aligned comments stay aligned) only if the line holds
+        # nothing else: a flow collection becomes several lines.
+        aligned = all((n.line, n.column) == starts[here] for n in on_line)
+    else:
+        before = bisect.bisect_left(starts, (event.line, event.column))
+        if before == 0:
+            found.header.append(event.text)
+            return
+        owner, aligned = nodes[before - 1], False
+    if owner.path in found.eol:
+        found.eol[owner.path] += " " + event.text
+    else:
+        found.eol[owner.path] = event.text
+        if aligned:
+            found.columns[owner.path] = event.column
+
+
+def _old_full_line_target(
+    found: comments.Comments,
+    event: Any,
+    nodes: list[Any],
+    starts: list[tuple[int, int]],
+    doc: Document,
+) -> list[str]:
+    index = bisect.bisect_left(starts, (event.line, 0))
+    if index == 0:
+        return found.header
+    previous = nodes[index - 1]
+    following = nodes[index] if index < len(nodes) else None
+    value = doc.value_marks.get(previous.path)
+    if (
+        previous.is_key
+        and value is not None
+        and (value.line, value.column) > event[:2]
+        and not isinstance(_old_value_at(doc.data, previous.path), dict | list)
+    ):  # between ``name:`` and its value on a later line: about that key
+        return found.before.setdefault(previous.path, [])
+    if following is not None and event.column <= following.indent:
+        return found.before.setdefault(following.path, [])
+    for cut in range(len(previous.path) - 1, -1, -1):
+        container = previous.path[:cut]
+        if following is not None and following.path[:cut] == container:
+            return found.before.setdefault(following.path, [])
+        if doc.value_marks[container].column <= event.column:
+            if not container:
+                return found.footer
+            return found.after.setdefault(container, [])
+    return found.footer  # the root contains every node: only reached at the end
+
+
 def token_scan_comments(text: str, doc: Document) -> comments.Comments:
     """``extract_comments`` as it was: token scan, recursive nodes, one sorted stream."""
     nodes = sorted(
@@ -118,9 +195,9 @@ def token_scan_comments(text: str, doc: Document) -> comments.Comments:
         elif item.kind == "blank":
             pending = True
         elif item.kind in ("eol", "dash", "close"):
-            comments._attach_eol(found, item, nodes, starts)
+            _old_attach_eol(found, item, nodes, starts)
         else:
-            lines = comments._full_line_target(found, item, nodes, starts, doc)
+            lines = _old_full_line_target(found, item, nodes, starts, doc)
             lines.extend(["", item.text] if pending else [item.text])
             pending = False
     return found
@@ -189,6 +266,9 @@ def test_benchmark_files_comments_match_the_token_scan() -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messy_files())
 def test_generated_files_comments_match_the_token_scan(case: tuple[str, list[str]]) -> None:
+    # (the generator's comments may hold a noncharacter such as U+FFFE, which libyaml
+    # refuses: fmt formats only files that read cleanly)
+    assume(not load_text(case[0]).problems)
     assert_same_as_token_scan(case[0])
 
 

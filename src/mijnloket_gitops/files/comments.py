@@ -71,28 +71,30 @@ def extract_comments(text: str, doc: Document) -> Comments:
         return Comments()  # nothing to place: no need to know where the nodes are
     # By position only: nodes under an alias share their anchor's position.
     nodes = doc.outline if doc.outline is not None else _nodes(doc)
-    starts = [(n.line, n.column) for n in nodes]
+    # Nodes are found by bisecting them with a (line, column) probe: a node at that very
+    # position sorts after it, and before (line, column, _PAST).
     comments = Comments()
-    blank: tuple[int, int] | None = None  # a blank line goes with the next comment or node
+    blank: tuple[int, int, int] | None = None  # a blank line goes with what follows
     for event in events:
         if blank is not None:
-            following = bisect.bisect_right(starts, blank)
-            if following < len(nodes) and starts[following] < (event.line, event.column):
+            following = bisect.bisect_right(nodes, blank)
+            if following < len(nodes) and nodes[following] < (event.line, event.column):
                 node = nodes[following]
                 first = following == 0
                 lines = comments.header if first else comments.before.setdefault(node.path, [])
                 lines.append("")
                 blank = None
-        if event.kind == "blank":
-            blank = (event.line, event.column)
-        elif event.kind in ("eol", "dash", "close"):
-            _attach_eol(comments, event, nodes, starts)
-        else:
-            lines = _full_line_target(comments, event, nodes, starts, doc)
+        kind = event.kind
+        if kind == "blank":
+            blank = (event.line, event.column, _PAST)
+        elif kind == "full":
+            lines = _full_line_target(comments, event, nodes, doc)
             lines.extend(["", event.text] if blank is not None else [event.text])
             blank = None
+        else:  # "eol", "dash" or "close"
+            _attach_eol(comments, event, nodes)
     if blank is not None:
-        following = bisect.bisect_right(starts, blank)
+        following = bisect.bisect_right(nodes, blank)
         if following < len(nodes):
             node = nodes[following]
             lines = comments.header if following == 0 else comments.before.setdefault(node.path, [])
@@ -276,12 +278,10 @@ def _value_at(data: Any, path: PathKey) -> Any:
     return data
 
 
-def _attach_eol(
-    comments: Comments, event: _Event, nodes: list[_Node], starts: list[tuple[int, int]]
-) -> None:
-    here = bisect.bisect_left(starts, (event.line, 0))
-    on_line = list(itertools.takewhile(lambda n: n.line == event.line, nodes[here:]))
-    after = bisect.bisect_left(starts, (event.line, event.column))
+def _attach_eol(comments: Comments, event: _Event, nodes: list[_Node]) -> None:
+    line = event.line
+    here = bisect.bisect_left(nodes, (line, 0))
+    after = bisect.bisect_left(nodes, (line, event.column))
     if event.kind == "dash" and after < len(nodes):
         owner, aligned = nodes[after], False
     elif event.kind == "close" and after > 0 and nodes[after - 1].path:
@@ -289,19 +289,23 @@ def _attach_eol(
         container = nodes[after - 1].path[:-1]
         owner = next((n for n in nodes if n.path == container), nodes[after - 1])
         aligned = False
-    elif on_line:
-        # The line's outermost key (``products: [a, b]  # c`` is about products),
-        # else its outermost item.
-        owner = min(on_line, key=lambda n: (not n.is_key, n.depth, n.column))
-        # Its column is kept (aligned comments stay aligned) only if the line holds
-        # nothing else: a flow collection becomes several lines.
-        aligned = all((n.line, n.column) == starts[here] for n in on_line)
+    elif here < len(nodes) and nodes[here].line == line:
+        if here + 1 == len(nodes) or nodes[here + 1].line != line:
+            owner, aligned = nodes[here], True  # the line's only node (most lines)
+        else:
+            on_line = list(itertools.takewhile(lambda n: n.line == line, nodes[here:]))
+            # The line's outermost key (``products: [a, b]  # c`` is about products),
+            # else its outermost item.
+            owner = min(on_line, key=lambda n: (not n.is_key, n.depth, n.column))
+            # Its column is kept (aligned comments stay aligned) only if the line holds
+            # nothing else: a flow collection becomes several lines.
+            first = nodes[here].column
+            aligned = all(n.column == first for n in on_line)
     else:
-        before = bisect.bisect_left(starts, (event.line, event.column))
-        if before == 0:
+        if after == 0:
             comments.header.append(event.text)
             return
-        owner, aligned = nodes[before - 1], False
+        owner, aligned = nodes[after - 1], False
     if owner.path in comments.eol:
         comments.eol[owner.path] += " " + event.text
     else:
@@ -314,10 +318,9 @@ def _full_line_target(
     comments: Comments,
     event: _Event,
     nodes: list[_Node],
-    starts: list[tuple[int, int]],
     doc: Document,
 ) -> list[str]:
-    index = bisect.bisect_left(starts, (event.line, 0))
+    index = bisect.bisect_left(nodes, (event.line, 0))
     if index == 0:
         return comments.header
     previous = nodes[index - 1]
