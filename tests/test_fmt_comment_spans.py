@@ -12,7 +12,7 @@ import itertools
 import random
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -79,20 +79,31 @@ def token_events(text: str) -> list[Any]:
     return sorted(found)
 
 
+class OldNode(NamedTuple):
+    """A key or list item as ``comments._Node`` was (verbatim)."""
+
+    line: int
+    column: int
+    depth: int
+    path: PathKey
+    indent: int
+    is_key: bool
+
+
 def _recursive_nodes(value: Any, doc: Document, path: PathKey, depth: int) -> Iterator[Any]:
     """The nodes as ``comments._nodes`` found them before (verbatim)."""
     if isinstance(value, dict):
         for key, child in value.items():
             where = (*path, key)
             mark = doc.key_marks[where]
-            yield comments._Node(mark.line, mark.column, depth + 1, where, mark.column, True)
+            yield OldNode(mark.line, mark.column, depth + 1, where, mark.column, True)
             yield from _recursive_nodes(child, doc, where, depth + 1)
     elif isinstance(value, list):
         dash = doc.value_marks[path].column
         for index, child in enumerate(value):
             where = (*path, index)
             mark = doc.value_marks[where]
-            yield comments._Node(mark.line, mark.column, depth + 1, where, dash, False)
+            yield OldNode(mark.line, mark.column, depth + 1, where, dash, False)
             yield from _recursive_nodes(child, doc, where, depth + 1)
 
 
@@ -186,7 +197,7 @@ def token_scan_comments(text: str, doc: Document) -> comments.Comments:
     stream.sort(key=lambda item: item[:3])
     pending = False
     for *_, item in stream:
-        if isinstance(item, comments._Node):
+        if isinstance(item, OldNode):
             if pending:
                 first = (item.line, item.column) == starts[0]
                 lines = found.header if first else found.before.setdefault(item.path, [])

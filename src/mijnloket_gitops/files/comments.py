@@ -23,7 +23,7 @@ import operator
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from mijnloket_gitops.files.loader import Document, OutlineNode, ScalarSpan, scalar_spans
 from mijnloket_gitops.files.positions import PathKey
@@ -51,6 +51,13 @@ class Comments:
 
 
 _Node = OutlineNode  # a key or list item: where it starts, how deep, where it aligns
+# its fields
+_LINE: Final = 0
+_COLUMN: Final = 1
+_DEPTH: Final = 2
+_PATH: Final = 3
+_INDENT: Final = 4
+_IS_KEY: Final = 5
 
 
 class _Event(NamedTuple):
@@ -81,7 +88,7 @@ def extract_comments(text: str, doc: Document) -> Comments:
             if following < len(nodes) and nodes[following] < (event.line, event.column):
                 node = nodes[following]
                 first = following == 0
-                lines = comments.header if first else comments.before.setdefault(node.path, [])
+                lines = comments.header if first else comments.before.setdefault(node[_PATH], [])
                 lines.append("")
                 blank = None
         kind = event.kind
@@ -96,8 +103,8 @@ def extract_comments(text: str, doc: Document) -> Comments:
     if blank is not None:
         following = bisect.bisect_right(nodes, blank)
         if following < len(nodes):
-            node = nodes[following]
-            lines = comments.header if following == 0 else comments.before.setdefault(node.path, [])
+            path = nodes[following][_PATH]
+            lines = comments.header if following == 0 else comments.before.setdefault(path, [])
             lines.append("")
     return comments
 
@@ -117,12 +124,11 @@ def _nodes(doc: Document) -> list[_Node]:
             node = (key.line, key.column, len(path), path, key.column, True)
         else:  # not a key, so an item of a list, whose dash is where the list starts
             node = (mark.line, mark.column, len(path), path, values[path[:-1]].column, False)
-        nodes.append(_new_node(_Node, node))
+        nodes.append(node)
     nodes.sort(key=_BY_POSITION)
     return nodes
 
 
-_new_node = tuple.__new__  # _Node(...) without the NamedTuple's Python-level __new__
 _BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 
 
@@ -284,34 +290,34 @@ def _attach_eol(comments: Comments, event: _Event, nodes: list[_Node]) -> None:
     after = bisect.bisect_left(nodes, (line, event.column))
     if event.kind == "dash" and after < len(nodes):
         owner, aligned = nodes[after], False
-    elif event.kind == "close" and after > 0 and nodes[after - 1].path:
+    elif event.kind == "close" and after > 0 and nodes[after - 1][_PATH]:
         # the collection the bracket closes is the one holding the item before it
-        container = nodes[after - 1].path[:-1]
-        owner = next((n for n in nodes if n.path == container), nodes[after - 1])
+        container = nodes[after - 1][_PATH][:-1]
+        owner = next((n for n in nodes if n[_PATH] == container), nodes[after - 1])
         aligned = False
-    elif here < len(nodes) and nodes[here].line == line:
-        if here + 1 == len(nodes) or nodes[here + 1].line != line:
+    elif here < len(nodes) and nodes[here][_LINE] == line:
+        if here + 1 == len(nodes) or nodes[here + 1][_LINE] != line:
             owner, aligned = nodes[here], True  # the line's only node (most lines)
         else:
-            on_line = list(itertools.takewhile(lambda n: n.line == line, nodes[here:]))
+            on_line = list(itertools.takewhile(lambda n: n[_LINE] == line, nodes[here:]))
             # The line's outermost key (``products: [a, b]  # c`` is about products),
             # else its outermost item.
-            owner = min(on_line, key=lambda n: (not n.is_key, n.depth, n.column))
+            owner = min(on_line, key=lambda n: (not n[_IS_KEY], n[_DEPTH], n[_COLUMN]))
             # Its column is kept (aligned comments stay aligned) only if the line holds
             # nothing else: a flow collection becomes several lines.
-            first = nodes[here].column
-            aligned = all(n.column == first for n in on_line)
+            first = nodes[here][_COLUMN]
+            aligned = all(n[_COLUMN] == first for n in on_line)
     else:
         if after == 0:
             comments.header.append(event.text)
             return
         owner, aligned = nodes[after - 1], False
-    if owner.path in comments.eol:
-        comments.eol[owner.path] += " " + event.text
+    if owner[_PATH] in comments.eol:
+        comments.eol[owner[_PATH]] += " " + event.text
     else:
-        comments.eol[owner.path] = event.text
+        comments.eol[owner[_PATH]] = event.text
         if aligned:
-            comments.columns[owner.path] = event.column
+            comments.columns[owner[_PATH]] = event.column
 
 
 def _full_line_target(
@@ -325,20 +331,20 @@ def _full_line_target(
         return comments.header
     previous = nodes[index - 1]
     following = nodes[index] if index < len(nodes) else None
-    value = doc.value_marks.get(previous.path)
+    value = doc.value_marks.get(previous[_PATH])
     if (
-        previous.is_key
+        previous[_IS_KEY]
         and value is not None
         and (value.line, value.column) > event[:2]
-        and not isinstance(_value_at(doc.data, previous.path), dict | list)
+        and not isinstance(_value_at(doc.data, previous[_PATH]), dict | list)
     ):  # between ``name:`` and its value on a later line: about that key
-        return comments.before.setdefault(previous.path, [])
-    if following is not None and event.column <= following.indent:
-        return comments.before.setdefault(following.path, [])
-    for cut in range(len(previous.path) - 1, -1, -1):
-        container = previous.path[:cut]
-        if following is not None and following.path[:cut] == container:
-            return comments.before.setdefault(following.path, [])
+        return comments.before.setdefault(previous[_PATH], [])
+    if following is not None and event.column <= following[_INDENT]:
+        return comments.before.setdefault(following[_PATH], [])
+    for cut in range(len(previous[_PATH]) - 1, -1, -1):
+        container = previous[_PATH][:cut]
+        if following is not None and following[_PATH][:cut] == container:
+            return comments.before.setdefault(following[_PATH], [])
         if doc.value_marks[container].column <= event.column:
             if not container:
                 return comments.footer

@@ -25,7 +25,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 import yaml
 
@@ -91,26 +91,17 @@ _TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a 
 _Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
 
 
-class ScalarSpan(NamedTuple):
-    """A scalar node's character span (``end`` exclusive; from its tag or anchor if it
-    has one) and its style (``"|"`` / ``">"`` for a block scalar)."""
-
-    start: int
-    end: int
-    style: str | None
+ScalarSpan = tuple[int, int, str | None]
+"""A scalar node's character span, ``(start, end, style)``: ``end`` exclusive, from its
+tag or anchor if it has one; style ``"|"`` / ``">"`` for a block scalar. A plain tuple,
+not a NamedTuple: the reader makes one per scalar."""
 
 
-class OutlineNode(NamedTuple):
-    """A mapping key or a list item, as a comment is attached to it: where it starts (a
-    key's key, an item's value), how deep it is, the column its collection aligns at
-    (a key's own, an item's list's: where its dash is) and whether it is a key."""
-
-    line: int
-    column: int
-    depth: int
-    path: PathKey
-    indent: int
-    is_key: bool
+OutlineNode = tuple[int, int, int, PathKey, int, bool]
+"""A mapping key or a list item, as a comment is attached to it: ``(line, column, depth,
+path, indent, is_key)``: where it starts (a key's key, an item's value), how deep it is,
+the column its collection aligns at (a key's own, an item's list's: where its dash is)
+and whether it is a key. A plain tuple, not a NamedTuple: the reader makes one per node."""
 
 
 @dataclass
@@ -153,7 +144,7 @@ def _mark(node: yaml.Node) -> Mark:
     return _new_mark(Mark, (start.line + 1, start.column + 1))
 
 
-# Mark(line, column) (or a ScalarSpan) without the NamedTuple's Python-level __new__:
+# Mark(line, column) without the NamedTuple's Python-level __new__:
 # the converter makes one per node, so this is measurable on large sets of files.
 _new_mark = tuple.__new__
 
@@ -313,12 +304,15 @@ class _DataConverter(_Converter):
 class _SpanConverter(_Converter):
     """The converter that also records, in the same walk and in document order, what
     ``fmt`` needs to find and place comments: each scalar's span and each key and list
-    item (:class:`OutlineNode`). Written like its parent, for speed."""
+    item (:data:`OutlineNode`). Written like its parent, for speed (and the composer
+    makes nodes of exactly these three classes)."""
 
     def __init__(self, doc: Document) -> None:
         super().__init__(doc)
         self.spans: list[ScalarSpan] = []
         self.outline: list[OutlineNode] = []
+        self._add_span = self.spans.append
+        self._add_node = self.outline.append
 
     def convert(self, node: yaml.Node, path: PathKey) -> Any:
         self.count += 1
@@ -327,29 +321,25 @@ class _SpanConverter(_Converter):
         start = node.start_mark
         column = start.column + 1
         self._values[path] = _new_mark(Mark, (start.line + 1, column))
-        if isinstance(node, yaml.ScalarNode):
-            self.spans.append(_new_mark(ScalarSpan, (start.index, node.end_mark.index, node.style)))
+        if type(node) is yaml.ScalarNode:
+            self._add_span((start.index, node.end_mark.index, node.style))
             if node.tag == _STR:
                 return node.value
             self.doc.scalar_sources[path] = node.value
             return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
+        if type(node) is yaml.SequenceNode:
             if node.tag != _SEQ:
                 self._check_tag(node, _SEQ)
             result: list[Any] = []
-            add, append, convert = self.outline.append, result.append, self.convert
+            add, append, convert = self._add_node, result.append, self.convert
             depth = len(path) + 1
             for index, item in enumerate(node.value):
                 where = (*path, index)
                 at = item.start_mark
-                add(
-                    _new_mark(
-                        OutlineNode, (at.line + 1, at.column + 1, depth, where, column, False)
-                    )
-                )
+                add((at.line + 1, at.column + 1, depth, where, column, False))
                 append(convert(item, where))
             return result
-        assert isinstance(node, yaml.MappingNode)
+        assert type(node) is yaml.MappingNode
         if node.tag != _MAP:
             self._check_tag(node, _MAP)
         return self._mapping(node, path)
@@ -357,11 +347,11 @@ class _SpanConverter(_Converter):
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         keys = self._keys
-        convert, add_span, add = self.convert, self.spans.append, self.outline.append
+        convert, add_span, add = self.convert, self._add_span, self._add_node
         depth = len(path) + 1
         for key_node, value_node in node.value:
             self.count += 1
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 self._problem("schema", "a mapping key must be a plain value", key_node)
                 continue
             key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
@@ -379,8 +369,8 @@ class _SpanConverter(_Converter):
             start = key_node.start_mark
             line, column = start.line + 1, start.column + 1
             keys[where] = _new_mark(Mark, (line, column))
-            add_span(_new_mark(ScalarSpan, (start.index, key_node.end_mark.index, key_node.style)))
-            add(_new_mark(OutlineNode, (line, column, depth, where, column, True)))
+            add_span((start.index, key_node.end_mark.index, key_node.style))
+            add((line, column, depth, where, column, True))
             result[key] = convert(value_node, where)
         return result
 
@@ -587,8 +577,7 @@ def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
     while stack:
         node = pop()
         if isinstance(node, scalar):
-            span = (node.start_mark.index, node.end_mark.index, node.style)
-            found.append(_new_mark(ScalarSpan, span))
+            found.append((node.start_mark.index, node.end_mark.index, node.style))
         elif isinstance(node, sequence):
             push(node.value)
         else:  # a mapping: its (key, value) pairs
