@@ -216,16 +216,10 @@ def _block_headers(text: str, spans: list[ScalarSpan]) -> list[int]:
 
 def _blank_lines(text: str) -> list[int]:
     """Where each whitespace-only line starts (possibly at the end of the text)."""
-    if (
-        "\r" not in text
-        and "\n\n" not in text
-        and " \n" not in text
-        and "\t\n" not in text
-        and not text.endswith((" ", "\t"))
-    ):  # (what ``_BLANK_LINE`` needs, looked for faster): no blank line but the first
-        found = []
-    else:
+    if "\r" in text:
         found = [m.start(1) for m in _BLANK_LINE.finditer(text)]
+    else:  # the same lines, found faster where line feeds alone break lines
+        found = [m.end() for m in _BLANK_LF_LINE.finditer(text)]
     if text and _BLANK_FIRST_LINE.match(text):
         found.insert(0, 0)
     return [at for at in found if at < len(text)]
@@ -259,6 +253,7 @@ class _Lines:
 # text; group 1 starts it), and one at the start of the text. The reader refuses NEL,
 # LS and PS, so only CR, LF and CRLF end a line here.
 _BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)([ \t]*)(?=[\r\n]|\Z)")
+_BLANK_LF_LINE = re.compile(r"\n(?=[ \t]*(?:\n|\Z))")
 _BLANK_FIRST_LINE = re.compile(r"[ \t]*(?:[\r\n]|\Z)")
 # A scalar's properties (tag, anchor) and what may stand between them and its content.
 _PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*|[ \t\r\n]+|#[^\r\n]*)*")
