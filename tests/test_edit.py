@@ -21,7 +21,8 @@ from mijnloket_gitops.edit.run import EditRequest, edit_file, edit_files, wave_o
 from mijnloket_gitops.files.comments import extract_comments
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.fmt import format_file, write_text
+from mijnloket_gitops.files.writing import write_text
+from mijnloket_gitops.fmt import format_file
 from mijnloket_gitops.validate.runner import check_file, validate_paths
 from tests.synthetic import write_employers
 from tests.test_properties import valid_files
@@ -409,7 +410,7 @@ def test_the_worker_pool_gives_the_same_edits(
 def test_a_file_that_cannot_be_written_is_reported_and_the_rest_written(
     tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mijnloket_gitops.edit import write
+    from mijnloket_gitops.files import writing as write
 
     shutil.copytree(BUNDLED, tmp_path / "employers")
     blocked = str(tmp_path / "employers" / "bakkerij-de-vries.yaml")

@@ -776,6 +776,67 @@ def test_fmt_uses_validates_worker_pool_and_keeps_the_file_order(
     assert [p for p, _ in pooled] == paths
 
 
+def test_fmt_writes_files_while_it_formats_the_next_and_overlaps_their_syncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fmt wrote each changed file, and waited for the disk to sync it, before it
+    formatted the next (100k files: 5.2 times validate's time). Writes now go to a
+    pool of writer threads: two writes must be in flight at once here, or the barrier
+    breaks and the files are reported as not written."""
+    import threading
+
+    from mijnloket_gitops import fmt
+    from mijnloket_gitops.files import writing
+
+    paths = []
+    for index in range(4):
+        path = tmp_path / f"e{index}.yaml"
+        path.write_text(MESSY, "utf-8")
+        paths.append(str(path))
+    together = threading.Barrier(2, timeout=10)
+    real = writing.write_text
+
+    def write_with_another(path: Path, text: str) -> None:
+        together.wait()  # returns only once a second write is in flight too
+        real(path, text)
+
+    monkeypatch.setattr(writing, "write_text", write_with_another)
+    outcomes = [f.outcome for f in fmt.iter_formats(paths, CATALOG, action="write")]
+    assert outcomes == ["written"] * 4
+    assert all(Path(p).read_text("utf-8") == MESSY_FORMATTED for p in paths)
+
+
+def test_fmt_reports_each_file_it_cannot_write_and_writes_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the worker pool too: the file that cannot be written keeps its bytes and says
+    why; every other file is written."""
+    from mijnloket_gitops import fmt
+    from mijnloket_gitops.files import writing
+
+    paths = []
+    for index in range(6):
+        path = tmp_path / f"e{index}.yaml"
+        path.write_text(MESSY, "utf-8")
+        paths.append(str(path))
+    real = writing.write_text
+
+    def full_disk_for_e3(path: Path, text: str) -> None:
+        if path.name == "e3.yaml":
+            raise OSError(28, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(writing, "write_text", full_disk_for_e3)
+    monkeypatch.setattr(fmt, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(fmt, "CHUNK_FILES", 2)
+    monkeypatch.setattr(fmt, "cpu_count", lambda: 2)
+    outcomes = {f.path: f.outcome for f in fmt.iter_formats(paths, CATALOG, action="write")}
+    assert outcomes.pop(paths[3]) == "cannot write: No space left on device"
+    assert set(outcomes.values()) == {"written"}
+    texts = [Path(p).read_text("utf-8") for p in paths]
+    assert texts == [MESSY_FORMATTED] * 3 + [MESSY] + [MESSY_FORMATTED] * 2
+
+
 def test_fmt_writes_a_key_longer_than_1024_characters_as_an_explicit_key() -> None:
     """A valid file with a ``? key`` over YAML's 1,024-character limit for implicit keys
     was refused (safe, but a false refusal): fmt wrote it as ``key: value``."""

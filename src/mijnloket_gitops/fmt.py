@@ -3,18 +3,15 @@
 Formatting is a value: :func:`iter_formats` reads each file and yields what its
 canonical form is, or why there is none (the file does not read cleanly: the
 diagnostics ``validate`` gives for it), using ``validate``'s worker pool for many
-files. Nothing is written until :func:`write_text`.
+files. Nothing is written unless asked for (``action="write"``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
-import stat
-import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog
@@ -22,9 +19,9 @@ from mijnloket_gitops.files.canonical import FormatError, format_text
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.positions import LoadProblem
 from mijnloket_gitops.files.reading import decode, read_file
+from mijnloket_gitops.files.writing import Writer
 from mijnloket_gitops.fmt_diff import git_diff
 from mijnloket_gitops.validate.diagnostics import Diagnostic
-from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.runner import (
     CHUNK_FILES,
     MAX_WORKERS,
@@ -49,8 +46,9 @@ class FileFormat:
     """Set when formatting would have changed the data (a bug): the file is left alone."""
     outcome: str | None = None
     """What a worker already did with a changed file (see :func:`iter_formats`): the
-    diff (``check``), or ``"written"`` / why it could not be written (``write``). The
-    texts are then left out: they need not travel back to the parent process."""
+    diff (``check``), or ``"written"`` / why it could not be written (``write``:
+    ``cannot write: ...``). The texts are then left out: they need not travel back to
+    the parent process."""
 
     @property
     def changed(self) -> bool:
@@ -59,56 +57,23 @@ class FileFormat:
             return True
         return self.text is not None and self.text.encode("utf-8") != self.original
 
-    def done(self, action: str) -> FileFormat:
-        """This file after ``action`` ("check": diff it; "write": write it if changed),
-        slimmed to what the caller reports."""
+    def done(self, action: str, written: str | None = None) -> FileFormat:
+        """This file after ``action``, slimmed to what the caller reports: "check" diffs
+        it; "write" records ``written``, how writing it went (None: written; else why
+        not), which the caller passes for a changed file."""
         if action not in ("check", "write") or self.text is None:
             return self
         if not self.changed:  # (built directly: dataclasses.replace is slow per file)
             return FileFormat(self.path, b"", "", self.diagnostics, self.error)
-        if action == "check":
-            outcome = self.diff()
-        else:
-            try:
-                write_text(Path(self.path), self.text)
-                outcome = "written"
-            except OSError as error:
-                outcome = f"cannot write: {error.strerror or error}"
+        outcome = self.diff() if action == "check" else written or "written"
         return FileFormat(self.path, b"", "", self.diagnostics, self.error, outcome)
 
     def diff(self) -> str:
         """A unified diff from the file to its canonical form (``git apply`` reads it)."""
         if not self.changed or self.text is None:
             return ""
-        return git_diff(self.original.decode("utf-8"), self.text, Path(self.path).as_posix())
-
-
-@dataclass(frozen=True)
-class FormatRun:
-    """Every file of one ``fmt`` run, plus path problems (a directory without files)."""
-
-    files: list[FileFormat]
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[FileFormat]:
-        return [f for f in self.files if f.changed]
-
-    @property
-    def failed(self) -> list[FileFormat]:
-        return [f for f in self.files if f.text is None]
-
-    @property
-    def all_diagnostics(self) -> list[Diagnostic]:
-        return sorted([*self.diagnostics, *(d for f in self.files for d in f.diagnostics)])
-
-
-def format_paths(
-    paths: Sequence[Path], catalog: Catalog, *, require_tier: bool = True
-) -> FormatRun:
-    """The canonical form of every employer file under ``paths`` (found as validate does)."""
-    files, problems = discover(paths)
-    return FormatRun(list(iter_formats(files, catalog, require_tier=require_tier)), problems)
+        name = self.path if os.sep == "/" else Path(self.path).as_posix()  # (pathlib is slow)
+        return git_diff(self.original.decode("utf-8"), self.text, name)
 
 
 def iter_formats(
@@ -122,8 +87,9 @@ def iter_formats(
     was formatted (in the workers too) and ``outcome`` says how it went."""
     workers = min(cpu_count(), MAX_WORKERS)
     if len(files) < PARALLEL_THRESHOLD or workers < 2:
-        for path in files:
-            yield format_file(path, catalog, require_tier=require_tier).done(action)
+        for start in range(0, len(files), CHUNK_FILES):
+            chunk = files[start : start + CHUNK_FILES]
+            yield from format_chunk(chunk, catalog, require_tier=require_tier, action=action)
         return
     from concurrent.futures import ProcessPoolExecutor  # pulls in multiprocessing machinery
 
@@ -137,6 +103,27 @@ def iter_formats(
     ) as pool:
         for formatted in pool.map(_format_chunk, chunks):
             yield from formatted
+
+
+def format_chunk(
+    files: Sequence[str], catalog: Catalog, *, require_tier: bool = True, action: str = ""
+) -> list[FileFormat]:
+    """Each file's :class:`FileFormat` after ``action`` (see :func:`iter_formats`).
+
+    With "write", each changed file is handed to a :class:`Writer` as soon as it is
+    formatted: its threads write while the next files are formatted, and their waits
+    for the disk overlap rather than queue one by one."""
+    if action != "write":
+        return [format_file(p, catalog, require_tier=require_tier).done(action) for p in files]
+    formats = []
+    with Writer() as writer:
+        for path in files:
+            formatted = format_file(path, catalog, require_tier=require_tier)
+            if formatted.changed and formatted.text is not None:
+                writer.submit(formatted.path, formatted.text)
+            formats.append(formatted)
+        written = writer.results()
+    return [f.done(action, written.get(f.path)) for f in formats]
 
 
 _formatter_settings: tuple[Catalog, bool, str] | None = None
@@ -154,7 +141,7 @@ def _start_formatter(catalog: Catalog, require_tier: bool, action: str) -> None:
 def _format_chunk(paths: list[str]) -> list[FileFormat]:
     assert _formatter_settings is not None, "worker started without _start_formatter"
     catalog, require_tier, action = _formatter_settings
-    return [format_file(p, catalog, require_tier=require_tier).done(action) for p in paths]
+    return format_chunk(paths, catalog, require_tier=require_tier, action=action)
 
 
 def format_file(path: Path | str, catalog: Catalog, *, require_tier: bool = True) -> FileFormat:
@@ -191,24 +178,3 @@ def _unreadable(
         if problems is None or (d.rule, d.line, d.column, d.message) in keys
     )
     return FileFormat(str(path), raw, diagnostics=found)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Replace the file's content atomically (temporary file, then rename), keeping its
-    permissions; a symbolic link is followed, not replaced. Raises :class:`OSError`."""
-    target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise

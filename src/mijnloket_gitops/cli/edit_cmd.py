@@ -14,6 +14,7 @@ from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wa
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
+from mijnloket_gitops.visible import printable
 from mijnloket_gitops.words import plural
 
 
@@ -105,7 +106,7 @@ def edit(
     failed = _report(run, show_diff)
     for item in run.files:
         if item.write_error is not None:
-            click.echo(f"error: {item.write_error}", err=True)
+            click.echo(printable(f"error: {item.path}: {item.write_error}"), err=True)
             failed = True
     click.echo(_summary(run, dry_run))
     if failed:

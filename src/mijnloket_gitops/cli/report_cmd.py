@@ -14,7 +14,7 @@ from mijnloket_gitops.cli.where import selected, where_option
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.fmt import write_text
+from mijnloket_gitops.files.writing import write_text
 from mijnloket_gitops.report import FORMATS
 from mijnloket_gitops.report.history import requested_since
 from mijnloket_gitops.report.model import build_report

@@ -21,8 +21,8 @@ from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.edit.pool import Job, run_all
 from mijnloket_gitops.edit.request import EditError, EditRequest, parse_wave, wave_of
 from mijnloket_gitops.edit.single import FileEdit, check_text, edit_file
-from mijnloket_gitops.edit.write import Writer
 from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.files.writing import Writer
 
 __all__ = [
     "EditError",

@@ -266,21 +266,20 @@ _EXPLICIT = "\x00?"
 explicit ``? key``, whose comments went with the ``?`` line."""
 
 
-_Eol = list[tuple[str, int]]
-"""End-of-line comments of a line: their texts and the column the first one was at."""
-_Line = tuple[int, str, str, bool, _Eol | None]
-"""A line as written: indentation, text, kind ("content", "comment" or "blank"),
-whether it opens a block collection on the next lines, its end-of-line comments."""
-
-
 class _Emitter:
-    """Writes data as lines, block style, looking up comments by original path."""
+    """Writes data as lines, block style, looking up comments by original path.
+
+    Each line is final when it is written: at most one blank line in a row, none at
+    the start or right after a line that opens a block collection (``users:``)."""
 
     def __init__(self, catalog: Catalog, comments: Comments) -> None:
         self.keys = _sort_keys(catalog)
         self.comments = comments
         self.before, self.eol, self.after = comments.before, comments.eol, comments.after
-        self.lines: list[_Line] = []
+        self.columns = comments.columns
+        self.lines: list[str] = []
+        self.no_blank = True
+        """Whether a blank line here would be dropped (see the class docstring)."""
         self.orders: dict[int, list[Any]] = {}
         """The order each collection was written in (by id): keys, or list indexes."""
         self.dashes: list[tuple[int, PathKey]] = []
@@ -295,7 +294,10 @@ class _Emitter:
             text = write_quoted(data) if isinstance(data, str) else write_scalar(data)
             self._content(0, text, (), False)
         self._comments(self.comments.footer, 0)
-        return _join(self.lines)
+        lines = self.lines
+        while lines and not lines[-1]:
+            lines.pop()
+        return "\n".join(lines) + "\n"
 
     def _block(self, value: Any, path: PathKey, shape: Shape, indent: int) -> None:
         before = self.before
@@ -341,9 +343,7 @@ class _Emitter:
 
     def _content(self, indent: int, text: str, path: PathKey, opens: bool) -> None:
         eol = self.eol
-        comments: _Eol | None = None
-        if path in eol:
-            comments = [(_comment(eol[path]), self.comments.columns.get(path, 0))]
+        comments: list[PathKey] | None = [path] if path in eol else None
         own = indent
         dashes = self.dashes
         if dashes:  # the first line of one or more block list items
@@ -352,9 +352,16 @@ class _Emitter:
             for _, item in reversed(dashes):
                 if item in eol:
                     comments = comments or []
-                    comments.append((_comment(eol[item]), self.comments.columns.get(item, 0)))
+                    comments.append(item)
             dashes.clear()
-        self.lines.append((indent, text, "content", opens, comments))
+        line = " " * indent + text
+        if comments is not None:
+            # Keep the comment's column (aligned comments stay aligned) if it leaves two
+            # spaces; column 0 (not known) never does.
+            gap = max(self.columns.get(comments[0], 0) - 1 - len(line), 2)
+            line = line + " " * gap + " ".join(_comment(eol[p]) for p in comments)
+        self.lines.append(line.rstrip())
+        self.no_blank = opens
         if not opens and path in self.after:
             # comments closing an empty list (only render_new has them)
             self._comments(self.after[path], own)
@@ -364,30 +371,11 @@ class _Emitter:
             indent = self.dashes[0][0]
         for text in texts:
             if text:
-                self.lines.append((indent, _comment(text), "comment", False, None))
-            else:
-                self.lines.append((0, "", "blank", False, None))
-
-
-def _join(lines: list[_Line]) -> str:
-    """Render lines: no blank line at either end, twice in a row or after an opener."""
-    out: list[str] = []
-    previous: _Line | None = None
-    for line in lines:
-        indent, text, kind, _, eol = line
-        if kind == "blank" and (previous is None or previous[2] == "blank" or previous[3]):
-            continue
-        content = " " * indent + text
-        if eol is not None:
-            # Keep the comment's column (aligned comments stay aligned) if it leaves two
-            # spaces; column 0 (not known) never does.
-            gap = max(eol[0][1] - 1 - len(content), 2)
-            content = content + " " * gap + " ".join(comment for comment, _ in eol)
-        out.append(content.rstrip())
-        previous = line
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n"
+                self.lines.append(" " * indent + _comment(text))
+                self.no_blank = False
+            elif not self.no_blank:
+                self.lines.append("")
+                self.no_blank = True
 
 
 def _is_block(value: Any) -> bool:
