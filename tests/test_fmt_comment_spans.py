@@ -311,6 +311,11 @@ def test_without_spans_the_text_is_read_again() -> None:
 
 def test_validate_reads_no_spans() -> None:
     assert load_text("a: 1  # c\n").scalar_spans is None
+    assert load_text("a: 1  # c\n").outline is None
+    assert load_text("a: [1]\n", spans=True).outline == [
+        (1, 1, 1, ("a",), 1, True),
+        (1, 5, 2, ("a", 0), 4, False),
+    ]
     spans = load_text("a: 1  # c\nb: |\n  x\n", spans=True).scalar_spans
     assert [(start, end, style) for start, end, style in spans or []] == [
         (0, 1, ""),
