@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.files import comments
+from mijnloket_gitops.files.canonical import same_data
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.positions import PathKey
 from tests.synthetic import realistic_yaml
@@ -365,6 +366,11 @@ def walked_spans(text: str) -> list[tuple[int, int, str | None]]:
 
 def assert_outline_as_from_marks(text: str) -> None:
     doc = load_text(text, spans=True)
+    plain = load_text(text)  # validate's read: the same document, less the spans
+    assert (doc.readable, doc.problems) == (plain.readable, plain.problems), text
+    assert same_data(doc.data, plain.data), text
+    assert (doc.value_marks, doc.key_marks) == (plain.value_marks, plain.key_marks), text
+    assert doc.scalar_sources == plain.scalar_sources, text
     if doc.problems or not doc.readable:
         assert doc.outline is None
         if doc.readable:  # (where the converter skipped a key, its spans are walked)

@@ -71,6 +71,17 @@ class _Yaml12Loader(_BaseLoader):  # type: ignore[misc]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
+class _SpanLoader(_Yaml12Loader):
+    """The strict reader's composer for ``fmt``, its two per-node callbacks made C
+    builtins: for every node the composer calls ``descend_resolver(parent, index)`` and
+    ``ascend_resolver()``, which do nothing without path resolvers (the strict reader
+    has none), so any builtin taking those arguments will do, and costs no Python call.
+    (Builtins are not descriptors: they are called without ``self``.)"""
+
+    descend_resolver = operator.is_
+    ascend_resolver = tuple
+
+
 _CORE_RESOLVERS: list[tuple[str, str, str]] = [
     (_NULL, r"^(?:~|null|Null|NULL|)$", "~nN"),
     (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
@@ -494,7 +505,7 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
         too_nested = _too_nested(text)
         if too_nested is not None:
             return Document(problems=[too_nested], readable=False)
-        nodes = list(yaml.compose_all(text, Loader=_Yaml12Loader))
+        nodes = list(yaml.compose_all(text, Loader=_SpanLoader if spans else _Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
         return _syntax_problem(message, _error_mark(error, text), text)
