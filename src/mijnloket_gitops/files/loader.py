@@ -22,9 +22,10 @@ Problems come back as :class:`LoadProblem` values, never as exceptions.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 import yaml
 
@@ -70,6 +71,17 @@ class _Yaml12Loader(_BaseLoader):  # type: ignore[misc]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
+class _SpanLoader(_Yaml12Loader):
+    """The strict reader's composer for ``fmt``, its two per-node callbacks made C
+    builtins: for every node the composer calls ``descend_resolver(parent, index)`` and
+    ``ascend_resolver()``, which do nothing without path resolvers (the strict reader
+    has none), so any builtin taking those arguments will do, and costs no Python call.
+    (Builtins are not descriptors: they are called without ``self``.)"""
+
+    descend_resolver = operator.is_
+    ascend_resolver = tuple
+
+
 _CORE_RESOLVERS: list[tuple[str, str, str]] = [
     (_NULL, r"^(?:~|null|Null|NULL|)$", "~nN"),
     (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
@@ -90,13 +102,17 @@ _TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a 
 _Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
 
 
-class ScalarSpan(NamedTuple):
-    """A scalar node's character span (``end`` exclusive; from its tag or anchor if it
-    has one) and its style (``"|"`` / ``">"`` for a block scalar)."""
+ScalarSpan = tuple[int, int, str | None]
+"""A scalar node's character span, ``(start, end, style)``: ``end`` exclusive, from its
+tag or anchor if it has one; style ``"|"`` / ``">"`` for a block scalar. A plain tuple,
+not a NamedTuple: the reader makes one per scalar."""
 
-    start: int
-    end: int
-    style: str | None
+
+OutlineNode = tuple[int, int, int, PathKey, int, bool]
+"""A mapping key or a list item, as a comment is attached to it: ``(line, column, depth,
+path, indent, is_key)``: where it starts (a key's key, an item's value), how deep it is,
+the column its collection aligns at (a key's own, an item's list's: where its dash is)
+and whether it is a key. A plain tuple, not a NamedTuple: the reader makes one per node."""
 
 
 @dataclass
@@ -117,6 +133,9 @@ class Document:
     for (``load_text(text, spans=True)``); what lies between them is whitespace,
     indicators and comments, which is how ``fmt`` finds comments without reading
     the text a second time."""
+    outline: list[OutlineNode] | None = None
+    """Every key and list item, sorted by position (then depth): recorded with
+    :attr:`scalar_spans` when the file reads without problems, to attach comments to."""
 
     def mark(self, path: PathKey, *, key: bool = False) -> Mark:
         """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
@@ -136,7 +155,7 @@ def _mark(node: yaml.Node) -> Mark:
     return _new_mark(Mark, (start.line + 1, start.column + 1))
 
 
-# Mark(line, column) (or a ScalarSpan) without the NamedTuple's Python-level __new__:
+# Mark(line, column) without the NamedTuple's Python-level __new__:
 # the converter makes one per node, so this is measurable on large sets of files.
 _new_mark = tuple.__new__
 
@@ -293,6 +312,80 @@ class _DataConverter(_Converter):
         return result
 
 
+class _SpanConverter(_Converter):
+    """The converter that also records, in the same walk and in document order, what
+    ``fmt`` needs to find and place comments: each scalar's span and each key and list
+    item (:data:`OutlineNode`). Written like its parent, for speed (and the composer
+    makes nodes of exactly these three classes)."""
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__(doc)
+        self.spans: list[ScalarSpan] = []
+        self.outline: list[OutlineNode] = []
+        self._add_span = self.spans.append
+        self._add_node = self.outline.append
+
+    def convert(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(node)
+        start = node.start_mark
+        column = start.column + 1
+        self._values[path] = _new_mark(Mark, (start.line + 1, column))
+        if type(node) is yaml.ScalarNode:
+            self._add_span((start.index, node.end_mark.index, node.style))
+            if node.tag == _STR:
+                return node.value
+            self.doc.scalar_sources[path] = node.value
+            return self._scalar(node)
+        if type(node) is yaml.SequenceNode:
+            if node.tag != _SEQ:
+                self._check_tag(node, _SEQ)
+            result: list[Any] = []
+            add, append, convert = self._add_node, result.append, self.convert
+            depth = len(path) + 1
+            for index, item in enumerate(node.value):
+                where = (*path, index)
+                at = item.start_mark
+                add((at.line + 1, at.column + 1, depth, where, column, False))
+                append(convert(item, where))
+            return result
+        assert type(node) is yaml.MappingNode
+        if node.tag != _MAP:
+            self._check_tag(node, _MAP)
+        return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        keys = self._keys
+        convert, add_span, add = self.convert, self._add_span, self._add_node
+        depth = len(path) + 1
+        for key_node, value_node in node.value:
+            self.count += 1
+            if type(key_node) is not yaml.ScalarNode:
+                self._problem("schema", "a mapping key must be a plain value", key_node)
+                continue
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
+            if key in result:
+                first = keys[(*path, key)]
+                self._problem(
+                    "duplicate-key",
+                    f"key {key!r} appears more than once in this mapping"
+                    f" (first at line {first.line})",
+                    key_node,
+                    hint="remove one of the two; YAML would silently keep only the last",
+                )
+                continue
+            where = (*path, key)
+            start = key_node.start_mark
+            line, column = start.line + 1, start.column + 1
+            keys[where] = _new_mark(Mark, (line, column))
+            add_span((start.index, key_node.end_mark.index, key_node.style))
+            add((line, column, depth, where, column, True))
+            result[key] = convert(value_node, where)
+        return result
+
+
 _ODD_BREAKS = {
     "\x85": "U+0085 NEXT LINE",
     "\u2028": "U+2028 LINE SEPARATOR",
@@ -412,7 +505,7 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
         too_nested = _too_nested(text)
         if too_nested is not None:
             return Document(problems=[too_nested], readable=False)
-        nodes = list(yaml.compose_all(text, Loader=_Yaml12Loader))
+        nodes = list(yaml.compose_all(text, Loader=_SpanLoader if spans else _Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
         return _syntax_problem(message, _error_mark(error, text), text)
@@ -434,7 +527,9 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
             "put each employer in its own file",
         )
     doc = Document()
-    converter = _Converter(doc) if positions else _DataConverter(doc)
+    converter = (
+        _SpanConverter(doc) if spans else _Converter(doc) if positions else _DataConverter(doc)
+    )
     try:
         doc.data = converter.convert(nodes[0], ())
     except _TooLarge as error:
@@ -451,8 +546,29 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
     except RecursionError:
         return _too_deep()
     if spans:
-        doc.scalar_spans = _scalar_spans(nodes[0])
+        _record_spans(doc, converter, nodes[0], "*" in text)
     return doc
+
+
+def _record_spans(doc: Document, converter: _Converter, root: yaml.Node, aliases: bool) -> None:
+    """The spans and outline the converter recorded, sorted. They are in document
+    order, which is position order but where a node is reached again through an alias
+    (at its anchor's position): only then are they sorted. A document with problems
+    (where the converter skipped keys) has its spans found by walking its nodes, and no
+    outline."""
+    assert isinstance(converter, _SpanConverter)
+    if doc.problems:
+        doc.scalar_spans = _scalar_spans(root)
+        return
+    spans, outline = converter.spans, converter.outline
+    if aliases:
+        spans.sort()
+        outline.sort(key=_BY_POSITION)
+    doc.scalar_spans = spans
+    doc.outline = outline
+
+
+_BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 
 
 def scalar_spans(text: str) -> list[ScalarSpan]:
@@ -472,8 +588,7 @@ def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
     while stack:
         node = pop()
         if isinstance(node, scalar):
-            span = (node.start_mark.index, node.end_mark.index, node.style)
-            found.append(_new_mark(ScalarSpan, span))
+            found.append((node.start_mark.index, node.end_mark.index, node.style))
         elif isinstance(node, sequence):
             push(node.value)
         else:  # a mapping: its (key, value) pairs
