@@ -316,7 +316,7 @@ ODD = [
     "tab\there", "multi\nline", "line\u2028sep", "back\\slash", "a,b", "x\x85y",
 ]  # fmt: skip
 COMMENT_TEXT = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"]), max_size=12
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Cn", "Zl", "Zp"]), max_size=12
 )
 ODD_TEXT = st.sampled_from(ODD) | st.text(
     st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
