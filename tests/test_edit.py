@@ -21,7 +21,6 @@ from mijnloket_gitops.edit.run import EditRequest, edit_file, edit_files, wave_o
 from mijnloket_gitops.files.comments import extract_comments
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.files.writing import write_text
 from mijnloket_gitops.fmt import format_file
 from mijnloket_gitops.validate.runner import check_file, validate_paths
 from tests.synthetic import write_employers
@@ -410,18 +409,18 @@ def test_the_worker_pool_gives_the_same_edits(
 def test_a_file_that_cannot_be_written_is_reported_and_the_rest_written(
     tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mijnloket_gitops.files import writing as write
+    from mijnloket_gitops.files import writing
 
     shutil.copytree(BUNDLED, tmp_path / "employers")
     blocked = str(tmp_path / "employers" / "bakkerij-de-vries.yaml")
-    real = write_text
+    real = writing._stage
 
-    def failing(path: Path, text: str) -> None:
+    def failing(path: Path, text: str, *, sync: bool) -> Any:
         if str(path) == blocked:
             raise OSError(28, "No space left on device")
-        real(path, text)
+        return real(path, text, sync=sync)
 
-    monkeypatch.setattr(write, "write_text", failing)
+    monkeypatch.setattr(writing, "_stage", failing)
     result = run_cli("edit", "--activate", "MijnLoket - Salaris berekenen", "--where",
                      "product=MijnLoket", "--repo", tmp_path)  # fmt: skip
     assert result.exit_code == 1
