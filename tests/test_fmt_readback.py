@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mijnloket_gitops.catalog import builtin_catalog
-from mijnloket_gitops.files import canonical, loader, readback
+from mijnloket_gitops.files import canonical, convert, readback, yaml12
 from mijnloket_gitops.files.canonical import (
     Comments,
     FormatError,
@@ -212,7 +212,7 @@ def test_size_limit_counts_as_the_reader_does(monkeypatch: pytest.MonkeyPatch) -
     ]
     for text, data, size in cases:
         for limit, expected in ((size, True), (size - 1, False)):
-            monkeypatch.setattr(loader, "MAX_NODES", limit)
+            monkeypatch.setattr(convert, "MAX_NODES", limit)
             monkeypatch.setattr(readback, "MAX_NODES", limit)
             assert agree(text, data, orders_of(data)) is expected
 
@@ -498,7 +498,7 @@ def test_a_nan_key_reads_back() -> None:
 def test_the_strict_reader_has_no_path_resolvers() -> None:
     # the read-back composer calls builtins in place of descend_resolver and
     # ascend_resolver, which do nothing only while there are no path resolvers
-    assert not loader._Yaml12Loader.yaml_path_resolvers
+    assert not yaml12.Yaml12Loader.yaml_path_resolvers
 
 
 def test_orders_that_are_no_keys_leave_it_to_the_full_check() -> None:

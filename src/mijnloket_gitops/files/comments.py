@@ -25,7 +25,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
-from mijnloket_gitops.files.loader import Document, OutlineNode, ScalarSpan, scalar_spans
+from mijnloket_gitops.files.document import Document, OutlineNode, ScalarSpan
+from mijnloket_gitops.files.loader import scalar_spans
 from mijnloket_gitops.files.positions import PathKey
 
 # The line breaks of libyaml (YAML 1.1), which numbers the lines of node marks.

@@ -23,368 +23,40 @@ Problems come back as :class:`LoadProblem` values, never as exceptions.
 from __future__ import annotations
 
 import operator
-import re
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
-from mijnloket_gitops.files.positions import START, LoadProblem, Mark, PathKey, text_mark
+from mijnloket_gitops.files.convert import (
+    MAX_NODES,
+    Converter,
+    DataConverter,
+    SpanConverter,
+    TooLarge,
+    node_mark,
+)
+from mijnloket_gitops.files.document import Document, ScalarSpan
+from mijnloket_gitops.files.positions import START, LoadProblem, Mark, text_mark
 from mijnloket_gitops.files.reading import decode, read_file
+from mijnloket_gitops.files.yaml12 import SpanLoader, Yaml12Loader
 
-try:  # libyaml is in PyYAML's wheels; the pure loader is the slow fallback.
-    _BaseLoader: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _BaseLoader = yaml.SafeLoader
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Document",
+    "load_bytes",
+    "load_file",
+    "load_text",
+    "odd_break",
+    "scalar_spans",
+    "too_nested",
+]
 
-MAX_NODES = 100_000
 MAX_DEPTH = 100
 # Every level of nesting needs one of these characters (flow brackets, a block
 # sequence's dash, a mapping's colon or explicit-key mark), so their count bounds
 # the depth without parsing.
 _NESTING_CHARS = "[{-:?"
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-
-
-class _Yaml12Loader(_BaseLoader):  # type: ignore[misc]
-    """libyaml composer with the YAML 1.2 core schema's implicit tags."""
-
-    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
-
-    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
-        # What BaseResolver.resolve does for a loader without path or wildcard
-        # resolvers, minus its list building: the composer calls this for every node,
-        # so it is a third of the cost of reading a file.
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
-            return _STR
-        return _SEQ if kind is yaml.SequenceNode else _MAP
-
-
-class _SpanLoader(_Yaml12Loader):
-    """The strict reader's composer for ``fmt``, its two per-node callbacks made C
-    builtins: for every node the composer calls ``descend_resolver(parent, index)`` and
-    ``ascend_resolver()``, which do nothing without path resolvers (the strict reader
-    has none), so any builtin taking those arguments will do, and costs no Python call.
-    (Builtins are not descriptors: they are called without ``self``.)"""
-
-    descend_resolver = operator.is_
-    ascend_resolver = tuple
-
-
-_CORE_RESOLVERS: list[tuple[str, str, str]] = [
-    (_NULL, r"^(?:~|null|Null|NULL|)$", "~nN"),
-    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        _FLOAT,
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+.0123456789",
-    ),
-]
-for _tag, _pattern, _first in _CORE_RESOLVERS:
-    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
-CORE_FORMS = {tag: re.compile(pattern) for tag, pattern, _ in _CORE_RESOLVERS}
-"""What a value with an explicit tag (``!!int " 5 "``) must look like: the tag's own
-form in the core schema. Python's int() and the tag alone would accept far more."""
-_TAG_NAMES = {_NULL: "null", _BOOL: "a boolean", _INT: "an integer", _FLOAT: "a number"}
-_Yaml12Loader.add_implicit_resolver(_NULL, re.compile(r"^$"), [""])
-
-
-ScalarSpan = tuple[int, int, str | None]
-"""A scalar node's character span, ``(start, end, style)``: ``end`` exclusive, from its
-tag or anchor if it has one; style ``"|"`` / ``">"`` for a block scalar. A plain tuple,
-not a NamedTuple: the reader makes one per scalar."""
-
-
-OutlineNode = tuple[int, int, int, PathKey, int, bool]
-"""A mapping key or a list item, as a comment is attached to it: ``(line, column, depth,
-path, indent, is_key)``: where it starts (a key's key, an item's value), how deep it is,
-the column its collection aligns at (a key's own, an item's list's: where its dash is)
-and whether it is a key. A plain tuple, not a NamedTuple: the reader makes one per node."""
-
-
-@dataclass
-class Document:
-    """A file's data plus the position of every value and every mapping key in it."""
-
-    data: Any = None
-    value_marks: dict[PathKey, Mark] = field(default_factory=dict)
-    key_marks: dict[PathKey, Mark] = field(default_factory=dict)
-    problems: list[LoadProblem] = field(default_factory=list)
-    scalar_sources: dict[PathKey, str] = field(default_factory=dict)
-    """The source text of every value that is not a string (``00482`` for 482), so a
-    hint can quote what the file says rather than what YAML made of it."""
-    readable: bool = True
-    """False when the file could not be read into data at all (``data`` is meaningless)."""
-    scalar_spans: list[ScalarSpan] | None = None
-    """Where every scalar (key or value) stands in the text, sorted: only when asked
-    for (``load_text(text, spans=True)``); what lies between them is whitespace,
-    indicators and comments, which is how ``fmt`` finds comments without reading
-    the text a second time."""
-    outline: list[OutlineNode] | None = None
-    """Every key and list item, sorted by position (then depth): recorded with
-    :attr:`scalar_spans` when the file reads without problems, to attach comments to."""
-
-    def mark(self, path: PathKey, *, key: bool = False) -> Mark:
-        """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
-        if key and path in self.key_marks:
-            return self.key_marks[path]
-        while path:
-            if path in self.value_marks:
-                return self.value_marks[path]
-            if path in self.key_marks:
-                return self.key_marks[path]
-            path = path[:-1]
-        return self.value_marks.get((), Mark(1, 1))
-
-
-def _mark(node: yaml.Node) -> Mark:
-    start = node.start_mark
-    return _new_mark(Mark, (start.line + 1, start.column + 1))
-
-
-# Mark(line, column) without the NamedTuple's Python-level __new__:
-# the converter makes one per node, so this is measurable on large sets of files.
-_new_mark = tuple.__new__
-
-
-class _TooLarge(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        super().__init__()
-        self.node = node
-
-
-class _Converter:
-    """Turns a composed node tree into plain values, recording positions.
-
-    This runs once per node of every file, so it is written for speed: no helper
-    calls on the common path (plain string scalars, scalar keys).
-    """
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.count = 0
-        self._values = doc.value_marks
-        self._keys = doc.key_marks
-
-    def convert(self, node: yaml.Node, path: PathKey) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooLarge(node)
-        start = node.start_mark
-        self._values[path] = _new_mark(Mark, (start.line + 1, start.column + 1))
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == _STR:
-                return node.value
-            self.doc.scalar_sources[path] = node.value
-            return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ:
-                self._check_tag(node, _SEQ)
-            convert = self.convert
-            return [convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.MappingNode)
-        if node.tag != _MAP:
-            self._check_tag(node, _MAP)
-        return self._mapping(node, path)
-
-    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        keys = self._keys
-        convert = self.convert
-        for key_node, value_node in node.value:
-            self.count += 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                self._problem("schema", "a mapping key must be a plain value", key_node)
-                continue
-            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
-            if key in result:
-                first = keys[(*path, key)]
-                self._problem(
-                    "duplicate-key",
-                    f"key {key!r} appears more than once in this mapping"
-                    f" (first at line {first.line})",
-                    key_node,
-                    hint="remove one of the two; YAML would silently keep only the last",
-                )
-                continue
-            where = (*path, key)
-            start = key_node.start_mark
-            keys[where] = _new_mark(Mark, (start.line + 1, start.column + 1))
-            result[key] = convert(value_node, where)
-        return result
-
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        value: str = node.value
-        tag = node.tag
-        if tag == _STR:
-            return value
-        form = CORE_FORMS.get(tag)
-        if form is not None and not form.match(value):  # an explicit tag on a foreign value
-            self._problem(
-                "schema",
-                f"{value!r} is not {_TAG_NAMES[tag]}, as its tag {tag.rsplit(':', 1)[-1]!r} says",
-                node,
-                hint="remove the tag; employer files use plain YAML values only",
-            )
-            return value
-        if tag == _NULL:
-            return None
-        if tag == _BOOL:
-            return value.lower() == "true"
-        if tag == _INT:
-            try:
-                return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
-            except ValueError:
-                self._problem("schema", f"{value!r} is not an integer", node)
-                return value
-        if tag == _FLOAT:
-            try:
-                return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
-            except ValueError:
-                self._problem("schema", f"{value!r} is not a number", node)
-                return value
-        self._problem(
-            "yaml-syntax",
-            f"unsupported tag {tag!r}",
-            node,
-            hint="remove the tag; employer files use plain YAML values only",
-        )
-        return value
-
-    def _check_tag(self, node: yaml.Node, expected: str) -> None:
-        if node.tag != expected:
-            self._problem(
-                "yaml-syntax",
-                f"unsupported tag {node.tag!r}",
-                node,
-                hint="remove the tag; employer files use plain YAML values only",
-            )
-
-    def _problem(self, rule: str, message: str, node: yaml.Node, hint: str | None = None) -> None:
-        self.doc.problems.append(LoadProblem(rule, message, _mark(node), hint))
-
-
-class _DataConverter(_Converter):
-    """The converter's rules (tags, key types, duplicate keys, size) without recording
-    any position: for reading back text whose positions nobody asks for (``fmt``
-    proving that its output holds the same data); a problem's mark is made from its
-    node only when there is one."""
-
-    def convert(self, node: yaml.Node, path: PathKey = ()) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooLarge(node)
-        if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR else self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ:
-                self._check_tag(node, _SEQ)
-            convert = self.convert
-            return [convert(item) for item in node.value]
-        assert isinstance(node, yaml.MappingNode)
-        if node.tag != _MAP:
-            self._check_tag(node, _MAP)
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            self.count += 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                self._problem("schema", "a mapping key must be a plain value", key_node)
-                continue
-            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
-            if key in result:
-                message = f"key {key!r} appears more than once in this mapping"
-                self._problem("duplicate-key", message, key_node)
-                continue
-            result[key] = self.convert(value_node)
-        return result
-
-
-class _SpanConverter(_Converter):
-    """The converter that also records, in the same walk and in document order, what
-    ``fmt`` needs to find and place comments: each scalar's span and each key and list
-    item (:data:`OutlineNode`). Written like its parent, for speed (and the composer
-    makes nodes of exactly these three classes)."""
-
-    def __init__(self, doc: Document) -> None:
-        super().__init__(doc)
-        self.spans: list[ScalarSpan] = []
-        self.outline: list[OutlineNode] = []
-        self._add_span = self.spans.append
-        self._add_node = self.outline.append
-
-    def convert(self, node: yaml.Node, path: PathKey) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooLarge(node)
-        start = node.start_mark
-        column = start.column + 1
-        self._values[path] = _new_mark(Mark, (start.line + 1, column))
-        if type(node) is yaml.ScalarNode:
-            self._add_span((start.index, node.end_mark.index, node.style))
-            if node.tag == _STR:
-                return node.value
-            self.doc.scalar_sources[path] = node.value
-            return self._scalar(node)
-        if type(node) is yaml.SequenceNode:
-            if node.tag != _SEQ:
-                self._check_tag(node, _SEQ)
-            result: list[Any] = []
-            add, append, convert = self._add_node, result.append, self.convert
-            depth = len(path) + 1
-            for index, item in enumerate(node.value):
-                where = (*path, index)
-                at = item.start_mark
-                add((at.line + 1, at.column + 1, depth, where, column, False))
-                append(convert(item, where))
-            return result
-        assert type(node) is yaml.MappingNode
-        if node.tag != _MAP:
-            self._check_tag(node, _MAP)
-        return self._mapping(node, path)
-
-    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        keys = self._keys
-        convert, add_span, add = self.convert, self._add_span, self._add_node
-        depth = len(path) + 1
-        for key_node, value_node in node.value:
-            self.count += 1
-            if type(key_node) is not yaml.ScalarNode:
-                self._problem("schema", "a mapping key must be a plain value", key_node)
-                continue
-            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
-            if key in result:
-                first = keys[(*path, key)]
-                self._problem(
-                    "duplicate-key",
-                    f"key {key!r} appears more than once in this mapping"
-                    f" (first at line {first.line})",
-                    key_node,
-                    hint="remove one of the two; YAML would silently keep only the last",
-                )
-                continue
-            where = (*path, key)
-            start = key_node.start_mark
-            line, column = start.line + 1, start.column + 1
-            keys[where] = _new_mark(Mark, (line, column))
-            add_span((start.index, key_node.end_mark.index, key_node.style))
-            add((line, column, depth, where, column, True))
-            result[key] = convert(value_node, where)
-        return result
-
 
 _ODD_BREAKS = {
     "\x85": "U+0085 NEXT LINE",
@@ -393,7 +65,7 @@ _ODD_BREAKS = {
 }
 
 
-def _odd_break(text: str) -> LoadProblem | None:
+def odd_break(text: str) -> LoadProblem | None:
     """A problem at the first NEL, LS or PS character in ``text``, if there is one."""
     found = [i for c in _ODD_BREAKS if (i := text.find(c)) >= 0]
     if not found:
@@ -433,7 +105,7 @@ def _error_mark(error: yaml.MarkedYAMLError, text: str) -> Mark:
     return Mark(mark.line + 1, mark.column + 1)
 
 
-def _too_nested(text: str) -> LoadProblem | None:
+def too_nested(text: str) -> LoadProblem | None:
     """A problem if ``text`` nests deeper than ``MAX_DEPTH``.
 
     libyaml's composer recurses in C and crashes the whole process (no exception) on
@@ -444,7 +116,7 @@ def _too_nested(text: str) -> LoadProblem | None:
         return None
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Yaml12Loader):
+        for event in yaml.parse(text, Loader=Yaml12Loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -498,14 +170,14 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
     ``validate`` does not pay for them). Without ``positions``, the document has the
     data and its problems only (no marks, no scalar sources): the same rules, read
     faster."""
-    odd = _odd_break(text)
+    odd = odd_break(text)
     if odd is not None:
         return Document(problems=[odd], readable=False)
     try:
-        too_nested = _too_nested(text)
-        if too_nested is not None:
-            return Document(problems=[too_nested], readable=False)
-        nodes = list(yaml.compose_all(text, Loader=_SpanLoader if spans else _Yaml12Loader))
+        nested = too_nested(text)
+        if nested is not None:
+            return Document(problems=[nested], readable=False)
+        nodes = list(yaml.compose_all(text, Loader=SpanLoader if spans else Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
         return _syntax_problem(message, _error_mark(error, text), text)
@@ -523,22 +195,20 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
         return _fail(
             "yaml-syntax",
             f"file holds {len(nodes):,} YAML documents; an employer file holds exactly one",
-            _mark(nodes[1]),
+            node_mark(nodes[1]),
             "put each employer in its own file",
         )
     doc = Document()
-    converter = (
-        _SpanConverter(doc) if spans else _Converter(doc) if positions else _DataConverter(doc)
-    )
+    converter = SpanConverter(doc) if spans else Converter(doc) if positions else DataConverter(doc)
     try:
         doc.data = converter.convert(nodes[0], ())
-    except _TooLarge as error:
+    except TooLarge as error:
         aliases = "&" in text and "*" in text
         return _fail(
             "file-limits",
             f"document {'expands' if aliases else 'grows'} to more than {MAX_NODES:,} values"
             + (" (anchors and aliases?)" if aliases else ""),
-            _mark(error.node),
+            node_mark(error.node),
             "write the values out; employer files do not need anchors"
             if aliases
             else "an employer file holds a few dozen values; check that this is the right file",
@@ -550,13 +220,13 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
     return doc
 
 
-def _record_spans(doc: Document, converter: _Converter, root: yaml.Node, aliases: bool) -> None:
+def _record_spans(doc: Document, converter: Converter, root: yaml.Node, aliases: bool) -> None:
     """The spans and outline the converter recorded, sorted. They are in document
     order, which is position order but where a node is reached again through an alias
     (at its anchor's position): only then are they sorted. A document with problems
     (where the converter skipped keys) has its spans found by walking its nodes, and no
     outline."""
-    assert isinstance(converter, _SpanConverter)
+    assert isinstance(converter, SpanConverter)
     if doc.problems:
         doc.scalar_spans = _scalar_spans(root)
         return
@@ -574,7 +244,7 @@ _BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 def scalar_spans(text: str) -> list[ScalarSpan]:
     """The :attr:`Document.scalar_spans` of ``text``, which the strict reader reads
     cleanly, for a caller that read it without them: composed again, not converted."""
-    root = yaml.compose(text, Loader=_Yaml12Loader)
+    root = yaml.compose(text, Loader=Yaml12Loader)
     return [] if root is None else _scalar_spans(root)
 
 

@@ -22,28 +22,27 @@ from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 import yaml
-from yaml._yaml import CParser
 
-from mijnloket_gitops.files.loader import (
-    _MAP,
-    _SEQ,
-    _STR,
-    MAX_NODES,
-    _DataConverter,
-    _odd_break,
-    _too_nested,
-    _Yaml12Loader,
-)
+from mijnloket_gitops.files.convert import MAX_NODES, DataConverter
+from mijnloket_gitops.files.loader import odd_break, too_nested
+from mijnloket_gitops.files.yaml12 import MAP, SEQ, STR, Yaml12Loader
 
 __all__ = ["reads_back_as"]
 
-_RESOLVERS = _Yaml12Loader.yaml_implicit_resolvers
+try:  # libyaml's parser (in PyYAML's wheels), set up without the rest of the loader
+    from yaml._yaml import CParser
+
+    _start_parser: Callable[..., None] = CParser.__init__
+except ImportError:  # pragma: no cover - PyYAML built without libyaml: the whole loader
+    _start_parser = Yaml12Loader.__init__
+
+_RESOLVERS = Yaml12Loader.yaml_implicit_resolvers
 """The implicit resolvers by first character: a plain scalar whose first character
 has none is a string."""
 _Scalar, _Sequence = yaml.ScalarNode, yaml.SequenceNode
 
 
-class _Loader(_Yaml12Loader):
+class _Loader(Yaml12Loader):
     """The strict reader's composer with its per-node callbacks made C builtins.
 
     The composer calls ``descend_resolver(parent, index)``, ``ascend_resolver()`` and
@@ -57,14 +56,14 @@ class _Loader(_Yaml12Loader):
 
     def __init__(self, text: str) -> None:
         # the parser alone: no constructor or resolver state, neither is used
-        CParser.__init__(self, text)
+        _start_parser(self, text)
 
     descend_resolver = operator.is_
     ascend_resolver = tuple
     resolve = slice  # type: ignore[assignment]  # see above
 
 
-_READER = _Yaml12Loader("")
+_READER = Yaml12Loader("")
 """The strict reader, for its ``resolve`` (which reads no text)."""
 _RESOLVED: dict[str, str] = {}
 """The tag the strict reader resolves each untagged plain scalar to, by text, for the
@@ -87,7 +86,7 @@ class _Differs(Exception):
     """The strict reader would report a problem: the full check words it."""
 
 
-class _ScalarReader(_DataConverter):
+class _ScalarReader(DataConverter):
     """The converter's scalar rules (``_scalar``), a problem ending the comparison."""
 
     def __init__(self) -> None:
@@ -123,14 +122,14 @@ def _comparer(orders: dict[int, list[Any]]) -> Callable[[yaml.Node, Any], bool]:
                 if not (value[:1] in _RESOLVERS and tag.step[0]):
                     return type(data) is str and value == data
                 tag = _resolve(value)
-            if tag == _STR:
+            if tag == STR:
                 return type(data) is str and value == data
             node.tag = tag  # what ``_scalar`` converts by; raises _Differs on a problem
             read = _read_scalar(cast(yaml.ScalarNode, node))
             # NaN is the one value unequal to itself
             return type(read) is type(data) and (read == data or (read != read and data != data))
         if kind is _Sequence:
-            if (type(tag) is not slice and tag != _SEQ) or type(data) is not list:
+            if (type(tag) is not slice and tag != SEQ) or type(data) is not list:
                 return False
             items = node.value
             if not data:
@@ -147,13 +146,13 @@ def _comparer(orders: dict[int, list[Any]]) -> Callable[[yaml.Node, Any], bool]:
                 if type(tag) is slice and type(child) is str:
                     text = item.value
                     if text != child or (
-                        text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != _STR
+                        text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != STR
                     ):
                         return False
                 elif not same(item, child):
                     return False
             return True
-        if (type(tag) is not slice and tag != _MAP) or type(data) is not dict:
+        if (type(tag) is not slice and tag != MAP) or type(data) is not dict:
             return False
         pairs = node.value
         if not data:
@@ -170,7 +169,7 @@ def _comparer(orders: dict[int, list[Any]]) -> Callable[[yaml.Node, Any], bool]:
             if type(tag) is slice and type(key) is str:
                 text = key_node.value
                 if text != key or (
-                    text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != _STR
+                    text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != STR
                 ):
                     return False
             elif not same(key_node, key):  # a collection is no key of data: not the same
@@ -180,7 +179,7 @@ def _comparer(orders: dict[int, list[Any]]) -> Callable[[yaml.Node, Any], bool]:
             if type(tag) is slice and type(child) is str:
                 text = value_node.value
                 if text != child or (
-                    text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != _STR
+                    text[:1] in _RESOLVERS and tag.step[0] and _resolve(text) != STR
                 ):
                     return False
             elif not same(value_node, child):
@@ -195,7 +194,7 @@ def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
     each collection in the order ``orders`` gives (by the collection's id: its keys,
     or its item indexes). False if not, or if this cannot tell: ask the full check."""
     try:
-        if _odd_break(text) is not None or _too_nested(text) is not None:
+        if odd_break(text) is not None or too_nested(text) is not None:
             return False
         loader = _Loader(text)
         try:

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from mijnloket_gitops.files.loader import CORE_FORMS, load_text
+from mijnloket_gitops.files.loader import load_text
+from mijnloket_gitops.files.yaml12 import CORE_FORMS
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _YAML11: Any = yaml.resolver.Resolver()
