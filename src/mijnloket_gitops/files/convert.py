@@ -89,20 +89,21 @@ class Converter:
                 continue
             key = key_node.value if key_node.tag == STR else self._scalar(key_node)
             if key in result:
-                first = keys[(*path, key)]
-                self._problem(
-                    "duplicate-key",
-                    f"key {key!r} appears more than once in this mapping"
-                    f" (first at line {first.line})",
-                    key_node,
-                    hint="remove one of the two; YAML would silently keep only the last",
-                )
+                self._duplicate(key, keys[(*path, key)], key_node)
                 continue
             where = (*path, key)
             start = key_node.start_mark
             keys[where] = _new_mark(Mark, (start.line + 1, start.column + 1))
             result[key] = convert(value_node, where)
         return result
+
+    def _duplicate(self, key: Any, first: Mark, node: yaml.Node) -> None:
+        self._problem(
+            "duplicate-key",
+            f"key {key!r} appears more than once in this mapping (first at line {first.line})",
+            node,
+            hint="remove one of the two; YAML would silently keep only the last",
+        )
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         value: str = node.value
@@ -245,14 +246,7 @@ class SpanConverter(Converter):
                 continue
             key = key_node.value if key_node.tag == STR else self._scalar(key_node)
             if key in result:
-                first = keys[(*path, key)]
-                self._problem(
-                    "duplicate-key",
-                    f"key {key!r} appears more than once in this mapping"
-                    f" (first at line {first.line})",
-                    key_node,
-                    hint="remove one of the two; YAML would silently keep only the last",
-                )
+                self._duplicate(key, keys[(*path, key)], key_node)
                 continue
             where = (*path, key)
             start = key_node.start_mark
