@@ -79,3 +79,29 @@ def test_one_file_is_synced_before_it_replaces_the_old(
     monkeypatch.setattr(os, "fsync", fsync)
     write_text(path, "new\n")
     assert synced == ["old\n"] and path.read_text() == "new\n"
+
+
+def test_without_syncfs_each_file_of_a_batch_is_synced_before_any_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no syncfs (not Linux), a batch syncs each file on its own."""
+    from mijnloket_gitops.files import writing
+
+    files = [tmp_path / f"f{i}.yaml" for i in range(3)]
+    for path in files:
+        path.write_text("old\n")
+    seen: list[list[str]] = []
+    real_fsync = os.fsync
+
+    def fsync(handle: int) -> None:
+        seen.append([p.read_text() for p in files])
+        real_fsync(handle)
+
+    monkeypatch.setattr(writing, "_SYNCFS", None)
+    monkeypatch.setattr(os, "fsync", fsync)
+    with Writer() as writer:
+        for path in files:
+            writer.submit(str(path), "new\n")
+        assert writer.results() == {str(p): None for p in files}
+    assert seen == [["old\n"] * 3] * 3  # three syncs, all before the first rename
+    assert [p.read_text() for p in files] == ["new\n"] * 3
