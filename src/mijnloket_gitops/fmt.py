@@ -110,9 +110,9 @@ def format_chunk(
 ) -> list[FileFormat]:
     """Each file's :class:`FileFormat` after ``action`` (see :func:`iter_formats`).
 
-    With "write", each changed file is handed to a :class:`Writer` as soon as it is
-    formatted: its threads write while the next files are formatted, and their waits
-    for the disk overlap rather than queue one by one."""
+    With "write", each changed file's new content is written beside it as soon as it
+    is formatted; at the end of the chunk the :class:`Writer` syncs them all at once
+    and renames each over its file (:mod:`.files.writing`)."""
     if action != "write":
         return [format_file(p, catalog, require_tier=require_tier).done(action) for p in files]
     formats = []
