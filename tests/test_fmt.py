@@ -930,14 +930,15 @@ def test_an_emitter_that_changes_the_data_is_refused(
     """The check reads fmt's output back and compares it with the data in the order the
     emitter wrote it; a wrong value, type, item or key must still be refused."""
     from mijnloket_gitops.files import canonical
+    from mijnloket_gitops.files.emitter import Emitter
 
-    real = canonical._Emitter.document
+    real = Emitter.document
 
     def broken(self: Any, data: Any) -> str:
         written: str = real(self, data)
         assert wrong[0] in written, written
         return written.replace(*wrong, 1)
 
-    monkeypatch.setattr(canonical._Emitter, "document", broken)
+    monkeypatch.setattr(Emitter, "document", broken)
     with pytest.raises(canonical.FormatError, match="would change the file's data"):
         format_text(text, load_text(text), CATALOG)

@@ -26,12 +26,12 @@ from mijnloket_gitops.files import canonical, convert, readback, yaml12
 from mijnloket_gitops.files.canonical import (
     Comments,
     FormatError,
-    _Emitter,
     _same_in_order,
     check_same_data,
     format_text,
     same_data,
 )
+from mijnloket_gitops.files.emitter import Emitter
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.readback import reads_back_as
 
@@ -419,7 +419,7 @@ JSON_DATA = st.recursive(
 
 
 def emitted(data: Any) -> tuple[str, Orders]:
-    emitter = _Emitter(CATALOG, Comments())
+    emitter = Emitter(CATALOG, Comments())
     return emitter.document(data), emitter.orders
 
 
