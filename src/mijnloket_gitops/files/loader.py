@@ -38,7 +38,7 @@ from mijnloket_gitops.files.convert import (
 from mijnloket_gitops.files.document import Document, ScalarSpan
 from mijnloket_gitops.files.positions import START, LoadProblem, Mark, text_mark
 from mijnloket_gitops.files.reading import decode, read_file
-from mijnloket_gitops.files.yaml12 import SpanLoader, Yaml12Loader
+from mijnloket_gitops.files.yaml12 import Yaml12Loader
 
 __all__ = [
     "MAX_DEPTH",
@@ -177,7 +177,7 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
         nested = too_nested(text)
         if nested is not None:
             return Document(problems=[nested], readable=False)
-        nodes = list(yaml.compose_all(text, Loader=SpanLoader if spans else Yaml12Loader))
+        nodes = list(yaml.compose_all(text, Loader=Yaml12Loader))
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
         return _syntax_problem(message, _error_mark(error, text), text)

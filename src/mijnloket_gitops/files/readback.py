@@ -17,7 +17,6 @@ decides, and words its error.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
@@ -43,23 +42,19 @@ _Scalar, _Sequence = yaml.ScalarNode, yaml.SequenceNode
 
 
 class _Loader(Yaml12Loader):
-    """The strict reader's composer with its per-node callbacks made C builtins.
+    """The strict reader's composer with ``resolve`` made a C builtin too.
 
-    The composer calls ``descend_resolver(parent, index)``, ``ascend_resolver()`` and
-    (for a node without a tag or with ``!``) ``resolve(kind, value, implicit)`` for
-    every node, a Python call each. Without path resolvers (the strict reader has
-    none) the first two do nothing, so any builtin taking those arguments will do;
-    ``resolve`` becomes ``slice``, which keeps its arguments (``tag.step`` is
-    ``implicit``) for the comparison to resolve only where it matters.
-    Builtins are not descriptors, so they are called without ``self``.
+    The composer calls ``resolve(kind, value, implicit)`` for every node without a tag
+    (or with ``!``), a Python call each (the strict reader's other two per-node
+    callbacks are builtins already). Here it becomes ``slice``, which keeps its
+    arguments (``tag.step`` is ``implicit``) for the comparison to resolve only where
+    it matters. Builtins are not descriptors, so it is called without ``self``.
     """
 
     def __init__(self, text: str) -> None:
         # the parser alone: no constructor or resolver state, neither is used
         _start_parser(self, text)
 
-    descend_resolver = operator.is_
-    ascend_resolver = tuple
     resolve = slice  # type: ignore[assignment]  # see above
 
 

@@ -27,9 +27,16 @@ SEQ = "tag:yaml.org,2002:seq"
 
 
 class Yaml12Loader(_BaseLoader):  # type: ignore[misc]
-    """libyaml composer with the YAML 1.2 core schema's implicit tags."""
+    """libyaml composer with the YAML 1.2 core schema's implicit tags.
+
+    For every node the composer calls ``descend_resolver(parent, index)`` and
+    ``ascend_resolver()``, which do nothing without path resolvers (this loader has
+    none), so any C builtin taking those arguments will do and costs no Python call.
+    (Builtins are not descriptors: they are called without ``self``.)"""
 
     yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+    descend_resolver = operator.is_
+    ascend_resolver = tuple
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         # What BaseResolver.resolve does for a loader without path or wildcard
@@ -42,17 +49,6 @@ class Yaml12Loader(_BaseLoader):  # type: ignore[misc]
                         return tag
             return STR
         return SEQ if kind is yaml.SequenceNode else MAP
-
-
-class SpanLoader(Yaml12Loader):
-    """The strict reader's composer for ``fmt``, its two per-node callbacks made C
-    builtins: for every node the composer calls ``descend_resolver(parent, index)`` and
-    ``ascend_resolver()``, which do nothing without path resolvers (the strict reader
-    has none), so any builtin taking those arguments will do, and costs no Python call.
-    (Builtins are not descriptors: they are called without ``self``.)"""
-
-    descend_resolver = operator.is_
-    ascend_resolver = tuple
 
 
 _CORE_RESOLVERS: list[tuple[str, str, str]] = [
