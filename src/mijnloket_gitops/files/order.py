@@ -29,6 +29,7 @@ SortKey = Callable[[Any], Any]
 
 
 def sort_keys(catalog: Catalog) -> dict[Shape, SortKey]:
+    """The sort key of each list that has an order of its own, by its shape."""
     products = catalog.order
     rights = {name: i for i, name in enumerate(catalog.rights)}
 
@@ -46,6 +47,7 @@ def sort_keys(catalog: Catalog) -> dict[Shape, SortKey]:
 
 
 def key_order(mapping: dict[Any, Any], shape: Shape) -> list[Any]:
+    """The keys of ``mapping`` (at ``shape``) in canonical order."""
     known = KEY_ORDER.get(shape)
     if known is None:
         return list(mapping)
@@ -57,6 +59,7 @@ def key_order(mapping: dict[Any, Any], shape: Shape) -> list[Any]:
 
 
 def item_order(items: list[Any], shape: Shape, keys: Mapping[Shape, SortKey]) -> list[int]:
+    """The indexes of ``items`` (at ``shape``) in canonical order (a stable sort)."""
     key = keys.get(shape)
     indexes = list(range(len(items)))
     return indexes if key is None else sorted(indexes, key=[key(x) for x in items].__getitem__)
