@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mijnloket_gitops.catalog import builtin_catalog
-from mijnloket_gitops.files import comments
+from mijnloket_gitops.files import comment_scan, comments
 from mijnloket_gitops.files.canonical import same_data
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.positions import PathKey
@@ -47,7 +47,7 @@ def _token_gaps(text: str, headers: list[tuple[int, int]]) -> Iterator[tuple[int
 
 
 def token_events(text: str) -> list[Any]:
-    """What ``comments._events`` found before it used the scalars' spans (verbatim)."""
+    """What ``comment_scan.find_events`` found before it used the scalars' spans (verbatim)."""
     found = []
     line_starts = [0, *(m.end() for m in _BREAK.finditer(text))]
     headers: list[tuple[int, int]] = []
@@ -61,22 +61,22 @@ def token_events(text: str) -> list[Any]:
             hash_at = text.find("#", index, stop)
             if hash_at >= 0:
                 comment = _BREAK.split(text[hash_at:stop], maxsplit=1)[0].rstrip()
-                kind = comments._kind(text[line_start:hash_at].strip())
+                kind = comment_scan._kind(text[line_start:hash_at].strip())
                 column = hash_at - line_start + 1
-                found.append(comments._Event(line + 1, column, kind, comment))
+                found.append(comment_scan.Event(line + 1, column, kind, comment))
             elif (
                 index == line_start
                 and line_start < line_end <= end
                 and not text[line_start:line_end].strip()
             ):
-                found.append(comments._Event(line + 1, 1, "blank", ""))
+                found.append(comment_scan.Event(line + 1, 1, "blank", ""))
             index = stop
     for index, line in headers:
         line_end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
-        header = comments._HEADER_COMMENT.match(text, index, line_end)
+        header = comment_scan._HEADER_COMMENT.match(text, index, line_end)
         if header:
             column = header.start(1) - line_starts[line] + 1
-            found.append(comments._Event(line + 1, column, "eol", header.group(1).rstrip()))
+            found.append(comment_scan.Event(line + 1, column, "eol", header.group(1).rstrip()))
     return sorted(found)
 
 
@@ -219,7 +219,7 @@ def assert_same_as_token_scan(text: str) -> None:
     doc = load_text(text, spans=True)
     assert not doc.problems and doc.readable, doc.problems
     assert doc.scalar_spans is not None
-    assert comments._events(text, doc.scalar_spans) == token_events(text), text
+    assert comment_scan.find_events(text, doc.scalar_spans) == token_events(text), text
     assert comments.extract_comments(text, doc) == token_scan_comments(text, doc), text
 
 

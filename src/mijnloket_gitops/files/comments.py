@@ -4,7 +4,8 @@ ruamel.yaml attaches the comment lines that follow a value to that value, so mov
 key (as ``fmt`` does) would move the comment about the *next* key with it. Here a
 comment is found by position instead: the strict reader gives the span of every
 scalar, and what lies between scalars is whitespace, indicators and comments (found
-from the same read of the file: no second pass over its tokens). Each comment is then
+from the same read of the file, no second pass over its tokens: :mod:`.comment_scan`).
+Each comment is then
 attached to a node of the strict reader's :class:`Document` (by its path):
 
 - an end-of-line comment belongs to the outermost key starting on its line, else to
@@ -20,17 +21,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
-import re
-import sys
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
-from mijnloket_gitops.files.document import Document, OutlineNode, ScalarSpan
+from mijnloket_gitops.files.comment_scan import PAST, Event, find_events
+from mijnloket_gitops.files.document import Document, OutlineNode
 from mijnloket_gitops.files.loader import scalar_spans
 from mijnloket_gitops.files.positions import PathKey
-
-# The line breaks of libyaml (YAML 1.1), which numbers the lines of node marks.
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
 @dataclass
@@ -61,26 +58,19 @@ _INDENT: Final = 4
 _IS_KEY: Final = 5
 
 
-class _Event(NamedTuple):
-    line: int
-    column: int
-    kind: str  # "eol", "full" or "blank"
-    text: str
-
-
 def extract_comments(text: str, doc: Document) -> Comments:
     """The comments of ``text``, which the strict reader read into ``doc`` (read with
     ``spans=True``; otherwise ``text`` is composed again here to find its scalars)."""
     spans = doc.scalar_spans
     if spans is None:  # (``edit`` and ``onboard`` read files without them)
         spans = scalar_spans(text)
-    events = _events(text, spans)
+    events = find_events(text, spans)
     if not events:
         return Comments()  # nothing to place: no need to know where the nodes are
     # By position only: nodes under an alias share their anchor's position.
     nodes = doc.outline if doc.outline is not None else _nodes(doc)
     # Nodes are found by bisecting them with a (line, column) probe: a node at that very
-    # position sorts after it, and before (line, column, _PAST).
+    # position sorts after it, and before (line, column, PAST).
     comments = Comments()
     blank: tuple[int, int, int] | None = None  # a blank line goes with what follows
     for event in events:
@@ -94,7 +84,7 @@ def extract_comments(text: str, doc: Document) -> Comments:
                 blank = None
         kind = event.kind
         if kind == "blank":
-            blank = (event.line, event.column, _PAST)
+            blank = (event.line, event.column, PAST)
         elif kind == "full":
             lines = _full_line_target(comments, event, nodes, doc)
             lines.extend(["", event.text] if blank is not None else [event.text])
@@ -133,154 +123,13 @@ def _nodes(doc: Document) -> list[_Node]:
 _BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 
 
-def _events(text: str, spans: list[ScalarSpan]) -> list[_Event]:
-    """Comments and blank lines, with 1-based positions, in the order of the text.
-
-    Outside the scalars there are only whitespace, indicators (``-``, ``:``, ``[``,
-    document markers, directives, aliases) and comments, and none of those but a
-    comment holds a ``#`` (libyaml allows none in a tag, anchor or directive): so every
-    ``#`` outside the scalars starts a comment, and a line of spaces outside them is
-    a blank line. Inside a scalar, only a block scalar's header line can end in a
-    comment (``name: |  # c``)."""
-    found: list[_Event] = []
-    hash_at = text.find("#")
-    blanks = _blank_lines(text)
-    if hash_at < 0 and not blanks:
-        return found  # (a header comment holds a ``#`` too)
-    lines = _Lines(text)
-    while hash_at >= 0:
-        end = _scalar_end(text, spans, hash_at)
-        if end >= 0:
-            hash_at = text.find("#", end)
-            continue
-        line, line_start, line_end = lines.locate(hash_at)
-        comment = text[hash_at:line_end].rstrip()  # a line holds no other break
-        kind = _kind(text[line_start:hash_at].strip())
-        found.append(_new_event(_Event, (line + 1, hash_at - line_start + 1, kind, comment)))
-        hash_at = text.find("#", line_end)
-    in_order = True  # comments are found in the order of the text; the rest are not
-    for at in blanks:
-        if _scalar_end(text, spans, at) < 0:
-            found.append(_new_event(_Event, (lines.locate(at)[0] + 1, 1, "blank", "")))
-            in_order = False
-    if "#" in text and ("|" in text or ">" in text):
-        for index in _block_headers(text, spans):
-            line, line_start, line_end = lines.locate(index)
-            header = _HEADER_COMMENT.match(text, index, line_end)
-            if header:
-                column = header.start(1) - line_start + 1
-                comment = header.group(1).rstrip()
-                found.append(_new_event(_Event, (line + 1, column, "eol", comment)))
-                in_order = False
-    if not in_order:
-        found.sort(key=_LINE_COLUMN)
-    return found
-
-
-_new_event = tuple.__new__  # _Event(...) without the NamedTuple's Python-level __new__
-_LINE_COLUMN = operator.itemgetter(0, 1)
-_PAST = sys.maxsize  # after any offset: ``(offset, _PAST)`` sorts after every span there
-
-
-def _scalar_end(text: str, spans: list[ScalarSpan], at: int) -> int:
-    """Where the content of the scalar holding offset ``at`` ends, or -1 if none holds
-    it. A span starts at the scalar's tag or anchor if it has one, which may be followed
-    by comments and blank lines before the content: those are outside it. Spans are
-    sorted and do not overlap, but where an alias repeats one (then they are equal)."""
-    index = bisect.bisect_right(spans, (at, _PAST)) - 1
-    if index < 0:
-        return -1
-    start, end, _ = spans[index]
-    if at >= end:
-        return -1
-    if text[start] in "!&":
-        match = _PROPERTIES.match(text, start, end)
-        assert match is not None  # the pattern matches the empty string
-        if at < match.end():
-            return -1
-    return end
-
-
-def _block_headers(text: str, spans: list[ScalarSpan]) -> list[int]:
-    """Where each block scalar's header starts (after its tag or anchor), once."""
-    headers: list[int] = []
-    for start, end, style in spans:
-        if style == "|" or style == ">":
-            if text[start] in "!&":
-                match = _PROPERTIES.match(text, start, end)
-                assert match is not None  # the pattern matches the empty string
-                start = match.end()
-            if start < end and (not headers or headers[-1] != start):
-                headers.append(start)  # (an alias repeats the span: equal, so adjacent)
-    return headers
-
-
-def _blank_lines(text: str) -> list[int]:
-    """Where each whitespace-only line starts (possibly at the end of the text)."""
-    if "\r" in text:
-        found = [m.start(1) for m in _BLANK_LINE.finditer(text)]
-    else:  # the same lines, found faster where line feeds alone break lines
-        found = [m.end() for m in _BLANK_LF_LINE.finditer(text)]
-    if text and _BLANK_FIRST_LINE.match(text):
-        found.insert(0, 0)
-    return [at for at in found if at < len(text)]
-
-
-class _Lines:
-    """Where the line holding a character offset starts and ends, breaking lines where
-    libyaml does (so that they match the reader's marks)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts: list[int] | None = None
-        if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
-            self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
-
-    def locate(self, index: int) -> tuple[int, int, int]:
-        """The 0-based line of ``index``, its start and its end (after its break)."""
-        text, starts = self.text, self.starts
-        if starts is None:  # line feeds only: count them
-            end = text.find("\n", index)
-            return (
-                text.count("\n", 0, index),
-                text.rfind("\n", 0, index) + 1,
-                (len(text) if end < 0 else end + 1),
-            )
-        line = bisect.bisect_right(starts, index) - 1
-        return line, starts[line], starts[line + 1] if line + 1 < len(starts) else len(text)
-
-
-# A whitespace-only line after a line break (up to its own break or the end of the
-# text; group 1 starts it), and one at the start of the text. The reader refuses NEL,
-# LS and PS, so only CR, LF and CRLF end a line here.
-_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)([ \t]*)(?=[\r\n]|\Z)")
-_BLANK_LF_LINE = re.compile(r"\n(?=[ \t]*(?:\n|\Z))")
-_BLANK_FIRST_LINE = re.compile(r"[ \t]*(?:[\r\n]|\Z)")
-# A scalar's properties (tag, anchor) and what may stand between them and its content.
-_PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*|[ \t\r\n]+|#[^\r\n]*)*")
-
-
-def _kind(before: str) -> str:
-    """What a comment is, by what stands before it on its line."""
-    if not before or before in ("...", "---"):
-        return "full"  # a document marker is not a node: the comment stands alone
-    if before == "-":
-        return "dash"  # ``- # c`` with the item on the next line: about that item
-    if not before.strip("]},"):
-        return "close"  # ``]  # c`` closes a flow collection: about the collection
-    return "eol"
-
-
-_HEADER_COMMENT = re.compile(r"[|>][0-9+-]*[ \t]+(#[^\r\n\x85\u2028\u2029]*)")
-
-
 def _value_at(data: Any, path: PathKey) -> Any:
     for part in path:
         data = data[part]
     return data
 
 
-def _attach_eol(comments: Comments, event: _Event, nodes: list[_Node]) -> None:
+def _attach_eol(comments: Comments, event: Event, nodes: list[_Node]) -> None:
     line = event.line
     here = bisect.bisect_left(nodes, (line, 0))
     after = bisect.bisect_left(nodes, (line, event.column))
@@ -318,7 +167,7 @@ def _attach_eol(comments: Comments, event: _Event, nodes: list[_Node]) -> None:
 
 def _full_line_target(
     comments: Comments,
-    event: _Event,
+    event: Event,
     nodes: list[_Node],
     doc: Document,
 ) -> list[str]:
