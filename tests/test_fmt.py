@@ -214,12 +214,12 @@ AWKWARD = [
     "a: {x: 1,  # one\n  y: 2}  # two\n",
     "  version: 1   # an indented document\n  name: x\n",
     "- a\n- b:\n  - - nested  # deep\n    - list\n",
-    "%YAML 1.1\n--- # on the marker\nversion: 1\n",
+    "--- # on the marker\nversion: 1\n",
     "users:\n  - login: A\n\n\n  - login: a # same login but for case\n",
     'name: a plain\n  scalar on two lines  # c\nticket: "quoted over\n  two lines"  # d\n',
-    "a: !!str 48211\nb: !!int '5'\n2: int key\ntrue: bool key\n~: null key\n",
+    "a: '48211'\nb: 5\n2: int key\ntrue: bool key\n~: null key\n",
     "products: [MijnLoket - Verlofaanvragen,\n  # in a flow list\n  MijnLoket]  # closing\n",
-    "1: &a {k: v}  # anchored\na: *a  # alias\n",
+    "1: {k: v}  # flow\na: {k: v}  # again\n",
 ]
 
 
@@ -284,9 +284,25 @@ def test_other_values_get_one_spelling() -> None:
     assert fmt(text) == "a: 31\nb: null\nc: true\nd: 1.5\ne: .inf\nf: []\ng: {}\nh: null\n"
 
 
-def test_anchors_flow_style_and_document_markers_are_written_out() -> None:
-    text = "---\nfirst: &a [1, {k: v}]\nsecond: *a\n...\n"
+def test_flow_style_and_document_markers_are_written_out() -> None:
+    text = "---\nfirst: [1, {k: v}]\nsecond: [1, {k: v}]\n...\n"
     assert fmt(text) == "first:\n  - 1\n  - k: v\nsecond:\n  - 1\n  - k: v\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("first: &a [1]\nsecond: *a\n", "an anchor"),
+        ("%YAML 1.2\n---\nversion: 1\n", "a directive"),
+        ("a: !!str 48211\n", "a tag"),
+        ("? a\n: 1\n", "an explicit key"),
+    ],
+)
+def test_fmt_leaves_a_file_with_what_employer_files_do_not_use_untouched(
+    text: str, words: str
+) -> None:
+    doc = load_text(text, spans=True)
+    assert not doc.readable and doc.problems[0].message.startswith(words)
 
 
 def test_unknown_keys_keep_their_order_after_the_known_ones() -> None:
@@ -714,7 +730,7 @@ COMMENT_CASES = {
         "version: 1\n# c\nname: Bakkerij\naddendum:\n  status: none\n",
     ),
     "on-the-document-end-marker": (
-        "%YAML 1.2\n---\nversion: 1\n... # c\n",
+        "---\nversion: 1\n... # c\n",
         "version: 1\n# c\n",
     ),
     "after-a-flow-sequence-closes": (
@@ -867,14 +883,13 @@ def test_fmt_reports_each_file_it_cannot_write_and_writes_the_others(
     assert texts == [MESSY_FORMATTED] * 3 + [MESSY] + [MESSY_FORMATTED] * 2
 
 
-def test_fmt_writes_a_key_longer_than_1024_characters_as_an_explicit_key() -> None:
-    """A valid file with a ``? key`` over YAML's 1,024-character limit for implicit keys
-    was refused (safe, but a false refusal): fmt wrote it as ``key: value``."""
+def test_a_key_longer_than_1024_characters_is_refused_as_an_explicit_key() -> None:
+    """A key over YAML's 1,024-character limit for implicit keys needs ``? key``, which
+    employer files do not use: refused at the ``?``, never rewritten."""
     key = "x" * 1100
     text = f"version: 1\n? {key}  # long\n: [b, a]\nz: 1\n"
-    formatted = format_text(text, load_text(text), CATALOG)
-    assert formatted == f"version: 1\n? {key}  # long\n:\n  - b\n  - a\nz: 1\n"
-    assert load_text(formatted).data == load_text(text).data
+    [problem] = load_text(text, spans=True).problems
+    assert (problem.mark, problem.message[:15]) == ((2, 1), "an explicit key")
 
 
 # --- shortcuts in the scalar writer, held to the slow way --------------------------

@@ -87,21 +87,21 @@ CASES: list[tuple[str, Any, bool]] = [
     ('a: "1"\n', {"a": "1"}, True),
     ('a: "1"\n', {"a": 1}, False),
     ("a: '1'\n", {"a": "1"}, True),
-    ("a: !!str 1\n", {"a": "1"}, True),
+    ("a: !!str 1\n", {"a": "1"}, False),  # no tags, anchors or aliases
     ("a: !!str 1\n", {"a": 1}, False),
-    ('a: !!int "1"\n', {"a": 1}, True),
+    ('a: !!int "1"\n', {"a": 1}, False),  # no tags, anchors or aliases
     ('a: !!int "x"\n', {"a": "x"}, False),
     ("a: !!int 1.5\n", {"a": 1.5}, False),
-    ("a: !!int 0x1F\n", {"a": 31}, True),
-    ("a: !!float 1\n", {"a": 1.0}, True),
+    ("a: !!int 0x1F\n", {"a": 31}, False),  # no tags, anchors or aliases
+    ("a: !!float 1\n", {"a": 1.0}, False),  # no tags, anchors or aliases
     ("a: !!float 1\n", {"a": 1}, False),
     ("a: !!bool yes\n", {"a": "yes"}, False),
-    ("a: !!null ''\n", {"a": None}, True),
+    ("a: !!null ''\n", {"a": None}, False),  # no tags, anchors or aliases
     ("a: !!null x\n", {"a": "x"}, False),
     ("a: !custom 1\n", {"a": "1"}, False),
     ("a: !!binary aGk=\n", {"a": "aGk="}, False),
-    ("a: ! 12\n", {"a": 12}, True),  # libyaml resolves "!" like no tag at all
-    ("a: ! '12'\n", {"a": 12}, True),
+    ("a: ! 12\n", {"a": 12}, False),  # libyaml read "!" like no tag: refused (S4JQ)
+    ("a: ! '12'\n", {"a": 12}, False),
     ("a: 0o17\n", {"a": 15}, True),
     ("a: 017\n", {"a": 17}, True),
     ("a: 1_000\n", {"a": "1_000"}, True),
@@ -145,14 +145,14 @@ CASES: list[tuple[str, Any, bool]] = [
     ("a: {}\n", {"a": {}}, True),
     ("a: [x]\n", {"a": []}, False),
     ("a: {}\n", {"a": None}, False),
-    ("a: !!seq []\n", {"a": []}, True),
+    ("a: !!seq []\n", {"a": []}, False),  # no tags, anchors or aliases
     ("a: !!map []\n", {"a": []}, False),
     ("a: !!str []\n", {"a": []}, False),
-    ("!!map {a: 1}\n", {"a": 1}, True),
+    ("!!map {a: 1}\n", {"a": 1}, False),  # no tags, anchors or aliases
     ("!!seq {a: 1}\n", {"a": 1}, False),
-    ("a: &x [1, 2]\nb: *x\n", {"a": [1, 2], "b": [1, 2]}, True),
+    ("a: &x [1, 2]\nb: *x\n", {"a": [1, 2], "b": [1, 2]}, False),  # no tags, anchors or aliases
     ("a: &x [1, 2]\nb: *x\n", {"a": [1, 2], "b": [1, 3]}, False),
-    ("a: &x 1\nb: *x\n", {"a": 1, "b": 1}, True),
+    ("a: &x 1\nb: *x\n", {"a": 1, "b": 1}, False),  # no tags, anchors or aliases
     ("&k a: 1\n*k : 2\n", {"a": 1}, False),  # an alias repeats the key
     ("a: *nowhere\n", {"a": None}, False),
     ("a: &x 1\nb: &x 2\n", {"a": 1, "b": 2}, False),  # an anchor twice: libyaml refuses
@@ -207,7 +207,7 @@ def test_a_key_written_twice_is_refused_whatever_orders_say() -> None:
 
 def test_size_limit_counts_as_the_reader_does(monkeypatch: pytest.MonkeyPatch) -> None:
     cases = [
-        ("a: &x [1, 2]\nb: *x\n", {"a": [1, 2], "b": [1, 2]}, 9),  # 1 + 2 pairs + 2 + 4
+        ("a: [1, 2]\nb: [1, 2]\n", {"a": [1, 2], "b": [1, 2]}, 9),  # 1 + 2 pairs + 2 + 4
         ("a: 1\nb: 2\nc: 3\n", {"a": 1, "b": 2, "c": 3}, 7),
     ]
     for text, data, size in cases:
@@ -473,7 +473,7 @@ def test_check_same_data_words_the_error_as_the_full_check_does() -> None:
         check_same_data(data, "a: 1\na: 2\n", CATALOG, orders)
     with pytest.raises(FormatError, match="a value differs"):
         check_same_data(data, "a: 1\nb: 2.0\n", CATALOG, orders)
-    with pytest.raises(FormatError, match=r"line 1: .*not an integer"):
+    with pytest.raises(FormatError, match=r"line 1: a tag"):
         check_same_data(data, "a: !!int x\nb: 2\n", CATALOG, orders)
 
 

@@ -6,7 +6,7 @@
   line after a final newline, where "unexpected end of file" points) and
   ``1 <= column <= length of that line + 1`` (in characters);
 - generated valid files, in any layout (key order, quoting, flow or block lists,
-  comments, anchors and aliases, CRLF, a BOM), give no diagnostics;
+  comments, CRLF, a BOM), give no diagnostics;
 - the tier does not depend on product order, and adding a product never lowers it;
 - every plan for a generated desired/live pair keeps the ordering rules and, applied
   to a real sandbox, converges in one apply.
@@ -148,7 +148,6 @@ class Writer:
     def __init__(self, draw: st.DrawFn) -> None:
         self.draw = draw
         self.lines: list[str] = []
-        self.anchors: dict[str, str] = {}
 
     def scalar(self, value: Any, *, flow: bool = False) -> str:
         if value is None:
@@ -156,23 +155,17 @@ class Writer:
         if isinstance(value, int):
             return str(value)
         assert isinstance(value, str)
-        if value in self.anchors and self.draw(st.booleans()):
-            return f"*{self.anchors[value]}"
         styles = ["double"] + (["plain"] if plain_ok(value) and not flow else [])
         if value.isprintable():
             styles.append("single")
         style = self.draw(st.sampled_from(styles))
-        text = (
+        return (
             value
             if style == "plain"
             else "'" + value.replace("'", "''") + "'"
             if style == "single"
             else write_quoted(value)
         )
-        if value not in self.anchors and self.draw(st.integers(0, 9)) == 0:
-            self.anchors[value] = f"a{len(self.anchors)}"
-            return f"&{self.anchors[value]} {text}"
-        return text
 
     def comment(self) -> str:
         return "#" + self.draw(st.text(PRINTABLE, max_size=15))

@@ -89,7 +89,7 @@ class Converter:
                 continue
             key = key_node.value if key_node.tag == STR else self._scalar(key_node)
             if key in result:
-                self._duplicate(key, keys[(*path, key)], key_node)
+                self._duplicate(key, keys[(*path, key)], key_node, result)
                 continue
             where = (*path, key)
             start = key_node.start_mark
@@ -97,10 +97,10 @@ class Converter:
             result[key] = convert(value_node, where)
         return result
 
-    def _duplicate(self, key: Any, first: Mark, node: yaml.Node) -> None:
+    def _duplicate(self, key: Any, first: Mark, node: yaml.Node, found: dict[Any, Any]) -> None:
         self._problem(
             "duplicate-key",
-            f"key {key!r} appears more than once in this mapping (first at line {first.line})",
+            _duplicate_message(key, found, f" (first at line {first.line})"),
             node,
             hint="remove one of the two; YAML would silently keep only the last",
         )
@@ -156,6 +156,27 @@ class Converter:
         self.doc.problems.append(LoadProblem(rule, message, node_mark(node), hint))
 
 
+def _duplicate_message(key: Any, found: dict[Any, Any], where: str) -> str:
+    """``key`` is in ``found``: as itself, or as an equal value of another type (``1``
+    and ``true`` are the same dict key in Python)."""
+    first = next(k for k in found if k == key)
+    if type(first) is type(key):
+        return f"key {key!r} appears more than once in this mapping{where}"
+    return (
+        f"key {_spelled(key)} and key {_spelled(first)} are the same value once read"
+        f" (employer files use text keys){where}"
+    )
+
+
+def _spelled(value: Any) -> str:
+    """A key as YAML spells it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 class DataConverter(Converter):
     """The converter's rules (tags, key types, duplicate keys, size) without recording
     any position: for reading back text whose positions nobody asks for (``fmt``
@@ -184,7 +205,7 @@ class DataConverter(Converter):
                 continue
             key = key_node.value if key_node.tag == STR else self._scalar(key_node)
             if key in result:
-                message = f"key {key!r} appears more than once in this mapping"
+                message = _duplicate_message(key, result, "")
                 self._problem("duplicate-key", message, key_node)
                 continue
             result[key] = self.convert(value_node)
@@ -246,7 +267,7 @@ class SpanConverter(Converter):
                 continue
             key = key_node.value if key_node.tag == STR else self._scalar(key_node)
             if key in result:
-                self._duplicate(key, keys[(*path, key)], key_node)
+                self._duplicate(key, keys[(*path, key)], key_node, result)
                 continue
             where = (*path, key)
             start = key_node.start_mark

@@ -39,6 +39,8 @@ from mijnloket_gitops.files.document import Document, ScalarSpan
 from mijnloket_gitops.files.positions import START, LoadProblem, Mark, text_mark
 from mijnloket_gitops.files.reading import decode, read_file
 from mijnloket_gitops.files.yaml12 import Yaml12Loader
+from mijnloket_gitops.files.yaml_subset import check, is_feature, needs_check
+from mijnloket_gitops.files.yaml_words import in_our_words
 
 __all__ = [
     "MAX_DEPTH",
@@ -173,14 +175,20 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
     odd = odd_break(text)
     if odd is not None:
         return Document(problems=[odd], readable=False)
+    shown, text = text, _last_line_completed(text)
     try:
         nested = too_nested(text)
         if nested is not None:
             return Document(problems=[nested], readable=False)
+        refused = check(text) if needs_check(text) else None
+        if refused is not None and is_feature(refused):
+            return Document(problems=[refused], readable=False)
         nodes = list(yaml.compose_all(text, Loader=Yaml12Loader))
+        if refused is not None:  # YAML 1.1 that libyaml reads but YAML 1.2 does not
+            return Document(problems=[refused], readable=False)
     except yaml.MarkedYAMLError as error:
         message = (error.problem or error.context or "cannot parse YAML").strip()
-        return _syntax_problem(message, _error_mark(error, text), text)
+        return _syntax_problem(message, _error_mark(error, shown), shown)
     except yaml.reader.ReaderError as error:
         return Document(problems=[_reader_problem(text, error)], readable=False)
     except yaml.YAMLError as error:
@@ -217,7 +225,23 @@ def load_text(text: str, *, spans: bool = False, positions: bool = True) -> Docu
         return _too_deep()
     if spans:
         _record_spans(doc, converter, nodes[0], "*" in text)
+        if text is not shown and doc.scalar_spans:  # no span past the text as given
+            doc.scalar_spans = _within(doc.scalar_spans, len(shown))
     return doc
+
+
+def _within(spans: list[ScalarSpan], length: int) -> list[ScalarSpan]:
+    return [(start, min(end, length), style) for start, end, style in spans]
+
+
+def _last_line_completed(text: str) -> str:
+    """``text`` with a line break after a last line of only spaces or tabs: libyaml
+    drops the line break before such a line from a block scalar (yaml-test-suite
+    L24T, JEF9), which YAML 1.2 keeps. Nothing else reads differently with it."""
+    if not text or text[-1] in "\n\r":
+        return text
+    last = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]
+    return text + "\n" if not last.strip(" \t") else text
 
 
 def _record_spans(doc: Document, converter: Converter, root: yaml.Node, aliases: bool) -> None:
@@ -244,8 +268,8 @@ _BY_POSITION = operator.itemgetter(0, 1, 2)  # line, column, depth
 def scalar_spans(text: str) -> list[ScalarSpan]:
     """The :attr:`Document.scalar_spans` of ``text``, which the strict reader reads
     cleanly, for a caller that read it without them: composed again, not converted."""
-    root = yaml.compose(text, Loader=Yaml12Loader)
-    return [] if root is None else _scalar_spans(root)
+    root = yaml.compose(_last_line_completed(text), Loader=Yaml12Loader)
+    return [] if root is None else _within(_scalar_spans(root), len(text))
 
 
 def _scalar_spans(root: yaml.Node) -> list[ScalarSpan]:
@@ -282,7 +306,7 @@ def _syntax_problem(message: str, mark: Mark, text: str) -> Document:
             Mark(mark.line, column),
             "replace the tab with spaces (two per level in employer files)",
         )
-    return _fail("yaml-syntax", message, mark)
+    return _fail("yaml-syntax", in_our_words(message), mark)
 
 
 def _too_deep() -> Document:

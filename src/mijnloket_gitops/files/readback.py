@@ -8,11 +8,11 @@ composer and compares each node with the data in the order the emitter wrote it,
 one walk, building no values but the non-string scalars.
 
 It only ever says "the same" when the full check would: the strict reader's rules
-(one document, core tags whose values have their tag's core form, scalar keys, no key
-twice, size and depth limits, no odd line breaks) and ``same_data``'s (types match
-exactly, NaN equals NaN, keys and items in the emitter's order) hold. Whenever it
-cannot vouch for the text, for whatever reason, it says False and the full check
-decides, and words its error.
+(no construct :mod:`.yaml_subset` refuses, one document, core tags whose values have
+their tag's core form, scalar keys, no key twice, size and depth limits, no odd line
+breaks) and ``same_data``'s (types match exactly, NaN equals NaN, keys and items in
+the emitter's order) hold. Whenever it cannot vouch for the text, for whatever
+reason, it says False and the full check decides, and words its error.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import yaml
 from mijnloket_gitops.files.convert import MAX_NODES, DataConverter
 from mijnloket_gitops.files.loader import odd_break, too_nested
 from mijnloket_gitops.files.yaml12 import MAP, SEQ, STR, Yaml12Loader
+from mijnloket_gitops.files.yaml_subset import check, needs_check
 
 __all__ = ["reads_back_as"]
 
@@ -190,6 +191,10 @@ def reads_back_as(text: str, data: Any, orders: dict[int, list[Any]]) -> bool:
     or its item indexes). False if not, or if this cannot tell: ask the full check."""
     try:
         if odd_break(text) is not None or too_nested(text) is not None:
+            return False
+        if not text.endswith(("\n", "\r")) and text:  # the reader may complete its last line
+            return False
+        if needs_check(text) and check(text) is not None:  # what employer files do not use
             return False
         loader = _Loader(text)
         try:
