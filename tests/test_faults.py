@@ -215,11 +215,22 @@ def test_an_apply_lock_on_a_read_only_disk_is_a_clean_error(
 def test_a_holder_file_that_cannot_be_removed_does_not_hide_the_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    refused: list[str] = []
+
     def refuse(self: Path, missing_ok: bool = False) -> None:
+        refused.append(self.name)
         raise EROFS
 
-    with ApplyLock(tmp_path, "target"), monkeypatch.context() as patched:
-        patched.setattr(Path, "unlink", refuse)
+    class Stopped(Exception):
+        """What the apply under the lock ended with."""
+
+    # the patch stays in place until after the lock's __exit__ has run (it was undone
+    # before, so the test checked nothing)
+    with monkeypatch.context() as patched, pytest.raises(Stopped):
+        with ApplyLock(tmp_path, "target"):
+            patched.setattr(Path, "unlink", refuse)
+            raise Stopped
+    assert refused, "the holder file's removal was never attempted under the patch"
     with ApplyLock(tmp_path, "target"):  # released all the same
         pass
 

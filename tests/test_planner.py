@@ -217,3 +217,19 @@ def test_with_prerequisites_adds_what_products_need_transitively() -> None:
     assert CATALOG.with_prerequisites(
         {"MijnLoket - Documenten", "Dossiervorming Qwoater Extended"}
     ) == {"MijnLoket - Documenten", "Dossiervorming Qwoater Extended", "MijnLoket"}
+
+
+def test_a_deactivation_never_waits_on_an_activation() -> None:
+    """Switching Qwoater editions while adding Documenten (which needs one of them): the
+    deactivation of Lite waits on no activation, though Lite is among Documenten's
+    prerequisites (a surviving mutant dropped ``action == DEACTIVATE`` from the test
+    and made it wait on activating Documenten, in the plan and the work order)."""
+    desired = employer(["MijnLoket", "MijnLoket - Documenten", "Dossiervorming Qwoater Extended"])
+    plan = plan_employer(
+        CATALOG, "f.yaml", desired, live({"MijnLoket", "Dossiervorming Qwoater Lite"}), always
+    )
+    by_product = {(s.step.action, s.step.product): s for s in plan.steps}
+    off = by_product[(Action.DEACTIVATE, "Dossiervorming Qwoater Lite")]
+    assert (Action.ACTIVATE, "MijnLoket - Documenten") in by_product
+    assert off.waits_on == ()
+    assert order_violations(CATALOG, [s.step for s in plan.steps]) == []

@@ -280,10 +280,23 @@ def broken_data(draw: st.DrawFn) -> dict[str, Any]:
                 "type": draw(st.sampled_from([*USER_TYPES, "admin"])),
                 "rights": draw(st.lists(st.sampled_from([*RIGHTS, "Onbekend"]), max_size=3)),
             }
-            data["users"] = [*(data.get("users") or []), user, dict(user)]
+            data["users"] = [*users_list(data), user, dict(user)]
         else:
             data.pop(draw(st.sampled_from(sorted(data))))
     return data
+
+
+def users_list(data: dict[str, Any]) -> list[Any]:
+    """``data``'s users to add to: an earlier draw may have set ``users`` to any value
+    (a number made ``[*users, ...]`` a TypeError in the generator, not in validate)."""
+    users = data.get("users")
+    return users if isinstance(users, list) else []
+
+
+def test_the_generator_adds_users_to_whatever_users_was() -> None:
+    for users in (5, 1.5, True, "text", None, {"a": 1}):
+        assert users_list({"users": users}) == []
+    assert users_list({"users": [1]}) == [1]
 
 
 def flow_yaml(value: Any) -> str:

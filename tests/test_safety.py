@@ -4,11 +4,14 @@ boundary is tested on both sides."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.config import OwnershipConfig, SafetyConfig
 from mijnloket_gitops.plan.model import (
+    UNVERIFIED_FLAG,
     EmployerPlan,
     GuardViolation,
     Plan,
@@ -136,6 +139,22 @@ def test_employer_share_against_the_whole_portfolio() -> None:
     assert guards(two, off, Portfolio(2, 100, 100)) == []
     unchanged = Plan((employer(1), employer(2)))
     assert guards(unchanged, SafetyConfig(max_employer_share=0, min_count_for_shares=0)) == []
+
+
+def _with_unverified_grant(plan: EmployerPlan) -> EmployerPlan:
+    grant = Step(plan.employer_id, Action.GRANT, right=RIGHT, login="u@x.example")
+    flagged = PlannedStep(grant, flags=(UNVERIFIED_FLAG,))
+    return replace(plan, steps=(*plan.steps, flagged))
+
+
+def test_an_employer_with_a_change_and_an_unverified_grant_counts_as_touched() -> None:
+    """Unverified steps alone do not touch an employer (issue 10), but a real change
+    beside one does: a surviving mutant (``all`` for ``any``) missed such employers."""
+    safety = SafetyConfig(max_employer_share=0.5, min_count_for_shares=2)
+    mixed = Plan((_with_unverified_grant(employer(1, activate=1)), employer(2, activate=1)))
+    assert guards(mixed, safety, Portfolio(3, 100, 100)) == ["max-employer-share"]
+    only_unverified = Plan((_with_unverified_grant(employer(1)), employer(2, activate=1)))
+    assert guards(only_unverified, safety, Portfolio(3, 100, 100)) == []
 
 
 def test_one_employer_repository_can_grant_but_not_lose_mijnloket_silently() -> None:
