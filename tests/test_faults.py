@@ -226,10 +226,13 @@ def test_a_holder_file_that_cannot_be_removed_does_not_hide_the_outcome(
 
     # the patch stays in place until after the lock's __exit__ has run (it was undone
     # before, so the test checked nothing)
-    with monkeypatch.context() as patched, pytest.raises(Stopped):
-        with ApplyLock(tmp_path, "target"):
-            patched.setattr(Path, "unlink", refuse)
-            raise Stopped
+    with (
+        monkeypatch.context() as patched,
+        pytest.raises(Stopped),
+        ApplyLock(tmp_path, "target"),
+    ):
+        patched.setattr(Path, "unlink", refuse)
+        raise Stopped
     assert refused, "the holder file's removal was never attempted under the patch"
     with ApplyLock(tmp_path, "target"):  # released all the same
         pass
