@@ -733,6 +733,26 @@ COMMENT_CASES = {
         "---\nversion: 1\n... # c\n",
         "version: 1\n# c\n",
     ),
+    "after-a-lone-dash": (
+        "version: 1\nusers:\n  - login: a@x.nl\n    type: werkgevergebruiker\n  -\n"
+        "    # about b\n    login: b@x.nl\n    type: werkgevergebruiker\n",
+        "version: 1\nusers:\n  - login: a@x.nl\n    type: werkgevergebruiker\n"
+        "  # about b\n  - login: b@x.nl\n    type: werkgevergebruiker\n",
+    ),
+    "after-a-lone-dash-and-a-blank-line": (
+        "version: 1\nproducts:\n  - MijnLoket\n  -\n\n    # about Verlofregeling\n"
+        "    Verlofregeling\n",
+        "version: 1\nproducts:\n  - MijnLoket\n\n  # about Verlofregeling\n"
+        "  - Verlofregeling\n",
+    ),
+    "a-trailing-comment-stays-in-its-item": (
+        "version: 1\nusers:\n  - login: a@x.nl\n    # about a\n  - login: b@x.nl\n",
+        "version: 1\nusers:\n  - login: a@x.nl\n    # about a\n  - login: b@x.nl\n",
+    ),
+    "a-run-of-blank-lines-is-one": (
+        "version: 1\n" + "\n" * 5000 + "# c\n" + "  \n" * 5000 + "name: x\n" + "\n" * 9,
+        "version: 1\n\n# c\n\nname: x\n",
+    ),
     "after-a-flow-sequence-closes": (
         "version: 1\nproducts: [Verlofregeling, MijnLoket\n]  # after close\n",
         "version: 1\nproducts:  # after close\n  - MijnLoket\n  - Verlofregeling\n",

@@ -85,7 +85,23 @@ def token_events(text: str) -> list[Any]:
         if header:
             column = header.start(1) - line_starts[line] + 1
             found.append(comment_scan.Event(line + 1, column, "eol", header.group(1).rstrip()))
-    return sorted(found)
+    return first_blank_of_each_run(sorted(found))
+
+
+def first_blank_of_each_run(events: list[Any]) -> list[Any]:
+    """One blank event for a run of blank lines (lines in a row): ``fmt`` writes one
+    blank line for it, and finding one event per line made it slow on a file of many
+    blank lines. (The only change to the verbatim token scan above.)"""
+    kept: list[Any] = []
+    last_blank = -1
+    for event in events:
+        if event.kind == "blank":
+            in_run = event.line == last_blank + 1 and kept and kept[-1].kind == "blank"
+            last_blank = event.line
+            if in_run:
+                continue
+        kept.append(event)
+    return kept
 
 
 class OldNode(NamedTuple):
@@ -159,12 +175,29 @@ def _old_attach_eol(
             found.columns[owner.path] = event.column
 
 
+def _lone_dash_before(text: str, line: int, item: Any) -> bool:
+    """The one rule added to the verbatim attachment: a comment between a list item's
+    lone ``-`` and the item's first line belongs to that item (it went into the item
+    before). Written plainly: the nearest line above ``line`` that is no comment and
+    not blank is ``-`` alone, at the item's dash column."""
+    if item.is_key or item.line <= line:
+        return False
+    lines = _BREAK.split(text)
+    for above in reversed(lines[: line - 1]):
+        stripped = above.strip()
+        if stripped and not stripped.startswith("#"):
+            dash = stripped.split("#", 1)[0].strip() == "-"
+            return dash and len(above) - len(above.lstrip(" ")) + 1 == item.indent
+    return False
+
+
 def _old_full_line_target(
     found: comments.Comments,
     event: Any,
     nodes: list[Any],
     starts: list[tuple[int, int]],
     doc: Document,
+    text: str,
 ) -> list[str]:
     index = bisect.bisect_left(starts, (event.line, 0))
     if index == 0:
@@ -180,6 +213,8 @@ def _old_full_line_target(
     ):  # between ``name:`` and its value on a later line: about that key
         return found.before.setdefault(previous.path, [])
     if following is not None and event.column <= following.indent:
+        return found.before.setdefault(following.path, [])
+    if following is not None and _lone_dash_before(text, event.line, following):
         return found.before.setdefault(following.path, [])
     for cut in range(len(previous.path) - 1, -1, -1):
         container = previous.path[:cut]
@@ -217,7 +252,7 @@ def token_scan_comments(text: str, doc: Document) -> comments.Comments:
         elif item.kind in ("eol", "dash", "close"):
             _old_attach_eol(found, item, nodes, starts)
         else:
-            lines = _old_full_line_target(found, item, nodes, starts, doc)
+            lines = _old_full_line_target(found, item, nodes, starts, doc, text)
             lines.extend(["", item.text] if pending else [item.text])
             pending = False
     return found

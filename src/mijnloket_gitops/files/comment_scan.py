@@ -37,7 +37,7 @@ def find_events(text: str, spans: list[ScalarSpan]) -> list[Event]:
     in a comment (``name: |  # c``)."""
     found: list[Event] = []
     hash_at = text.find("#")
-    blanks = _blank_lines(text)
+    blanks = _blank_lines(text, spans)
     if hash_at < 0 and not blanks:
         return found  # (a header comment holds a ``#`` too)
     lines = _Lines(text)
@@ -53,9 +53,8 @@ def find_events(text: str, spans: list[ScalarSpan]) -> list[Event]:
         hash_at = text.find("#", line_end)
     in_order = True  # comments are found in the order of the text; the rest are not
     for at in blanks:
-        if _scalar_end(text, spans, at) < 0:
-            found.append(_new_event(Event, (lines.locate(at)[0] + 1, 1, "blank", "")))
-            in_order = False
+        found.append(_new_event(Event, (lines.locate(at)[0] + 1, 1, "blank", "")))
+        in_order = False
     if "#" in text and ("|" in text or ">" in text):
         for index in _block_headers(text, spans):
             line, line_start, line_end = lines.locate(index)
@@ -108,34 +107,78 @@ def _block_headers(text: str, spans: list[ScalarSpan]) -> list[int]:
     return headers
 
 
-def _blank_lines(text: str) -> list[int]:
-    """Where each whitespace-only line starts (possibly at the end of the text)."""
+def _blank_lines(text: str, spans: list[ScalarSpan]) -> list[int]:
+    """Where each run of whitespace-only lines outside the scalars starts: its first
+    line (possibly at the end of the text). A run is one event: ``fmt`` writes one blank
+    line for it, and finding it costs the same for one line as for a million."""
     if "\r" in text:
         found = [m.start(1) for m in _BLANK_LINE.finditer(text)]
-    else:  # the same lines, found faster where line feeds alone break lines
-        found = [m.end() for m in _BLANK_LF_LINE.finditer(text)]
+        if text and _BLANK_FIRST_LINE.match(text):
+            found.insert(0, 0)
+        outside = [at for at in found if at < len(text) and _scalar_end(text, spans, at) < 0]
+        return [
+            at for i, at in enumerate(outside) if i == 0 or not _adjacent(text, outside[i - 1], at)
+        ]
+    # (start of the run's first line, the last line feed in it): a line starting after
+    # that one and inside the match is the indentation of the next line, unless the text
+    # ends there
+    runs = [
+        (m.start() + 1, len(text) if m.end() == len(text) else text.rfind("\n", 0, m.end()))
+        for m in _BLANK_LF_RUN.finditer(text)
+    ]
     if text and _BLANK_FIRST_LINE.match(text):
-        found.insert(0, 0)
-    return [at for at in found if at < len(text)]
+        first_end = text.find("\n")
+        if runs and runs[0][0] == first_end + 1:  # the first line begins the first run
+            runs[0] = (0, runs[0][1])
+        else:
+            runs.insert(0, (0, 0))
+    starts: list[int] = []
+    for at, last in runs:
+        while at < len(text):
+            end = _scalar_end(text, spans, at)
+            if end < 0:
+                starts.append(at)
+                break
+            # inside a scalar (a block scalar's blank lines): on from the line after it
+            at = end if end == 0 or text[end - 1] == "\n" else text.find("\n", end) + 1
+            if at == 0 or at > last:
+                break
+    return starts
+
+
+def _adjacent(text: str, before: int, at: int) -> bool:
+    """Whether the line at ``at`` follows the (blank) line at ``before`` directly."""
+    return _ONE_BREAK.fullmatch(text, before, at) is not None
 
 
 class _Lines:
     """Where the line holding a character offset starts and ends, breaking lines where
-    libyaml does (so that they match the reader's marks)."""
+    libyaml does (so that they match the reader's marks).
+
+    With line feeds only, lines are counted from the offset asked for last: callers ask
+    in the order of the text (comments, then blank lines, then block headers), so each
+    pass counts every line break once. (Counting from the start for each offset made
+    ``fmt`` quadratic in comments and blank lines: a 1 MiB file took minutes.)"""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts: list[int] | None = None
+        self._at = 0  # the offset asked for last, and the line it is on
+        self._line = 0
         if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
             self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
 
     def locate(self, index: int) -> tuple[int, int, int]:
         """The 0-based line of ``index``, its start and its end (after its break)."""
         text, starts = self.text, self.starts
-        if starts is None:  # line feeds only: count them
+        if starts is None:  # line feeds only: count them from the offset asked for last
+            if index < self._at:
+                self._at = self._line = 0
+            self._line += text.count("\n", self._at, index)
+            self._at = index
             end = text.find("\n", index)
             return (
-                text.count("\n", 0, index),
+                self._line,
                 text.rfind("\n", 0, index) + 1,
                 (len(text) if end < 0 else end + 1),
             )
@@ -147,7 +190,10 @@ class _Lines:
 # text; group 1 starts it), and one at the start of the text. The reader refuses NEL,
 # LS and PS, so only CR, LF and CRLF end a line here.
 _BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)([ \t]*)(?=[\r\n]|\Z)")
-_BLANK_LF_LINE = re.compile(r"\n(?=[ \t]*(?:\n|\Z))")
+# Whitespace holding two line feeds or more (a run of whitespace-only lines after a
+# line feed), found as one match however long: a character class, not a group, repeats.
+_BLANK_LF_RUN = re.compile(r"\n[ \t]*\n[ \t\n]*|\n[ \t]*\Z")
+_ONE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
 _BLANK_FIRST_LINE = re.compile(r"[ \t]*(?:[\r\n]|\Z)")
 # A scalar's properties (tag, anchor) and what may stand between them and its content.
 _PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*|[ \t\r\n]+|#[^\r\n]*)*")

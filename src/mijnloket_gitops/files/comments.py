@@ -13,6 +13,7 @@ attached to a node of the strict reader's :class:`Document` (by its path):
 - a full-line comment, and the blank line before it, belongs to the next key or list
   item, unless it is indented deeper than that node: then it closes the innermost
   block collection it is indented into and stays after that collection's last item;
+  a comment between a lone ``-`` and its item's first line belongs to that item;
 - comments before the first node are the file's header, after the last its footer.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -72,6 +74,7 @@ def extract_comments(text: str, doc: Document) -> Comments:
     # Nodes are found by bisecting them with a (line, column) probe: a node at that very
     # position sorts after it, and before (line, column, PAST).
     comments = Comments()
+    dashes = _LoneDashes(text)
     blank: tuple[int, int, int] | None = None  # a blank line goes with what follows
     for event in events:
         if blank is not None:
@@ -86,7 +89,7 @@ def extract_comments(text: str, doc: Document) -> Comments:
         if kind == "blank":
             blank = (event.line, event.column, PAST)
         elif kind == "full":
-            lines = _full_line_target(comments, event, nodes, doc)
+            lines = _full_line_target(comments, event, nodes, doc, dashes)
             lines.extend(["", event.text] if blank is not None else [event.text])
             blank = None
         else:  # "eol", "dash" or "close"
@@ -170,6 +173,7 @@ def _full_line_target(
     event: Event,
     nodes: list[_Node],
     doc: Document,
+    dashes: _LoneDashes,
 ) -> list[str]:
     index = bisect.bisect_left(nodes, (event.line, 0))
     if index == 0:
@@ -186,6 +190,8 @@ def _full_line_target(
         return comments.before.setdefault(previous[_PATH], [])
     if following is not None and event.column <= following[_INDENT]:
         return comments.before.setdefault(following[_PATH], [])
+    if following is not None and dashes.after_lone_dash(event.line, following):
+        return comments.before.setdefault(following[_PATH], [])
     for cut in range(len(previous[_PATH]) - 1, -1, -1):
         container = previous[_PATH][:cut]
         if following is not None and following[_PATH][:cut] == container:
@@ -195,3 +201,42 @@ def _full_line_target(
                 return comments.footer
             return comments.after.setdefault(container, [])
     return comments.footer  # the root contains every node: only reached at the end
+
+
+class _LoneDashes:
+    """Whether a comment line stands between a list item's lone ``-`` and the item's
+    first line (``-``, then ``# about b``, then ``login: b``): the reader marks an item
+    where its content starts, so the dash's line is found in the text, once per item
+    (the lines between are comments and blank lines, walked once: linear)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: list[int] | None = None
+        self.dash_line: dict[PathKey, int | None] = {}
+
+    def after_lone_dash(self, line: int, following: _Node) -> bool:
+        if following[_IS_KEY] or following[_LINE] <= line:
+            return False
+        path = following[_PATH]
+        if path not in self.dash_line:
+            self.dash_line[path] = self._find(following)
+        dash = self.dash_line[path]
+        return dash is not None and dash < line
+
+    def _find(self, item: _Node) -> int | None:
+        """The line of ``item``'s lone dash, if its content is on a later line."""
+        if self.starts is None:
+            self.starts = [0, *(m.end() for m in _BREAK.finditer(self.text))]
+        starts, text = self.starts, self.text
+        for line in range(item[_LINE] - 1, 0, -1):  # 1-based, the lines before the item
+            end = starts[line] if line < len(starts) else len(text)
+            source = text[starts[line - 1] : end].strip()
+            if not source or source.startswith("#"):
+                continue
+            dash = _LONE_DASH.match(text, starts[line - 1], end)
+            return line if dash and dash.end(1) - starts[line - 1] == item[_INDENT] else None
+        return None
+
+
+_BREAK = re.compile(r"\r\n|[\r\n]")  # the reader refuses NEL, LS and PS
+_LONE_DASH = re.compile(r"[ \t]*(-)[ \t]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
