@@ -154,13 +154,75 @@ def test_bad_source(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
     assert "__" not in rendered("mijnloket-pr.yml", Source())
 
 
-def test_an_unresolved_tag_is_written_with_a_warning(
+def test_an_unresolved_tag_is_refused(
     tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Offline, the action's tag cannot be pinned: init says so instead of pretending."""
+    """Offline, the action's tag cannot be pinned: init wrote the tag with a warning and
+    exit 0, and the workflows holding the ``loket`` environment then ran whatever the
+    tag pointed at later. Now nothing is written without --allow-unpinned."""
     monkeypatch.setattr("mijnloket_gitops.cli.init_cmd.resolve", lambda source: source)
-    result = run_cli("init", tmp_path, "--source", "acme/mijnloket-gitops@v2.1.0")
+    result = run_cli("init", tmp_path / "new", "--source", "acme/mijnloket-gitops@v2.1.0")
+    assert result.exit_code == 1, result.output
+    assert "could not find the commit of acme/mijnloket-gitops@v2.1.0" in result.output
+    assert "--allow-unpinned" in result.output
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_release_pins_its_own_commit_offline(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mijnloket_gitops.cli.init_cmd.resolve", scaffold.resolve)
+    monkeypatch.setattr(scaffold, "release_commit", lambda: COMMIT)
+    monkeypatch.setattr("mijnloket_gitops.gitops.scaffold.subprocess.run", _no_network)
+    result = run_cli("init", tmp_path)
+    assert result.exit_code == 0, result.output
+    workflow = (tmp_path / ".github" / "workflows" / "mijnloket-pr.yml").read_text()
+    assert f"uses: {DEFAULT_REPOSITORY}@{COMMIT} # {Source().ref}\n" in workflow
+    other = scaffold.resolve(Source("acme/fork", "v1"), base_url=(tmp_path / "x").as_uri())
+    assert not other.pinned  # the release's commit is for its own source only
+
+
+def _no_network(*args: object, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    raise OSError("offline")
+
+
+def test_release_commit_is_read_from_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert scaffold.release_commit() is None  # a source checkout carries none
+    monkeypatch.setattr("mijnloket_gitops.gitops.scaffold.resources.files", lambda _: tmp_path)
+    assert scaffold.release_commit() is None
+    (tmp_path / scaffold.RELEASE_COMMIT).write_text(COMMIT + "\n")
+    assert scaffold.release_commit() == COMMIT
+    (tmp_path / scaffold.RELEASE_COMMIT).write_text("not a commit\n")
+    assert scaffold.release_commit() is None
+
+
+def test_an_unresolved_tag_is_written_with_a_warning_when_allowed(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mijnloket_gitops.cli.init_cmd.resolve", lambda source: source)
+    result = run_cli(
+        "init", tmp_path, "--source", "acme/mijnloket-gitops@v2.1.0", "--allow-unpinned"
+    )
     assert result.exit_code == 0, result.output
     assert "warning: could not find the commit of acme/mijnloket-gitops@v2.1.0" in result.output
     workflow = (tmp_path / ".github" / "workflows" / "mijnloket-pr.yml").read_text()
     assert "uses: acme/mijnloket-gitops@v2.1.0\n" in workflow
+
+
+def test_init_scaffolds_codeowners_for_workflows_state_and_config(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    """A pull request editing .github/workflows or force-adding .mijnloket/ got the same
+    clean plan comment: CODEOWNERS makes a named reviewer approve those paths."""
+    result = run_cli("init", tmp_path / "a", "--code-owner", "@acme/loket-admins")
+    assert result.exit_code == 0, result.output
+    owners = (tmp_path / "a" / ".github" / "CODEOWNERS").read_text()
+    for path in ("/.github/", "/.mijnloket/", "/mijnloket-gitops.yaml"):
+        assert f"\n{path} @acme/loket-admins\n" in owners + "\n"
+    unnamed = run_cli("init", tmp_path / "b")
+    assert "# /.github/ @OWNER" in (tmp_path / "b" / ".github" / "CODEOWNERS").read_text()
+    assert "Name who must review" in unnamed.output
+    bad = run_cli("init", tmp_path / "c", "--code-owner", "acme")
+    assert bad.exit_code == 1 and "@USER or @ORG/TEAM" in bad.output

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 
+from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.gitops.scaffold import (
     DEFAULT_REPOSITORY,
     Source,
@@ -15,6 +17,8 @@ from mijnloket_gitops.gitops.scaffold import (
     scaffold_files,
     write_files,
 )
+
+_OWNER = re.compile(r"@[A-Za-z0-9-]+(?:/[A-Za-z0-9_.-]+)?")
 
 
 @click.command()
@@ -28,7 +32,27 @@ from mijnloket_gitops.gitops.scaffold import (
     "(asked of GitHub); give @<commit> to pin without asking.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that exist (.gitignore too).")
-def init(directory: Path, source: str | None, force: bool) -> None:
+@click.option(
+    "--allow-unpinned",
+    is_flag=True,
+    help="Write the workflows with the tag when its commit cannot be found (a tag can be "
+    "moved: the workflows holding the `loket` environment would run what it points at).",
+)
+@click.option(
+    "--code-owner",
+    "owners",
+    multiple=True,
+    metavar="@USER|@ORG/TEAM",
+    help="Who must review changes to .github/, .mijnloket/ and mijnloket-gitops.yaml "
+    "(.github/CODEOWNERS; repeatable). Without it the lines are written commented out.",
+)
+def init(
+    directory: Path,
+    source: str | None,
+    force: bool,
+    allow_unpinned: bool,
+    owners: tuple[str, ...],
+) -> None:
     """Scaffold a configuration repository in DIRECTORY (default: here).
 
     Writes employers/ with one commented example, mijnloket-gitops.yaml (sandbox
@@ -38,7 +62,17 @@ def init(directory: Path, source: str | None, force: bool) -> None:
     kept and listed (.gitignore gets the lines it lacks); --force overwrites them.
     """
     chosen = resolve(Source.parse(source) if source else Source())
-    writes = plan_writes(directory, scaffold_files(chosen), force)
+    if not chosen.pinned and not allow_unpinned:
+        raise MijnloketError(
+            f"could not find the commit of {chosen.repository}@{chosen.ref}, so nothing was"
+            " written: workflows that use a tag run whatever the tag points at later, with"
+            " the `loket` environment's secrets. Give --source OWNER/NAME@<commit>, or"
+            " --allow-unpinned to write the tag anyway."
+        )
+    bad = [owner for owner in owners if not _OWNER.fullmatch(owner)]
+    if bad:
+        raise MijnloketError(f"--code-owner takes @USER or @ORG/TEAM, not {bad[0]!r}")
+    writes = plan_writes(directory, scaffold_files(chosen, owners), force)
     write_files(directory, writes.write, overwrite=force)
     write_files(directory, writes.merged, overwrite=True)
     for path in sorted(writes.write):
@@ -60,6 +94,12 @@ def init(directory: Path, source: str | None, force: bool) -> None:
             f"The workflows take the action and hooks from {DEFAULT_REPOSITORY} at this"
             " version; if you use a fork or mirror, run init again with --source OWNER/NAME@REF"
             " --force, or edit the `uses:` lines."
+        )
+    if not owners and ".github/CODEOWNERS" in writes.write:
+        click.echo(
+            "Name who must review .github/, .mijnloket/ and mijnloket-gitops.yaml in"
+            " .github/CODEOWNERS (or run init again with --code-owner @ORG/TEAM --force),"
+            " and require code owner review on the default branch."
         )
     steps = "mijnloket-gitops validate && mijnloket-gitops sandbox seed && mijnloket-gitops plan"
     if inside_git(directory):

@@ -34,6 +34,7 @@ TEMPLATES = {
     ".github/workflows/mijnloket-apply.yml": "mijnloket-apply.yml",
     ".github/workflows/mijnloket-drift.yml": "mijnloket-drift.yml",
     ".github/dependabot.yml": "dependabot.yml",
+    ".github/CODEOWNERS": "CODEOWNERS",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
     ".vscode/settings.json": "vscode-settings.json",
     ".gitignore": "gitignore",
@@ -79,11 +80,31 @@ class Source:
         return cls(match["repo"], match["ref"] or cls.ref)
 
 
+RELEASE_COMMIT = "RELEASE_COMMIT"
+"""A file in the package holding the commit its release was built from (the release
+writes it before building: ``git rev-parse HEAD > src/mijnloket_gitops/RELEASE_COMMIT``),
+so that ``init`` pins the default source without asking GitHub."""
+
+
+def release_commit() -> str | None:
+    """The commit this package was released from, if its metadata carries one."""
+    try:
+        text = (resources.files("mijnloket_gitops") / RELEASE_COMMIT).read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    commit = text.strip()
+    return commit if _COMMIT.fullmatch(commit) else None
+
+
 def resolve(source: Source, timeout: float = 20.0, base_url: str = "https://github.com") -> Source:
-    """``source`` with the commit of its tag, asked of GitHub with ``git ls-remote``;
-    unchanged when it is pinned already or the commit cannot be found (offline)."""
+    """``source`` with the commit of its tag: this release's own for the default source
+    when the package carries it (:func:`release_commit`), else asked of GitHub with
+    ``git ls-remote``; unchanged when it is pinned already or the commit cannot be found
+    (offline)."""
     if source.pinned:
         return source
+    if source == Source() and (own := release_commit()) is not None:
+        return replace(source, commit=own)
     url = f"{base_url}/{source.repository}"
     refs = [f"refs/tags/{source.ref}", f"refs/tags/{source.ref}^{{}}"]
     try:
@@ -105,15 +126,29 @@ def resolve(source: Source, timeout: float = 20.0, base_url: str = "https://gith
     return replace(source, commit=commit) if _COMMIT.fullmatch(commit) else source
 
 
+GUARDED_PATHS = ("/.github/", "/.mijnloket/", "/mijnloket-gitops.yaml")
+"""What ``.github/CODEOWNERS`` makes a code owner review: the workflows, the apply
+state and the configuration."""
+
+
+def codeowners(owners: tuple[str, ...]) -> str:
+    """The CODEOWNERS lines for :data:`GUARDED_PATHS`: owned by ``owners``, or written
+    commented out (with a placeholder to replace) when none were given."""
+    if owners:
+        return "\n".join(f"{path} {' '.join(owners)}" for path in GUARDED_PATHS)
+    return "\n".join(f"# {path} @OWNER" for path in GUARDED_PATHS)
+
+
 def template(name: str) -> str:
     """A template's text as shipped in the package."""
     return (resources.files("mijnloket_gitops.gitops") / "templates" / name).read_text("utf-8")
 
 
-def rendered(name: str, source: Source) -> str:
+def rendered(name: str, source: Source, owners: tuple[str, ...] = ()) -> str:
     """A template with its placeholders filled in."""
     text = (
         template(name)
+        .replace("__CODEOWNERS__", codeowners(owners))
         .replace("__ACTION__", source.action)
         .replace("__SOURCE_URL__", f"https://github.com/{source.repository}")
         .replace("__REF__", source.ref)
@@ -121,9 +156,9 @@ def rendered(name: str, source: Source) -> str:
     return pin_placeholders(text)
 
 
-def scaffold_files(source: Source) -> dict[str, str]:
+def scaffold_files(source: Source, owners: tuple[str, ...] = ()) -> dict[str, str]:
     """Every file ``init`` writes: relative path → content."""
-    files = {path: rendered(name, source) for path, name in TEMPLATES.items()}
+    files = {path: rendered(name, source, owners) for path, name in TEMPLATES.items()}
     schemas = {
         "employer": employer_schema(builtin_catalog()),
         "config": config_schema(),
