@@ -542,3 +542,22 @@ def test_the_plan_workflow_checks_out_both_histories() -> None:
     checkouts = [s for s in steps if "actions/checkout" in str(s.get("uses", ""))]
     assert len(checkouts) == 2
     assert all(s["with"]["fetch-depth"] == 0 for s in checkouts)
+
+
+def test_a_config_key_from_the_pull_request_cannot_start_a_workflow_command(
+    base: Path, tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    """The privileged step printed the pull request's config errors as they were: a key
+    holding a line break reached stderr as ``::add-mask::`` or a fake ``::error``."""
+    config = LOKET + '"x\\n::error title=SPOOF::y\\n::add-mask::z": 1\n'
+    pull = _repo(tmp_path / "pull", config, {})
+    result = run_cli("github", "import-pull-request", "--from", pull, "--repo", base)
+    assert result.exit_code == 1, result.output
+    assert "SPOOF" in result.stderr  # the message names the key ...
+    lines = result.stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
+    token = lines[start].removeprefix("::stop-commands::")
+    end = lines.index(f"::{token}::")
+    outside = lines[:start] + lines[end + 1 :]
+    assert not any(line.startswith("::") for line in outside), lines  # ... only as text
+    assert any("SPOOF" in line for line in lines[start:end])

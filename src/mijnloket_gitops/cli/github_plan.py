@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from mijnloket_gitops.cli.common import repo_option
+from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.gitops import provenance
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
 from mijnloket_gitops.gitops.journals import APPLY_WORKFLOW, journal_run, prune
@@ -23,7 +25,7 @@ from mijnloket_gitops.gitops.reviewed import (
     pull_request_for_run,
     reviewed_run,
 )
-from mijnloket_gitops.gitops.runner_io import command_data, set_outputs
+from mijnloket_gitops.gitops.runner_io import command_data, quoted, set_outputs
 from mijnloket_gitops.words import plural
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
@@ -98,7 +100,9 @@ def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> No
         imported = import_pull_request(repo, source)
     except PullRequestRefused as refused:  # the comment says why there is no plan
         _write_notice(notice, refusal_notice(str(refused)))
-        raise
+        _fail_quoted(refused)
+    except MijnloketError as error:  # the pull request's configuration, quoted
+        _fail_quoted(error)
     click.echo(f"Imported {len(imported.files)} files of the pull request as data.")
     if imported.notice:
         _write_notice(notice, imported.notice)
@@ -106,6 +110,15 @@ def import_pull_request_cmd(source: Path, notice: Path | None, repo: Path) -> No
     for path in imported.skipped:
         # A file name may hold a newline: escaped, it cannot start a workflow command.
         click.echo(f"::warning title=Skipped (not a regular file)::{command_data(path)}")
+
+
+def _fail_quoted(error: MijnloketError) -> NoReturn:
+    """Say ``error`` and exit with its code, its text between ``::stop-commands::`` and
+    its end token: the message quotes the pull request's files and configuration (a key
+    may hold a line break), which in this privileged job must never become a workflow
+    command (``::add-mask::``, a fake ``::error``)."""
+    click.echo(quoted(f"error: {error}"), err=True, nl=False)
+    raise SystemExit(error.exit_code)
 
 
 @click.command("record-run")
