@@ -329,3 +329,24 @@ def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None
     condition = " ".join(steps[keep]["if"].split())
     assert "steps.journal.outcome == 'success'" in condition
     assert "steps.restore.outcome != 'failure'" in condition
+
+
+def test_the_app_token_asks_only_what_writing_an_environment_secret_needs() -> None:
+    """The token store is a secret of the ``loket`` environment: writing it takes
+    "Environments: write"; the app token asked for "Secrets: write" (every repository
+    secret) as well."""
+    found = 0
+    for path, text in _scaffolded().items():
+        jobs = yaml.safe_load(text)["jobs"]
+        for job in jobs.values():
+            steps = job.get("steps", [])
+            stores = [s for s in steps if "token-secret-environment" in (s.get("with") or {})]
+            for step in steps:
+                if "create-github-app-token" not in str(step.get("uses", "")):
+                    continue
+                found += 1
+                assert stores, path  # the job writes an environment secret ...
+                given = step["with"]
+                assert given.get("permission-environments") == "write", path
+                assert "permission-secrets" not in given, path  # ... and nothing else
+    assert found == 4
