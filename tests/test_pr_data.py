@@ -561,3 +561,18 @@ def test_a_config_key_from_the_pull_request_cannot_start_a_workflow_command(
     outside = lines[:start] + lines[end + 1 :]
     assert not any(line.startswith("::") for line in outside), lines  # ... only as text
     assert any("SPOOF" in line for line in lines[start:end])
+
+
+def test_a_price_change_is_flagged_and_the_cost_uses_the_base_branchs_prices() -> None:
+    """``pricing`` was neither taken from main nor flagged: a pull request could lower a
+    tier's price with its upgrade and show the cost as "(unchanged)"."""
+    from mijnloket_gitops.config import RepoConfig
+    from mijnloket_gitops.gitops.pr_settings import effective, notice
+
+    base = RepoConfig.model_validate({"pricing": {"tiers": {"start": 10, "plus": 30}}})
+    pull = RepoConfig.model_validate({"pricing": {"tiers": {"start": 10, "plus": 10}}})
+    assert effective(base, pull).pricing == base.pricing
+    said = notice(base, pull)
+    assert "Prices: the cost in this comment is at the base branch's prices" in said
+    assert "**pricing.tiers.plus**: 30.0 → 10.0" in said
+    assert notice(base, base) == ""

@@ -8,6 +8,9 @@ changed only where the pull request may change it:
 - the guards (``safety``, ``ownership``): always the base branch's, so a pull request
   cannot loosen the limit it is about to exceed; its own values take effect after the
   merge (when the base branch's refuse its plan: through a hand-run apply);
+- the prices (``pricing``): the base branch's, so the cost in the comment is at the
+  prices in force (a pull request cannot show its own upgrade as "(unchanged)" by
+  changing the price with it), and listed at the top of the comment when it changes;
 - what shapes the plan (``catalog``, ``require_tier``): the pull request's, because
   after the merge the plan is applied with them (apply refuses a plan made with
   another catalog), but listed at the top of the plan comment, so the approver sees
@@ -26,6 +29,8 @@ TRUSTED_KEYS = ("provider", "employers_dir")
 """Top-level settings a pull request may not change."""
 GUARD_KEYS = ("safety", "ownership")
 """Top-level settings the plan takes from the base branch whatever the pull request says."""
+PRICE_KEYS = ("pricing",)
+"""Top-level settings the plan takes from the base branch and flags when they change."""
 SHAPING_KEYS = ("catalog", "require_tier")
 """Top-level settings the plan takes from the pull request, flagged in the comment."""
 LISTED = 25
@@ -54,8 +59,9 @@ def changed(
 
 def effective(base: RepoConfig, pull: RepoConfig) -> RepoConfig:
     """The configuration the pull request is planned with: its own, with the base
-    branch's guards."""
-    return pull.model_copy(update={key: getattr(base, key) for key in GUARD_KEYS})
+    branch's guards and prices."""
+    kept = (*GUARD_KEYS, *PRICE_KEYS)
+    return pull.model_copy(update={key: getattr(base, key) for key in kept})
 
 
 def _value(value: Any) -> str:
@@ -76,7 +82,8 @@ def notice(base: RepoConfig, pull: RepoConfig) -> str:
     """Markdown for the top of the plan comment when the pull request changes a guard
     or a setting that shapes the plan; empty when it changes neither."""
     guards, shaping = changed(base, pull, GUARD_KEYS), changed(base, pull, SHAPING_KEYS)
-    if not guards and not shaping:
+    prices = changed(base, pull, PRICE_KEYS)
+    if not guards and not shaping and not prices:
         return ""
     lines = [
         "> [!IMPORTANT]",
@@ -88,6 +95,13 @@ def notice(base: RepoConfig, pull: RepoConfig) -> str:
             "> Safety limits and ownership policy: this plan was checked against the base "
             "branch's; the values below take effect after the merge.",
             *_listing(guards),
+        ]
+    if prices:
+        lines += [
+            ">",
+            "> Prices: the cost in this comment is at the base branch's prices; the values "
+            "below take effect after the merge.",
+            *_listing(prices),
         ]
     if shaping:
         lines += [
