@@ -576,3 +576,35 @@ def test_a_price_change_is_flagged_and_the_cost_uses_the_base_branchs_prices() -
     assert "Prices: the cost in this comment is at the base branch's prices" in said
     assert "**pricing.tiers.plus**: 30.0 → 10.0" in said
     assert notice(base, base) == ""
+
+
+def test_changes_outside_the_employer_files_and_the_config_head_the_comment(
+    forked: tuple[Path, Path], run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A pull request that also edited a workflow (dropping ``environment:
+    loket-approval``) or force-added .mijnloket/ got the same clean plan comment, and
+    the apply's approver saw nothing: a CAUTION banner lists those paths, in the notice
+    that heads the comment and the apply summary (settings.md)."""
+    base, pull = forked
+    (pull / ".github" / "workflows").mkdir(parents=True)
+    (pull / ".github" / "workflows" / "mijnloket-apply.yml").write_text("on: push\n")
+    (pull / ".mijnloket").mkdir()
+    (pull / ".mijnloket" / "journal.json").write_text("{}\n")
+    git(pull, "add", "-A", "-f")
+    git(pull, "commit", "-qm", "and the workflows")
+    notice = tmp_path / "settings.md"
+    args = ("--from", pull, "--repo", base, "--notice", notice)
+    result = run_cli("github", "import-pull-request", *args)
+    assert result.exit_code == 0, result.output
+    said = notice.read_text()
+    assert said.startswith("> [!CAUTION]\n> **This pull request also changes files outside")
+    assert "> - .github/workflows/mijnloket-apply.yml\n" in said
+    assert "> - .mijnloket/journal.json\n" in said
+    assert "employers/b.yaml" not in said  # employer files are the plan's
+
+
+def test_a_pull_request_of_employer_files_only_gets_no_banner(
+    forked: tuple[Path, Path],
+) -> None:
+    base, pull = forked
+    assert import_pull_request(base, pull).notice == ""

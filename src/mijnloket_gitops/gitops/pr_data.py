@@ -27,7 +27,13 @@ import yaml
 
 from mijnloket_gitops.config import CONFIG_NAME, RepoConfig, load_settings
 from mijnloket_gitops.errors import RefusedError
-from mijnloket_gitops.gitops.pr_settings import TRUSTED_KEYS, changed, effective, notice
+from mijnloket_gitops.gitops.pr_settings import (
+    TRUSTED_KEYS,
+    changed,
+    effective,
+    notice,
+    outside_notice,
+)
 from mijnloket_gitops.gitutil import branch_changes
 
 
@@ -71,12 +77,16 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
     base = load_settings(base_root)
     employers = base.config.employers_dir
     changes = branch_changes(base_root, pull_root, [employers, CONFIG_NAME])
+    outside = branch_changes(
+        base_root, pull_root, [".", f":(exclude){employers}", f":(exclude){CONFIG_NAME}"]
+    )
+    caution = outside_notice(sorted(outside or {}), employers)
     if changes is not None and CONFIG_NAME not in changes:
         # The pull request left the configuration alone: the base branch's stays, as
         # merging would give (its catalog or connection may be newer than the one the
         # branch started from, which is no change of the pull request's).
         copied, skipped = _merge(base_root, pull_root, changes)
-        return Imported(tuple(copied), tuple(skipped), "")
+        return Imported(tuple(copied), tuple(skipped), caution)
     pull_config = pull_root / CONFIG_NAME
     if pull_config.is_symlink():
         raise PullRequestRefused(
@@ -103,7 +113,7 @@ def import_pull_request(base_root: Path, pull_root: Path) -> Imported:
     (base_root / CONFIG_NAME).write_text(text, encoding="utf-8")
     if pull_config.is_file():
         copied.append(CONFIG_NAME)
-    said = [notice(base.config, pull.config), FORK_UNKNOWN if changes is None else ""]
+    said = [caution, notice(base.config, pull.config), FORK_UNKNOWN if changes is None else ""]
     return Imported(tuple(copied), tuple(skipped), "\n".join(s for s in said if s))
 
 

@@ -121,3 +121,28 @@ def refusal_notice(reason: str) -> str:
         "> **No plan: this pull request changes where the Loket.nl credentials go.**\n>\n"
         f"> {escape_markdown(reason)}.\n\n"
     )
+
+
+def outside_notice(paths: list[str], employers_dir: str) -> str:
+    """Markdown for the top of the plan comment (and the apply summary) when the pull
+    request changes files outside the employer folder and the configuration: the plan
+    does not show them, and a workflow or ``.mijnloket/`` changed with the employer
+    files would otherwise go by unseen; empty when there are none."""
+    if not paths:
+        return ""
+    listed = [f"> - {escape_markdown(path)}" for path in paths[:LISTED]]
+    if len(paths) > LISTED:
+        listed.append(f"> - and {len(paths) - LISTED} more (see the diff)")
+    return (
+        "\n".join(
+            [
+                "> [!CAUTION]",
+                f"> **This pull request also changes files outside {escape_markdown(employers_dir)}/"
+                f" and {CONFIG_NAME}.** The plan below does not show them; a change to"
+                " `.github/` or `.mijnloket/` changes what runs with the Loket.nl credentials."
+                " Review them before approving the apply.",
+                *listed,
+            ]
+        )
+        + "\n\n"
+    )
