@@ -36,6 +36,8 @@ class FakeGitHub:
     """Branch → its tip commit; the first is the default branch."""
     history: list[str] = field(default_factory=list)
     """The default branch's commits, oldest first (for ``compare``)."""
+    private: bool | None = True
+    """The repository's visibility as ``GET /repos/{repo}`` says it (None: not said)."""
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Path prefix → (status, message) to answer instead."""
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -121,7 +123,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(422, {"message": "Validation Failed: body is too long"})
         base = f"/repos/{REPO}"
         if path == base:
-            return self._send(200, {"full_name": REPO, "default_branch": next(iter(fake.branches))})
+            about: dict[str, Any] = {
+                "full_name": REPO,
+                "default_branch": next(iter(fake.branches)),
+            }
+            if fake.private is not None:
+                about["private"] = fake.private
+            return self._send(200, about)
         route = path[len(base) :] if path.startswith(base) else None
         if route is None:
             return self._send(404, {"message": "Not Found"})

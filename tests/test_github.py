@@ -577,3 +577,22 @@ def test_restored_journals_are_kept_no_longer_than_their_retention(
     assert result.exit_code == 0, result.output
     assert "Removed 1 journal older than 1 day." in result.output  # the young one
     assert not young.exists() and crashed.exists()
+
+
+@pytest.mark.parametrize(
+    ("private", "code", "said"),
+    [
+        (True, 0, "acme/loket-config is private."),
+        (False, 3, "acme/loket-config is public: plan comments, artifacts, journals"),
+        (None, 3, "acme/loket-config is of unknown visibility"),
+    ],
+)
+def test_require_private_refuses_a_public_repository(
+    env: FakeGitHub, run_cli: Callable[..., Result], private: bool | None, code: int, said: str
+) -> None:
+    """Nothing kept live state (logins, rights: personal data) out of a public
+    configuration repository's comments, artifacts, journals and drift issue."""
+    env.private = private
+    result = run_cli("github", "require-private")
+    assert result.exit_code == code, result.output
+    assert said in result.output

@@ -350,3 +350,16 @@ def test_the_app_token_asks_only_what_writing_an_environment_secret_needs() -> N
                 assert given.get("permission-environments") == "write", path
                 assert "permission-secrets" not in given, path  # ... and nothing else
     assert found == 4
+
+
+def test_every_job_with_the_loket_environment_first_refuses_a_public_repository() -> None:
+    checked = 0
+    for path, text in _scaffolded().items():
+        for name, job in yaml.safe_load(text)["jobs"].items():
+            if job.get("environment") != "loket":
+                continue
+            runs = [str(step.get("run", "")) for step in job["steps"]]
+            assert "mijnloket-gitops github require-private" in runs[1], (path, name)
+            assert "Install mijnloket-gitops" in job["steps"][0]["name"], (path, name)
+            checked += 1
+    assert checked == 4

@@ -26,6 +26,7 @@ from mijnloket_gitops.gitops.reviewed import (
     reviewed_run,
 )
 from mijnloket_gitops.gitops.runner_io import command_data, quoted, set_outputs
+from mijnloket_gitops.gitops.visibility import require_private
 from mijnloket_gitops.words import plural
 
 PLAN_WORKFLOW = "mijnloket-pr-plan.yml"
@@ -119,6 +120,16 @@ def _fail_quoted(error: MijnloketError) -> NoReturn:
     command (``::add-mask::``, a fake ``::error``)."""
     click.echo(quoted(f"error: {error}"), err=True, nl=False)
     raise SystemExit(error.exit_code)
+
+
+@click.command("require-private")
+@click.option("--github-repository", default=None, help="owner/name [default: $GITHUB_REPOSITORY].")
+def require_private_cmd(github_repository: str | None) -> None:
+    """Refuse (exit 3) unless the repository is private: the workflows publish live
+    state (logins, rights) in comments, artifacts, journals and the drift issue."""
+    with _client(github_repository) as client:
+        require_private(client)
+    click.echo(f"{client.env.repository} is private.")
 
 
 @click.command("record-run")
@@ -249,6 +260,7 @@ def prune_journals(folder: Path, keep_days: int) -> None:
 
 
 SUBCOMMANDS = (
+    require_private_cmd,
     check_tip_cmd,
     journal_run_cmd,
     prune_journals,

@@ -137,8 +137,9 @@ def outside_notice(paths: list[str], employers_dir: str) -> str:
         "\n".join(
             [
                 "> [!CAUTION]",
-                f"> **This pull request also changes files outside {escape_markdown(employers_dir)}/"
-                f" and {CONFIG_NAME}.** The plan below does not show them; a change to"
+                f"> **This pull request also changes files outside"
+                f" {escape_markdown(employers_dir)}/ and {CONFIG_NAME}.** The plan below does"
+                " not show them; a change to"
                 " `.github/` or `.mijnloket/` changes what runs with the Loket.nl credentials."
                 " Review them before approving the apply.",
                 *listed,
