@@ -14,7 +14,7 @@ import click
 
 from mijnloket_gitops.cli.common import repo_option
 from mijnloket_gitops.errors import MijnloketError
-from mijnloket_gitops.gitops import provenance
+from mijnloket_gitops.gitops import journal_seal, provenance
 from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
 from mijnloket_gitops.gitops.journals import APPLY_WORKFLOW, journal_run, prune
 from mijnloket_gitops.gitops.pr_data import PullRequestRefused, import_pull_request
@@ -259,7 +259,34 @@ def prune_journals(folder: Path, keep_days: int) -> None:
     click.echo(f"Removed {plural(len(removed), 'journal')} older than {plural(keep_days, 'day')}.")
 
 
+_JOURNAL_DIR = click.option(
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The journal folder (e.g. .mijnloket/journal).",
+)
+
+
+@click.command("seal-journals")
+@_JOURNAL_DIR
+def seal_journals(folder: Path) -> None:
+    """Seal the journal set before upload (HMAC keyed by $MIJNLOKET_JOURNAL_KEY)."""
+    path = journal_seal.seal(folder, journal_seal.journal_key(os.environ))
+    click.echo(f"Sealed the apply journals in {path}.")
+
+
+@click.command("check-journals")
+@_JOURNAL_DIR
+def check_journals(folder: Path) -> None:
+    """Refuse (exit 3) restored journals whose seal is missing or wrong."""
+    journal_seal.check(folder, journal_seal.journal_key(os.environ))
+    click.echo(f"The seal of the apply journals in {folder} checks out.")
+
+
 SUBCOMMANDS = (
+    seal_journals,
+    check_journals,
     require_private_cmd,
     check_tip_cmd,
     journal_run_cmd,
