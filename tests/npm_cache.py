@@ -11,14 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import need
+
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mijnloket-gitops-tests"
 
 
 def npm_file(package: str, version: str, inside: str) -> Path:
     """``inside`` (a path below the package's folder) of ``package@version``."""
     npm = shutil.which("npm")
-    if shutil.which("node") is None or npm is None:
-        pytest.skip(f"node and npm are needed for {package}")
+    need(
+        shutil.which("node") and npm,
+        f"node and npm (for {package}; Debian: apt-get install -y nodejs npm)",
+    )
+    assert npm is not None
     folder = CACHE / f"{package}-{version}"
     wanted = folder / "node_modules" / package / inside
     if not wanted.exists():

@@ -117,14 +117,20 @@ def _user_error(result: Result, path: str, reason: str) -> None:
 def test_init_into_a_file(run_cli: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "afile"
     target.write_text("x", encoding="utf-8")
-    _user_error(run_cli("init", target), str(target), "Not a directory")
+    # pinned by commit: init asks no network for it (an unresolved tag is refused)
+    _user_error(
+        run_cli("init", target, "--source", "mijnloket-gitops/mijnloket-gitops@" + "0" * 40),
+        str(target),
+        "Not a directory",
+    )
 
 
 def test_init_where_employers_is_a_file(run_cli: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "repo"
     target.mkdir()
     (target / "employers").write_text("x", encoding="utf-8")
-    result = run_cli("init", target)
+    pinned = ("--source", "mijnloket-gitops/mijnloket-gitops@" + "0" * 40)  # no network
+    result = run_cli("init", target, *pinned)
     _user_error(result, "employers", "exists")
     assert "hint: a file is in the way" in result.stderr
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -345,16 +347,48 @@ def test_the_same_file_named_twice_is_not_a_duplicate_employer(repo: Path) -> No
     assert (run.code, run.out) == (0, "2 files valid\n")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads a chmod 000 file")
+@pytest.mark.skipif(os.name != "posix", reason="chmod 000 makes a file unreadable on POSIX")
 def test_an_unreadable_file(repo: Path) -> None:
-    path = repo / "employers" / "secret.yaml"
-    path.write_text(VALID, "utf-8")
-    path.chmod(0)
-    run = validate_cli(repo)
-    assert run.code == 1
+    """Root reads a chmod 000 file: where the suite runs as root (containers, CI), the
+    command runs as the unprivileged user ``nobody`` instead of skipping."""
+    if os.geteuid() == 0:
+        code, out = _validate_as_nobody()
+    else:
+        path = repo / "employers" / "secret.yaml"
+        path.write_text(VALID, "utf-8")
+        path.chmod(0)
+        run = validate_cli(repo)
+        code, out = run.code, run.out
+    assert code == 1, out
     assert "employers/secret.yaml:1:1: error [file-read] cannot read file: Permission denied" in (
-        run.out
+        out
     )
+
+
+def _validate_as_nobody() -> tuple[int, str]:
+    """``validate`` as ``nobody`` (setpriv) in a repository it may enter, with one file
+    it may not read. (pytest's own temporary folders are root's alone.)"""
+    setpriv = shutil.which("setpriv")
+    assert setpriv is not None, "setpriv (util-linux) runs the test as an unprivileged user"
+    root = Path(tempfile.mkdtemp(prefix="mijnloket-unreadable-"))
+    try:
+        repo = root / "repo"
+        (repo / ".git").mkdir(parents=True)
+        (repo / "employers").mkdir()
+        (repo / "employers" / "valid.yaml").write_text(VALID, "utf-8")
+        (repo / "employers" / "secret.yaml").write_text(VALID, "utf-8")
+        for folder in (root, repo, repo / ".git", repo / "employers"):
+            folder.chmod(0o755)
+        (repo / "employers" / "secret.yaml").chmod(0)
+        env = {**os.environ, "NO_COLOR": "1", "HOME": str(root)}
+        argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+        done = subprocess.run(
+            [*argv, sys.executable, "-m", "mijnloket_gitops", "validate"],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        return done.returncode, done.stdout + done.stderr
+    finally:
+        shutil.rmtree(root)
 
 
 def test_an_empty_directory(repo: Path) -> None:

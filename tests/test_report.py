@@ -25,6 +25,7 @@ from mijnloket_gitops.report.model import build_report
 from mijnloket_gitops.validate.runner import validate_paths
 from tests.chromium import decode_png, file_url, find_chromium, load_page
 from tests.npm_cache import npm_file
+from tests.tools import need
 
 CATALOG = builtin_catalog()
 BUNDLED = Path(__file__).parent.parent / "employers"
@@ -212,11 +213,8 @@ def _count(rows: list[bytes], rgb: tuple[int, int, int]) -> int:
 CHROMIUM = find_chromium()
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Chromium is not installed (Debian: apt-get install -y chromium)",
-)
 def test_html_renders_in_headless_chromium(repo: Path, run_cli: Callable[..., Result]) -> None:
+    need(CHROMIUM, "Chromium (Debian: apt-get install -y chromium)")
     assert CHROMIUM is not None
     (repo / "mijnloket-gitops.yaml").write_text(
         "version: 1\npricing:\n  tiers: {start: 25, plus: 60, pro: 120}\n"
@@ -271,7 +269,11 @@ def test_invalid_files_are_reported_and_left_out(
 def test_drift_workflow_puts_the_report_in_the_job_summary(
     tmp_path: Path, run_cli: Callable[..., Result]
 ) -> None:
-    assert run_cli("init", tmp_path).exit_code == 0
+    pinned = (
+        "--source",
+        "mijnloket-gitops/mijnloket-gitops@" + "0" * 40,
+    )  # no network: an unresolved tag is refused
+    assert run_cli("init", tmp_path, *pinned).exit_code == 0
     workflow = (tmp_path / ".github" / "workflows" / "mijnloket-drift.yml").read_text()
     assert (
         '        run: mijnloket-gitops report --format markdown >> "$GITHUB_STEP_SUMMARY"\n'
@@ -307,9 +309,9 @@ def _mermaid_js() -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian's package chromium)")
 def test_mermaid_itself_parses_and_renders_every_chart(tmp_path: Path) -> None:
     """The structural check above, confirmed by Mermaid's own parser and renderer."""
+    need(CHROMIUM, "Chromium (Debian: apt-get install -y chromium)")
     assert CHROMIUM is not None
     mermaid_js = _mermaid_js()
     catalog, employers = _with_an_odd_product(tmp_path)
