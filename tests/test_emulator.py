@@ -619,10 +619,12 @@ def test_connections_arriving_while_it_stops_leave_no_socket_open(
         stop = threading.Event()
         with running_emulator(db, config) as server:
             port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
-            clients = [threading.Thread(target=_knock, args=(port, stop)) for _ in range(4)]
+            knocked = [threading.Event() for _ in range(4)]
+            clients = [threading.Thread(target=_knock, args=(port, stop, done)) for done in knocked]
             for client in clients:
                 client.start()
-            time.sleep(0.05)
+            # every client has been answered once: it is connecting while the server stops
+            assert all(done.wait(30) for done in knocked)
         stop.set()
         for client in clients:
             client.join()
@@ -630,11 +632,14 @@ def test_connections_arriving_while_it_stops_leave_no_socket_open(
     assert left_open == []
 
 
-def _knock(port: int, stop: threading.Event) -> None:
-    """Connect, ask, hang up, again, until ``stop``."""
+def _knock(port: int, stop: threading.Event, knocked: threading.Event) -> None:
+    """Connect, ask, hang up, again, until ``stop``; ``knocked`` once a first answer
+    came (the server had accepted this client)."""
     while not stop.is_set():
         with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as s:
             s.sendall(b"GET /v2/providers HTTP/1.1\r\nHost: emulator\r\n\r\n")
+            if not knocked.is_set() and s.recv(1):
+                knocked.set()
 
 
 def _quietly(base: str) -> None:

@@ -13,7 +13,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -196,15 +195,14 @@ def test_code_from_answer() -> None:
 # -- end to end, against the emulator ---------------------------------------------------
 
 REFRESH_SCRIPT = """
-import json, sys, time
+import json, sys
 from pathlib import Path
 from mijnloket_gitops.config import LoketProviderConfig
 from mijnloket_gitops.loket.session import ApiSession
 
 config = LoketProviderConfig.model_validate(json.loads(sys.argv[1]))
-start = float(sys.argv[3])
-while time.time() < start:
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # every process is ready: all start at once
 with ApiSession(config, Path(sys.argv[2])) as session:
     session.api.all_items("providers")
     print(session.tokens.refreshes)
@@ -221,18 +219,26 @@ def test_processes_refreshing_at_once_rotate_one_by_one(emulated: SeededEmulator
     server = emulated.server
     store = authorize(server, emulated.repo)
     config_json = loket_config(server).model_dump_json()
-    start = time.time() + 2.0
     env = {**os.environ, **EMU_ENV}
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", REFRESH_SCRIPT, config_json, str(emulated.repo), str(start)],
+            [sys.executable, "-c", REFRESH_SCRIPT, config_json, str(emulated.repo)],
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(4)
     ]
+    # a barrier instead of a start time on the clock: each says "ready", then all go
+    for process in processes:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n"
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
     outputs = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, outputs
     assert [out.strip() for out, _ in outputs] == ["1"] * 4
