@@ -742,8 +742,7 @@ COMMENT_CASES = {
     "after-a-lone-dash-and-a-blank-line": (
         "version: 1\nproducts:\n  - MijnLoket\n  -\n\n    # about Verlofregeling\n"
         "    Verlofregeling\n",
-        "version: 1\nproducts:\n  - MijnLoket\n\n  # about Verlofregeling\n"
-        "  - Verlofregeling\n",
+        "version: 1\nproducts:\n  - MijnLoket\n\n  # about Verlofregeling\n  - Verlofregeling\n",
     ),
     "a-trailing-comment-stays-in-its-item": (
         "version: 1\nusers:\n  - login: a@x.nl\n    # about a\n  - login: b@x.nl\n",

@@ -42,16 +42,16 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "blank-lines": lambda n: HEAD + "\n" * n + "tier: start\n",
     "indented-blank-lines": lambda n: HEAD + "  \n" * n + "tier: start\n",
     "comment-lines": lambda n: HEAD + "# a comment\n" * n + "tier: start\n",
-    "end-of-line-comments": lambda n: HEAD
-    + "products:\n"
-    + "".join(f"  - p{i}  # c\n" for i in range(n)),
-    "comments-between-items": lambda n: HEAD
-    + "products:\n"
-    + "".join(f"  # about p{i}\n  - p{i}\n\n" for i in range(n)),
+    "end-of-line-comments": lambda n: (
+        HEAD + "products:\n" + "".join(f"  - p{i}  # c\n" for i in range(n))
+    ),
+    "comments-between-items": lambda n: (
+        HEAD + "products:\n" + "".join(f"  # about p{i}\n  - p{i}\n\n" for i in range(n))
+    ),
     "list-length": lambda n: HEAD + "products:\n" + "".join(f"  - p{i}\n" for i in range(n)),
-    "lone-dashes": lambda n: HEAD
-    + "products:\n"
-    + "".join(f"  -\n    # about p{i}\n    p{i}\n" for i in range(n)),
+    "lone-dashes": lambda n: (
+        HEAD + "products:\n" + "".join(f"  -\n    # about p{i}\n    p{i}\n" for i in range(n))
+    ),
 }
 
 
