@@ -171,7 +171,7 @@ def test_classic_world_leaves_products_to_the_work_order(tmp_path: Path) -> None
 
 def test_the_default_world_is_classic() -> None:
     config = EmulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    assert config.api == "classic"
+    assert config.world == "classic"
     assert config.offers(Capability.MODULES_READ)
     assert not config.offers(Capability.EMPLOYER_USER_RIGHTS_READ)
     assert not config.offers(Capability.MODULES_WRITE)
@@ -275,7 +275,7 @@ def test_apply_wait_rereads_only_employers_with_outstanding_manual_steps(tmp_pat
 def test_emulator_serve_takes_the_world_and_switches(tmp_path: Path) -> None:
     _, db, _ = seed_repo(tmp_path, employers=2)
     with emulator_process(db, "--api", "current", "--no-modules-write") as served:
-        assert any("api        current without modules_write" in b for b in served.banner)
+        assert any("world      current without modules_write" in b for b in served.banner)
         token = httpx.post(
             f"{served.oauth_url}/token",
             data={
