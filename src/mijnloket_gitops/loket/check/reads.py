@@ -1,0 +1,375 @@
+"""The read-only part of ``loket check``: every read the provider uses, each answer
+held against the assumed shape of ``docs/loket-api-contract.md``.
+
+The item shapes are checked by the provider's own parsers (:mod:`..assumptions`), so
+the check tests exactly what the provider relies on; the envelope and paging by
+:func:`.reader.envelope_fault`. Each assumption ends as a
+:class:`~.findings.Finding`; each read capability answered (or answered 404, 405,
+501) is recorded as proven available (or absent) for the profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.loket import assumptions as A
+from mijnloket_gitops.loket import paths
+from mijnloket_gitops.loket.capabilities import Capability
+from mijnloket_gitops.loket.check.findings import CheckReport, Verdict
+from mijnloket_gitops.loket.check.reader import Answer, Reader, envelope_fault
+from mijnloket_gitops.loket.check.shapes import brief, id_format, shape_of
+from mijnloket_gitops.loket.profile import RIGHT_IDS
+
+ABSENT = frozenset({404, 405, 501})
+"""Statuses of a read that prove it is not offered here (501: "not yet available")."""
+
+EMPLOYERS_SEARCHED = 5
+SETS_READ = 10
+"""At most this many authorization sets' details are read."""
+
+C = Capability
+_EMPLOYER = "/providers/employers/{employerId}"
+
+
+@dataclass
+class Found:
+    """Ids the reads found, for the reads after them and for ``--write``."""
+
+    provider_id: str | None = None
+    employer_id: str | None = None
+    user_id: str | None = None
+    users: list[tuple[str, str]] = field(default_factory=list)
+    """(id, login) of the werkgevergebruikers of the chosen employer."""
+    provider_user_id: str | None = None
+    rights_read: bool = False
+    right_ids: dict[str, set[A.RightId]] = field(default_factory=dict)
+    modules: set[str] | None = None
+    module_ids: dict[str, Any] = field(default_factory=dict)
+
+
+class ReadCheck:
+    """Runs the reads in order, filling ``report`` and ``found``."""
+
+    def __init__(self, reader: Reader, report: CheckReport, employer_id: str | None) -> None:
+        self.reader = reader
+        self.report = report
+        self.found = Found(employer_id=employer_id)
+
+    # helpers
+
+    def _items(self, key: str, title: str, op: str, answer: Answer) -> list[Any] | None:
+        """The items of a good list answer; otherwise a refuted finding and None."""
+        fault = envelope_fault(answer.body, 1)
+        if fault is None:
+            return answer.items
+        self.report.add(key, title, op, Verdict.REFUTED, f"list envelope: {fault}")
+        return None
+
+    def _parsed(
+        self, key: str, title: str, op: str, items: list[Any], parse: Callable[[list[Any]], object]
+    ) -> bool:
+        try:
+            parse(items)
+        except ProviderError:
+            self.report.add(key, title, op, Verdict.REFUTED, _shown(items))
+            return False
+        if not items:
+            self.report.add(key, title, op, Verdict.NOT_TESTABLE, "the list is empty")
+            return False
+        self.report.add(key, title, op, Verdict.CONFIRMED)
+        return True
+
+    def _capability(
+        self, capability: Capability, answer: Answer, absent: frozenset[int] = ABSENT
+    ) -> bool:
+        """Record a read capability; True when it answered (so its shape can be read)."""
+        if answer.ok:
+            self.report.capabilities[str(capability)] = True
+            return True
+        if answer.status in absent:
+            self.report.capabilities[str(capability)] = False
+        return False
+
+    def _unanswered(self, key: str, title: str, op: str, answer: Answer) -> None:
+        why = f"answered {answer.status}"
+        if answer.status in ABSENT:
+            why += ": not offered here"
+        self.report.add(key, title, op, Verdict.NOT_TESTABLE, why)
+
+    # the reads
+
+    def run(self) -> Found:
+        self.providers()
+        self.employers()
+        self.paging()
+        self.employer()
+        self.modules()
+        self.users()
+        self.user_rights()
+        self.authorization_sets()
+        self.newer_listing()
+        self.options()
+        self.untestable()
+        return self.found
+
+    def untestable(self) -> None:
+        """A6, A7 and A17: what no answer can prove or refute."""
+        report = self.report
+        report.add(
+            "A6",
+            "ak-gebruikers only through the newer listing",
+            "GET /providers/{providerId}/users",
+            Verdict.NOT_TESTABLE,
+            "a statement about the older description; A12 and A13 test what this Loket.nl offers",
+        )
+        report.add(
+            "A7",
+            "whether MijnLoket is offered cannot be read",
+            "(none)",
+            Verdict.NOT_TESTABLE,
+            "no operation shows it; a refused switch-on (A8) does",
+        )
+        formats = {
+            k: v for k, v in report.shapes.items() if k in ("right_id_format", "module_id_format")
+        }
+        seen = ", ".join(f"{k.removesuffix('_format')}: {v}" for k, v in sorted(formats.items()))
+        verdict = Verdict.CONFIRMED if formats else Verdict.NOT_TESTABLE
+        report.add(
+            "A17",
+            "ids of rights and modules are opaque, sent back unchanged",
+            "(every id)",
+            verdict,
+            seen or "no right or module id seen",
+        )
+
+    def providers(self) -> None:
+        op = "GET /providers"
+        answer = self.reader.page(op, paths.PROVIDERS)
+        items = self._items("A1", "exactly one provider {id, name}", op, answer)
+        if items is None:
+            raise ProviderError(f"{op}: {self.report.findings[-1].seen}; nothing more to check")
+        try:
+            self.found.provider_id = A.parse_provider(items).provider_id
+        except ProviderError:
+            self.report.add(
+                "A1",
+                "exactly one provider {id, name}",
+                op,
+                Verdict.REFUTED,
+                f"{len(items)} item(s): {_shown(items)}",
+            )
+            raise
+        self.report.add("A1", "exactly one provider {id, name}", op, Verdict.CONFIRMED)
+
+    def employers(self) -> None:
+        op = "GET /providers/employers"
+        title = "employers are {id: string, ...}"
+        items = self._items("E1", title, op, self.reader.page(op, paths.EMPLOYERS))
+        if items is None:
+            return
+        bad = [i for i in items if not isinstance(i, dict) or not isinstance(i.get("id"), str)]
+        if bad:
+            self.report.add("E1", title, op, Verdict.REFUTED, _shown(bad))
+            return
+        if not items:
+            self.report.add("E1", title, op, Verdict.NOT_TESTABLE, "no employers")
+            return
+        self.report.add("E1", title, op, Verdict.CONFIRMED)
+        self._id_formats("employer_ids", items)
+        ids = [str(i["id"]) for i in items]
+        if self.found.employer_id is None:
+            self.found.employer_id = ids[0]
+        self._employer_ids = ids
+
+    def paging(self) -> None:
+        """P1: ``currentPage`` is the page asked for, ``totalPages`` stable; pages of one."""
+        op = "GET /providers/employers"
+        title = "paging: currentPage == page asked, totalPages stable"
+        first = self.reader.page(op, paths.EMPLOYERS, 1, size=1)
+        fault = envelope_fault(first.body, 1)
+        if fault is None:
+            total = first.body["totalPages"]
+            if total < 2:
+                why = "fewer than two employers: only page 1 exists"
+                self.report.add("P1", title, op, Verdict.NOT_TESTABLE, why)
+                return
+            second = self.reader.page(op, paths.EMPLOYERS, 2, size=1)
+            fault = envelope_fault(second.body, 2)
+            if fault is None and second.body["totalPages"] != total:
+                fault = f"totalPages changed from {total} to {second.body['totalPages']}"
+        if fault is None:
+            self.report.add("P1", title, op, Verdict.CONFIRMED)
+        else:
+            self.report.add("P1", title, op, Verdict.REFUTED, f"pageSize 1: {fault}")
+
+    def employer(self) -> None:
+        op = f"GET {_EMPLOYER}"
+        title = "a single resource is {content: {...}}"
+        if self.found.employer_id is None:
+            self.report.add("E2", title, op, Verdict.NOT_TESTABLE, "no employer")
+            return
+        answer = self.reader.get(op, paths.employer(self.found.employer_id))
+        if answer.content is None:
+            seen = f"answered {answer.status}: {brief(shape_of(answer.body))}"
+            self.report.add("E2", title, op, Verdict.REFUTED, seen)
+            return
+        self.report.add("E2", title, op, Verdict.CONFIRMED)
+
+    def modules(self) -> None:
+        op = f"GET {_EMPLOYER}/modules"
+        title = "modules are {id, name} (+ optional on/off flag)"
+        if self.found.employer_id is None:
+            self.report.add("A2", title, op, Verdict.NOT_TESTABLE, "no employer")
+            return
+        chosen = self.found.employer_id
+        others = [e for e in getattr(self, "_employer_ids", [])[:EMPLOYERS_SEARCHED] if e != chosen]
+        for employer_id in [chosen, *others]:
+            answer = self.reader.page(op, paths.modules(employer_id))
+            if not self._capability(C.MODULES_READ, answer):
+                self._unanswered("A2", title, op, answer)
+                return
+            items = self._items("A2", title, op, answer)
+            if items is None:
+                return
+            if employer_id == chosen:
+                self.found.modules = _enabled_modules(items)
+            if items or employer_id == [chosen, *others][-1]:
+                if self._parsed("A2", title, op, items, lambda xs: [A.parse_module(i) for i in xs]):
+                    self._id_formats("module_ids", items)
+                return
+
+    def users(self) -> None:
+        op = f"GET {_EMPLOYER}/users"
+        title = "werkgevergebruikers are {id, userName}"
+        employers = getattr(self, "_employer_ids", [])
+        if self.found.employer_id is None:
+            self.report.add("A3", title, op, Verdict.NOT_TESTABLE, "no employer")
+            return
+        chosen = self.found.employer_id
+        candidates = [chosen] + [e for e in employers[:EMPLOYERS_SEARCHED] if e != chosen]
+        for employer_id in candidates:
+            answer = self.reader.page(op, paths.users(employer_id))
+            items = self._items("A3", title, op, answer) if answer.ok else None
+            if answer.ok and items is None:
+                return
+            if items:
+                if self._parsed("A3", title, op, items, lambda xs: [A.parse_user(i) for i in xs]):
+                    users = [A.parse_user(i) for i in items]
+                    self.found.user_id = users[0][0]
+                    if employer_id == chosen:
+                        self.found.users = users
+                    self.found.employer_id = self.found.employer_id or employer_id
+                    self._user_employer = employer_id
+                    logins = {"email" if "@" in login else "other" for _, login in users}
+                    self.report.shapes["logins"] = "+".join(sorted(logins))
+                return
+        self.report.add("A3", title, op, Verdict.NOT_TESTABLE, "no werkgevergebruiker found")
+
+    def user_rights(self) -> None:
+        op = f"GET {_EMPLOYER}/users/{{userId}}/authorizations"
+        title = "rights are {id, description, <flag: isEnabled or availableForEmployerUser>}"
+        employer = getattr(self, "_user_employer", None)
+        if employer is None or self.found.user_id is None:
+            self.report.add("A4", title, op, Verdict.NOT_TESTABLE, "no werkgevergebruiker")
+            return
+        answer = self.reader.page(op, paths.user_rights(employer, self.found.user_id))
+        if not self._capability(C.EMPLOYER_USER_RIGHTS_READ, answer, A.AUTHORIZATIONS_GET_MISSING):
+            self._unanswered("A4", title, op, answer)
+            return
+        items = self._items("A4", title, op, answer)
+        if items is not None and self._parsed("A4", title, op, items, A.parse_authorizations):
+            self.found.rights_read = True
+            self._remember_rights(items, "rights_get")
+
+    def authorization_sets(self) -> None:
+        op = "GET /providers/{providerId}/authorizationsets"
+        title = "sets are {id, description} (+ nested rights {id, description})"
+        assert self.found.provider_id is not None
+        answer = self.reader.page(op, paths.authorization_sets(self.found.provider_id))
+        items = self._items("A5", title, op, answer)
+        if items is None:
+            return
+        ids: dict[str, set[A.RightId]] = {}
+        try:
+            without = A.parse_authorization_sets(items, ids)
+        except ProviderError:
+            self.report.add("A5", title, op, Verdict.REFUTED, _shown(items))
+            return
+        if not items:
+            self.report.add("A5", title, op, Verdict.NOT_TESTABLE, "the list is empty")
+            return
+        nested = "nested rights" if ids else "no nested rights: ids from the details (A14)"
+        self.report.add("A5", title, op, Verdict.CONFIRMED, nested)
+        self._remember_rights_ids(ids, "nested")
+        if without:
+            self.set_details(without)
+
+    def set_details(self, set_ids: list[A.RightId]) -> None:
+        op = "GET /providers/authorizationsets/{authorizationSetId}"
+        title = "a set's details are {content: {..., authorizations: [{id, description}]}}"
+        found: dict[str, set[A.RightId]] = {}
+        for set_id in set_ids[:SETS_READ]:
+            answer = self.reader.get(op, paths.authorization_set(A.id_text(set_id)))
+            content = answer.content
+            if not answer.ok or content is None:
+                seen = f"answered {answer.status}: {brief(shape_of(answer.body))}"
+                self.report.add("A14", title, op, Verdict.REFUTED, seen)
+                return
+            try:
+                A.parse_authorization_set_details(content, found)
+            except ProviderError:
+                self.report.add("A14", title, op, Verdict.REFUTED, _shown([content]))
+                return
+        self.report.add("A14", title, op, Verdict.CONFIRMED)
+        self._remember_rights_ids(found, "details")
+
+    def _remember_rights(self, items: list[Any], source: str) -> None:
+        states = A.parse_right_states(items)
+        self._remember_rights_ids({d: {i} for d, (i, _) in states.items()}, source)
+
+    def _remember_rights_ids(self, ids: dict[str, set[A.RightId]], source: str) -> None:
+        if ids and RIGHT_IDS not in self.report.shapes:
+            self.report.shapes[RIGHT_IDS] = source
+            formats = sorted({id_format(i) for v in ids.values() for i in v})
+            self.report.shapes["right_id_format"] = "+".join(formats)
+        for description, values in ids.items():
+            self.found.right_ids.setdefault(description, set()).update(values)
+
+    def _id_formats(self, name: str, items: list[Any]) -> None:
+        formats = {id_format(i.get("id")) for i in items if isinstance(i, dict)}
+        if formats:
+            self.report.shapes[f"{name[:-1]}_format"] = "+".join(sorted(formats))
+
+    def newer_listing(self) -> None:
+        from mijnloket_gitops.loket.check.newer import check_newer_listing
+
+        check_newer_listing(self)
+
+    def options(self) -> None:
+        op = f"OPTIONS {_EMPLOYER}/modules"
+        title = "OPTIONS answers with Allow (a hint for discovery only)"
+        if self.found.employer_id is None:
+            self.report.add("D1", title, op, Verdict.NOT_TESTABLE, "no employer")
+            return
+        status, allow = self.reader.options(op, paths.modules(self.found.employer_id))
+        if allow is not None and 200 <= status < 300:
+            self.report.add("D1", title, op, Verdict.CONFIRMED, f"Allow: {allow}")
+        else:
+            seen = f"answered {status} without Allow: only `loket check --write` proves a write"
+            self.report.add("D1", title, op, Verdict.NOT_TESTABLE, seen)
+
+
+def _enabled_modules(items: list[Any]) -> set[str] | None:
+    """The modules switched on (A2), or None when the items are not of that shape."""
+    try:
+        return {n for n in map(A.parse_module, items) if n is not None}
+    except ProviderError:
+        return None
+
+
+def _shown(items: list[Any]) -> str:
+    """The shape of the first few items (never their values)."""
+    return brief(shape_of(items[:3]))
