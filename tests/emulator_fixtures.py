@@ -31,7 +31,8 @@ API (keep it small; the provider tests build on it):
   ``employers`` (``[(path, EmployerFile)]``).
 - ``seed_repo(root, employers, seed, usernames=False)`` -> (repo, db, employers): only
   the seeding, for a test that runs ``emulator serve`` itself; ``usernames`` gives
-  ``User<n>`` logins as in the ``artefact`` world.
+  ``User<n>`` logins as in the ``artefact`` world (:func:`use_usernames`, which
+  ``benchmarks/requests.py`` uses too).
 - ``emulator_process(db, *args)``: ``emulator serve --port 0`` in a child process
   (its own GIL: use it for benchmarks and multi-process tests) as an
   :class:`EmulatorProcess` (``base_url``, ``oauth_url``, ``admin_url``, ``banner``,
@@ -117,7 +118,7 @@ WORLD_CASES = [
 _LOGIN_LINE = re.compile(r"^(\s*- login: )(\S+)$", re.MULTILINE)
 
 
-def _use_usernames(folder: Path) -> None:
+def use_usernames(folder: Path) -> None:
     """Give every login of the files in ``folder`` a ``User<n>`` name, the same name in
     every file (ak-gebruikers serve several employers), numbered in sorted order."""
     files = sorted(folder.glob("*.yaml"))
@@ -141,7 +142,7 @@ def seed_repo(
     repo = root / "repo"
     write_employers(repo / "employers", catalog, employers, seed)
     if usernames:
-        _use_usernames(repo / "employers")
+        use_usernames(repo / "employers")
     result = validate_paths([repo / "employers"], catalog)
     assert result.errors == 0, [d.message for d in result.diagnostics]
     db = repo / ".mijnloket" / "sandbox.sqlite"

@@ -63,7 +63,10 @@ def user_id(login: str) -> str:
 def live_routes(started: SeededEmulator, missing: tuple[str, str] | None = None) -> Routes:
     """The routes the provider reads, answering the employer files' own state (so a plan
     has nothing to do) except ``missing`` = (employer id, product) not active live."""
-    employers, modules, users, singles = [], [], [], []
+    employers: list[dict[str, Any]] = []
+    modules: list[dict[str, Any]] = []
+    users: list[dict[str, Any]] = []
+    singles: list[dict[str, Any]] = []
     for _, employer in started.employers:
         eid = employer.employer_id
         item = {"id": eid, "employerNumber": len(employers) + 1, "companyName": employer.name,
