@@ -157,14 +157,22 @@ def check(
         )
     if capture is not None:
         captured.write(capture)
+    written = None
     if not no_profile and not report.interrupted:
         path = profile_path(settings.root)
-        write_profile(path, profile_of(report, load_profile(path, api_url), wrote=write))
+        try:
+            previous = load_profile(path, api_url)
+        except ConfigError:
+            previous = None  # damaged: this check rewrites it from scratch
+        write_profile(path, profile_of(report, previous, wrote=write))
+        written = path
     if fmt == "json":
         click.echo(json.dumps(report.data, indent=2, ensure_ascii=False))
     else:
         for line in render_text(report):
             click.echo(line)
+        if written is not None:
+            click.echo(f"Profile written to {written}: the provider uses what it proves.")
     if report.interrupted:
         raise SystemExit(ExitCode.INTERRUPTED)
     if not report.ok:

@@ -66,10 +66,11 @@ class ModuleTrip:
             report.add("A8", TITLE, OP, Verdict.REFUTED, detail)
             return
         self.ctx.stop.check()
-        _, back = self._send(self.start, f"{NAME}: back to the start")
+        status, back = self._send(self.start, f"{NAME}: back to the start")
         restored = back == self.start
         outcome = "took effect" if restored else "failed"
-        report.round_trips.append(RoundTrip(NAME, outcome, "GET modules", restored))
+        detail = "" if restored else f"switching back answered {status}, the read showed {back}"
+        report.round_trips.append(RoundTrip(NAME, outcome, "GET modules", restored, detail))
         if not restored:
             raise ProviderError("the module did not read back as it was at the start")
         report.capabilities[str(Capability.MODULES_WRITE)] = True

@@ -163,10 +163,10 @@ class RightsTrip:
         if after is None:
             raise ProviderError(f"the right could not be read back after {name}")
         self.ctx.stop.check()
-        _, back = self._send(flag, self.start, f"{name}: back to the start")
+        status, back = self._send(flag, self.start, f"{name}: back to the start")
         restored = back == self.start
         outcome = "took effect" if restored else "failed"
-        detail = "" if restored else "switching back with the same flag did not show"
+        detail = "" if restored else f"switching back answered {status}, the read showed {back}"
         report.round_trips.append(RoundTrip(name, outcome, self.verified_by, restored, detail))
         if not restored:
             raise ProviderError(f"{name}: the right did not read back as it was at the start")

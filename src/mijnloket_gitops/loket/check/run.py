@@ -6,7 +6,7 @@ profile (:mod:`..profile`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mijnloket_gitops import __version__
@@ -155,7 +155,14 @@ def _restore(trip: RightsTrip | ModuleTrip, report: CheckReport) -> None:
     except ProviderError as error:
         report.problems.append(f"restoring {what} failed: {error}")
         restored = False
-    if not restored:
+    if restored:
+        report.round_trips = [
+            t
+            if t.restored
+            else replace(t, restored=True, detail=f"{t.detail}; restored afterwards")
+            for t in report.round_trips
+        ]
+    else:
         report.problems.append(
             f"NOT RESTORED: {what} on employer {trip.ctx.employer_id} may differ from its "
             f"starting state ({trip.start}); check it in the web UI and the journal "
