@@ -19,16 +19,16 @@ from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import paths
 from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.loket.check.findings import CheckReport, Verdict
+from mijnloket_gitops.loket.check.hints import check_hints
+from mijnloket_gitops.loket.check.newer import check_newer_listing
 from mijnloket_gitops.loket.check.reader import Answer, Reader, envelope_fault
+from mijnloket_gitops.loket.check.sets import check_sets, remember_rights
 from mijnloket_gitops.loket.check.shapes import brief, id_format, shape_of
-from mijnloket_gitops.loket.profile import RIGHT_IDS
 
 ABSENT = frozenset({404, 405, 501})
 """Statuses of a read that prove it is not offered here (501: "not yet available")."""
 
 EMPLOYERS_SEARCHED = 5
-SETS_READ = 10
-"""At most this many authorization sets' details are read."""
 
 C = Capability
 _EMPLOYER = "/providers/employers/{employerId}"
@@ -109,41 +109,10 @@ class ReadCheck:
         self.modules()
         self.users()
         self.user_rights()
-        self.authorization_sets()
-        self.newer_listing()
-        self.options()
-        self.untestable()
+        check_sets(self)
+        check_newer_listing(self)
+        check_hints(self)
         return self.found
-
-    def untestable(self) -> None:
-        """A6, A7 and A17: what no answer can prove or refute."""
-        report = self.report
-        report.add(
-            "A6",
-            "ak-gebruikers only through the newer listing",
-            "GET /providers/{providerId}/users",
-            Verdict.NOT_TESTABLE,
-            "a statement about the older description; A12 and A13 test what this Loket.nl offers",
-        )
-        report.add(
-            "A7",
-            "whether MijnLoket is offered cannot be read",
-            "(none)",
-            Verdict.NOT_TESTABLE,
-            "no operation shows it; a refused switch-on (A8) does",
-        )
-        formats = {
-            k: v for k, v in report.shapes.items() if k in ("right_id_format", "module_id_format")
-        }
-        seen = ", ".join(f"{k.removesuffix('_format')}: {v}" for k, v in sorted(formats.items()))
-        verdict = Verdict.CONFIRMED if formats else Verdict.NOT_TESTABLE
-        report.add(
-            "A17",
-            "ids of rights and modules are opaque, sent back unchanged",
-            "(every id)",
-            verdict,
-            seen or "no right or module id seen",
-        )
 
     def providers(self) -> None:
         op = "GET /providers"
@@ -282,84 +251,12 @@ class ReadCheck:
         items = self._items("A4", title, op, answer)
         if items is not None and self._parsed("A4", title, op, items, A.parse_authorizations):
             self.found.rights_read = True
-            self._remember_rights(items, "rights_get")
-
-    def authorization_sets(self) -> None:
-        op = "GET /providers/{providerId}/authorizationsets"
-        title = "sets are {id, description} (+ nested rights {id, description})"
-        assert self.found.provider_id is not None
-        answer = self.reader.page(op, paths.authorization_sets(self.found.provider_id))
-        items = self._items("A5", title, op, answer)
-        if items is None:
-            return
-        ids: dict[str, set[A.RightId]] = {}
-        try:
-            without = A.parse_authorization_sets(items, ids)
-        except ProviderError:
-            self.report.add("A5", title, op, Verdict.REFUTED, _shown(items))
-            return
-        if not items:
-            self.report.add("A5", title, op, Verdict.NOT_TESTABLE, "the list is empty")
-            return
-        nested = "nested rights" if ids else "no nested rights: ids from the details (A14)"
-        self.report.add("A5", title, op, Verdict.CONFIRMED, nested)
-        self._remember_rights_ids(ids, "nested")
-        if without:
-            self.set_details(without)
-
-    def set_details(self, set_ids: list[A.RightId]) -> None:
-        op = "GET /providers/authorizationsets/{authorizationSetId}"
-        title = "a set's details are {content: {..., authorizations: [{id, description}]}}"
-        found: dict[str, set[A.RightId]] = {}
-        for set_id in set_ids[:SETS_READ]:
-            answer = self.reader.get(op, paths.authorization_set(A.id_text(set_id)))
-            content = answer.content
-            if not answer.ok or content is None:
-                seen = f"answered {answer.status}: {brief(shape_of(answer.body))}"
-                self.report.add("A14", title, op, Verdict.REFUTED, seen)
-                return
-            try:
-                A.parse_authorization_set_details(content, found)
-            except ProviderError:
-                self.report.add("A14", title, op, Verdict.REFUTED, _shown([content]))
-                return
-        self.report.add("A14", title, op, Verdict.CONFIRMED)
-        self._remember_rights_ids(found, "details")
-
-    def _remember_rights(self, items: list[Any], source: str) -> None:
-        states = A.parse_right_states(items)
-        self._remember_rights_ids({d: {i} for d, (i, _) in states.items()}, source)
-
-    def _remember_rights_ids(self, ids: dict[str, set[A.RightId]], source: str) -> None:
-        if ids and RIGHT_IDS not in self.report.shapes:
-            self.report.shapes[RIGHT_IDS] = source
-            formats = sorted({id_format(i) for v in ids.values() for i in v})
-            self.report.shapes["right_id_format"] = "+".join(formats)
-        for description, values in ids.items():
-            self.found.right_ids.setdefault(description, set()).update(values)
+            remember_rights(self, items)
 
     def _id_formats(self, name: str, items: list[Any]) -> None:
         formats = {id_format(i.get("id")) for i in items if isinstance(i, dict)}
         if formats:
             self.report.shapes[f"{name[:-1]}_format"] = "+".join(sorted(formats))
-
-    def newer_listing(self) -> None:
-        from mijnloket_gitops.loket.check.newer import check_newer_listing
-
-        check_newer_listing(self)
-
-    def options(self) -> None:
-        op = f"OPTIONS {_EMPLOYER}/modules"
-        title = "OPTIONS answers with Allow (a hint for discovery only)"
-        if self.found.employer_id is None:
-            self.report.add("D1", title, op, Verdict.NOT_TESTABLE, "no employer")
-            return
-        status, allow = self.reader.options(op, paths.modules(self.found.employer_id))
-        if allow is not None and 200 <= status < 300:
-            self.report.add("D1", title, op, Verdict.CONFIRMED, f"Allow: {allow}")
-        else:
-            seen = f"answered {status} without Allow: only `loket check --write` proves a write"
-            self.report.add("D1", title, op, Verdict.NOT_TESTABLE, seen)
 
 
 def _enabled_modules(items: list[Any]) -> set[str] | None:
