@@ -170,6 +170,11 @@ def test_write_reports_the_rights_flag_that_took_effect_and_restores_everything(
             events.count(e) for e in ("done", "skipped", "failed")
         )
         assert open_steps(repo / JOURNAL, started.server.base_url) == []
+        text = check(repo, "--write", "--employer", scratch(started)).output
+        assert (
+            "set in mijnloket-gitops.yaml: provider.capabilities.modules_write: on; "
+            f"provider.capabilities.employer_user_rights_write: on; provider.rights_flag: {flag}"
+        ) in text
 
 
 def test_write_without_any_read_of_rights_writes_no_right(tmp_path: Path) -> None:

@@ -112,6 +112,27 @@ class CheckReport:
         }
 
 
+WRITE_CAPABILITIES = ("modules_write", "employer_user_rights_write")
+
+
+def production_hint(report: CheckReport) -> list[str]:
+    """What to configure so that production relies on what ``--write`` proved here: a
+    profile holds for its own API URL only, and ``--write`` is refused on production."""
+    settings = [
+        f"provider.capabilities.{name}: on"
+        for name in WRITE_CAPABILITIES
+        if report.capabilities.get(name) is True
+    ]
+    if "rights_flag" in report.shapes:
+        settings.append(f"provider.rights_flag: {report.shapes['rights_flag']}")
+    if not settings:
+        return []
+    return [
+        "To rely on this in production (a profile holds for its own API URL only), set in "
+        "mijnloket-gitops.yaml: " + "; ".join(settings)
+    ]
+
+
 def render_text(report: CheckReport) -> list[str]:
     """The report for people: findings grouped by verdict, then round trips."""
     lines = [f"Loket.nl check of {report.api_url}:"]
@@ -137,6 +158,7 @@ def render_text(report: CheckReport) -> list[str]:
         proven = [f"{k}={'yes' if v else 'no'}" for k, v in sorted(report.capabilities.items())]
         proven += [f"{k}={v}" for k, v in sorted(report.shapes.items())]
         lines.append("Proven: " + ", ".join(proven))
+    lines.extend(production_hint(report))
     counts = report.counts()
     lines.append(
         f"{counts['confirmed']} confirmed, {counts['refuted']} refuted, "
