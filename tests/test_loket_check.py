@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 
 from mijnloket_gitops.apply.history import open_steps, read_events
 from mijnloket_gitops.cli.main import cli
+from mijnloket_gitops.emulator.faults import FaultConfig
 from mijnloket_gitops.emulator.ids import opaque_id
 from mijnloket_gitops.errors import RefusedError
 from mijnloket_gitops.loket.budget import RequestBudget
@@ -282,6 +283,53 @@ def test_a_fault_in_the_middle_of_a_round_trip_still_restores_the_start(
         assert any(e.get("check") == "restore the starting state" for e in events)
         assert events[-1]["event"] == "finished" and events[-1]["result"] == "error"
         assert open_steps(started.repo / JOURNAL, started.server.base_url) == []
+
+
+class RightsGetFails(httpx.BaseTransport):
+    """The real transport, but every GET of a werkgevergebruiker's rights answers 500."""
+
+    def __init__(self) -> None:
+        self._real = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and "/employers/" in path and path.endswith(RIGHTS_PATCH):
+            return httpx.Response(500, text="boom", request=request)
+        return self._real.handle_request(request)
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def test_a_rights_get_answering_500_is_a_problem_naming_the_setting(tmp_path: Path) -> None:
+    """500 is no "not offered" (404, 405, 501 are): the check says how to turn the read
+    off, and does not claim the read absent in the profile."""
+    with start_emulator(tmp_path, world="current") as started:
+        authorize(started.server, started.repo)
+        config = loket_config(started.server, max_retries=0)
+        hooks = Hooks(transport=RightsGetFails())
+        with ApiSession(config, started.repo, env=ENV, hooks=hooks) as session:
+            report, _ = run_check(session.api, CheckOptions(), journal_dir=started.repo / JOURNAL)
+        (finding,) = [f for f in report.findings if f.assumption == "A4"]
+        assert finding.verdict == N and finding.seen == "answered 500"
+        (problem,) = report.problems
+        assert "provider.capabilities.employer_user_rights_read: off" in problem
+        assert not report.ok
+        assert "employer_user_rights_read" not in report.capabilities
+
+
+def test_write_converges_and_restores_under_injected_faults(tmp_path: Path) -> None:
+    """429, 500, 503, dropped and lost answers on 20% of requests: retried, and the
+    scratch employer ends as it started."""
+    faults = FaultConfig(rate=0.2, seed=3, retry_after=0)
+    with start_emulator(tmp_path, world="current", faults=faults) as started:
+        repo = prepare(started)
+        before = snapshot(started)
+        document = checked_json(repo, "--write", "--employer", scratch(started))
+        assert all(t["restored"] for t in document["round_trips"]), document["round_trips"]
+        assert verdicts(document)["A15"] == C and verdicts(document)["A8"] == C
+        assert snapshot(started) == before
+        assert any(r.fault for r in started.server.requests()), "faults were injected"
 
 
 def test_ctrl_c_during_the_round_trips_restores_the_start(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def _read(
     answer = check.reader.page(op, path)
     offered = check._capability(capability, answer) if capability else answer.ok
     if not offered:
-        check._unanswered(key, title, op, answer)
+        check._unanswered(key, title, op, answer, capability)
         return None
     items = check._items(key, title, op, answer)
     if items is None:

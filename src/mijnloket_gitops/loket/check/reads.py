@@ -93,10 +93,27 @@ class ReadCheck:
             self.report.capabilities[str(capability)] = False
         return False
 
-    def _unanswered(self, key: str, title: str, op: str, answer: Answer) -> None:
+    def _unanswered(
+        self,
+        key: str,
+        title: str,
+        op: str,
+        answer: Answer,
+        capability: Capability | None = None,
+        absent: frozenset[int] = ABSENT,
+    ) -> None:
+        """A read that did not answer: not testable; a failure that is no "not offered"
+        is also a problem of the check (exit 1), naming the setting that turns it off."""
         why = f"answered {answer.status}"
-        if answer.status in ABSENT:
+        if answer.status in absent:
             why += ": not offered here"
+        elif capability is not None:
+            self.report.problems.append(
+                f"{op} answered {answer.status} (after retries), which does not say "
+                f'"not offered" ({", ".join(map(str, sorted(absent)))} do); the provider '
+                f"reports such a read as failed. If Loket.nl keeps answering so, set "
+                f"provider.capabilities.{capability}: off in mijnloket-gitops.yaml"
+            )
         self.report.add(key, title, op, Verdict.NOT_TESTABLE, why)
 
     # the reads
@@ -198,7 +215,7 @@ class ReadCheck:
         for employer_id in [chosen, *others]:
             answer = self.reader.page(op, paths.modules(employer_id))
             if not self._capability(C.MODULES_READ, answer):
-                self._unanswered("A2", title, op, answer)
+                self._unanswered("A2", title, op, answer, C.MODULES_READ)
                 return
             items = self._items("A2", title, op, answer)
             if items is None:
@@ -246,7 +263,8 @@ class ReadCheck:
             return
         answer = self.reader.page(op, paths.user_rights(employer, self.found.user_id))
         if not self._capability(C.EMPLOYER_USER_RIGHTS_READ, answer, A.AUTHORIZATIONS_GET_MISSING):
-            self._unanswered("A4", title, op, answer)
+            missing = A.AUTHORIZATIONS_GET_MISSING
+            self._unanswered("A4", title, op, answer, C.EMPLOYER_USER_RIGHTS_READ, missing)
             return
         items = self._items("A4", title, op, answer)
         if items is not None and self._parsed("A4", title, op, items, A.parse_authorizations):
