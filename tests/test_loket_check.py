@@ -285,6 +285,65 @@ def test_a_fault_in_the_middle_of_a_round_trip_still_restores_the_start(
         assert open_steps(started.repo / JOURNAL, started.server.base_url) == []
 
 
+class SwallowRights(httpx.BaseTransport):
+    """A Loket whose rights PATCH answers 204 and changes nothing, whatever the flag: the
+    silent no-op of a merging PATCH whose flag Loket ignores."""
+
+    def __init__(self) -> None:
+        self._real = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH" and request.url.path.endswith(RIGHTS_PATCH):
+            return httpx.Response(204, request=request)
+        return self._real.handle_request(request)
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def test_a_rights_patch_that_changes_nothing_is_refuted_not_proven(tmp_path: Path) -> None:
+    """The issue's first finding: a 2xx that changed nothing. The check reads it back,
+    reports "no effect" for both flags, refutes A15 and proves no rights write."""
+    with start_emulator(tmp_path, world="current") as started:
+        authorize(started.server, started.repo)
+        before = snapshot(started)
+        hooks = Hooks(transport=SwallowRights())
+        with ApiSession(loket_config(started.server), started.repo, env=ENV, hooks=hooks) as s:
+            report, _ = run_check(
+                s.api,
+                CheckOptions(write=True, employer_id=scratch(started)),
+                journal_dir=started.repo / JOURNAL,
+            )
+        trips = {t.name: t.outcome for t in report.round_trips}
+        assert trips["rights flag availableForEmployerUser"] == "no effect"
+        assert trips["rights flag isEnabled"] == "no effect"
+        (finding,) = [f for f in report.findings if f.assumption == "A15"]
+        assert finding.verdict == R and "neither flag changed the right" in finding.seen
+        assert "employer_user_rights_write" not in report.capabilities
+        assert "rights_flag" not in report.shapes
+        assert not report.ok
+        assert snapshot(started) == before
+        events = list(read_events(next((started.repo / JOURNAL).glob("*.jsonl"))))
+        assert [e["event"] for e in events].count("skipped") == 2, "journaled as no effect"
+
+
+def test_the_operator_chooses_user_right_and_module(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, world="current") as started:
+        repo = prepare(started)
+        employer = scratch(started)
+        store = started.server.state.store
+        login = store.users(employer, "werkgevergebruiker")[-1].login
+        right = store.rights()[-1].name
+        module = next(m.name for m in store.modules() if m.name != "MijnLoket")
+        args = ["--write", "--employer", employer, "--user", login, "--right", right]
+        checked_json(repo, *args, "--module", module)
+        changes = [c for c in started.server.changes() if c.origin == "emulator-api"]
+        assert {c.subject for c in changes} == {module, f"{right} for {login}"}, changes
+        document = checked_json(repo, *args, "--module", "No such module")
+        finding = next(f for f in document["findings"] if f["assumption"] == "A8")
+        assert finding["verdict"] == str(N) and "No such module" in finding["seen"]
+
+
 class RightsGetFails(httpx.BaseTransport):
     """The real transport, but every GET of a werkgevergebruiker's rights answers 500."""
 
