@@ -56,6 +56,11 @@ class RightOverride(_Strict):
     requires: list[str] | None = None
     personal_data: bool | None = None
     note: str | None = None
+    loket_id: str | int | None = Field(
+        None,
+        description="The right's id in Loket.nl, for a Loket whose API shows it neither in "
+        "the authorization sets' details nor in the rights of a user (loket provider only).",
+    )
 
 
 class CatalogConfig(_Strict):
@@ -158,6 +163,11 @@ class LoketProviderConfig(_Strict):
         120.0, gt=0, description="Total time one request may spend waiting to be retried."
     )
     capabilities: CapabilitiesConfig = Field(default_factory=CapabilitiesConfig)
+    rights_flag: Literal["auto", "availableForEmployerUser", "isEnabled"] = Field(
+        "auto",
+        description="The flag of a rights PATCH item (the public evidence is split): auto "
+        "sends the one `loket check --write` proved, else both; every write is read back.",
+    )
     capability_cache: str = Field(
         ".mijnloket/loket-capabilities.json",
         description="Where discovered capabilities are cached; relative to the repository.",
@@ -294,6 +304,11 @@ class RepoConfig(_Strict):
     )
 
 
+def pinned_right_ids(config: RepoConfig) -> dict[str, str | int]:
+    """``catalog.rights.<name>.loket_id``: right ids pinned by description (loket provider)."""
+    return {n: o.loket_id for n, o in config.catalog.rights.items() if o.loket_id is not None}
+
+
 @dataclass(frozen=True)
 class Settings:
     """The loaded configuration with its effective catalog and repository root."""
@@ -309,7 +324,11 @@ def _overrides(config: RepoConfig) -> Catalog:
     if not config.catalog.products and not config.catalog.rights:
         return base
     products = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.products.items()}
-    rights = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.rights.items()}
+    rights = {
+        # loket_id is the provider's (pinned_right_ids), not the catalog's
+        n: o.model_dump(exclude_none=True, exclude={"loket_id"})
+        for n, o in config.catalog.rights.items()
+    }
     return extend_catalog(base, products, rights)
 
 

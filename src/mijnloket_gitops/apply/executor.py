@@ -89,13 +89,17 @@ def execute(
             result = StepResult(employer.name, result.planned, result.outcome, result.detail)
             if result.outcome != Outcome.DONE:
                 undone[planned.key] = label
+            done = result.outcome == Outcome.DONE
+            how = provider.verified_by(step) if done else None
             journal.record(
                 str(result.outcome),
                 step,
                 detail=result.detail,
                 # flags such as "unverified" (rights Loket cannot show; issue 10)
                 flags=planned.flags,
-                **_state(planned, result.outcome == Outcome.DONE),
+                # how the write was read back (issue 20); absent: nothing could read it
+                **({"verified_by": how} if how else {}),
+                **_state(planned, done),
             )
             results.append(result)
             if on_result:

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +84,15 @@ def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) 
 
 
 def build_work_order(
-    plan: Plan, catalog: Catalog, desired: Mapping[str, EmployerFile]
+    plan: Plan,
+    catalog: Catalog,
+    desired: Mapping[str, EmployerFile],
+    why_manual: Sequence[str] = (),
 ) -> dict[str, Any] | None:
     """The work order for ``plan``'s manual steps, or None when there are none.
+
+    ``why_manual``: the provider's reasons why steps an API could do are manual here
+    (:meth:`~mijnloket_gitops.providers.base.Provider.why_manual`), said at the top.
 
     What the provider cannot see (``check_by_hand``) rides along on a work order but
     never makes one: in a world where Loket hides rights every plan carries such notes,
@@ -116,6 +122,7 @@ def build_work_order(
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "provider": plan.provider,
         "web_ui_path": catalog.web_ui_path,
+        **({"why_manual": list(why_manual)} if why_manual else {}),
         "employers": employers,
     }
 
@@ -134,6 +141,7 @@ def render_markdown(order: Mapping[str, Any]) -> str:
         " `mijnloket-gitops apply --wait` (or `plan`) to verify: nothing counts as done"
         " until Loket.nl shows it.",
         "",
+        *[f"> {reason}\n" for reason in order.get("why_manual", ())],
     ]
     for employer in order["employers"]:
         lines += [f"## {employer['name']}", ""]

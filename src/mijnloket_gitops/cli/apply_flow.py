@@ -6,6 +6,7 @@ refused or failed one, is recorded with its result.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections import Counter
 from pathlib import Path
@@ -132,7 +133,30 @@ def _unread(plan: Plan) -> None:
         raise SystemExit(ExitCode.ERROR)
 
 
-def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None:
+WAIT_TARGETS_SHOWN = 10
+"""How many employers the ``apply --wait`` hint names as ``--target`` options."""
+
+
+def wait_hint(remaining: Plan, plan_file: Path | None) -> str:
+    """The command that waits on exactly the outstanding steps: ``apply --wait`` with a
+    ``--target`` per employer that has some (never a re-plan of the whole portfolio),
+    naming the saved plan they come from."""
+    ids = list(dict.fromkeys(e.employer_id for e in remaining.changed))
+    shown = " ".join(f"--target {shlex.quote(i)}" for i in ids[:WAIT_TARGETS_SHOWN])
+    more = len(ids) - WAIT_TARGETS_SHOWN
+    command = f"`mijnloket-gitops apply --wait {shown}`"
+    source = f" of the saved plan {plan_file}" if plan_file is not None else ""
+    if more > 0:
+        command += f" (and --target for the {more} other employers listed above)"
+    return (
+        f"Run {command} later: it waits on the {plural(len(ids), 'employer')}{source} with"
+        " steps left, or `plan` to verify."
+    )
+
+
+def finish(
+    outcome: SessionResult, work_order: tuple[Path, Path] | None, plan_file: Path | None = None
+) -> None:
     counts = Counter(r.outcome for r in outcome.results)
     click.echo(
         f"Apply finished: {counts[Outcome.DONE]} done, {counts[Outcome.FAILED]} failed,"
@@ -182,15 +206,19 @@ def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None
         click.echo(f"Work order for the manual steps: {work_order[0]} (JSON: {work_order[1]})")
     click.echo(
         "Waiting for a person: the steps above happen in Loket.nl, outside this tool. "
-        "Run `mijnloket-gitops apply --wait` or `plan` later to verify."
+        + wait_hint(remaining, plan_file)
     )
     raise SystemExit(ExitCode.WAITING)
 
 
 def _rewrite_work_order(
-    remaining: Plan, settings: Settings, desired: dict[str, Any], directory: Path
+    remaining: Plan,
+    settings: Settings,
+    desired: dict[str, Any],
+    directory: Path,
+    why_manual: list[str],
 ) -> tuple[Path, Path] | None:
-    order = build_work_order(remaining, settings.catalog, desired)
+    order = build_work_order(remaining, settings.catalog, desired, why_manual)
     if order is not None:
         return write_work_order(directory, order)
     for name in ("work-order.md", "work-order.json"):
@@ -275,7 +303,7 @@ def attempt(
             _unread(plan)
             return None, None
         desired = {e.employer_id: e for _, e in repository.in_scope}
-        order = build_work_order(plan, settings.catalog, desired)
+        order = build_work_order(plan, settings.catalog, desired, provider.why_manual())
         work_order = None
         if order is not None:
             work_order = write_work_order(work_order_dir or state / "work-order", order)
@@ -290,8 +318,11 @@ def attempt(
                 managed=repository.managed,
                 overrides=Overrides(force=True),
                 list_unmanaged=False,
+                scope=repository.scope,  # a partial scope reads only what it needs
             ).plan
 
+        for note in provider.notes():  # issue 20: cached or unproven capabilities
+            click.echo(note, err=True)
         click.echo(f"Applying (journal: {journal.path})")
         journal.record("plan-started", plan_id=identity, steps=len(plan.steps))
         session = Session(provider, journal, replan, _echo_result, _on_wait, replan_some=replan)
@@ -299,7 +330,11 @@ def attempt(
         # What is left for a person after the run (steps Loket refused at apply time
         # included); a finished apply removes its work order (issue 10).
         work_order = _rewrite_work_order(
-            outcome.remaining, settings, desired, work_order_dir or state / "work-order"
+            outcome.remaining,
+            settings,
+            desired,
+            work_order_dir or state / "work-order",
+            provider.why_manual(),
         )
         journal.record(
             "verification",

@@ -136,8 +136,11 @@ class LoketHttp:
         connections: int = 10,
         secrets: Secrets | None = None,
         transport: httpx.BaseTransport | None = None,
+        setting: str = "provider.api_url",
     ) -> None:
         self.base_url = require_safe_url(base_url).rstrip("/")
+        self._setting = setting
+        """The configuration key that names ``base_url``, for messages."""
         self._prefix = self.base_url + "/"
         parsed = httpx.URL(self.base_url)
         # Loket has paths outside /v2 (the bulk read of modules under /provider/...):
@@ -245,9 +248,18 @@ class LoketHttp:
     def _transport_error(
         self, describe: str, error: httpx.TransportError, attempts: int
     ) -> ProviderError:
+        """A sentence for a host that cannot be reached: which URL, what happened, which
+        setting names it; never an exception class or a traceback."""
+        if isinstance(error, httpx.TimeoutException):
+            what = "did not answer in time"
+        elif isinstance(error, httpx.ConnectError):
+            what = "could not be reached (connection refused, or no such host)"
+        else:
+            what = "broke off the connection"
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
         return ProviderError(
-            f"{describe} failed after {attempts} attempt(s): "
-            f"{type(error).__name__}: {self._secrets.scrub(str(error))}"
+            f"Loket.nl at {self.base_url} {what}{tries} ({describe}). Check {self._setting}"
+            " in mijnloket-gitops.yaml and the network (a proxy, a firewall, DNS)."
         )
 
     def _checked(
@@ -363,6 +375,7 @@ class LoketHttp:
             _, following = self.page(path, page.number + 1)
             assert following is not None  # without ``allow`` anything but 2xx raises
             page = following
+            check_total(path, first, page)
             result.extend(page.items)
         return 200, result
 
@@ -398,10 +411,38 @@ class Page:
 
 
 def _page(path: str, number: int, body: Any) -> Page:
+    """One page, checked (fail closed, naming ``path``): a list envelope with
+    ``_embedded``, ``currentPage`` the page asked for, and ``totalPages``."""
     if not isinstance(body, dict) or not isinstance(body.get("_embedded"), list):
-        raise ProviderError(f"GET {path}: expected a list envelope with '_embedded'")
+        raise ProviderError(
+            f"GET {path} (page {number}): expected a list envelope with '_embedded'; the"
+            " answer has none, so its items cannot be read (the tool does not guess)"
+        )
     current, total = body.get("currentPage"), body.get("totalPages")
     if not isinstance(current, int) or not isinstance(total, int):
         raise ProviderError(f"GET {path}: the list envelope lacks currentPage/totalPages")
+    if current != number:
+        raise ProviderError(
+            f"GET {path}: asked for page {number}, Loket.nl answered page {current} of"
+            f" {total}; the list cannot be read reliably, so nothing is planned from it"
+        )
     items = body["_embedded"]
-    return Page(items, number, total, current >= total or number >= total or not items)
+    return Page(items, number, total, number >= total or not items)
+
+
+MAX_DRIFT_PAGES = 1
+"""How far ``totalPages`` may move within one read of a list: a list that grows or
+shrinks while it is read crosses a page boundary, never several per page read."""
+
+
+def check_total(path: str, first: Page, page: Page) -> None:
+    """``totalPages`` must stay what the first page said within one read of a list (up
+    to :data:`MAX_DRIFT_PAGES`; an empty page ends a list that shrank); otherwise fail
+    closed, naming ``path``: a server whose page count runs ahead of the reader would
+    be read for ever."""
+    if page.items and abs(page.total - first.total) > MAX_DRIFT_PAGES:
+        raise ProviderError(
+            f"GET {path}: page {page.number} says there are {page.total} pages, the first"
+            f" page said {first.total}; the list cannot be read reliably, so nothing is"
+            " planned from it"
+        )

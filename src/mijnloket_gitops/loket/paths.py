@@ -36,6 +36,11 @@ def authorization_sets(provider_id: str) -> str:
     return f"{PROVIDERS}/{_q(provider_id)}/authorizationsets"
 
 
+def authorization_set(set_id: str) -> str:
+    """One authorization set's details, with its rights (A14)."""
+    return f"{PROVIDERS}/authorizationsets/{_q(set_id)}"
+
+
 def provider_modules(provider_id: str) -> str:
     """The modules the provider has (ids and names), for module switching."""
     return f"{PROVIDERS}/{_q(provider_id)}/modules"

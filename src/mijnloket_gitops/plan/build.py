@@ -190,7 +190,13 @@ def _make_plan(
 ) -> PlanResult:
     catalog = settings.catalog
     digest = hashlib.sha256()
-    found = plan_batches(catalog, provider, desired, base, progress, keep_live, digest, planned)
+    # a partial scope reads shared users (ak-gebruikers) only where its files name them
+    named = None
+    if scope is not None and scope.get("kind", "all") != "all":
+        named = sorted({u.login for _, e in desired for u in e.users})
+    found = plan_batches(
+        catalog, provider, desired, base, progress, keep_live, digest, planned, named
+    )
     if found.problems:
         raise MijnloketError(
             "employer files name employers that do not exist live:\n"

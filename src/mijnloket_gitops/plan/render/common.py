@@ -311,9 +311,32 @@ def read_failures(plan: Data) -> list[str]:
 
 FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"
 
+_READ_HINTS = {
+    "loket": " If Loket.nl does not offer a read the tool uses, set it to `off` under"
+    " provider.capabilities; `mijnloket-gitops loket check` shows which reads it offers."
+}
+"""Per provider, what to do about reads that fail (issue 20)."""
+
+
+def not_read(plan: Data) -> str | None:
+    """The closing line when employers could not be read: how many, why (each distinct
+    first line of the messages, at most two), what to do; never "live state matches"."""
+    failed = plan.get("failed") or ()
+    if not failed:
+        return None
+    reasons = list(dict.fromkeys(clean(str(f["message"])).split("\n")[0] for f in failed))
+    why = "; ".join(r[:200] for r in reasons[:2]) + (" ..." if len(reasons) > 2 else "")
+    return (
+        f"{plural(len(failed), 'employer')} could not be read, so their live state is"
+        f" unknown and they were not planned ({why}).{_READ_HINTS.get(plan['provider'], '')}"
+    )
+
+
 INVALID_HEADING = "Invalid, so not planned (the exit code is 1; `validate` shows why):"
 
 NO_CHANGES_IN_VALID = "No changes in the valid files."
+
+NO_CHANGES_IN_READ = "No changes in the employers that were read."
 
 
 def invalid_files(plan: Data) -> list[str]:
