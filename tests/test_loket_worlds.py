@@ -1,7 +1,9 @@
-"""The two emulated Loket.nl worlds over real HTTP: ``loket probe`` tells them apart,
-and in the ``current`` world one ``apply`` converges products, werkgevergebruiker and
-ak-gebruiker rights by discovery alone, except MijnLoket where the addendum is not
-processed (exit 4, work order with the addendum instruction)."""
+"""The emulated Loket.nl worlds over real HTTP: ``loket probe`` tells them apart, and
+in the ``current`` and ``artefact`` worlds (both readings of the rights flag) one
+``apply`` converges products, werkgevergebruiker and ak-gebruiker rights once the
+writes are configured ``on``, except MijnLoket where the addendum is not processed
+(exit 4, work order with the addendum instruction). Discovery alone proves no write:
+an OPTIONS ``Allow`` (``current``) or none (``artefact``) leaves writes unproven."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import (
     CLIENT_ID,
     CLIENT_SECRET,
+    WORLD_CASES,
     SeededEmulator,
     api_headers,
     emulator_process,
@@ -30,10 +33,11 @@ from tests.emulator_fixtures import (
 )
 from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, prepare, switch_per_work_order
 
+UNKNOWN = "unproven (OPTIONS: no Allow (unknown))"
 CLASSIC = {
     "modules_read": (True, "answered"),
     "modules_bulk_read": (False, "404"),
-    "modules_write": (False, "not shown"),
+    "modules_write": (False, UNKNOWN),
     "employer_users_bulk_read": (False, "404"),
     "employer_user_rights_read": (False, "405"),
     "employer_user_rights_write": (True, "documented"),
@@ -42,14 +46,22 @@ CLASSIC = {
 CURRENT = {
     "modules_read": (True, "answered"),
     "modules_bulk_read": (True, "answered"),
-    "modules_write": (True, "allow"),
+    "modules_write": (False, "unproven (OPTIONS: Allow has PATCH)"),
     "employer_users_bulk_read": (True, "answered"),
     "employer_user_rights_read": (True, "answered"),
-    "employer_user_rights_write": (True, "allow"),
+    "employer_user_rights_write": (True, "documented"),
     "provider_users_read": (True, "answered"),
     "provider_user_rights_read": (True, "answered"),
-    "provider_user_rights_write": (True, "allow"),
+    "provider_user_rights_write": (False, "unproven (OPTIONS: Allow has PATCH)"),
 }
+ARTEFACT = {
+    **CURRENT,
+    "modules_write": (False, UNKNOWN),
+    "employer_user_rights_read": (False, "501"),
+    "provider_user_rights_write": (False, UNKNOWN),
+}
+WRITES_ON = "  capabilities:\n    modules_write: 'on'\n    provider_user_rights_write: 'on'\n"
+"""Configuration lines switching on the writes that discovery cannot prove."""
 
 
 def probed(repo: Path) -> dict[str, tuple[bool, str]]:
@@ -59,11 +71,14 @@ def probed(repo: Path) -> dict[str, tuple[bool, str]]:
     return {c["capability"]: (c["available"], c["how"]) for c in document["capabilities"]}
 
 
-@pytest.mark.parametrize(("api", "expected"), [("classic", CLASSIC), ("current", CURRENT)])
+@pytest.mark.parametrize(
+    ("world", "expected"),
+    [("classic", CLASSIC), ("current", CURRENT), ("artefact", ARTEFACT)],
+)
 def test_probe_tells_the_worlds_apart(
-    tmp_path: Path, api: str, expected: dict[str, tuple[bool, str]]
+    tmp_path: Path, world: str, expected: dict[str, tuple[bool, str]]
 ) -> None:
-    with start_emulator(tmp_path, employers=4, api=api) as started:
+    with start_emulator(tmp_path, employers=4, world=world) as started:
         repo = prepare(started)
         seen = started.server.state.log.last_seq
         found = probed(repo)
@@ -74,17 +89,14 @@ def test_probe_tells_the_worlds_apart(
         text = cli(repo, "loket", "probe")
         assert text.returncode == 0
         line = next(x for x in text.stdout.splitlines() if "modules_write" in x)
-        if api == "current":
-            assert "(allow)" in line and "automatic" in line
-        else:
-            assert "(not shown)" in line and "work order" in line
+        assert "unproven" in line and "work order" in line, "discovery proves no write"
 
 
 def test_a_switched_off_capability_shows_in_the_probe(tmp_path: Path) -> None:
     off = frozenset({Capability.MODULES_WRITE, Capability.PROVIDER_USERS_READ})
     with start_emulator(tmp_path, employers=3, api="current", disabled=off) as started:
         found = probed(prepare(started))
-    assert found["modules_write"] == (False, "allow without PATCH")
+    assert found["modules_write"] == (False, "unproven (OPTIONS: Allow without PATCH)")
     assert found["provider_users_read"] == (False, "404")
     assert found["employer_user_rights_read"] == (True, "answered")
 
@@ -130,10 +142,15 @@ def drift(started: SeededEmulator) -> tuple[str, list[str]]:
     return gated.employer_id, [login for _, login, _ in wanted_ak]
 
 
-def test_current_world_converges_in_one_apply_by_discovery_alone(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=12, api="current") as started:
+@pytest.mark.parametrize("world", [c for c in WORLD_CASES if c.id != "classic"])
+def test_one_apply_converges_where_the_writes_are_configured_on(
+    tmp_path: Path, world: dict[str, str]
+) -> None:
+    with start_emulator(tmp_path, employers=12, **world) as started:
         repo = prepare(started)
-        gated_id, _ = drift(started)
+        config = repo / "mijnloket-gitops.yaml"
+        config.write_text(config.read_text() + WRITES_ON, encoding="utf-8")
+        gated_id, ak_logins = drift(started)
         # the drift touches 7 of 12 employers: over the employer-share guard's 50%
         applied = cli(repo, "apply", "--auto-approve", "--allow-employer-share")
         assert applied.returncode == 4, applied.stdout + applied.stderr
@@ -145,7 +162,8 @@ def test_current_world_converges_in_one_apply_by_discovery_alone(tmp_path: Path)
         changes = api_changes(started)
         assert max(changes.values()) == 1
         assert any(action == "activate" for _, action, _ in changes), "products were switched"
-        assert any("kantoor" in subject and action == "grant" for _, action, subject in changes), (
+        granted = [subject for _, action, subject in changes if action == "grant"]
+        assert any(s.endswith(f" for {login}") for s in granted for login in ak_logins), (
             "ak-gebruiker rights were granted"
         )
         started.server.set_portal_available(gated_id, True)
@@ -199,16 +217,16 @@ def per_employer(requests: list[tuple[str, str]], suffix: str = "") -> int:
     )
 
 
-@pytest.mark.parametrize("api", ["classic", "current"])
+@pytest.mark.parametrize("api", ["classic", "current", "artefact"])
 def test_a_full_plan_reads_lists_not_employers(tmp_path: Path, api: str) -> None:
     with start_emulator(
-        tmp_path, employers=40, api=api, default_page_size=10, max_page_size=10
+        tmp_path, employers=40, world=api, default_page_size=10, max_page_size=10
     ) as started:
         repo = prepare(started)
         requests = plan_requests(started, repo)
         wanted_rights = per_employer(requests, "/users/*/authorizations")
         assert per_employer(requests) == 0, "the employer list already says it"
-        if api == "current":
+        if api in ("current", "artefact"):
             assert per_employer(requests, "/modules") == 0
             assert per_employer(requests, "/users") == 0
             rights = [p for m, p in requests if m == "GET" and p.endswith("/authorizations")]
@@ -220,17 +238,20 @@ def test_a_full_plan_reads_lists_not_employers(tmp_path: Path, api: str) -> None
                     if u.type == "werkgevergebruiker"
                 )
             employer_rights = [p for p in rights if p.startswith("/v2/providers/employers/")]
-            assert len(employer_rights) == users  # one rights read per werkgevergebruiker
+            if api == "current":  # one rights read per werkgevergebruiker
+                assert len(employer_rights) == users
+            else:  # after the first 501 (at most one per worker in flight)
+                assert len(employer_rights) <= 4
             assert len(requests) - len(rights) <= 30  # O(pages): 43 employers in pages of 10
         else:
             assert per_employer(requests, "/modules") == 40  # the employers with a file
             assert wanted_rights <= 4  # after the first 405 (at most one per worker in flight)
 
 
-@pytest.mark.parametrize("api", ["classic", "current"])
+@pytest.mark.parametrize("api", ["classic", "current", "artefact"])
 def test_a_plan_of_a_few_employers_reads_only_those(tmp_path: Path, api: str) -> None:
     with start_emulator(
-        tmp_path, employers=40, api=api, default_page_size=10, max_page_size=10
+        tmp_path, employers=40, world=api, default_page_size=10, max_page_size=10
     ) as started:
         repo = prepare(started)
         plan_requests(started, repo)  # discovery is cached from here on
@@ -322,11 +343,12 @@ def test_discovered_capabilities_are_cached_for_their_time(tmp_path: Path) -> No
         )
 
     first = state()
-    first.record(Capability.MODULES_WRITE, True, "allow")
-    assert state().get(Capability.MODULES_WRITE) is True  # read back from the cache
-    assert state(modules_write="off").get(Capability.MODULES_WRITE) is False  # configured wins
+    first.record(Capability.MODULES_BULK_READ, True, "answered")
+    assert state().get(Capability.MODULES_BULK_READ) is True  # read back from the cache
+    off = state(modules_bulk_read="off")
+    assert off.get(Capability.MODULES_BULK_READ) is False  # configured wins
     now[0] += 61
-    assert state().get(Capability.MODULES_WRITE) is None  # expired: discover again
+    assert state().get(Capability.MODULES_BULK_READ) is None  # expired: discover again
     assert state(ttl=0).get(Capability.EMPLOYER_USER_RIGHTS_READ) is None
 
 
