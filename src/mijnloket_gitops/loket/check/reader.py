@@ -51,20 +51,22 @@ class Answer:
 def envelope_fault(body: Any, asked: int) -> str | None:
     """What is wrong with a list envelope answering page ``asked``; None if nothing.
 
-    Scrubbed: names keys and JSON types, never values (but the page numbers).
+    Every fault found, joined by ``; ``. Scrubbed: names keys and JSON types, never
+    values (but the page numbers).
     """
     if not isinstance(body, dict):
         return f"the body is a JSON {type(body).__name__}, not an object"
+    faults = []
     if not isinstance(body.get("_embedded"), list):
-        return f"no '_embedded' list; keys: {', '.join(sorted(body)) or '(none)'}"
+        faults.append(f"no '_embedded' list; keys: {', '.join(sorted(body)) or '(none)'}")
     current, total = body.get("currentPage"), body.get("totalPages")
     if not isinstance(current, int) or isinstance(current, bool):
-        return "'currentPage' is not an integer"
+        faults.append("'currentPage' is not an integer")
+    elif current != asked:
+        faults.append(f"asked for page {asked}, the answer says currentPage {current}")
     if not isinstance(total, int) or isinstance(total, bool):
-        return "'totalPages' is not an integer"
-    if current != asked:
-        return f"asked for page {asked}, the answer says currentPage {current}"
-    return None
+        faults.append("'totalPages' is not an integer")
+    return "; ".join(faults) or None
 
 
 class Reader:

@@ -119,36 +119,45 @@ class ReadCheck:
     # the reads
 
     def run(self) -> Found:
-        self.providers()
+        """Every read, in order. Without the provider (A1) the reads under the
+        provider's id (A5, A9-A13) cannot be made: a problem of the check (exit 1)."""
+        provider = self.providers()
         self.employers()
         self.paging()
         self.employer()
         self.modules()
         self.users()
         self.user_rights()
-        check_sets(self)
-        check_newer_listing(self)
+        if provider:
+            check_sets(self)
+            check_newer_listing(self)
+        else:
+            self.report.problems.append(
+                f"GET /providers at {self.reader.http.base_url} gave no provider id (A1), "
+                "which the reads of authorization sets and of the newer listing need: they "
+                "were not made, and nothing was written"
+            )
         check_hints(self)
         return self.found
 
-    def providers(self) -> None:
+    def providers(self) -> bool:
         op = "GET /providers"
+        title = "exactly one provider {id, name}"
         answer = self.reader.page(op, paths.PROVIDERS)
-        items = self._items("A1", "exactly one provider {id, name}", op, answer)
+        if not answer.ok:
+            self.report.add("A1", title, op, Verdict.REFUTED, f"answered {answer.status}")
+            return False
+        items = self._items("A1", title, op, answer)
         if items is None:
-            raise ProviderError(f"{op}: {self.report.findings[-1].seen}; nothing more to check")
+            return False
         try:
             self.found.provider_id = A.parse_provider(items).provider_id
         except ProviderError:
-            self.report.add(
-                "A1",
-                "exactly one provider {id, name}",
-                op,
-                Verdict.REFUTED,
-                f"{len(items)} item(s): {_shown(items)}",
-            )
-            raise
-        self.report.add("A1", "exactly one provider {id, name}", op, Verdict.CONFIRMED)
+            seen = f"{len(items)} item(s): {_shown(items)}"
+            self.report.add("A1", title, op, Verdict.REFUTED, seen)
+            return False
+        self.report.add("A1", title, op, Verdict.CONFIRMED)
+        return True
 
     def employers(self) -> None:
         op = "GET /providers/employers"

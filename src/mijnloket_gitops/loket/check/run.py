@@ -80,6 +80,8 @@ def run_check(
     capture = Capture(environment_of(http.base_url), __version__)
     reader = Reader(http, capture)
     found = ReadCheck(reader, report, options.employer_id).run()
+    if found.provider_id is None:
+        return report, capture
     if not options.write:
         report.add(
             "A8",

@@ -27,6 +27,9 @@ def check_sets(check: ReadCheck) -> None:
     title = "sets are {id, description} (+ nested rights {id, description})"
     assert check.found.provider_id is not None
     answer = check.reader.page(op, paths.authorization_sets(check.found.provider_id))
+    if not answer.ok:
+        check._unanswered("A5", title, op, answer)
+        return
     items = check._items("A5", title, op, answer)
     if items is None:
         return
