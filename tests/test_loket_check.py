@@ -609,3 +609,24 @@ def test_a_damaged_profile_is_rewritten_by_the_check(tmp_path: Path) -> None:
         assert done.exit_code == 0, done.output
         assert "Profile written to .mijnloket/loket-profile.json" in done.output
         assert load_profile(path, started.server.base_url) is not None
+
+
+def test_probe_refresh_replaces_a_cached_decision(tmp_path: Path) -> None:
+    """The cache's notes say `loket probe --refresh`: it decides afresh over a stale
+    cached decision (a bulk read the cache remembers as absent)."""
+    with start_emulator(tmp_path, world="current") as started:
+        repo = prepare(started)
+        cache = repo / ".mijnloket" / "loket-capabilities.json"
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        stale = {"available": False, "how": "404", "at": time.time()}
+        document = {"version": 1, "apis": {started.server.base_url: {"modules_bulk_read": stale}}}
+        cache.write_text(json.dumps(document), "utf-8")
+        done = CliRunner().invoke(
+            cli, ["-C", str(repo), "loket", "probe", "--refresh", "--format", "json"], env=ENV
+        )
+        assert done.exit_code == 0, done.output
+        found = {c["capability"]: c for c in json.loads(done.output)["capabilities"]}
+        assert found["modules_bulk_read"]["available"] is True
+        assert found["modules_bulk_read"]["how"] == "answered"
+        cached = json.loads(cache.read_text("utf-8"))["apis"][started.server.base_url]
+        assert cached["modules_bulk_read"]["available"] is True

@@ -32,13 +32,20 @@ def loket() -> None:
     show_default=True,
     help="text for people, json for tools and support tickets.",
 )
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Decide every capability afresh, replacing the cached decisions (what probe "
+    "always does; the cache's notes name this flag).",
+)
 @repo_option
-def probe(fmt: str, repo: Path) -> None:
+def probe(fmt: str, refresh: bool, repo: Path) -> None:
     """Ask Loket.nl, with safe requests only (GET, OPTIONS), what it offers.
 
-    Shows each capability, how it was decided (answered, 404, 405, 403, allow,
-    configured, ...) and what the tool does because of it. Write capabilities are
-    never tried by writing. Refreshes the capability cache.
+    Shows each capability, how it was decided (answered, 404, 405, 501, profile,
+    configured, documented, unproven, ...) and what the tool does because of it.
+    Write capabilities are never tried by writing: `loket check --write` proves them.
+    Always decides afresh and refreshes the capability cache (`--refresh` says so).
     """
     settings = settings_for(repo)
     _loket_config(settings, "probe")
