@@ -630,3 +630,24 @@ def test_probe_refresh_replaces_a_cached_decision(tmp_path: Path) -> None:
         assert found["modules_bulk_read"]["how"] == "answered"
         cached = json.loads(cache.read_text("utf-8"))["apis"][started.server.base_url]
         assert cached["modules_bulk_read"]["available"] is True
+
+
+def test_the_provider_switches_modules_once_check_write_proved_it(tmp_path: Path) -> None:
+    """Module switching is unproven by discovery alone (its steps stay manual, exit 4);
+    once `loket check --write` proved it, the profile makes apply switch it."""
+    with start_emulator(tmp_path, world="current") as started:
+        repo = prepare(started)
+        employer, product = next(
+            (e.employer_id, p) for _, e in started.employers for p in e.products
+            if p != "MijnLoket"
+        )  # fmt: skip
+        started.server.switch_module(employer, product, active=False)
+        apply = ["-C", str(repo), "apply", "--auto-approve", "--target", employer]
+        before = CliRunner().invoke(cli, apply, env=ENV)
+        assert before.exit_code == 4, before.output
+        assert "loket check --write" in before.output + before.stderr
+        checked_json(repo, "--write", "--employer", scratch(started))
+        after = CliRunner().invoke(cli, apply, env=ENV)
+        assert after.exit_code == 0, after.output
+        live = started.server.state.store.live([employer])[employer]
+        assert product in live.products
