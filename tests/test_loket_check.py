@@ -219,6 +219,18 @@ def test_write_needs_an_employer(tmp_path: Path) -> None:
     assert done.exit_code == 64 and "--employer" in done.output
 
 
+def test_write_on_an_employer_loket_does_not_know_writes_nothing(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, world="current") as started:
+        repo = prepare(started)
+        done = check(repo, "--write", "--employer", "00000000-0000-4000-8000-000000000000")
+        assert done.exit_code == 1, done.output
+        assert "the scratch employer 00000000-0000-4000-8000-000000000000 cannot be read" in (
+            done.output
+        )
+        assert "Traceback" not in done.output
+        assert not any(r.method == "PATCH" for r in started.server.requests())
+
+
 class FailOnce(httpx.BaseTransport):
     """The real transport, but the ``nth`` PATCH to a path containing ``part`` with a
     non-empty body is answered 400 without reaching the emulator."""

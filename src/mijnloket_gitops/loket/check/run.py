@@ -104,17 +104,19 @@ def run_check(
             "name an employer of this Loket.nl with --employer (nothing was written)"
         )
     stop = stop or StopFlag()
-    with Journal(journal_dir, commit=None, forced=options.production_ok) as journal:
+    with Journal(journal_dir, commit=None, forced=False) as journal:
         journal.target = http.base_url
         journal.record(
             "attempt",
             command="loket check --write",
             tool_version=__version__,
             employer_id=options.employer_id,
+            production_ok=options.production_ok,
         )
         ctx = TripContext(reader, journal, stop, report, str(options.employer_id))
         with deferred_interrupt(stop):
             _round_trips(ctx, found, options, gated)
+        report.interrupted = report.interrupted or stop.requested
         code = (
             ExitCode.INTERRUPTED
             if report.interrupted
