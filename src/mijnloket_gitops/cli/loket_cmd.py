@@ -23,7 +23,7 @@ def loket() -> None:
     """Commands for the Loket.nl provider."""
 
 
-@loket.command()
+@loket.command(short_help="What this Loket.nl offers, asked with GET and OPTIONS.")
 @click.option(
     "--format",
     "fmt",
@@ -79,7 +79,7 @@ def _loket_config(settings: Settings, command: str) -> LoketProviderConfig:
     return config
 
 
-@loket.command()
+@loket.command(short_help="Prove the assumptions about Loket.nl's answers.")
 @click.option(
     "--write",
     is_flag=True,
