@@ -94,10 +94,12 @@ def test_manual_products_make_a_work_order_and_wait_finishes(
     with start_emulator(tmp_path, employers=12, **world) as started:
         repo = prepare(started)
         switched = drift_products(started, 3)
-        plan = cli(repo, "plan")
+        # where rights can be read (current) the seed's drift touches over half the employers
+        share = "--allow-employer-share"
+        plan = cli(repo, "plan", share)
         assert plan.returncode == 0, plan.stderr
         assert "[manual]" in plan.stdout
-        waiting = cli(repo, "apply", "--auto-approve")
+        waiting = cli(repo, "apply", "--auto-approve", share)
         assert waiting.returncode == 4, waiting.stdout + waiting.stderr
         order = json.loads((repo / WORK_ORDER).read_text())
         products = {
@@ -116,6 +118,7 @@ def test_manual_products_make_a_work_order_and_wait_finishes(
                 "mijnloket_gitops",
                 "apply",
                 "--auto-approve",
+                share,
                 "--wait",
                 "--timeout",
                 "90",
