@@ -26,7 +26,7 @@ def check_hints(check: ReadCheck) -> None:
     report.add(
         "A7",
         "whether MijnLoket is offered cannot be read",
-        "(none)",
+        "no operation",
         Verdict.NOT_TESTABLE,
         "no operation shows it; a refused switch-on (A8) does",
     )
@@ -44,7 +44,7 @@ def check_hints(check: ReadCheck) -> None:
     report.add(
         "A17",
         "ids of rights and modules are opaque, sent back unchanged",
-        "(every id)",
+        "every id",
         Verdict.CONFIRMED if formats else Verdict.NOT_TESTABLE,
         seen or "no right or module id seen",
     )
