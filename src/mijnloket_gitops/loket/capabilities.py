@@ -217,7 +217,10 @@ class CapabilityState:
         """Store a discovery (a configured setting wins) and persist the cache."""
         with self._lock:
             existing = self._decided.get(capability)
-            if existing is not None and existing.how in ("configured", PROFILE):
+            # configuration always wins; a profile's proof of a write too (a write is
+            # never decided by discovery), but an answer contradicting a proven read wins
+            kept = ("configured", PROFILE) if capability in WRITES else ("configured",)
+            if existing is not None and existing.how in kept:
                 return existing
             decision = Decision(capability, available, how, self._now())
             self._decided[capability] = decision
