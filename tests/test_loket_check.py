@@ -404,7 +404,10 @@ def test_write_converges_and_restores_under_injected_faults(tmp_path: Path) -> N
 
 
 def test_ctrl_c_during_the_round_trips_restores_the_start(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, world="current", latency_ms=100) as started:
+    """SIGINT right after a PATCH that changed the right (the current world refuses the
+    first flag, takes the second): the round trip stops at its next step, the right is
+    put back, exit 130. Every request takes 300 ms, so the signal lands mid-trip."""
+    with start_emulator(tmp_path, world="current", latency_ms=300) as started:
         repo = prepare(started)
         before = snapshot(started)
         command = [sys.executable, "-m", "mijnloket_gitops", "-C", str(repo), "loket", "check"]
@@ -416,18 +419,21 @@ def test_ctrl_c_during_the_round_trips_restores_the_start(tmp_path: Path) -> Non
             stderr=subprocess.PIPE,
             text=True,
         ) as child:
-            deadline = time.monotonic() + 60
-            while not any(r.method == "PATCH" for r in started.server.requests()):
+            deadline = time.monotonic() + 120
+            while sum(r.method == "PATCH" for r in started.server.requests()) < 2:
                 assert child.poll() is None, child.communicate()
-                assert time.monotonic() < deadline, "no PATCH within 60 s"
-                time.sleep(0.02)
+                assert time.monotonic() < deadline, "no second PATCH within 120 s"
+                time.sleep(0.01)
+            changed = [c for c in started.server.changes() if c.origin == "emulator-api"]
             child.send_signal(signal.SIGINT)
-            out, err = child.communicate(timeout=60)
+            out, err = child.communicate(timeout=120)
+        assert len(changed) == 1, "the signal came after the PATCH that changed the right"
         assert child.returncode == 130, (out, err)
         assert "Interrupted (Ctrl-C)" in out, out
         assert snapshot(started) == before
         journal = next((repo / JOURNAL).glob("*.jsonl"))
         events = list(read_events(journal))
+        assert any(e.get("check") == "restore the starting state" for e in events), events
         assert events[-1]["event"] == "finished" and events[-1]["result"] == "interrupted"
         assert open_steps(repo / JOURNAL, started.server.base_url) == []
         assert not profile_path(repo).exists(), "an interrupted check proves nothing"
