@@ -133,3 +133,4 @@ def test_a_module_switch_the_profile_proved_is_automatic_and_verified(tmp_path: 
     assert "Verified: live state matches the configuration." in done.stdout
     performed = [e for e in events if e["event"] == "done" and e.get("product")]
     assert performed, events
+    assert {e.get("verified_by") for e in performed} == {"a read of the modules afterwards"}

@@ -74,7 +74,7 @@ class Performer:
                 "Loket.nl (the API cannot do it here); see the work order"
             )
         if step.product is not None:
-            self._modules.perform(step)
+            self._record(step, self._modules.perform(step))
             return
         assert step.right is not None and step.login is not None
         right_id = self._ids.right_id(step.right)

@@ -89,7 +89,8 @@ class ModuleSwitch:
             )
         return ids[product]
 
-    def perform(self, step: Step) -> None:
+    def perform(self, step: Step) -> str | None:
+        """Switch the module; returns how the switch was read back (None: no read)."""
         assert step.product is not None
         enabled = step.action == Action.ACTIVATE
         body = A.module_switch_body(self._module_id(step.product), enabled)
@@ -98,8 +99,7 @@ class ModuleSwitch:
         response = self._http.request("PATCH", path, json_body=body, allow=allowed)
         status = response.status_code
         if response.is_success:
-            self._verify(step, path, enabled)
-            return
+            return self._verify(step, path, enabled)
         if status in A.MODULES_PATCH_UNAVAILABLE:
             self._caps.refuse(Capability.MODULES_WRITE, str(status))
             raise ManualStepError(
@@ -118,14 +118,14 @@ class ModuleSwitch:
             f"{step.action} {step.product} (Assumption A8)"
         )
 
-    def _verify(self, step: Step, path: str, enabled: bool) -> None:
+    def _verify(self, step: Step, path: str, enabled: bool) -> str | None:
         """The modules read back (A2) must show the switch (A8 is an assumption)."""
         if self._caps.get(Capability.MODULES_READ) is False:
-            return  # nothing to read back with; the plan's next read shows it
+            return None  # nothing to read back with; the plan's next read shows it
         items = self._http.items(path) or []
         products = {name for item in items if (name := A.parse_module(item)) is not None}
         if (step.product in products) == enabled:
-            return
+            return "a read of the modules afterwards"
         raise ProviderError(
             f"{step.employer_id}: {step.action} {step.product}: Loket.nl answered the PATCH"
             f" of {path} with success, but the modules read afterwards still"
