@@ -28,7 +28,7 @@ from mijnloket_gitops.emulator.faults import FaultConfig
 from mijnloket_gitops.emulator.ids import opaque_id
 from mijnloket_gitops.errors import RefusedError
 from mijnloket_gitops.loket.budget import RequestBudget
-from mijnloket_gitops.loket.check.findings import CheckReport, Verdict
+from mijnloket_gitops.loket.check.findings import CheckReport, RoundTrip, Verdict, render_text
 from mijnloket_gitops.loket.check.guard import production_host
 from mijnloket_gitops.loket.check.reader import Reader, envelope_fault
 from mijnloket_gitops.loket.check.reads import ReadCheck
@@ -669,3 +669,29 @@ def test_the_provider_switches_modules_once_check_write_proved_it(tmp_path: Path
         assert after.exit_code == 0, after.output
         live = started.server.state.store.live([employer])[employer]
         assert product in live.products
+
+
+def test_no_profile_leaves_the_profile_alone(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, world="classic") as started:
+        repo = prepare(started)
+        done = check(repo, "--no-profile")
+        assert done.exit_code == 0, done.output
+        assert "Profile written" not in done.output
+        assert not profile_path(repo).exists()
+
+
+def test_the_text_report_says_what_was_refuted_and_what_was_not_restored() -> None:
+    report = CheckReport("https://api.loket-acc.nl/v2")
+    report.add("P1", "paging", "GET /providers/employers", R, "pageSize 1: asked for page 1")
+    report.add("A7", "offered", "no operation", N, "no operation shows it")
+    report.round_trips.append(RoundTrip("module switch", "failed", "GET modules", False, "why"))
+    report.problems.append("NOT RESTORED: MijnLoket on employer e-1")
+    report.interrupted = True
+    lines = render_text(report)
+    assert "  REFUTED     P1   paging (GET /providers/employers)" in lines
+    assert "              pageSize 1: asked for page 1" in lines
+    assert "  not tested  A7   offered (no operation)" in lines
+    assert "  module switch: failed (verified by GET modules); NOT RESTORED" in lines
+    assert "Problem: NOT RESTORED: MijnLoket on employer e-1" in lines
+    assert "0 confirmed, 1 refuted, 1 not testable here." in lines
+    assert not report.ok and report.data["ok"] is False
