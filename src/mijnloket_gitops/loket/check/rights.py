@@ -48,15 +48,17 @@ class RightsTrip:
         ctx: TripContext,
         user_id: str,
         login: str,
-        right: str,
-        right_id: A.RightId,
+        candidates: dict[str, A.RightId],
         rights_get: bool,
     ) -> None:
+        """``candidates``: the rights that may be switched, in order of preference (one
+        when the operator named it); the first the user does not hold is granted then
+        revoked, else the first is revoked then granted."""
         self.ctx = ctx
         self.user_id = user_id
         self.login = login
-        self.right = right
-        self.right_id = right_id
+        self.candidates = candidates
+        self.right, self.right_id = next(iter(candidates.items()))
         self.rights_get = rights_get
         self.path = paths.user_rights(ctx.employer_id, user_id)
         self.verified_by = "GET rights" if rights_get else "PATCH answer"
@@ -69,17 +71,29 @@ class RightsTrip:
         self.answers_with_items = bool(self.answers_with_items) or states is not None
         return states
 
-    def read(self) -> bool | None:
-        """Whether the user holds the right now; None when nothing shows it."""
+    def read_all(self) -> dict[str, bool] | None:
+        """Every right the user holds or not, by description; None when nothing shows it."""
         if self.rights_get:
             answer = self.ctx.reader.page(GET_OP, self.path)
             if not answer.ok or answer.items is None:
                 raise ProviderError(f"{GET_OP} answered {answer.status} during the round trip")
-            return self.right in A.parse_authorizations(answer.items)
+            return {d: held for d, (_, held) in A.parse_right_states(answer.items).items()}
         answer = self.ctx.reader.send("PATCH", OP, self.path, body={"authorizations": []})
         states = self._answered(answer.body) if answer.ok else None
-        state = None if states is None else states.get(self.right)
-        return None if state is None else state[1]
+        return None if states is None else {d: held for d, (_, held) in states.items()}
+
+    def read(self) -> bool | None:
+        """Whether the user holds the right now; None when nothing shows it."""
+        states = self.read_all()
+        return None if states is None else states.get(self.right)
+
+    def _choose(self, states: dict[str, bool]) -> None:
+        """The first candidate the user does not hold, else the first with a state."""
+        shown = [d for d in self.candidates if d in states]
+        free = [d for d in shown if not states[d]]
+        if free or shown:
+            self.right = (free or shown)[0]
+            self.right_id = self.candidates[self.right]
 
     def _step(self, enabled: bool) -> Step:
         action = Action.GRANT if enabled else Action.REVOKE
@@ -122,7 +136,10 @@ class RightsTrip:
 
     def _run(self) -> None:
         report = self.ctx.report
-        self.start = self.read()
+        states = self.read_all()
+        if states is not None:
+            self._choose(states)
+            self.start = states.get(self.right)
         if self.start is None:
             why = (
                 "no read shows a werkgevergebruiker's rights here (the rights GET is not "

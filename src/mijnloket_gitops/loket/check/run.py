@@ -191,13 +191,17 @@ def _rights_trip(ctx: TripContext, found: Found, options: CheckOptions) -> Right
     if not found.right_ids:
         untestable("no right's id is known (A5: neither nested nor in the sets' details)")
         return None
-    single = {d: next(iter(ids)) for d, ids in found.right_ids.items() if len(ids) == 1}
-    right = options.right if options.right is not None else min(single, default=None)
-    if right is None or right not in single:
-        untestable(f"the right {right!r} has no single known id")
+    single = {d: next(iter(ids)) for d, ids in sorted(found.right_ids.items()) if len(ids) == 1}
+    if options.right is not None:
+        if options.right not in single:
+            untestable(f"the right {options.right!r} has no single known id")
+            return None
+        single = {options.right: single[options.right]}
+    if not single:
+        untestable("no right has a single known id")
         return None
     user_id, login = users[0]
-    return RightsTrip(ctx, user_id, login, right, single[right], found.rights_read)
+    return RightsTrip(ctx, user_id, login, single, found.rights_read)
 
 
 def _module_trip(
