@@ -5,7 +5,8 @@
   127.0.0.1 (``--hostname 127.0.0.1``: never another address) with file logging and
   the admin API off; yields a :class:`Mockoon`: ``base_url`` (the environment's API
   base, ``http://127.0.0.1:PORT/v2`` for an ``endpointPrefix`` of ``v2``) and
-  ``requests()`` (method, path, status of every request Mockoon recorded so far).
+  ``requests()`` (method, path, status of every request Mockoon recorded so far)
+  and ``bodies(method)`` (path and body text of each such request).
   The CLI is installed into the test cache on first use (:func:`tests.npm_cache.npm_file`, pinned
   :data:`MOCKOON_CLI`); the test skips, saying why, where node or npm is missing.
 - :func:`environment`, :func:`route`, :func:`response`, :func:`param_is`: a small
@@ -137,10 +138,9 @@ class Mockoon:
 
     base_url: str
     lines: Lines
-    _seen: list[tuple[str, str, int]] = field(default_factory=list)
+    _seen: list[tuple[str, str, int, str]] = field(default_factory=list)
 
-    def requests(self) -> list[tuple[str, str, int]]:
-        """(method, path, status) of every request recorded so far, in order."""
+    def _read(self) -> list[tuple[str, str, int, str]]:
         while not self.lines.empty():
             line = self.lines.get_nowait()
             try:
@@ -148,10 +148,18 @@ class Mockoon:
             except ValueError:
                 continue
             if isinstance(entry, dict) and entry.get("message") == "Transaction recorded":
-                self._seen.append(
-                    (entry["requestMethod"], entry["requestPath"], entry["responseStatus"])
-                )
-        return list(self._seen)
+                body = entry.get("transaction", {}).get("request", {}).get("body", "")
+                method, path = entry["requestMethod"], entry["requestPath"]
+                self._seen.append((method, path, entry["responseStatus"], body))
+        return self._seen
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        """(method, path, status) of every request recorded so far, in order."""
+        return [(method, path, status) for method, path, status, _ in self._read()]
+
+    def bodies(self, method: str) -> list[tuple[str, str]]:
+        """(path, body text) of every ``method`` request recorded so far, in order."""
+        return [(path, body) for m, path, _, body in self._read() if m == method]
 
 
 @contextmanager
@@ -163,7 +171,7 @@ def running_mockoon(environment_file: Path) -> Iterator[Mockoon]:
     prefix = json.loads(environment_file.read_text(encoding="utf-8")).get("endpointPrefix", "")
     command = ["node", str(script), "start", "--data", str(environment_file),
                "--hostname", "127.0.0.1", "--port", str(port), "--disable-log-to-file",
-               "--disable-admin-api", "--repair"]  # fmt: skip
+               "--disable-admin-api", "--repair", "--log-transaction"]  # fmt: skip
     env = {**os.environ, "HOME": str(environment_file.parent)}  # Mockoon's own files there
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env

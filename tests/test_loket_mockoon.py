@@ -41,6 +41,11 @@ from tests.mockoon import (
 from tests.test_loket_e2e import cli
 
 PROVIDER_ID = "6f1c2e4a-3b5d-4e7f-8a9b-0c1d2e3f4a5b"
+SET_ID = "0e5b7c1d-9a2f-4c3e-8d6b-1f2a3b4c5d6e"
+RIGHT = "Raadplegen MijnLoket e-mailadres"
+RIGHT_ID = "b14acd0d-75d7-4fc8-8b22-4a3924585cab"
+"""A right's id: a UUID, as in the n8n node's example body."""
+FLAGS = ("availableForEmployerUser", "isEnabled")
 VERSION = {"obsoleteDate": "2019-06-30", "resourceVersion": "2018-12-31"}
 PAGING_ONLY = {"currentPage": 2, "pageSize": 250, "totalPages": 3, "totalSize": 650}
 """The published environment's body of every list: paging fields, no items."""
@@ -95,6 +100,27 @@ def live_routes(started: SeededEmulator, missing: tuple[str, str] | None = None)
         ("get", "providers/employers/:employerId/modules"): [*modules, unknown],
         ("get", "providers/employers/:employerId/users"): [*users, unknown],
     }
+
+
+def rights_routes(started: SeededEmulator) -> Routes:
+    """The files' state, plus what a rights write needs as the artefacts show it: a set
+    list without rights, the set's details with them, a PATCH answering 204; no GET of
+    a user's rights (Mockoon answers 404)."""
+    found = live_routes(started)
+    found[("get", "providers/:providerId/authorizationsets")] = [
+        response(listing([{"id": SET_ID, "description": "Werkgevergebruiker"}]), template=True)
+    ]
+    details = {"id": SET_ID, "description": "Werkgevergebruiker",
+               "authorizations": [{"id": RIGHT_ID, "description": RIGHT}]}  # fmt: skip
+    this_set = [param_is("authorizationSetId", SET_ID)]
+    found[("get", "providers/authorizationsets/:authorizationSetId")] = [
+        response({"content": details, "version": VERSION}, rules=this_set),
+        response({"message": "not found"}, 404),
+    ]
+    found[("patch", "providers/employers/:employerId/users/:userId/authorizations")] = [
+        response("", 204)
+    ]
+    return found
 
 
 def write_environment(path: Path, routes: Routes) -> Path:
@@ -199,6 +225,35 @@ def test_a_server_that_always_answers_page_2_of_3_fails_closed(tmp_path: Path) -
 def test_where_the_shapes_hold_plan_reads_live_state(tmp_path: Path) -> None:
     with tool_on(tmp_path, None, drifted) as (started, mockoon):
         plan_shows_the_drift(started, mockoon)
+
+
+def test_a_targeted_plan_reads_single_resources_with_a_version_object(tmp_path: Path) -> None:
+    with tool_on(tmp_path, None, drifted) as (started, mockoon):
+        employer_id, product = a_missing_product(started)
+        shown = cli(started.repo, "plan", "--target", employer_id, "--detailed-exitcode")
+        assert shown.returncode == 2, shown.stdout + shown.stderr
+        assert product in shown.stdout
+        read = {path for method, path, _ in mockoon.requests() if method == "GET"}
+        assert f"/v2/providers/employers/{employer_id}" in read, "the single resource was read"
+        assert not [p for p in read if p.startswith("/v2/providers/employers/") and
+                    employer_id not in p], "only the targeted employer"  # fmt: skip
+
+
+def test_rights_are_written_with_the_id_from_the_set_details(tmp_path: Path) -> None:
+    with tool_on(tmp_path, None, rights_routes) as (started, mockoon):
+        applied = cli(started.repo, "apply", "--auto-approve", "--force")
+        output = applied.stdout + applied.stderr
+        assert applied.returncode == 0, output
+        assert "unverified" in output, "no read shows the effect: said so"
+        reads = [p for m, p, _ in mockoon.requests() if m == "GET"]
+        assert f"/v2/providers/authorizationsets/{SET_ID}" in reads
+        patches = [json.loads(body) for _, body in mockoon.bodies("PATCH")]
+        assert patches, "the rights in the files were sent"
+        items = [item for body in patches for item in body["authorizations"]]
+        for item in items:
+            assert item["id"] == RIGHT_ID and item["description"] == RIGHT, item
+            # no profile proved which flag takes effect: both, with the same value
+            assert {item[flag] for flag in FLAGS} in ({True}, {False}), item
 
 
 def test_options_without_allow_means_unknown_not_absent(tmp_path: Path) -> None:
