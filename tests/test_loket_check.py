@@ -28,6 +28,7 @@ from mijnloket_gitops.emulator.faults import FaultConfig
 from mijnloket_gitops.emulator.ids import opaque_id
 from mijnloket_gitops.errors import RefusedError
 from mijnloket_gitops.loket.budget import RequestBudget
+from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.loket.check.findings import CheckReport, RoundTrip, Verdict, render_text
 from mijnloket_gitops.loket.check.guard import production_host
 from mijnloket_gitops.loket.check.reader import Reader, envelope_fault
@@ -193,6 +194,22 @@ def test_write_without_any_read_of_rights_writes_no_right(tmp_path: Path) -> Non
         assert "rights_flag" not in profile.shapes
         assert "employer_user_rights_write" not in profile.capabilities
         assert profile.capabilities["modules_write"] is True
+
+
+def test_a_rights_patch_not_for_this_caller_is_proven_absent(tmp_path: Path) -> None:
+    off = frozenset({Capability.EMPLOYER_USER_RIGHTS_WRITE})
+    with start_emulator(tmp_path, world="current", disabled=off) as started:
+        repo = prepare(started)
+        document = checked_json(repo, "--write", "--employer", scratch(started))
+        finding = next(f for f in document["findings"] if f["assumption"] == "A15")
+        assert finding["verdict"] == str(N) and "not for this caller" in finding["seen"]
+        trips = {t["name"]: t["outcome"] for t in document["round_trips"]}
+        assert trips["rights flag availableForEmployerUser"] == "refused 405"
+        assert "rights flag isEnabled" not in trips, "no second flag once the write is refused"
+        profile = load_profile(profile_path(repo), started.server.base_url)
+        assert profile is not None and profile.proves("employer_user_rights_write") is False
+        rights = [c for c in started.server.changes() if c.origin == "emulator-api"]
+        assert all(c.action in ("activate", "deactivate") for c in rights), rights
 
 
 def test_write_is_refused_against_production_unless_said_explicitly(tmp_path: Path) -> None:

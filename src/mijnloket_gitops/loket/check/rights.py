@@ -144,6 +144,9 @@ class RightsTrip:
             why = (
                 "no read shows a werkgevergebruiker's rights here (the rights GET is not "
                 "offered and the PATCH answers without items): nothing was written"
+                if states is None
+                else f"the read of the user's rights does not list {self.right!r}: nothing "
+                "was written"
             )
             report.add("A15", TITLE, OP, Verdict.NOT_TESTABLE, why)
             return
@@ -152,6 +155,8 @@ class RightsTrip:
             self.ctx.stop.check()
             worked += self._try(flag)
             if report.capabilities.get(str(Capability.EMPLOYER_USER_RIGHTS_WRITE)) is False:
+                why = "the rights PATCH is not for this caller (403/405): nothing changed"
+                report.add("A15", TITLE, OP, Verdict.NOT_TESTABLE, why)
                 return
         if worked:
             report.shapes[RIGHTS_FLAG] = worked[0]
