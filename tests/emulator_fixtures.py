@@ -104,6 +104,10 @@ class SeededEmulator:
 
 Seeded = tuple[Path, Path, list[tuple[str, EmployerFile]]]
 
+WorldCase = dict[str, Any]
+"""The :class:`EmulatorConfig` fields of one of :data:`WORLD_CASES` (``Any``: they go
+into ``start_emulator(**case)`` beside its typed parameters)."""
+
 WORLD_CASES = [
     pytest.param({"world": "classic"}, id="classic"),
     pytest.param({"world": "current"}, id="current"),

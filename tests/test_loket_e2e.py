@@ -21,7 +21,7 @@ import pytest
 from mijnloket_gitops.emulator.faults import FaultConfig
 from mijnloket_gitops.emulator.state import UI_ORIGIN
 from mijnloket_gitops.sandbox.store import Store
-from tests.emulator_fixtures import WORLD_CASES, SeededEmulator, start_emulator
+from tests.emulator_fixtures import WORLD_CASES, SeededEmulator, WorldCase, start_emulator
 from tests.loket_emulated import ENV, authorize, write_repo_config
 
 WORK_ORDER = Path(".mijnloket/work-order/work-order.json")
@@ -89,7 +89,7 @@ def api_changes(started: SeededEmulator) -> Counter[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("world", WORLD_CASES)
 def test_manual_products_make_a_work_order_and_wait_finishes(
-    tmp_path: Path, world: dict[str, str]
+    tmp_path: Path, world: WorldCase
 ) -> None:
     with start_emulator(tmp_path, employers=12, **world) as started:
         repo = prepare(started)
@@ -151,9 +151,7 @@ def test_manual_products_make_a_work_order_and_wait_finishes(
 
 
 @pytest.mark.parametrize("world", WORLD_CASES)
-def test_apply_converges_through_twenty_percent_faults(
-    tmp_path: Path, world: dict[str, str]
-) -> None:
+def test_apply_converges_through_twenty_percent_faults(tmp_path: Path, world: WorldCase) -> None:
     with start_emulator(tmp_path, employers=20, **world) as started:
         repo = prepare(started)
         plan = cli(repo, "plan", "--format", "json")

@@ -26,6 +26,7 @@ from tests.emulator_fixtures import (
     CLIENT_SECRET,
     WORLD_CASES,
     SeededEmulator,
+    WorldCase,
     api_headers,
     emulator_process,
     seed_repo,
@@ -144,7 +145,7 @@ def drift(started: SeededEmulator) -> tuple[str, list[str]]:
 
 @pytest.mark.parametrize("world", [c for c in WORLD_CASES if c.id != "classic"])
 def test_one_apply_converges_where_the_writes_are_configured_on(
-    tmp_path: Path, world: dict[str, str]
+    tmp_path: Path, world: WorldCase
 ) -> None:
     with start_emulator(tmp_path, employers=12, **world) as started:
         repo = prepare(started)
