@@ -95,7 +95,7 @@ def test_probe_tells_the_worlds_apart(
 
 def test_a_switched_off_capability_shows_in_the_probe(tmp_path: Path) -> None:
     off = frozenset({Capability.MODULES_WRITE, Capability.PROVIDER_USERS_READ})
-    with start_emulator(tmp_path, employers=3, api="current", disabled=off) as started:
+    with start_emulator(tmp_path, employers=3, world="current", disabled=off) as started:
         found = probed(prepare(started))
     assert found["modules_write"] == (False, "unproven (OPTIONS: Allow without PATCH)")
     assert found["provider_users_read"] == (False, "404")
@@ -103,7 +103,7 @@ def test_a_switched_off_capability_shows_in_the_probe(tmp_path: Path) -> None:
 
 
 def test_configured_capabilities_win_over_discovery(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=3, api="current") as started:
+    with start_emulator(tmp_path, employers=3, world="current") as started:
         repo = prepare(started)
         config = repo / "mijnloket-gitops.yaml"
         config.write_text(
