@@ -367,3 +367,61 @@ def test_a_write_configured_on_but_refused_goes_to_the_work_order(tmp_path: Path
         order = json.loads((repo / WORK_ORDER).read_text())
         assert [t for e in order["employers"] for t in e["tasks"] if t["product"]]
         assert ", 0 failed," in applied.stdout  # refused, so manual: not a failure
+
+
+@pytest.mark.parametrize("world", [c for c in WORLD_CASES if c.id and "artefact" in c.id])
+def test_artefact_rights_writes_take_effect_in_either_reading_and_say_unverified(
+    tmp_path: Path, world: WorldCase
+) -> None:
+    """Grants and revokes of werkgevergebruiker rights reach Loket whichever flag it
+    honours, and, with no read to show it (GET 501, PATCH 204), every one is flagged
+    unverified in the plan and in the journal."""
+    with start_emulator(tmp_path, employers=12, **world) as started:
+        repo = prepare(started)
+        drift_werkgevergebruikers(started)
+        shown = cli(repo, "plan", "--format", "json", "--allow-employer-share")
+        assert shown.returncode == 0, shown.stderr
+        steps = [
+            s
+            for e in json.loads(shown.stdout)["employers"]
+            for s in e["steps"]
+            if s["right"] and s["user_type"] == "werkgevergebruiker"
+        ]
+        assert {s["action"] for s in steps} == {"grant", "revoke"}
+        assert all("unverified" in s["flags"] for s in steps)
+        applied = cli(repo, "apply", "--auto-approve", "--allow-employer-share")
+        assert applied.returncode in (0, 4), applied.stdout + applied.stderr
+        journal = next((repo / ".mijnloket" / "journal").glob("*.jsonl"))
+        done = [json.loads(line) for line in journal.read_text().splitlines()]
+        rights_done = [
+            e
+            for e in done
+            if e["event"] == "done" and e.get("right") and e["user_type"] == "werkgevergebruiker"
+        ]
+        assert len(rights_done) == len(steps)
+        assert all("unverified" in e["flags"] for e in rights_done)
+        ids = [e.employer_id for _, e in started.employers]
+        with Store.open(started.db) as store:
+            live = store.live(ids)
+        for _, employer in started.employers:
+            for user in employer.users:
+                if user.type == "werkgevergebruiker":
+                    held = live[employer.employer_id].user(user.login)
+                    assert held is not None and held.rights == frozenset(user.rights), user.login
+
+
+def drift_werkgevergebruikers(started: SeededEmulator) -> None:
+    """Take every werkgevergebruiker's rights live away and give each one the rights of
+    the catalog its file does not give: every right of theirs needs a PATCH."""
+    with Store.open(started.db) as store:
+        rights = [r.name for r in store.rights()]
+    with Store.open(started.db) as store, store.write("test") as tx:
+        for _, employer in started.employers:
+            for user in employer.users:
+                if user.type != "werkgevergebruiker":
+                    continue
+                for right in rights:
+                    if right in user.rights:
+                        tx.revoke(employer.employer_id, user.login, right)
+                    else:
+                        tx.grant(employer.employer_id, user.login, right, user.type)
