@@ -27,6 +27,7 @@ import pytest
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.emulator.ids import opaque_id
 from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.loket.profile import Profile, profile_path, write_profile
 from mijnloket_gitops.loket.provider import LoketProvider
 from mijnloket_gitops.providers.base import Action, Step
 from mijnloket_gitops.sandbox.store import Store
@@ -122,6 +123,31 @@ def test_a_write_the_patch_answer_shows_without_effect_fails_the_step(tmp_path: 
             provider.perform(step)
             assert provider.verified_by(step) == "the PATCH answer"
         assert not holds(started, employer_id, login, right)
+
+
+def test_the_flag_a_profile_proved_is_sent_alone(tmp_path: Path) -> None:
+    """``loket check --write`` proved one flag: only that one is sent (here the wrong
+    one, so the PATCH answer shows no effect and the step fails, naming it)."""
+    with start_emulator(
+        tmp_path,
+        employers=4,
+        world="artefact",
+        rights_flag="availableForEmployerUser",
+        patch_status=200,
+    ) as started:
+        employer_id, login, right = held_right(started)
+        proof = Profile(
+            started.server.base_url,
+            "2026-12-08T04:00:00Z",
+            "test",
+            {},
+            {"rights_flag": "isEnabled"},
+        )
+        write_profile(profile_path(started.repo), proof)
+        step = Step(employer_id, Action.REVOKE, right=right, login=login, user_type=WG)
+        with open_loket(started) as provider, pytest.raises(ProviderError) as caught:
+            provider.perform(step)
+    assert "the item carried isEnabled;" in str(caught.value)
 
 
 def test_a_write_the_rights_get_shows_without_effect_fails_the_step(tmp_path: Path) -> None:
