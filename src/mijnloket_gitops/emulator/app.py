@@ -154,8 +154,8 @@ def _changes(body: Any, names: dict[int, str], state: EmulatorState) -> dict[int
     if unknown_keys:
         raise ApiError(400, f"unknown field(s): {', '.join(sorted(unknown_keys))}")
     config = state.config
-    flag = config.rights_flag if config.artefact else "isEnabled"
     items = body["authorizations"]
+    flag = config.honoured_flag
     return artefact.rights_changes(items, names, config.ids, flag, strict=not config.artefact)
 
 
@@ -185,8 +185,7 @@ async def patch_authorizations(request: web.Request) -> web.Response:
         return web.Response(status=204)
     held = _held(state, employer, user)
     config = state.config
-    flag = config.rights_flag if config.artefact else "isEnabled"
-    rights = resources.authorizations(state.store.rights(), held, config.ids, flag)
+    rights = resources.authorizations(state.store.rights(), held, config.ids, config.honoured_flag)
     return web.json_response(content({"authorizations": rights}, version=config.artefact))
 
 

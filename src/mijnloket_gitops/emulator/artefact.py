@@ -1,4 +1,4 @@
-"""What only the ``artefact`` world does: CORS instead of ``Allow``, one rights flag.
+"""What the ``artefact`` world does its own way: CORS instead of ``Allow``, one rights flag.
 
 The ``artefact`` world is built from the public artefacts (``../shared/loket-api.md``),
 not from our client; see the package docstring for every shape. Here:
@@ -8,10 +8,11 @@ not from our client; see the package docstring for every shape. Here:
   any path, as the real Mockoon CLI does; every other answer carries the CORS headers
   too. ``Access-Control-Allow-Methods`` lists every method whatever the path offers,
   so it tells a client nothing about what a resource offers.
-- :func:`rights_changes`: the rights PATCH body read as a merging server reads it:
-  only the configured flag (:attr:`~.state.EmulatorConfig.rights_flag`) of an item
-  takes effect; an item without it changes nothing, and the other flag, like any
-  other unknown field of an item, is ignored silently. The answer is still 2xx.
+- :func:`rights_changes`: the rights PATCH items read as a merging server reads them
+  (every world calls it): only one flag of an item takes effect
+  (:attr:`~.state.EmulatorConfig.honoured_flag`); in the ``artefact`` world an item
+  without it changes nothing, and the other flag, like any other unknown field of an
+  item, is ignored silently. The answer is still 2xx.
 """
 
 from __future__ import annotations

@@ -83,6 +83,12 @@ class EmulatorConfig:
         return self.world == "artefact"
 
     @property
+    def honoured_flag(self) -> str:
+        """The flag of a rights PATCH item that takes effect: ``rights_flag`` in the
+        ``artefact`` world, ``isEnabled`` (the contract's A4) in the others."""
+        return self.rights_flag if self.artefact else "isEnabled"
+
+    @property
     def ids(self) -> Ids:
         """How this world writes the ids of rights and modules."""
         return Ids(opaque=self.artefact)
