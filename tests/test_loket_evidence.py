@@ -359,3 +359,34 @@ def test_the_json_plan_of_unread_employers_carries_them(tmp_path: Path) -> None:
     plan = json.loads(done.stdout)
     assert [f["employer_id"] for f in plan["failed"]] == [employer_id]
     assert "employer_user_rights_read" in plan["failed"][0]["message"]
+
+
+@pytest.mark.parametrize(("patch_status", "verified"), [(200, True), (204, False)])
+def test_apply_records_how_a_rights_write_was_read_back(
+    tmp_path: Path, patch_status: int, verified: bool
+) -> None:
+    """With no rights GET (artefact world) the plan marks rights steps unverified; a
+    PATCH answer carrying the rights verifies the write after all (journal
+    ``verified_by``, no ``unverified`` flag, no "cannot be verified"); without it the
+    step stays unverified everywhere."""
+    with start_emulator(
+        tmp_path, employers=4, world="artefact", patch_status=patch_status
+    ) as started:
+        employer_id, login, right = held_right(started)
+        with open_loket(started) as provider:  # a person revoked it in Loket.nl
+            provider.perform(
+                Step(employer_id, Action.REVOKE, right=right, login=login, user_type=WG)
+            )
+        write_repo_config(started)
+        done = cli(started.repo, "apply", "--auto-approve", "--target", employer_id)
+        journal = sorted((started.repo / ".mijnloket" / "journal").glob("*.jsonl"))[-1]
+        events = [json.loads(line) for line in journal.read_text("utf-8").splitlines()]
+        assert holds(started, employer_id, login, right)
+    (grant,) = [e for e in events if e["event"] == "done" and e.get("right") == right]
+    if verified:
+        assert grant["verified_by"] == "the PATCH answer"
+        assert "unverified" not in grant["flags"]
+        assert "cannot be verified" not in done.stdout
+    else:
+        assert "verified_by" not in grant and "unverified" in grant["flags"]
+        assert "1 rights step(s) were sent but cannot be verified" in done.stdout

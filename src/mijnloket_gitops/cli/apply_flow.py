@@ -30,7 +30,7 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
-from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
+from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
@@ -163,11 +163,7 @@ def finish(
         f" {counts[Outcome.SKIPPED]} skipped, {counts[Outcome.MANUAL]} manual,"
         f" {counts[Outcome.BLOCKED]} blocked."
     )
-    unverified = sum(
-        1
-        for r in outcome.results
-        if r.outcome == Outcome.DONE and UNVERIFIED_FLAG in r.planned.flags
-    )
+    unverified = sum(1 for r in outcome.results if r.unverified)
     if unverified:
         click.echo(
             f"{unverified} rights step(s) were sent but cannot be verified: Loket.nl does not"
