@@ -44,6 +44,10 @@ def test_counts_every_world_against_the_least(
         assert row["warm"] >= row["least"] > 0, row  # the least is a lower bound
         assert row["cold"] >= row["warm"], row  # discovery only adds
         assert row["tokens"] >= 1
+        if row["target"] is None:  # no cliff: within 2 requests of the least (issue 20)
+            assert row["warm"] <= row["least"] + 2, row
+        else:  # the issue's bar for plan --target of one employer
+            assert row["warm"] <= bench.TARGET_BAR, row
     classic = next(r for r in rows if r["world"] == "classic" and r["target"] is None)
     assert classic["least"] == 1 + 2 * 3  # the employer list, modules and users of each
     shown = capsys.readouterr().out
