@@ -390,3 +390,34 @@ def test_apply_records_how_a_rights_write_was_read_back(
     else:
         assert "verified_by" not in grant and "unverified" in grant["flags"]
         assert "1 rights step(s) were sent but cannot be verified" in done.stdout
+
+
+@pytest.mark.parametrize("still_held", [True, False])
+def test_the_users_authorization_set_reads_a_write_back_where_nothing_stronger_does(
+    tmp_path: Path, still_held: bool
+) -> None:
+    """No rights GET (501) and a PATCH answered 204: the user's ``authorizationSet``
+    (the newer listing; its shape is Assumption A18, served here through a proxy)
+    verifies the write, and a set still showing a revoked right fails the step."""
+    with start_emulator(tmp_path, employers=4, world="artefact") as started:
+        employer_id, login, right = held_right(started)
+        step = Step(employer_id, Action.REVOKE, right=right, login=login, user_type=WG)
+
+        def user_set(method: str, path: str) -> Answer | None:
+            if method != "GET" or not path.endswith("/authorizationSet"):
+                return None
+            item = {"id": "r-1", "description": right, "availableForEmployerUser": still_held}
+            content = {"id": "s-1", "description": "Eigen set", "authorizations": [item]}
+            return 200, {"content": content, "version": {}}
+
+        with rewriting_proxy(root(started), intercept=user_set) as proxy:
+            authorize(started.server, started.repo)
+            config = loket_config(started.server, api_url=f"{proxy}/v2")
+            with LoketProvider.open(config, started.repo, env=ENV) as provider:
+                provider.read_employers([employer_id])  # decides the rights GET: 501
+                if still_held:
+                    with pytest.raises(ProviderError, match="the user's authorization set shows"):
+                        provider.perform(step)
+                else:
+                    provider.perform(step)
+                    assert provider.verified_by(step) == "the user's authorization set"

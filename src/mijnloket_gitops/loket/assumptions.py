@@ -1,7 +1,7 @@
 """Every undocumented shape of Loket.nl's API the provider relies on, in one place.
 
 Each function or constant here mirrors one numbered **Assumption** of
-``docs/loket-api-contract.md`` (A1-A17), and its docstring names the evidence: an
+``docs/loket-api-contract.md`` (A1-A18), and its docstring names the evidence: an
 artefact and its operation. The artefacts (``../shared/loket-api.md``) are the n8n
 node n8n-code/n8n-nodes-loket (generated from an older OpenAPI description: "n8n"),
 the Mockoon environment mock-apis/data/loketnl.json of mockoon/mock-samples
@@ -208,6 +208,30 @@ def parse_patch_answer(body: object) -> dict[str, tuple[RightId, bool]] | None:
         return None
     try:
         return parse_right_states(listed, "A16")
+    except ProviderError:
+        return None
+
+
+USER_SET_MISSING = frozenset({403, 404, 405, 501})
+"""A18: statuses meaning the user's ``authorizationSet`` GET is not offered."""
+
+
+def parse_user_authorization_set(body: object) -> dict[str, tuple[RightId, bool]] | None:
+    """A18: ``GET /providers/employers/{employerId}/users/{userId}/authorizationSet``
+    answers ``{"content": {"id", "description", "authorizations": [<A4 items>]}}``: the
+    user's set with every right and its flag (A15).
+
+    Evidence: the listing's "GET .../users/{userId}/authorizationSet" (method and path
+    only; the body is assumed like A14's details with A4's flag). Used only to read a
+    rights write back where nothing stronger is offered; None when the answer holds no
+    such list (the write then stays unverified).
+    """
+    content = body.get("content") if isinstance(body, Mapping) else None
+    listed = content.get("authorizations") if isinstance(content, Mapping) else None
+    if not isinstance(listed, list):
+        return None
+    try:
+        return parse_right_states(listed, "A18")
     except ProviderError:
         return None
 

@@ -32,6 +32,11 @@ def user_rights(employer_id: str, user_id: str) -> str:
     return f"{users(employer_id)}/{_q(user_id)}/authorizations"
 
 
+def user_authorization_set(employer_id: str, user_id: str) -> str:
+    """A werkgevergebruiker's authorization set (A18), to read a rights write back."""
+    return f"{users(employer_id)}/{_q(user_id)}/authorizationSet"
+
+
 def authorization_sets(provider_id: str) -> str:
     return f"{PROVIDERS}/{_q(provider_id)}/authorizationsets"
 

@@ -31,6 +31,8 @@ WG_RIGHTS = Capability.EMPLOYER_USER_RIGHTS_WRITE
 PU_RIGHTS = Capability.PROVIDER_USER_RIGHTS_WRITE
 WG_RIGHTS_READ = Capability.EMPLOYER_USER_RIGHTS_READ
 PU_RIGHTS_READ = Capability.PROVIDER_USER_RIGHTS_READ
+READ_AFTER = "a read of the rights afterwards"
+USER_SET = "the user's authorization set"
 
 
 class Performer:
@@ -52,6 +54,7 @@ class Performer:
         self._provider_users = provider_users
         proven = caps.profile.shapes.get(RIGHTS_FLAG) if caps.profile is not None else None
         self.flags = A.rights_flags(rights_flag, proven)
+        self._user_set_offered: bool | None = None
         self.verified: dict[str, str] = {}
         """Step key -> how its write was read back (for the journal)."""
 
@@ -87,16 +90,29 @@ class Performer:
         item = A.rights_item(right_id, step.right, enabled, self.flags)
         answered = patch_rights(self._http, self._caps, WG_RIGHTS, path, {"authorizations": [item]})
 
-        def read_back() -> RightStates | None:
+        def read_back() -> tuple[str, RightStates] | None:
+            set_path = paths.user_authorization_set(step.employer_id, user_id)
             if self._caps.get(WG_RIGHTS_READ) is not True:
-                return None
+                return self._user_set(set_path)
             status, items = self._http.items_or_status(path, allow=A.AUTHORIZATIONS_GET_MISSING)
             if items is None:  # the answer contradicts the decision: drop it
                 self._caps.record(WG_RIGHTS_READ, False, str(status))
-                return None
-            return A.parse_right_states(items)
+                return self._user_set(set_path)
+            return READ_AFTER, A.parse_right_states(items)
 
         self._record(step, verify_rights(step, self.flags, answered, read_back))
+
+    def _user_set(self, path: str) -> tuple[str, RightStates] | None:
+        """The user's authorization set (A18), where Loket offers it (asked until it
+        answers that it does not, then not again in this run)."""
+        if self._user_set_offered is False:
+            return None
+        response = self._http.request("GET", path, allow=A.USER_SET_MISSING)
+        if not response.is_success:
+            self._user_set_offered = False
+            return None
+        states = A.parse_user_authorization_set(self._http.decode(response))
+        return None if states is None else (USER_SET, states)
 
     def _provider_user_rights(self, step: Step, right_id: A.RightId, enabled: bool) -> None:
         assert step.right is not None
@@ -107,12 +123,12 @@ class Performer:
         path = paths.provider_user_rights(user_id)
         patch_rights(self._http, self._caps, PU_RIGHTS, path, body)
 
-        def read_back() -> RightStates | None:
+        def read_back() -> tuple[str, RightStates] | None:
             if self._caps.get(PU_RIGHTS_READ) is not True:
                 return None
             held = A.parse_provider_user_rights(self._http.items(path) or [])
             rights = held.get(step.employer_id.lower(), frozenset())
-            return {r: (r, True) for r in rights}
+            return READ_AFTER, {r: (r, True) for r in rights}
 
         # the answer of this PATCH names no employer per right (A13): read back instead
         self._record(step, verify_rights(step, self.flags, None, read_back))

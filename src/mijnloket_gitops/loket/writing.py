@@ -12,7 +12,8 @@ manual step.
 
 Every write that Loket answers 2xx is verified by the strongest read there is
 (:func:`verify_rights`, :meth:`ModuleSwitch.perform`): the PATCH answer's body where
-it carries the rights (A16), else the GET of the rights or modules where offered. A
+it carries the rights (A16), else the GET of the rights or modules where offered, else
+the user's ``authorizationSet`` (A18) where the newer listing's endpoint answers. A
 read that disagrees fails the step (a merging PATCH whose flag Loket ignores answers
 2xx and changes nothing). Where nothing can be read back, the plan marked the step
 ``unverified`` already (the rights GET is not offered), and it stays so.
@@ -37,8 +38,9 @@ from mijnloket_gitops.providers.base import Action, ManualStepError, Step
 RIGHTS_PATCH_UNAVAILABLE = frozenset({403, 405})
 
 RightStates = Mapping[str, tuple[A.RightId, bool]]
-ReadBack = Callable[[], "RightStates | None"]
-"""The rights after a write as the strongest available read shows them; None: none."""
+ReadBack = Callable[[], "tuple[str, RightStates] | None"]
+"""The rights after a write as the strongest available read shows them, with how they
+were read ("a read of the rights afterwards"); None: no read was possible."""
 
 
 class ModuleSwitch:
@@ -168,18 +170,20 @@ def verify_rights(
     """Compare the right of ``step`` after the write with what it should be.
 
     ``answered`` (the PATCH answer's rights, A16) is used where it names the right,
-    else ``read_back()`` (the rights GET). Returns how it was verified, None when no
+    else ``read_back()`` (the rights GET, else the user's authorization set, A18).
+    Returns how it was verified, None when no
     read was possible (the step stays unverified). Raises ProviderError naming the
     step when the read disagrees: the PATCH was answered 2xx and changed nothing.
     """
     assert step.right is not None
     wanted = step.action == Action.GRANT
-    how = "the PATCH answer"
-    states = answered if answered is not None and step.right in answered else None
-    if states is None:
-        how, states = "a read of the rights afterwards", read_back()
-    if states is None:
-        return None
+    if answered is not None and step.right in answered:
+        how, states = "the PATCH answer", answered
+    else:
+        read = read_back()
+        if read is None:
+            return None
+        how, states = read
     held = states.get(step.right, (None, False))[1]
     if held == wanted:
         return how
