@@ -7,7 +7,10 @@ emulator's OAuth server (Mockoon serves no OAuth), which also seeds the reposito
   SHAPES the public artefacts document (``../shared/loket-api.md``): a list with only
   paging fields, a list that always answers "page 2 of 3", single resources with a
   ``version`` object, ``OPTIONS`` answered with CORS headers and no ``Allow``
-  (Mockoon's own), no rights GET. Where the shapes hold, plan works.
+  (Mockoon's own), no rights GET, a set list without rights plus the set's details,
+  a rights PATCH answering 204. Where the shapes hold, plan works (a targeted plan
+  reads the single resource), and a rights write finds the right's UUID in the set
+  details and sends both flags (Mockoon logs the request bodies).
 - With the published environment (``mock-apis/data/loketnl.json`` of
   mockoon/mock-samples; see :func:`tests.mockoon.published_environment`, skipped
   without it): as published the tool fails closed with a clear message; with the
