@@ -421,3 +421,21 @@ def test_the_users_authorization_set_reads_a_write_back_where_nothing_stronger_d
                 else:
                     provider.perform(step)
                     assert provider.verified_by(step) == "the user's authorization set"
+
+
+def test_apply_of_unread_employers_says_why_and_what_to_do(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=4, world="classic") as started:
+        employer_id, _, _ = held_right(started)
+
+        def fail_rights(method: str, path: str) -> Answer | None:
+            failing = method == "GET" and path.endswith("/authorizations")
+            return (500, {"message": "boom"}) if failing else None
+
+        with rewriting_proxy(root(started), intercept=fail_rights) as proxy:
+            write_repo_config(started, api_url=f"{proxy}/v2", max_retries=0)
+            authorize(started.server, started.repo)
+            done = cli(started.repo, "apply", "--auto-approve", "--target", employer_id)
+    assert done.returncode == 1
+    assert "matches" not in done.stdout + done.stderr
+    assert "1 employer could not be read" in done.stderr
+    assert "provider.capabilities" in done.stderr and "loket check" in done.stderr

@@ -32,6 +32,7 @@ from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
+from mijnloket_gitops.plan.render.common import not_read
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
 from mijnloket_gitops.plan.scope import Repository
@@ -130,6 +131,7 @@ def _unread(plan: Plan) -> None:
         )
         for failure in plan.failed:
             click.echo(f"  {failure.path} ({failure.employer_id}): {failure.message}", err=True)
+        click.echo(not_read(plan.data), err=True)  # issue 20: why, and what to do
         raise SystemExit(ExitCode.ERROR)
 
 
