@@ -118,6 +118,7 @@ def test_the_read_only_check_reports_every_assumption_and_changes_nothing(
         for key, verdict in EXPECTED[world].items():
             assert seen[key] == verdict, (key, document["findings"])
         assert seen["A8"] == N and seen["A15"] == N, "writes need --write"
+        assert seen["A18"] == N, "no world serves a user's authorizationSet"
         assert R not in seen.values(), document["findings"]
         assert snapshot(started) == before
         methods = {r.method for r in started.server.requests() if r.path.startswith("/v2")}
@@ -371,6 +372,54 @@ def test_the_operator_chooses_user_right_and_module(tmp_path: Path) -> None:
         document = checked_json(repo, *args, "--module", "No such module")
         finding = next(f for f in document["findings"] if f["assumption"] == "A8")
         assert finding["verdict"] == str(N) and "No such module" in finding["seen"]
+
+
+class ServesUserSet(httpx.BaseTransport):
+    """The real transport, plus ``GET .../users/{userId}/authorizationSet`` (A18, which
+    the emulator does not serve) answered from the emulator's store in the assumed shape."""
+
+    def __init__(self, started: SeededEmulator) -> None:
+        self._real = httpx.HTTPTransport()
+        self._store = started.server.state.store
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split("/")
+        if request.method != "GET" or parts[-1] != "authorizationSet":
+            return self._real.handle_request(request)
+        employer_id, user_id = parts[-4], parts[-2]
+        held = self._store.held_right_ids(employer_id, user_id)
+        rights = [
+            {"id": r.id, "description": r.name, "isEnabled": r.id in held}
+            for r in self._store.rights()
+        ]
+        content = {"id": "set-1", "description": "Werkgevergebruiker", "authorizations": rights}
+        return httpx.Response(200, json={"content": content}, request=request)
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def test_without_the_rights_get_the_users_authorization_set_reads_the_rights(
+    tmp_path: Path,
+) -> None:
+    """A18 where the rights GET (A4) is not offered and the PATCH answers 204."""
+    off = frozenset({Capability.EMPLOYER_USER_RIGHTS_READ})
+    with start_emulator(tmp_path, world="current", disabled=off) as started:
+        authorize(started.server, started.repo)
+        before = snapshot(started)
+        hooks = Hooks(transport=ServesUserSet(started))
+        with ApiSession(loket_config(started.server), started.repo, env=ENV, hooks=hooks) as s:
+            report, _ = run_check(
+                s.api,
+                CheckOptions(write=True, employer_id=scratch(started)),
+                journal_dir=started.repo / JOURNAL,
+            )
+        seen = {f.assumption: f.verdict for f in report.findings}
+        assert seen["A4"] == N and seen["A18"] == C and seen["A15"] == C, report.findings
+        trip = next(t for t in report.round_trips if t.name == "rights flag isEnabled")
+        assert (trip.outcome, trip.verified_by) == ("took effect", "GET authorizationSet")
+        assert report.shapes["rights_flag"] == "isEnabled"
+        assert snapshot(started) == before
 
 
 class RightsGetFails(httpx.BaseTransport):

@@ -52,8 +52,9 @@ RIGHTS_FLAGS = ("availableForEmployerUser", "isEnabled")
 """The two readings of the rights PATCH item's flag (n8n's example vs the prose)."""
 
 RIGHT_IDS = "right_ids"
-RIGHT_ID_SOURCES = ("nested", "details", "rights_get")
-"""Where a right's id was found: nested in the set list, the set's details, the GET."""
+RIGHT_ID_SOURCES = ("nested", "details", "rights_get", "user_set")
+"""Where a right's id was found first: nested in the set list, the set's details, the
+rights GET, a user's ``authorizationSet``."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from mijnloket_gitops.loket.check.findings import CheckReport, Verdict
 from mijnloket_gitops.loket.check.hints import check_hints
 from mijnloket_gitops.loket.check.newer import check_newer_listing
 from mijnloket_gitops.loket.check.reader import Answer, Reader, envelope_fault
-from mijnloket_gitops.loket.check.sets import check_sets, remember_rights
+from mijnloket_gitops.loket.check.sets import check_sets, remember_right_ids, remember_rights
 from mijnloket_gitops.loket.check.shapes import brief, id_format, shape_of
 
 ABSENT = frozenset({404, 405, 501})
@@ -45,6 +45,9 @@ class Found:
     """(id, login) of the werkgevergebruikers of the chosen employer."""
     provider_user_id: str | None = None
     rights_read: bool = False
+    """The rights GET (A4) answered: the round trips read rights with it."""
+    user_set_read: bool = False
+    """The user's ``authorizationSet`` (A18) answered: the next best read of rights."""
     right_ids: dict[str, set[A.RightId]] = field(default_factory=dict)
     modules: set[str] | None = None
     module_ids: dict[str, Any] = field(default_factory=dict)
@@ -128,6 +131,7 @@ class ReadCheck:
         self.modules()
         self.users()
         self.user_rights()
+        self.user_set()
         if provider:
             check_sets(self)
             check_newer_listing(self)
@@ -279,6 +283,26 @@ class ReadCheck:
         if items is not None and self._parsed("A4", title, op, items, A.parse_authorizations):
             self.found.rights_read = True
             remember_rights(self, items)
+
+    def user_set(self) -> None:
+        op = f"GET {_EMPLOYER}/users/{{userId}}/authorizationSet"
+        title = "a user's authorizationSet is {content: {..., authorizations: [A4 items]}}"
+        employer = getattr(self, "_user_employer", None)
+        if employer is None or self.found.user_id is None:
+            self.report.add("A18", title, op, Verdict.NOT_TESTABLE, "no werkgevergebruiker")
+            return
+        answer = self.reader.get(op, paths.user_authorization_set(employer, self.found.user_id))
+        if not answer.ok:
+            self._unanswered("A18", title, op, answer, absent=A.USER_SET_MISSING)
+            return
+        states = A.parse_user_authorization_set(answer.body)
+        if states is None:
+            seen = brief(shape_of(answer.body))
+            self.report.add("A18", title, op, Verdict.REFUTED, seen)
+            return
+        self.report.add("A18", title, op, Verdict.CONFIRMED)
+        self.found.user_set_read = True
+        remember_right_ids(self, {d: {i} for d, (i, _) in states.items()}, "user_set")
 
     def _id_formats(self, name: str, items: list[Any]) -> None:
         formats = {id_format(i.get("id")) for i in items if isinstance(i, dict)}

@@ -3,8 +3,9 @@ takes effect (``availableForEmployerUser``, n8n's example body, or ``isEnabled``
 operation's prose), each tried alone, each verified by the strongest read there is.
 
 The read, strongest first: ``GET .../users/{userId}/authorizations`` (A4) where it
+answers; else the user's ``GET .../users/{userId}/authorizationSet`` (A18) where it
 answers; otherwise the items a PATCH answers with, read by an empty merge PATCH
-(``{"authorizations": []}`` changes nothing). Without either, neither the starting
+(``{"authorizations": []}`` changes nothing; A16). Without any, neither the starting
 state nor an effect can be seen: nothing is written and the round trip is "not
 testable here".
 
@@ -31,6 +32,9 @@ from mijnloket_gitops.providers.base import Action, Step
 
 OP = "PATCH /providers/employers/{employerId}/users/{userId}/authorizations"
 GET_OP = "GET /providers/employers/{employerId}/users/{userId}/authorizations"
+SET_OP = "GET /providers/employers/{employerId}/users/{userId}/authorizationSet"
+READS = ("GET rights", "GET authorizationSet", "PATCH answer")
+"""The reads of a user's rights, strongest first (see the module docstring)."""
 UNAVAILABLE = RIGHTS_PATCH_UNAVAILABLE
 TITLE = "a rights PATCH flag takes effect"
 
@@ -49,7 +53,7 @@ class RightsTrip:
         user_id: str,
         login: str,
         candidates: dict[str, A.RightId],
-        rights_get: bool,
+        via: str,
     ) -> None:
         """``candidates``: the rights that may be switched, in order of preference (one
         when the operator named it); the first the user does not hold is granted then
@@ -59,9 +63,10 @@ class RightsTrip:
         self.login = login
         self.candidates = candidates
         self.right, self.right_id = next(iter(candidates.items()))
-        self.rights_get = rights_get
+        assert via in READS
         self.path = paths.user_rights(ctx.employer_id, user_id)
-        self.verified_by = "GET rights" if rights_get else "PATCH answer"
+        self.verified_by = via
+        """How the rights are read (one of :data:`READS`)."""
         self.start: bool | None = None
         self.answers_with_items: bool | None = None
         """A16: whether a 2xx PATCH answer carried the user's rights (None: none seen)."""
@@ -73,11 +78,18 @@ class RightsTrip:
 
     def read_all(self) -> dict[str, bool] | None:
         """Every right the user holds or not, by description; None when nothing shows it."""
-        if self.rights_get:
+        if self.verified_by == READS[0]:
             answer = self.ctx.reader.page(GET_OP, self.path)
             if not answer.ok or answer.items is None:
                 raise ProviderError(f"{GET_OP} answered {answer.status} during the round trip")
             return {d: held for d, (_, held) in A.parse_right_states(answer.items).items()}
+        if self.verified_by == READS[1]:
+            path = paths.user_authorization_set(self.ctx.employer_id, self.user_id)
+            answer = self.ctx.reader.get(SET_OP, path)
+            found = A.parse_user_authorization_set(answer.body) if answer.ok else None
+            if found is None:
+                raise ProviderError(f"{SET_OP} answered {answer.status} during the round trip")
+            return {d: held for d, (_, held) in found.items()}
         answer = self.ctx.reader.send("PATCH", OP, self.path, body={"authorizations": []})
         states = self._answered(answer.body) if answer.ok else None
         return None if states is None else {d: held for d, (_, held) in states.items()}
@@ -142,8 +154,9 @@ class RightsTrip:
             self.start = states.get(self.right)
         if self.start is None:
             why = (
-                "no read shows a werkgevergebruiker's rights here (the rights GET is not "
-                "offered and the PATCH answers without items): nothing was written"
+                "no read shows a werkgevergebruiker's rights here (neither the rights GET nor "
+                "the user's authorizationSet is offered, and the PATCH answers without "
+                "items): nothing was written"
                 if states is None
                 else f"the read of the user's rights does not list {self.right!r}: nothing "
                 "was written"

@@ -22,7 +22,7 @@ from mijnloket_gitops.loket.check.guard import (
 from mijnloket_gitops.loket.check.modules import ModuleTrip
 from mijnloket_gitops.loket.check.reader import Reader
 from mijnloket_gitops.loket.check.reads import Found, ReadCheck
-from mijnloket_gitops.loket.check.rights import RightsTrip
+from mijnloket_gitops.loket.check.rights import READS, RightsTrip
 from mijnloket_gitops.loket.check.shapes import Capture
 from mijnloket_gitops.loket.check.trips import TripContext
 from mijnloket_gitops.loket.http import LoketHttp, is_loopback
@@ -201,7 +201,8 @@ def _rights_trip(ctx: TripContext, found: Found, options: CheckOptions) -> Right
         untestable("no right has a single known id")
         return None
     user_id, login = users[0]
-    return RightsTrip(ctx, user_id, login, single, found.rights_read)
+    via = READS[0] if found.rights_read else READS[1] if found.user_set_read else READS[2]
+    return RightsTrip(ctx, user_id, login, single, via)
 
 
 def _module_trip(
