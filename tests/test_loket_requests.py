@@ -64,6 +64,8 @@ def test_plan_target_of_one_employer_reads_what_it_needs(tmp_path: Path, world: 
     assert len(asked) <= 10, [r.path for r in asked]
     rights_of_provider_users = [r for r in asked if r.path.startswith("/v2/providers/users/")]
     assert len(rights_of_provider_users) <= 1, "the target's file names one ak-gebruiker"
+    listing = [r for r in asked if r.path == "/v2/providers/employers"]
+    assert listing == [], "no list of every employer: 4 pages at 800 employers"
 
 
 def drift_products(started: SeededEmulator, count: int) -> list[str]:
