@@ -27,7 +27,8 @@ from mijnloket_gitops.loket import paths
 from mijnloket_gitops.loket.capabilities import Capability, CapabilityState
 from mijnloket_gitops.loket.discovery import read_decides
 from mijnloket_gitops.loket.fanout import Job, Workers
-from mijnloket_gitops.loket.http import LoketHttp, Page, check_total
+from mijnloket_gitops.loket.http import LoketHttp
+from mijnloket_gitops.loket.paging import Page, check_total
 
 
 class _ListRead:

@@ -25,7 +25,8 @@ from typing import Any
 from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import paths
 from mijnloket_gitops.loket.capabilities import UNPROVEN, Capability, CapabilityState, Decision
-from mijnloket_gitops.loket.http import LoketHttp, Page
+from mijnloket_gitops.loket.http import LoketHttp
+from mijnloket_gitops.loket.paging import Page
 
 UNAVAILABLE = frozenset({403, 404, 405, 501})
 """Statuses of a capability's GET that mean "not available here" (501: "not yet
