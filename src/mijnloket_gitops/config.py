@@ -81,12 +81,15 @@ CapabilitySetting = Literal["auto", "on", "off"]
 
 
 class CapabilitiesConfig(_Strict):
-    """What the loket provider may do: ``auto`` (discovered), ``on`` or ``off``.
+    """What the loket provider may do: ``auto``, ``on`` or ``off``.
 
-    Discovery sends only safe requests (GET, and OPTIONS where the server answers it
-    with ``Allow``); a write capability is never tried by writing. One that neither
-    shows stays off until set to ``on`` here: verify it on Loket's acceptance
-    environment first. ``mijnloket-gitops loket probe`` shows what was decided.
+    ``auto``: what the Loket profile of ``mijnloket-gitops loket check`` proved; else a
+    read is discovered by its GET, and a write is unproven (off, its steps go to the
+    work order) except the rights of werkgevergebruikers, which the published
+    description documents (each such write is read back, or marked unverified). A
+    write is never tried by writing, nor decided by OPTIONS. Prove writes with ``loket
+    check --write`` on Loket's acceptance environment, or set them ``on`` here.
+    ``mijnloket-gitops loket probe`` shows what was decided.
     """
 
     modules_read: CapabilitySetting = Field("auto", description="Read the modules per employer.")

@@ -9,7 +9,7 @@ Layout, from the wire up:
 - :mod:`.retry`: which failures are retried, how long to wait, when to give up.
 - :mod:`.secrets`: scrubbing known secret values from error excerpts.
 - :mod:`.http`: HTTP over an httpx transport: headers, bearer auth, envelopes,
-  pagination, errors.
+  pagination, errors; :mod:`.paging`: each page checked.
 - :mod:`.store`: the refresh-token store (a 0600 JSON file, replaced atomically).
 - :mod:`.oauth`: the token endpoint, rotation under a file lock, the code exchange.
 - :mod:`.session`: configuration and environment turned into the objects above.
