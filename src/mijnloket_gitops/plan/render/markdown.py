@@ -301,9 +301,11 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
         if nothing_in_scope(plan):
             head.append(f"{NOTHING_IN_SCOPE}\n\n")
         elif plan.get("invalid") or not_read(plan) is not None:
-            # issue 20: never "live state matches" while employers were not read
+            # issue 20: never "live state matches" while employers were not read, and
+            # nothing about changes when none was read
             read = NO_CHANGES_IN_VALID if plan.get("invalid") else NO_CHANGES_IN_READ
-            head.append(f"{read}\n\n")
+            if plan.get("invalid") or plan["employers"]:
+                head.append(f"{read}\n\n")
         else:
             head.append(f"{NO_CHANGES}\n\n")
     unread = not_read(plan)

@@ -180,10 +180,12 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         last = "No steps to apply, but who manages which employer changes (above)."
     elif not_read(plan) is None:
         last = NO_CHANGES_IN_VALID if invalid else NO_CHANGES
-    else:  # issue 20: never "live state matches" while employers were not read
+    elif plan["employers"] or invalid:  # issue 20: never "live state matches" then
         last = NO_CHANGES_IN_VALID if invalid else NO_CHANGES_IN_READ
+    else:  # nothing was read: nothing to say about changes
+        last = ""
     unread = not_read(plan)
     if unread:
-        last += "\n" + unread
+        last = f"{last}\n{unread}" if last else unread
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"
