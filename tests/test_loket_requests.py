@@ -133,6 +133,7 @@ def test_a_module_switch_the_profile_proved_is_automatic_and_verified(tmp_path: 
         events = [json.loads(line) for line in journal.read_text("utf-8").splitlines()]
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Verified: live state matches the configuration." in done.stdout
+    assert "modules_write (proven by loket check)" in done.stderr
     performed = [e for e in events if e["event"] == "done" and e.get("product")]
     assert performed, events
     assert {e.get("verified_by") for e in performed} == {"a read of the modules afterwards"}

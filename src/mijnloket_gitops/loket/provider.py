@@ -36,7 +36,13 @@ from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import discovery, paths
 from mijnloket_gitops.loket.bulk import Prefetch, all_items, prefetch
-from mijnloket_gitops.loket.capabilities import Capability, CapabilityState, Decision
+from mijnloket_gitops.loket.capabilities import (
+    PROFILE,
+    WRITES,
+    Capability,
+    CapabilityState,
+    Decision,
+)
 from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.lookup import Lookups
 from mijnloket_gitops.loket.perform import Performer
@@ -54,6 +60,11 @@ from mijnloket_gitops.providers.base import (
 )
 
 EMPLOYERS = paths.EMPLOYERS
+_WHY_USED = {
+    "configured": "configured on",
+    PROFILE: "proven by loket check",
+    "documented": "documented; each write read back, or marked unverified",
+}
 
 
 class LoketProvider(Provider):
@@ -143,8 +154,17 @@ class LoketProvider(Provider):
 
     def notes(self) -> list[str]:
         """What a person should know about how this run decided: cached capabilities,
-        and writes left manual because nothing proved them (:meth:`why_manual`)."""
-        return self.capabilities.notes() + self.why_manual()
+        the writes used and why (configured, proven, documented), and writes left manual
+        because nothing proved them (:meth:`why_manual`)."""
+        used = [
+            f"{d.capability} ({_WHY_USED.get(d.how, d.how)})"
+            for c in sorted(WRITES)
+            if (d := self.capabilities.decision(c)) is not None and d.available
+        ]
+        notes = self.capabilities.notes()
+        if used:
+            notes.append(f"Writes through the API: {', '.join(used)}.")
+        return notes + self.why_manual()
 
     def why_manual(self) -> list[str]:
         unproven = self.capabilities.unproven()
