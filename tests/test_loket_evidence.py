@@ -439,3 +439,26 @@ def test_apply_of_unread_employers_says_why_and_what_to_do(tmp_path: Path) -> No
     assert "matches" not in done.stdout + done.stderr
     assert "1 employer could not be read" in done.stderr
     assert "provider.capabilities" in done.stderr and "loket check" in done.stderr
+
+
+def test_a_set_whose_details_fail_names_the_other_ways_to_an_id(tmp_path: Path) -> None:
+    with start_emulator(tmp_path, employers=4, world="artefact") as started:
+        employer_id, login, right = held_right(started)
+
+        def no_details(method: str, path: str) -> Answer | None:
+            gone = method == "GET" and "/providers/authorizationsets/" in path
+            return (404, {"message": "not found"}) if gone else None
+
+        with rewriting_proxy(root(started), intercept=no_details) as proxy:
+            authorize(started.server, started.repo)
+            config = loket_config(started.server, api_url=f"{proxy}/v2")
+            with (
+                LoketProvider.open(config, started.repo, env=ENV) as provider,
+                pytest.raises(ProviderError) as caught,
+            ):
+                provider.perform(
+                    Step(employer_id, Action.REVOKE, right=right, login=login, user_type=WG)
+                )
+    message = str(caught.value)
+    assert "404" in message and "loket_id" in message
+    assert "employer_user_rights_read" in message

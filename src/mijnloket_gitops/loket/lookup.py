@@ -16,12 +16,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-from mijnloket_gitops.errors import ProviderError
+from mijnloket_gitops.errors import AuthError, ProviderError
 from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import paths
 from mijnloket_gitops.loket.http import LoketHttp
 
 CONTRACT = "docs/loket-api-contract.md"
+
+
+ALTERNATIVES = (
+    "A right's id can also come from the rights GET of a user (where Loket.nl offers it,"
+    " provider.capabilities.employer_user_rights_read), or be pinned in"
+    " mijnloket-gitops.yaml: catalog: rights: NAME: loket_id: ID."
+)
 
 
 def _unknown_right(description: str) -> ProviderError:
@@ -121,9 +128,14 @@ class Lookups:
                 return self._right_ids
         ids: dict[str, set[A.RightId]] = {}
         path = paths.authorization_sets(self.provider_id())
-        for set_id in A.parse_authorization_sets(self._http.all_items(path), ids):
-            content = self._http.get_content(paths.authorization_set(str(set_id)))
-            A.parse_authorization_set_details(content, ids)
+        try:
+            for set_id in A.parse_authorization_sets(self._http.all_items(path), ids):
+                content = self._http.get_content(paths.authorization_set(str(set_id)))
+                A.parse_authorization_set_details(content, ids)
+        except AuthError:
+            raise
+        except ProviderError as error:  # say what else gives a right's id
+            raise ProviderError(f"{error}\n{ALTERNATIVES}") from None
         with self._lock:
             self._right_ids = ids
         return ids
