@@ -118,6 +118,8 @@ def test_an_unproven_module_switch_is_manual_and_the_work_order_says_how_to_prov
     assert "modules_write" in plan.stderr and "loket check --write --employer ID" in plan.stderr
     assert done.returncode == 4, done.stdout + done.stderr
     assert "`mijnloket-gitops loket check --write --employer ID`" in order
+    target = started.employers[0][1].employer_id
+    assert f"`mijnloket-gitops apply --wait --target {target}`" in order, "not all 12 again"
 
 
 def test_a_module_switch_the_profile_proved_is_automatic_and_verified(tmp_path: Path) -> None:

@@ -127,6 +127,19 @@ def build_work_order(
     }
 
 
+WAIT_TARGETS = 10
+"""How many employers the ``apply --wait`` command of a work order names."""
+
+
+def _wait_command(order: Mapping[str, Any]) -> str:
+    """``apply --wait`` for the employers with tasks (issue 20: never a re-plan of the
+    whole portfolio); without ``--target`` when there are more than :data:`WAIT_TARGETS`."""
+    ids = [str(e["employer_id"]) for e in order["employers"] if e["tasks"]]
+    if not ids or len(ids) > WAIT_TARGETS:
+        return "mijnloket-gitops apply --wait"
+    return "mijnloket-gitops apply --wait " + " ".join(f"--target {i}" for i in ids)
+
+
 def render_markdown(order: Mapping[str, Any]) -> str:
     total = sum(len(e["tasks"]) for e in order["employers"])
     checks = sum(len(e.get("check_by_hand", ())) for e in order["employers"])
@@ -138,7 +151,7 @@ def render_markdown(order: Mapping[str, Any]) -> str:
         "",
         f"Made {order['created_at']}. Do the steps of each employer in order; a step that"
         " says *after* waits for the steps it names. When you are done, run"
-        " `mijnloket-gitops apply --wait` (or `plan`) to verify: nothing counts as done"
+        f" `{_wait_command(order)}` (or `plan`) to verify: nothing counts as done"
         " until Loket.nl shows it.",
         "",
         *[f"> {reason}\n" for reason in order.get("why_manual", ())],
