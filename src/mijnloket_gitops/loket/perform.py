@@ -71,6 +71,7 @@ class Performer:
         return discovery.write_decides(self._caps, WG_RIGHTS)
 
     def perform(self, step: Step) -> None:
+        self.verified.pop(step.key, None)  # what an earlier attempt read back is stale
         if not self.can_perform(step):
             raise ManualStepError(
                 f"{step.employer_id}: {step.action} {step.subject} is a manual step in "
