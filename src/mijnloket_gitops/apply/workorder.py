@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,17 +128,15 @@ def build_work_order(
     }
 
 
-WAIT_TARGETS = 10
-"""How many employers the ``apply --wait`` command of a work order names."""
+def wait_command(employer_ids: Iterable[str]) -> str:
+    """``apply --wait`` with a ``--target`` per employer that has steps left: it waits
+    on exactly those, never re-plans the whole portfolio (issue 20)."""
+    ids = list(dict.fromkeys(employer_ids))
+    return " ".join(["mijnloket-gitops apply --wait", *(f"--target {shlex.quote(i)}" for i in ids)])
 
 
 def _wait_command(order: Mapping[str, Any]) -> str:
-    """``apply --wait`` for the employers with tasks (issue 20: never a re-plan of the
-    whole portfolio); without ``--target`` when there are more than :data:`WAIT_TARGETS`."""
-    ids = [str(e["employer_id"]) for e in order["employers"] if e["tasks"]]
-    if not ids or len(ids) > WAIT_TARGETS:
-        return "mijnloket-gitops apply --wait"
-    return "mijnloket-gitops apply --wait " + " ".join(f"--target {i}" for i in ids)
+    return wait_command(str(e["employer_id"]) for e in order["employers"] if e["tasks"])
 
 
 def render_markdown(order: Mapping[str, Any]) -> str:

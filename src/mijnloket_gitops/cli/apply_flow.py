@@ -6,7 +6,6 @@ refused or failed one, is recorded with its result.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,7 +19,7 @@ from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
 from mijnloket_gitops.apply.reconcile import reconcile
 from mijnloket_gitops.apply.session import Session, SessionResult
-from mijnloket_gitops.apply.workorder import build_work_order, write_work_order
+from mijnloket_gitops.apply.workorder import build_work_order, wait_command, write_work_order
 from mijnloket_gitops.cli.common import (
     use_color,
 )
@@ -135,24 +134,13 @@ def _unread(plan: Plan) -> None:
         raise SystemExit(ExitCode.ERROR)
 
 
-WAIT_TARGETS_SHOWN = 10
-"""How many employers the ``apply --wait`` hint names as ``--target`` options."""
-
-
 def wait_hint(remaining: Plan, plan_file: Path | None) -> str:
-    """The command that waits on exactly the outstanding steps: ``apply --wait`` with a
-    ``--target`` per employer that has some (never a re-plan of the whole portfolio),
-    naming the saved plan they come from."""
+    """The command that waits on exactly the outstanding steps (issue 20)."""
     ids = list(dict.fromkeys(e.employer_id for e in remaining.changed))
-    shown = " ".join(f"--target {shlex.quote(i)}" for i in ids[:WAIT_TARGETS_SHOWN])
-    more = len(ids) - WAIT_TARGETS_SHOWN
-    command = f"`mijnloket-gitops apply --wait {shown}`"
     source = f" of the saved plan {plan_file}" if plan_file is not None else ""
-    if more > 0:
-        command += f" (and --target for the {more} other employers listed above)"
     return (
-        f"Run {command} later: it waits on the {plural(len(ids), 'employer')}{source} with"
-        " steps left, or `plan` to verify."
+        f"Run `{wait_command(ids)}` later: it waits on the {plural(len(ids), 'employer')}"
+        f"{source} with steps left, or `plan` to verify."
     )
 
 
