@@ -110,12 +110,16 @@ def parse_user(item: object) -> tuple[str, str]:
 PROVIDER_USER_TYPE: UserType = "ak-gebruiker"
 """A6: in the older description ak-gebruikers (provider users) cannot be listed, nor
 their rights read or changed; where the provider-user capabilities are available
-(A12, A13) they are read and changed like werkgevergebruikers."""
+(A12, A13) they are read and changed like werkgevergebruikers. Evidence: n8n (no
+provider-user operation); the listing's ``/providers/{providerId}/users`` operations."""
 
 LIVE_USER_TYPE: UserType = "werkgevergebruiker"
-"""A3/A6: every user ``/users`` lists is a werkgevergebruiker."""
+"""A3/A6: every user ``/users`` lists is a werkgevergebruiker. Evidence: n8n "Employer
+user: get all" (the operation lists the employer's users)."""
 
 PORTAL_ALWAYS_AVAILABLE = True
 """A7: whether MijnLoket is offered (addendum processed) cannot be read; reported as
 offered until a PATCH of the modules is refused for it (A8). The manual step for
-MijnLoket tells the person what to do when MijnLoket is not in the list of products."""
+MijnLoket tells the person what to do when MijnLoket is not in the list of products.
+Evidence: none shows the addendum's state (Loket's help pages: MijnLoket appears in
+Beheer → Werkgever → Producten only after the addendum is signed)."""

@@ -18,11 +18,13 @@ from mijnloket_gitops.loket.assumptions.rights import (
 
 MODULES_PATCH_UNAVAILABLE = frozenset({403, 404, 405})
 """A8: statuses of ``PATCH .../modules`` meaning "not for this caller": the step goes to
-the work order, and module switching is taken as unavailable from then on."""
+the work order, and module switching is taken as unavailable from then on. Evidence:
+none (no artefact documents an error status); chosen so a refusal is never a failure."""
 
 GATED_REFUSALS = frozenset({400, 409, 422})
 """A8: statuses with which Loket refuses to switch on a gated module (MijnLoket before
-the addendum is processed); the step becomes manual with the addendum instruction."""
+the addendum is processed); the step becomes manual with the addendum instruction.
+Evidence: none (the listing shows no bodies or statuses); ``loket check`` reports them."""
 
 
 def module_switch_body(module_id: OpaqueId, enabled: bool) -> dict[str, Any]:
