@@ -462,3 +462,27 @@ def test_a_set_whose_details_fail_names_the_other_ways_to_an_id(tmp_path: Path) 
     message = str(caught.value)
     assert "404" in message and "loket_id" in message
     assert "employer_user_rights_read" in message
+
+
+def test_a_loket_rejecting_the_unknown_flag_is_loud_and_says_what_to_set(tmp_path: Path) -> None:
+    """``auto`` sends both flags; a Loket that rejects unknown fields answers 4xx."""
+    with start_emulator(tmp_path, employers=4, world="artefact") as started:
+        employer_id, login, right = held_right(started)
+
+        def strict(method: str, path: str) -> Answer | None:
+            patching = method == "PATCH" and path.endswith("/authorizations")
+            return (400, {"message": "unknown field isEnabled"}) if patching else None
+
+        with rewriting_proxy(root(started), intercept=strict) as proxy:
+            authorize(started.server, started.repo)
+            config = loket_config(started.server, api_url=f"{proxy}/v2")
+            with (
+                LoketProvider.open(config, started.repo, env=ENV) as provider,
+                pytest.raises(ProviderError) as caught,
+            ):
+                provider.perform(
+                    Step(employer_id, Action.REVOKE, right=right, login=login, user_type=WG)
+                )
+    message = str(caught.value)
+    assert "answered 400" in message and "unknown field isEnabled" in message
+    assert "provider.rights_flag" in message and "loket check --write" in message

@@ -333,6 +333,11 @@ class LoketHttp:
             )
         return ProviderError(message)
 
+    def excerpt(self, response: httpx.Response) -> str:
+        """The start of an answer's body for a message, every known secret removed."""
+        text = " ".join(self._secrets.scrub(response.text).split())[:EXCERPT_CHARS]
+        return text or "(empty body)"
+
     def decode(self, response: httpx.Response) -> Any:
         """The body as JSON; ProviderError if it is not."""
         try:

@@ -36,6 +36,8 @@ from mijnloket_gitops.loket.http import LoketHttp
 from mijnloket_gitops.providers.base import Action, ManualStepError, Step
 
 RIGHTS_PATCH_UNAVAILABLE = frozenset({403, 405})
+REJECTED = frozenset({400, 422})
+"""Statuses of a rights PATCH whose item Loket refused (e.g. a flag it does not know)."""
 
 RightStates = Mapping[str, tuple[A.RightId, bool]]
 ReadBack = Callable[[], "tuple[str, RightStates] | None"]
@@ -149,7 +151,15 @@ def patch_rights(
     manual (a ``404`` names a user or employer that is gone: a failure). Returns the
     rights the answer's body carries (A16), None when it carries none."""
     unavailable = RIGHTS_PATCH_UNAVAILABLE
-    response = http.request("PATCH", path, json_body=body, allow=unavailable)
+    response = http.request("PATCH", path, json_body=body, allow=unavailable | REJECTED)
+    if response.status_code in REJECTED:
+        raise ProviderError(
+            f"PATCH {path} answered {response.status_code}: {http.excerpt(response)}\n"
+            "Loket.nl rejected the rights item. If it names a field it does not know (in"
+            " `auto` the item carries both availableForEmployerUser and isEnabled), set"
+            " provider.rights_flag to the one it takes, or run `mijnloket-gitops loket check"
+            " --write --employer ID` on acceptance to find it (Assumption A15)"
+        )
     if response.status_code in unavailable:
         caps.refuse(capability, str(response.status_code))
         raise ManualStepError(
