@@ -135,7 +135,7 @@ class Lookups:
         except AuthError:
             raise
         except ProviderError as error:  # say what else gives a right's id
-            raise ProviderError(f"{error}\n{ALTERNATIVES}") from None
+            raise ProviderError(f"{error}. {ALTERNATIVES}") from None
         with self._lock:
             self._right_ids = ids
         return ids

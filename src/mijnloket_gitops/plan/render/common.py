@@ -6,6 +6,7 @@ Everything here reads the plan's JSON form (``Plan.data``) only; see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -304,12 +305,15 @@ def aggregate(plan: Data, arrow: str = "->") -> list[str]:
 def read_failures(plan: Data) -> list[str]:
     """One line per managed employer whose live state could not be read (not planned)."""
     return [
-        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: {clean(f['message'])}"
+        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: "
+        + clean(" ".join(str(f["message"]).split("\n")))  # its lines on one line
         for f in plan.get("failed", ())
     ]
 
 
 FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 _READ_HINTS = {
     "loket": " If Loket.nl does not offer a read the tool uses, set it to `off` under"
@@ -324,7 +328,9 @@ def not_read(plan: Data) -> str | None:
     failed = plan.get("failed") or ()
     if not failed:
         return None
-    reasons = list(dict.fromkeys(clean(str(f["message"])).split("\n")[0] for f in failed))
+    # one reason per kind of failure: the same answer for other employers' ids is one
+    firsts = (str(f["message"]).split("\n")[0] for f in failed)
+    reasons = list(dict.fromkeys(clean(_UUID.sub("{id}", line)) for line in firsts))
     why = "; ".join(r[:200] for r in reasons[:2]) + (" ..." if len(reasons) > 2 else "")
     return (
         f"{plural(len(failed), 'employer')} could not be read, so their live state is"
