@@ -139,3 +139,21 @@ def test_a_module_switch_the_profile_proved_is_automatic_and_verified(tmp_path: 
     performed = [e for e in events if e["event"] == "done" and e.get("product")]
     assert performed, events
     assert {e.get("verified_by") for e in performed} == {"a read of the modules afterwards"}
+
+
+def test_apply_target_reads_before_and_after_only_what_its_employer_needs(
+    tmp_path: Path,
+) -> None:
+    """apply reads before and after: at 200 employers neither read lists every employer
+    or reads the rights of an ak-gebruiker the target's file does not name."""
+    with start_emulator(tmp_path, employers=200, world="current") as started:
+        repo = prepared(started)
+        target = drift_products(started, 1)[0]
+        seen = started.server.state.log.last_seq
+        done = cli(repo, "apply", "--auto-approve", "--target", target)
+        asked = api_requests(started, seen)
+    assert done.returncode == 4, done.stdout + done.stderr  # the product is manual here
+    assert not [r for r in asked if r.path == "/v2/providers/employers"]
+    rights_of_provider_users = {r.path for r in asked if r.path.startswith("/v2/providers/users/")}
+    assert len(rights_of_provider_users) <= 1
+    assert len(asked) <= 20, [r.path for r in asked]
