@@ -181,3 +181,14 @@ def test_a_server_error_to_options_is_an_error_not_a_hint(status: int) -> None:
         with pytest.raises(ProviderError, match=str(status)):
             options_hint(http, PATH)
         assert set(methods) == {"OPTIONS"}
+
+
+def test_an_answer_contradicting_a_proven_read_wins() -> None:
+    """A profile proved the bulk read; Loket answers 404 now: the answer decides."""
+    profile = Profile(BASE, "2026-12-08T04:00:00Z", "0", {"modules_bulk_read": True})
+    caps = CapabilityState(
+        CapabilitiesConfig(), api_url=BASE, cache=None, ttl_seconds=0, profile=profile
+    )
+    assert caps.get(Capability.MODULES_BULK_READ) is True
+    caps.record(Capability.MODULES_BULK_READ, False, "404")
+    assert caps.get(Capability.MODULES_BULK_READ) is False
