@@ -10,8 +10,17 @@ API (keep it small; the provider tests build on it):
   sandbox database and served on a free port; no faults, no latency.
 - ``start_emulator(tmp_path, *, employers=EMPLOYERS, seed=1, clock=..., **config)``:
   the same as a context manager, any :class:`EmulatorConfig` field overridden, e.g.
+  ``world="artefact"``, ``rights_flag="isEnabled"``,
   ``faults=FaultConfig(rate=0.2, seed=3, retry_after=0)``, ``latency_ms=20``,
   ``token_lifetime=60``; ``clock`` (e.g. a :class:`FakeClock`) drives token expiry.
+  ``api=`` is accepted as the former name of ``world=``. In the ``artefact`` world the
+  employer files' logins are ``User1``, ``User2``, ... (Loket's ``userName`` as the
+  artefacts show it, not an e-mail address).
+- :data:`WORLD_CASES`: every world, ``artefact`` once per rights flag, as
+  ``pytest.param`` of the :class:`EmulatorConfig` fields (``{"world": ...,
+  "rights_flag": ...}``; ids ``classic``, ``current``,
+  ``artefact-availableForEmployerUser``, ``artefact-isEnabled``), for
+  ``start_emulator(tmp_path, **case)`` in tests that run in every world.
 - :class:`SeededEmulator`: ``server`` (the
   :class:`~mijnloket_gitops.emulator.server.EmulatorHandle`: ``base_url``,
   ``oauth_url``, ``admin_url``, ``db`` and the helpers ``issue_tokens()``,
@@ -20,8 +29,10 @@ API (keep it small; the provider tests build on it):
   ``repo`` (a configuration repository holding ``employers/``, no
   ``mijnloket-gitops.yaml``; the database is its default sandbox path), ``db`` and
   ``employers`` (``[(path, EmployerFile)]``).
-- ``seed_repo(root, employers, seed)`` -> (repo, db, employers): only the seeding,
-  for a test that runs ``emulator serve`` itself.
+- ``seed_repo(root, employers, seed, usernames=False)`` -> (repo, db, employers): only
+  the seeding, for a test that runs ``emulator serve`` itself; ``usernames`` gives
+  ``User<n>`` logins as in the ``artefact`` world (:func:`use_usernames`, which
+  ``benchmarks/requests.py`` uses too).
 - ``emulator_process(db, *args)``: ``emulator serve --port 0`` in a child process
   (its own GIL: use it for benchmarks and multi-process tests) as an
   :class:`EmulatorProcess` (``base_url``, ``oauth_url``, ``admin_url``, ``banner``,
@@ -37,6 +48,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -53,7 +65,7 @@ from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.config import SafetyConfig
 from mijnloket_gitops.emulator.envelopes import ACCEPT
 from mijnloket_gitops.emulator.server import EmulatorHandle, running_emulator
-from mijnloket_gitops.emulator.state import EmulatorConfig
+from mijnloket_gitops.emulator.state import RIGHTS_FLAGS, EmulatorConfig
 from mijnloket_gitops.emulator.tokens import Clock, monotonic
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
@@ -92,15 +104,49 @@ class SeededEmulator:
 
 Seeded = tuple[Path, Path, list[tuple[str, EmployerFile]]]
 
+WorldCase = dict[str, Any]
+"""The :class:`EmulatorConfig` fields of one of :data:`WORLD_CASES` (``Any``: they go
+into ``start_emulator(**case)`` beside its typed parameters)."""
 
-def seed_repo(root: Path, employers: int = EMPLOYERS, seed: int = 1) -> Seeded:
+WORLD_CASES = [
+    pytest.param({"world": "classic"}, id="classic"),
+    pytest.param({"world": "current"}, id="current"),
+    *(
+        pytest.param({"world": "artefact", "rights_flag": flag}, id=f"artefact-{flag}")
+        for flag in RIGHTS_FLAGS
+    ),
+]
+"""Every world, the ``artefact`` world once per reading of the rights flag."""
+
+
+_LOGIN_LINE = re.compile(r"^(\s*- login: )(\S+)$", re.MULTILINE)
+
+
+def use_usernames(folder: Path) -> None:
+    """Give every login of the files in ``folder`` a ``User<n>`` name, the same name in
+    every file (ak-gebruikers serve several employers), numbered in sorted order."""
+    files = sorted(folder.glob("*.yaml"))
+    texts = {path: path.read_text(encoding="utf-8") for path in files}
+    logins = sorted({m.group(2) for text in texts.values() for m in _LOGIN_LINE.finditer(text)})
+    names = {login: f"User{number}" for number, login in enumerate(logins, start=1)}
+    for path, text in texts.items():
+        renamed = _LOGIN_LINE.sub(lambda m: m.group(1) + names[m.group(2)], text)
+        path.write_text(renamed, encoding="utf-8")
+
+
+def seed_repo(
+    root: Path, employers: int = EMPLOYERS, seed: int = 1, *, usernames: bool = False
+) -> Seeded:
     """``root/repo`` with generated employer files, seeded into its sandbox database.
 
+    ``usernames``: logins ``User<n>`` instead of e-mail addresses (``artefact`` world).
     Returns (repo, database, [(path, EmployerFile)]).
     """
     catalog = builtin_catalog()
     repo = root / "repo"
     write_employers(repo / "employers", catalog, employers, seed)
+    if usernames:
+        use_usernames(repo / "employers")
     result = validate_paths([repo / "employers"], catalog)
     assert result.errors == 0, [d.message for d in result.diagnostics]
     db = repo / ".mijnloket" / "sandbox.sqlite"
@@ -119,7 +165,10 @@ def start_emulator(
     **config: Any,
 ) -> Iterator[SeededEmulator]:
     """A freshly seeded emulator on a free port for the block; stopped afterwards."""
-    repo, db, files = seed_repo(tmp_path, employers, seed)
+    if "api" in config:  # the former name of ``world``
+        config["world"] = config.pop("api")
+    usernames = config.get("world") == "artefact"
+    repo, db, files = seed_repo(tmp_path, employers, seed, usernames=usernames)
     settings = EmulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **config)
     with running_emulator(db, settings, clock=clock) as server:
         yield SeededEmulator(server, repo, db, files)

@@ -44,8 +44,9 @@ pytest_plugins = ("tests.emulator_fixtures",)
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[SeededEmulator]:
     """The ``current`` world: these tests cover every endpoint, the rights GET included
-    (tests/test_emulator_worlds.py covers what ``classic`` leaves out)."""
-    with start_emulator(tmp_path, api="current") as started:
+    (tests/test_loket_worlds.py covers what ``classic`` leaves out, tests/test_emulator_artefact.py
+    the ``artefact`` world)."""
+    with start_emulator(tmp_path, world="current") as started:
         yield started
 
 

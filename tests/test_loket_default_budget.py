@@ -3,12 +3,14 @@ provider's DEFAULT request budget (no ``requests_per_second`` in the configurati
 as an operator would run it: the other end-to-end tests lift the budget for speed,
 so these make sure the throttled client converges too.
 
-- classic (rights GET 405): plan, apply and import work; rights are PATCHed and
-  marked unverified; product steps go to the work order (exit 4), and once a person
-  has done them apply exits 0 and keeps no work order;
-- current (discovery alone): one apply converges products, werkgevergebruiker and
-  ak-gebruiker rights; only MijnLoket of the employer whose addendum Loket has not
-  processed goes to the work order (exit 4), and once it is processed apply exits 0.
+- classic (rights GET 405) and artefact (rights GET 501, UUID ids, writes unproven):
+  plan, apply and import work; rights are PATCHed and marked unverified; product
+  steps (and, in artefact, ak-gebruiker rights) go to the work order (exit 4), and
+  once a person has done them apply exits 0 and keeps no work order;
+- current (writes configured on: discovery proves none): one apply converges
+  products, werkgevergebruiker and ak-gebruiker rights; only MijnLoket of the
+  employer whose addendum Loket has not processed goes to the work order (exit 4),
+  and once it is processed apply exits 0.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import SeededEmulator, start_emulator
 from tests.loket_emulated import authorize
 from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, switch_per_work_order
-from tests.test_loket_worlds import drift
+from tests.test_loket_worlds import WRITES_ON, drift
 
 EMPLOYERS = 6
 
@@ -62,8 +64,9 @@ def drift_werkgevergebruikers(started: SeededEmulator, skip: str) -> list[tuple[
     return [(employer, f"{right} for {login}".casefold()) for employer, login, right in revoked]
 
 
-def test_classic_world_with_the_default_budget(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=EMPLOYERS, api="classic") as started:
+@pytest.mark.parametrize("world", ["classic", "artefact"])
+def test_classic_and_artefact_worlds_with_the_default_budget(tmp_path: Path, world: str) -> None:
+    with start_emulator(tmp_path, employers=EMPLOYERS, world=world) as started:
         repo = prepare_default_budget(started)
         gated_id, _ = drift(started)
         revoked = drift_werkgevergebruikers(started, gated_id)
@@ -75,7 +78,9 @@ def test_classic_world_with_the_default_budget(tmp_path: Path) -> None:
         assert applied.returncode == 4, applied.stdout + applied.stderr
         order = json.loads((repo / WORK_ORDER).read_text())
         tasks = [t for e in order["employers"] for t in e["tasks"]]
-        assert tasks and all(t["product"] for t in tasks), "only product steps are manual"
+        assert tasks and all(t["product"] or t["user_type"] == "ak-gebruiker" for t in tasks), (
+            "only product steps (and ak-gebruiker rights, unproven or unknown) are manual"
+        )
         writes = {r.method for r in started.server.requests(seen) if r.method != "GET"}
         assert writes <= {"PATCH", "POST", "OPTIONS"}, writes
         granted = {(e, s.casefold()) for e, a, s in api_changes(started) if a == "grant"}
@@ -104,8 +109,10 @@ def test_classic_world_with_the_default_budget(tmp_path: Path) -> None:
 
 
 def test_current_world_with_the_default_budget(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=EMPLOYERS, api="current") as started:
+    with start_emulator(tmp_path, employers=EMPLOYERS, world="current") as started:
         repo = prepare_default_budget(started)
+        config = repo / "mijnloket-gitops.yaml"
+        config.write_text(config.read_text() + WRITES_ON, encoding="utf-8")
         gated_id, _ = drift(started)
         revoked = drift_werkgevergebruikers(started, gated_id)
         applied = cli(repo, "apply", "--auto-approve", "--allow-employer-share")

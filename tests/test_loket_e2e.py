@@ -3,7 +3,8 @@
 Products are manual with Loket.nl: apply performs the rights it can, writes a work
 order and exits 4; `apply --wait` finishes once a person (here: the emulator's admin
 endpoint) has switched the modules. With 20% faults, apply still converges and the
-emulator's change log shows every change exactly once.
+emulator's change log shows every change exactly once. Both run in every world
+(``WORLD_CASES``: ``artefact`` once per reading of the rights flag).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from mijnloket_gitops.emulator.faults import FaultConfig
+from mijnloket_gitops.emulator.state import UI_ORIGIN
 from mijnloket_gitops.sandbox.store import Store
-from tests.emulator_fixtures import SeededEmulator, start_emulator
+from tests.emulator_fixtures import WORLD_CASES, SeededEmulator, WorldCase, start_emulator
 from tests.loket_emulated import ENV, authorize, write_repo_config
 
 WORK_ORDER = Path(".mijnloket/work-order/work-order.json")
@@ -52,6 +56,8 @@ def drift_products(started: SeededEmulator, count: int) -> list[tuple[str, str]]
 
 
 def switch_per_work_order(started: SeededEmulator, repo: Path) -> int:
+    """Do the work order's tasks as a person in Loket.nl's web UI would: switch the
+    products, and grant or revoke the rights the API may not change (ak-gebruikers')."""
     order = json.loads((repo / WORK_ORDER).read_text())
     done = 0
     for employer in order["employers"]:
@@ -60,6 +66,15 @@ def switch_per_work_order(started: SeededEmulator, repo: Path) -> int:
                 started.server.switch_module(
                     employer["employer_id"], task["product"], task["action"] == "activate"
                 )
+                done += 1
+            elif task["right"]:
+                with Store.open(started.db) as store, store.write(UI_ORIGIN) as tx:
+                    if task["action"] == "grant":
+                        tx.grant(
+                            task["employer_id"], task["login"], task["right"], task["user_type"]
+                        )
+                    else:
+                        tx.revoke(task["employer_id"], task["login"], task["right"])
                 done += 1
     return done
 
@@ -72,14 +87,19 @@ def api_changes(started: SeededEmulator) -> Counter[tuple[str, str, str]]:
     )
 
 
-def test_manual_products_make_a_work_order_and_wait_finishes(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=12) as started:
+@pytest.mark.parametrize("world", WORLD_CASES)
+def test_manual_products_make_a_work_order_and_wait_finishes(
+    tmp_path: Path, world: WorldCase
+) -> None:
+    with start_emulator(tmp_path, employers=12, **world) as started:
         repo = prepare(started)
         switched = drift_products(started, 3)
-        plan = cli(repo, "plan")
+        # where rights can be read (current) the seed's drift touches over half the employers
+        share = "--allow-employer-share"
+        plan = cli(repo, "plan", share)
         assert plan.returncode == 0, plan.stderr
         assert "[manual]" in plan.stdout
-        waiting = cli(repo, "apply", "--auto-approve")
+        waiting = cli(repo, "apply", "--auto-approve", share)
         assert waiting.returncode == 4, waiting.stdout + waiting.stderr
         order = json.loads((repo / WORK_ORDER).read_text())
         products = {
@@ -98,6 +118,7 @@ def test_manual_products_make_a_work_order_and_wait_finishes(tmp_path: Path) -> 
                 "mijnloket_gitops",
                 "apply",
                 "--auto-approve",
+                share,
                 "--wait",
                 "--timeout",
                 "90",
@@ -129,8 +150,9 @@ def test_manual_products_make_a_work_order_and_wait_finishes(tmp_path: Path) -> 
         assert max(api_changes(started).values(), default=1) == 1
 
 
-def test_apply_converges_through_twenty_percent_faults(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=20) as started:
+@pytest.mark.parametrize("world", WORLD_CASES)
+def test_apply_converges_through_twenty_percent_faults(tmp_path: Path, world: WorldCase) -> None:
+    with start_emulator(tmp_path, employers=20, **world) as started:
         repo = prepare(started)
         plan = cli(repo, "plan", "--format", "json")
         assert plan.returncode == 0, plan.stderr

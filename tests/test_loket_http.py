@@ -144,8 +144,10 @@ def test_connection_errors_are_retried_then_reported(make: Any, sleeps: Sleeps) 
     assert make(handler).get_content("x") == {"id": "x"}
     assert len(seen) == 3
     handler, seen = sequence(httpx.RemoteProtocolError("dropped"))
-    with pytest.raises(ProviderError, match=r"after 3 attempt.*RemoteProtocolError"):
+    with pytest.raises(ProviderError, match=r"broke off the connection after 3 attempts") as caught:
         make(handler, max_retries=2).get_content("x")
+    assert "provider.api_url" in str(caught.value)
+    assert "RemoteProtocolError" not in str(caught.value), "a sentence, not an exception class"
 
 
 def test_client_errors_are_not_retried(make: Any, sleeps: Sleeps) -> None:

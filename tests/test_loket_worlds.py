@@ -1,7 +1,9 @@
-"""The two emulated Loket.nl worlds over real HTTP: ``loket probe`` tells them apart,
-and in the ``current`` world one ``apply`` converges products, werkgevergebruiker and
-ak-gebruiker rights by discovery alone, except MijnLoket where the addendum is not
-processed (exit 4, work order with the addendum instruction)."""
+"""The emulated Loket.nl worlds over real HTTP: ``loket probe`` tells them apart, and
+in the ``current`` and ``artefact`` worlds (both readings of the rights flag) one
+``apply`` converges products, werkgevergebruiker and ak-gebruiker rights once the
+writes are configured ``on``, except MijnLoket where the addendum is not processed
+(exit 4, work order with the addendum instruction). Discovery alone proves no write:
+an OPTIONS ``Allow`` (``current``) or none (``artefact``) leaves writes unproven."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from mijnloket_gitops.sandbox.store import Store
 from tests.emulator_fixtures import (
     CLIENT_ID,
     CLIENT_SECRET,
+    WORLD_CASES,
     SeededEmulator,
+    WorldCase,
     api_headers,
     emulator_process,
     seed_repo,
@@ -30,10 +34,11 @@ from tests.emulator_fixtures import (
 )
 from tests.test_loket_e2e import WORK_ORDER, api_changes, cli, prepare, switch_per_work_order
 
+UNKNOWN = "unproven (OPTIONS: no Allow (unknown))"
 CLASSIC = {
     "modules_read": (True, "answered"),
     "modules_bulk_read": (False, "404"),
-    "modules_write": (False, "not shown"),
+    "modules_write": (False, UNKNOWN),
     "employer_users_bulk_read": (False, "404"),
     "employer_user_rights_read": (False, "405"),
     "employer_user_rights_write": (True, "documented"),
@@ -42,14 +47,22 @@ CLASSIC = {
 CURRENT = {
     "modules_read": (True, "answered"),
     "modules_bulk_read": (True, "answered"),
-    "modules_write": (True, "allow"),
+    "modules_write": (False, "unproven (OPTIONS: Allow has PATCH)"),
     "employer_users_bulk_read": (True, "answered"),
     "employer_user_rights_read": (True, "answered"),
-    "employer_user_rights_write": (True, "allow"),
+    "employer_user_rights_write": (True, "documented"),
     "provider_users_read": (True, "answered"),
     "provider_user_rights_read": (True, "answered"),
-    "provider_user_rights_write": (True, "allow"),
+    "provider_user_rights_write": (False, "unproven (OPTIONS: Allow has PATCH)"),
 }
+ARTEFACT = {
+    **CURRENT,
+    "modules_write": (False, UNKNOWN),
+    "employer_user_rights_read": (False, "501"),
+    "provider_user_rights_write": (False, UNKNOWN),
+}
+WRITES_ON = "  capabilities:\n    modules_write: 'on'\n    provider_user_rights_write: 'on'\n"
+"""Configuration lines switching on the writes that discovery cannot prove."""
 
 
 def probed(repo: Path) -> dict[str, tuple[bool, str]]:
@@ -59,11 +72,14 @@ def probed(repo: Path) -> dict[str, tuple[bool, str]]:
     return {c["capability"]: (c["available"], c["how"]) for c in document["capabilities"]}
 
 
-@pytest.mark.parametrize(("api", "expected"), [("classic", CLASSIC), ("current", CURRENT)])
+@pytest.mark.parametrize(
+    ("world", "expected"),
+    [("classic", CLASSIC), ("current", CURRENT), ("artefact", ARTEFACT)],
+)
 def test_probe_tells_the_worlds_apart(
-    tmp_path: Path, api: str, expected: dict[str, tuple[bool, str]]
+    tmp_path: Path, world: str, expected: dict[str, tuple[bool, str]]
 ) -> None:
-    with start_emulator(tmp_path, employers=4, api=api) as started:
+    with start_emulator(tmp_path, employers=4, world=world) as started:
         repo = prepare(started)
         seen = started.server.state.log.last_seq
         found = probed(repo)
@@ -74,23 +90,20 @@ def test_probe_tells_the_worlds_apart(
         text = cli(repo, "loket", "probe")
         assert text.returncode == 0
         line = next(x for x in text.stdout.splitlines() if "modules_write" in x)
-        if api == "current":
-            assert "(allow)" in line and "automatic" in line
-        else:
-            assert "(not shown)" in line and "work order" in line
+        assert "unproven" in line and "work order" in line, "discovery proves no write"
 
 
 def test_a_switched_off_capability_shows_in_the_probe(tmp_path: Path) -> None:
     off = frozenset({Capability.MODULES_WRITE, Capability.PROVIDER_USERS_READ})
-    with start_emulator(tmp_path, employers=3, api="current", disabled=off) as started:
+    with start_emulator(tmp_path, employers=3, world="current", disabled=off) as started:
         found = probed(prepare(started))
-    assert found["modules_write"] == (False, "allow without PATCH")
+    assert found["modules_write"] == (False, "unproven (OPTIONS: Allow without PATCH)")
     assert found["provider_users_read"] == (False, "404")
     assert found["employer_user_rights_read"] == (True, "answered")
 
 
 def test_configured_capabilities_win_over_discovery(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=3, api="current") as started:
+    with start_emulator(tmp_path, employers=3, world="current") as started:
         repo = prepare(started)
         config = repo / "mijnloket-gitops.yaml"
         config.write_text(
@@ -130,10 +143,15 @@ def drift(started: SeededEmulator) -> tuple[str, list[str]]:
     return gated.employer_id, [login for _, login, _ in wanted_ak]
 
 
-def test_current_world_converges_in_one_apply_by_discovery_alone(tmp_path: Path) -> None:
-    with start_emulator(tmp_path, employers=12, api="current") as started:
+@pytest.mark.parametrize("world", [c for c in WORLD_CASES if c.id != "classic"])
+def test_one_apply_converges_where_the_writes_are_configured_on(
+    tmp_path: Path, world: WorldCase
+) -> None:
+    with start_emulator(tmp_path, employers=12, **world) as started:
         repo = prepare(started)
-        gated_id, _ = drift(started)
+        config = repo / "mijnloket-gitops.yaml"
+        config.write_text(config.read_text() + WRITES_ON, encoding="utf-8")
+        gated_id, ak_logins = drift(started)
         # the drift touches 7 of 12 employers: over the employer-share guard's 50%
         applied = cli(repo, "apply", "--auto-approve", "--allow-employer-share")
         assert applied.returncode == 4, applied.stdout + applied.stderr
@@ -145,7 +163,8 @@ def test_current_world_converges_in_one_apply_by_discovery_alone(tmp_path: Path)
         changes = api_changes(started)
         assert max(changes.values()) == 1
         assert any(action == "activate" for _, action, _ in changes), "products were switched"
-        assert any("kantoor" in subject and action == "grant" for _, action, subject in changes), (
+        granted = [subject for _, action, subject in changes if action == "grant"]
+        assert any(s.endswith(f" for {login}") for s in granted for login in ak_logins), (
             "ak-gebruiker rights were granted"
         )
         started.server.set_portal_available(gated_id, True)
@@ -171,7 +190,7 @@ def test_classic_world_leaves_products_to_the_work_order(tmp_path: Path) -> None
 
 def test_the_default_world_is_classic() -> None:
     config = EmulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    assert config.api == "classic"
+    assert config.world == "classic"
     assert config.offers(Capability.MODULES_READ)
     assert not config.offers(Capability.EMPLOYER_USER_RIGHTS_READ)
     assert not config.offers(Capability.MODULES_WRITE)
@@ -199,16 +218,16 @@ def per_employer(requests: list[tuple[str, str]], suffix: str = "") -> int:
     )
 
 
-@pytest.mark.parametrize("api", ["classic", "current"])
+@pytest.mark.parametrize("api", ["classic", "current", "artefact"])
 def test_a_full_plan_reads_lists_not_employers(tmp_path: Path, api: str) -> None:
     with start_emulator(
-        tmp_path, employers=40, api=api, default_page_size=10, max_page_size=10
+        tmp_path, employers=40, world=api, default_page_size=10, max_page_size=10
     ) as started:
         repo = prepare(started)
         requests = plan_requests(started, repo)
         wanted_rights = per_employer(requests, "/users/*/authorizations")
         assert per_employer(requests) == 0, "the employer list already says it"
-        if api == "current":
+        if api in ("current", "artefact"):
             assert per_employer(requests, "/modules") == 0
             assert per_employer(requests, "/users") == 0
             rights = [p for m, p in requests if m == "GET" and p.endswith("/authorizations")]
@@ -220,17 +239,20 @@ def test_a_full_plan_reads_lists_not_employers(tmp_path: Path, api: str) -> None
                     if u.type == "werkgevergebruiker"
                 )
             employer_rights = [p for p in rights if p.startswith("/v2/providers/employers/")]
-            assert len(employer_rights) == users  # one rights read per werkgevergebruiker
+            if api == "current":  # one rights read per werkgevergebruiker
+                assert len(employer_rights) == users
+            else:  # after the first 501 (at most one per worker in flight)
+                assert len(employer_rights) <= 4
             assert len(requests) - len(rights) <= 30  # O(pages): 43 employers in pages of 10
         else:
             assert per_employer(requests, "/modules") == 40  # the employers with a file
             assert wanted_rights <= 4  # after the first 405 (at most one per worker in flight)
 
 
-@pytest.mark.parametrize("api", ["classic", "current"])
+@pytest.mark.parametrize("api", ["classic", "current", "artefact"])
 def test_a_plan_of_a_few_employers_reads_only_those(tmp_path: Path, api: str) -> None:
     with start_emulator(
-        tmp_path, employers=40, api=api, default_page_size=10, max_page_size=10
+        tmp_path, employers=40, world=api, default_page_size=10, max_page_size=10
     ) as started:
         repo = prepare(started)
         plan_requests(started, repo)  # discovery is cached from here on
@@ -275,7 +297,7 @@ def test_apply_wait_rereads_only_employers_with_outstanding_manual_steps(tmp_pat
 def test_emulator_serve_takes_the_world_and_switches(tmp_path: Path) -> None:
     _, db, _ = seed_repo(tmp_path, employers=2)
     with emulator_process(db, "--api", "current", "--no-modules-write") as served:
-        assert any("api        current without modules_write" in b for b in served.banner)
+        assert any("world      current without modules_write" in b for b in served.banner)
         token = httpx.post(
             f"{served.oauth_url}/token",
             data={
@@ -322,11 +344,12 @@ def test_discovered_capabilities_are_cached_for_their_time(tmp_path: Path) -> No
         )
 
     first = state()
-    first.record(Capability.MODULES_WRITE, True, "allow")
-    assert state().get(Capability.MODULES_WRITE) is True  # read back from the cache
-    assert state(modules_write="off").get(Capability.MODULES_WRITE) is False  # configured wins
+    first.record(Capability.MODULES_BULK_READ, True, "answered")
+    assert state().get(Capability.MODULES_BULK_READ) is True  # read back from the cache
+    off = state(modules_bulk_read="off")
+    assert off.get(Capability.MODULES_BULK_READ) is False  # configured wins
     now[0] += 61
-    assert state().get(Capability.MODULES_WRITE) is None  # expired: discover again
+    assert state().get(Capability.MODULES_BULK_READ) is None  # expired: discover again
     assert state(ttl=0).get(Capability.EMPLOYER_USER_RIGHTS_READ) is None
 
 
@@ -344,3 +367,61 @@ def test_a_write_configured_on_but_refused_goes_to_the_work_order(tmp_path: Path
         order = json.loads((repo / WORK_ORDER).read_text())
         assert [t for e in order["employers"] for t in e["tasks"] if t["product"]]
         assert ", 0 failed," in applied.stdout  # refused, so manual: not a failure
+
+
+@pytest.mark.parametrize("world", [c for c in WORLD_CASES if str(c.id).startswith("artefact")])
+def test_artefact_rights_writes_take_effect_in_either_reading_and_say_unverified(
+    tmp_path: Path, world: WorldCase
+) -> None:
+    """Grants and revokes of werkgevergebruiker rights reach Loket whichever flag it
+    honours, and, with no read to show it (GET 501, PATCH 204), every one is flagged
+    unverified in the plan and in the journal."""
+    with start_emulator(tmp_path, employers=12, **world) as started:
+        repo = prepare(started)
+        drift_werkgevergebruikers(started)
+        shown = cli(repo, "plan", "--format", "json", "--allow-employer-share")
+        assert shown.returncode == 0, shown.stderr
+        steps = [
+            s
+            for e in json.loads(shown.stdout)["employers"]
+            for s in e["steps"]
+            if s["right"] and s["user_type"] == "werkgevergebruiker"
+        ]
+        assert {s["action"] for s in steps} == {"grant", "revoke"}
+        assert all("unverified" in s["flags"] for s in steps)
+        applied = cli(repo, "apply", "--auto-approve", "--allow-employer-share")
+        assert applied.returncode in (0, 4), applied.stdout + applied.stderr
+        journal = next((repo / ".mijnloket" / "journal").glob("*.jsonl"))
+        done = [json.loads(line) for line in journal.read_text().splitlines()]
+        rights_done = [
+            e
+            for e in done
+            if e["event"] == "done" and e.get("right") and e["user_type"] == "werkgevergebruiker"
+        ]
+        assert len(rights_done) == len(steps)
+        assert all("unverified" in e["flags"] for e in rights_done)
+        ids = [e.employer_id for _, e in started.employers]
+        with Store.open(started.db) as store:
+            live = store.live(ids)
+        for _, employer in started.employers:
+            for user in employer.users:
+                if user.type == "werkgevergebruiker":
+                    held = live[employer.employer_id].user(user.login)
+                    assert held is not None and held.rights == frozenset(user.rights), user.login
+
+
+def drift_werkgevergebruikers(started: SeededEmulator) -> None:
+    """Take every werkgevergebruiker's rights live away and give each one the rights of
+    the catalog its file does not give: every right of theirs needs a PATCH."""
+    with Store.open(started.db) as store:
+        rights = [r.name for r in store.rights()]
+    with Store.open(started.db) as store, store.write("test") as tx:
+        for _, employer in started.employers:
+            for user in employer.users:
+                if user.type != "werkgevergebruiker":
+                    continue
+                for right in rights:
+                    if right in user.rights:
+                        tx.revoke(employer.employer_id, user.login, right)
+                    else:
+                        tx.grant(employer.employer_id, user.login, right, user.type)

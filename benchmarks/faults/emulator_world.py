@@ -131,7 +131,7 @@ class EmulatorWorld(World):
 
 
 MATRIX_WORLD: dict[str, Any] = {
-    "api": "current",
+    "world": "current",
     "disabled": frozenset(
         {
             Capability.MODULES_WRITE,

@@ -56,6 +56,11 @@ class RightOverride(_Strict):
     requires: list[str] | None = None
     personal_data: bool | None = None
     note: str | None = None
+    loket_id: str | int | None = Field(
+        None,
+        description="The right's id in Loket.nl, for a Loket whose API shows it neither in "
+        "the authorization sets' details nor in the rights of a user (loket provider only).",
+    )
 
 
 class CatalogConfig(_Strict):
@@ -76,12 +81,15 @@ CapabilitySetting = Literal["auto", "on", "off"]
 
 
 class CapabilitiesConfig(_Strict):
-    """What the loket provider may do: ``auto`` (discovered), ``on`` or ``off``.
+    """What the loket provider may do: ``auto``, ``on`` or ``off``.
 
-    Discovery sends only safe requests (GET, and OPTIONS where the server answers it
-    with ``Allow``); a write capability is never tried by writing. One that neither
-    shows stays off until set to ``on`` here: verify it on Loket's acceptance
-    environment first. ``mijnloket-gitops loket probe`` shows what was decided.
+    ``auto``: what the Loket profile of ``mijnloket-gitops loket check`` proved; else a
+    read is discovered by its GET, and a write is unproven (off, its steps go to the
+    work order) except the rights of werkgevergebruikers, which the published
+    description documents (each such write is read back, or marked unverified). A
+    write is never tried by writing, nor decided by OPTIONS. Prove writes with ``loket
+    check --write`` on Loket's acceptance environment, or set them ``on`` here.
+    ``mijnloket-gitops loket probe`` shows what was decided.
     """
 
     modules_read: CapabilitySetting = Field("auto", description="Read the modules per employer.")
@@ -158,6 +166,11 @@ class LoketProviderConfig(_Strict):
         120.0, gt=0, description="Total time one request may spend waiting to be retried."
     )
     capabilities: CapabilitiesConfig = Field(default_factory=CapabilitiesConfig)
+    rights_flag: Literal["auto", "availableForEmployerUser", "isEnabled"] = Field(
+        "auto",
+        description="The flag of a rights PATCH item (the public evidence is split): auto "
+        "sends the one `loket check --write` proved, else both; every write is read back.",
+    )
     capability_cache: str = Field(
         ".mijnloket/loket-capabilities.json",
         description="Where discovered capabilities are cached; relative to the repository.",
@@ -294,6 +307,11 @@ class RepoConfig(_Strict):
     )
 
 
+def pinned_right_ids(config: RepoConfig) -> dict[str, str | int]:
+    """``catalog.rights.<name>.loket_id``: right ids pinned by description (loket provider)."""
+    return {n: o.loket_id for n, o in config.catalog.rights.items() if o.loket_id is not None}
+
+
 @dataclass(frozen=True)
 class Settings:
     """The loaded configuration with its effective catalog and repository root."""
@@ -309,7 +327,11 @@ def _overrides(config: RepoConfig) -> Catalog:
     if not config.catalog.products and not config.catalog.rights:
         return base
     products = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.products.items()}
-    rights = {n: o.model_dump(exclude_none=True) for n, o in config.catalog.rights.items()}
+    rights = {
+        # loket_id is the provider's (pinned_right_ids), not the catalog's
+        n: o.model_dump(exclude_none=True, exclude={"loket_id"})
+        for n, o in config.catalog.rights.items()
+    }
     return extend_catalog(base, products, rights)
 
 

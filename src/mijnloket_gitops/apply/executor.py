@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.errors import ProviderError
-from mijnloket_gitops.plan.model import Plan, PlannedStep
+from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan, PlannedStep
 from mijnloket_gitops.providers.base import ManualStepError, Provider
 
 
@@ -32,6 +32,17 @@ class StepResult:
     planned: PlannedStep
     outcome: Outcome
     detail: str = ""
+    verified_by: str | None = None
+    """How the provider read the write back (issue 20); None: nothing read it back."""
+
+    @property
+    def unverified(self) -> bool:
+        """Done, planned as unverified (Loket cannot show it), and read back by nothing."""
+        return (
+            self.outcome == Outcome.DONE
+            and UNVERIFIED_FLAG in self.planned.flags
+            and self.verified_by is None
+        )
 
 
 OnResult = Callable[[StepResult], None]
@@ -86,16 +97,23 @@ def execute(
                     result = StepResult("", planned, Outcome.FAILED, str(error))
                 else:
                     result = StepResult("", planned, Outcome.DONE)
-            result = StepResult(employer.name, result.planned, result.outcome, result.detail)
-            if result.outcome != Outcome.DONE:
+            done = result.outcome == Outcome.DONE
+            how = provider.verified_by(step) if done else None
+            result = StepResult(employer.name, result.planned, result.outcome, result.detail, how)
+            if not done:
                 undone[planned.key] = label
+            # a write read back after all (the PATCH answer carried the rights) is no
+            # longer unverified (issue 20)
+            flags = tuple(f for f in planned.flags if not (how and f == UNVERIFIED_FLAG))
             journal.record(
                 str(result.outcome),
                 step,
                 detail=result.detail,
                 # flags such as "unverified" (rights Loket cannot show; issue 10)
-                flags=planned.flags,
-                **_state(planned, result.outcome == Outcome.DONE),
+                flags=flags,
+                # how the write was read back (issue 20); absent: nothing could read it
+                **({"verified_by": how} if how else {}),
+                **_state(planned, done),
             )
             results.append(result)
             if on_result:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,15 @@ def _tasks(catalog: Catalog, plan: EmployerPlan, employer: EmployerFile | None) 
 
 
 def build_work_order(
-    plan: Plan, catalog: Catalog, desired: Mapping[str, EmployerFile]
+    plan: Plan,
+    catalog: Catalog,
+    desired: Mapping[str, EmployerFile],
+    why_manual: Sequence[str] = (),
 ) -> dict[str, Any] | None:
     """The work order for ``plan``'s manual steps, or None when there are none.
+
+    ``why_manual``: the provider's reasons why steps an API could do are manual here
+    (:meth:`~mijnloket_gitops.providers.base.Provider.why_manual`), said at the top.
 
     What the provider cannot see (``check_by_hand``) rides along on a work order but
     never makes one: in a world where Loket hides rights every plan carries such notes,
@@ -116,8 +123,20 @@ def build_work_order(
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "provider": plan.provider,
         "web_ui_path": catalog.web_ui_path,
+        **({"why_manual": list(why_manual)} if why_manual else {}),
         "employers": employers,
     }
+
+
+def wait_command(employer_ids: Iterable[str]) -> str:
+    """``apply --wait`` with a ``--target`` per employer that has steps left: it waits
+    on exactly those, never re-plans the whole portfolio (issue 20)."""
+    ids = list(dict.fromkeys(employer_ids))
+    return " ".join(["mijnloket-gitops apply --wait", *(f"--target {shlex.quote(i)}" for i in ids)])
+
+
+def _wait_command(order: Mapping[str, Any]) -> str:
+    return wait_command(str(e["employer_id"]) for e in order["employers"] if e["tasks"])
 
 
 def render_markdown(order: Mapping[str, Any]) -> str:
@@ -131,9 +150,10 @@ def render_markdown(order: Mapping[str, Any]) -> str:
         "",
         f"Made {order['created_at']}. Do the steps of each employer in order; a step that"
         " says *after* waits for the steps it names. When you are done, run"
-        " `mijnloket-gitops apply --wait` (or `plan`) to verify: nothing counts as done"
+        f" `{_wait_command(order)}` (or `plan`) to verify: nothing counts as done"
         " until Loket.nl shows it.",
         "",
+        *[f"> {reason}\n" for reason in order.get("why_manual", ())],
     ]
     for employer in order["employers"]:
         lines += [f"## {employer['name']}", ""]

@@ -114,7 +114,7 @@ def apply(
                 interval=poll_interval,
             )
             if outcome is not None:
-                finish(outcome, work_order)
+                finish(outcome, work_order, plan_file)
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else ExitCode.ERROR
             _finished(journal, _RESULTS.get(code, "error"), code)

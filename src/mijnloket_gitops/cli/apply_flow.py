@@ -19,7 +19,7 @@ from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
 from mijnloket_gitops.apply.reconcile import reconcile
 from mijnloket_gitops.apply.session import Session, SessionResult
-from mijnloket_gitops.apply.workorder import build_work_order, write_work_order
+from mijnloket_gitops.apply.workorder import build_work_order, wait_command, write_work_order
 from mijnloket_gitops.cli.common import (
     use_color,
 )
@@ -29,8 +29,9 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
-from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
+from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
+from mijnloket_gitops.plan.render.common import not_read
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
 from mijnloket_gitops.plan.scope import Repository
@@ -129,21 +130,30 @@ def _unread(plan: Plan) -> None:
         )
         for failure in plan.failed:
             click.echo(f"  {failure.path} ({failure.employer_id}): {failure.message}", err=True)
+        click.echo(not_read(plan.data), err=True)  # issue 20: why, and what to do
         raise SystemExit(ExitCode.ERROR)
 
 
-def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None:
+def wait_hint(remaining: Plan, plan_file: Path | None) -> str:
+    """The command that waits on exactly the outstanding steps (issue 20)."""
+    ids = list(dict.fromkeys(e.employer_id for e in remaining.changed))
+    source = f" of the saved plan {plan_file}" if plan_file is not None else ""
+    return (
+        f"Run `{wait_command(ids)}` later: it waits on the {plural(len(ids), 'employer')}"
+        f"{source} with steps left, or `plan` to verify."
+    )
+
+
+def finish(
+    outcome: SessionResult, work_order: tuple[Path, Path] | None, plan_file: Path | None = None
+) -> None:
     counts = Counter(r.outcome for r in outcome.results)
     click.echo(
         f"Apply finished: {counts[Outcome.DONE]} done, {counts[Outcome.FAILED]} failed,"
         f" {counts[Outcome.SKIPPED]} skipped, {counts[Outcome.MANUAL]} manual,"
         f" {counts[Outcome.BLOCKED]} blocked."
     )
-    unverified = sum(
-        1
-        for r in outcome.results
-        if r.outcome == Outcome.DONE and UNVERIFIED_FLAG in r.planned.flags
-    )
+    unverified = sum(1 for r in outcome.results if r.unverified)
     if unverified:
         click.echo(
             f"{unverified} rights step(s) were sent but cannot be verified: Loket.nl does not"
@@ -182,15 +192,19 @@ def finish(outcome: SessionResult, work_order: tuple[Path, Path] | None) -> None
         click.echo(f"Work order for the manual steps: {work_order[0]} (JSON: {work_order[1]})")
     click.echo(
         "Waiting for a person: the steps above happen in Loket.nl, outside this tool. "
-        "Run `mijnloket-gitops apply --wait` or `plan` later to verify."
+        + wait_hint(remaining, plan_file)
     )
     raise SystemExit(ExitCode.WAITING)
 
 
 def _rewrite_work_order(
-    remaining: Plan, settings: Settings, desired: dict[str, Any], directory: Path
+    remaining: Plan,
+    settings: Settings,
+    desired: dict[str, Any],
+    directory: Path,
+    why_manual: list[str],
 ) -> tuple[Path, Path] | None:
-    order = build_work_order(remaining, settings.catalog, desired)
+    order = build_work_order(remaining, settings.catalog, desired, why_manual)
     if order is not None:
         return write_work_order(directory, order)
     for name in ("work-order.md", "work-order.json"):
@@ -275,7 +289,7 @@ def attempt(
             _unread(plan)
             return None, None
         desired = {e.employer_id: e for _, e in repository.in_scope}
-        order = build_work_order(plan, settings.catalog, desired)
+        order = build_work_order(plan, settings.catalog, desired, provider.why_manual())
         work_order = None
         if order is not None:
             work_order = write_work_order(work_order_dir or state / "work-order", order)
@@ -290,8 +304,11 @@ def attempt(
                 managed=repository.managed,
                 overrides=Overrides(force=True),
                 list_unmanaged=False,
+                scope=repository.scope,  # a partial scope reads only what it needs
             ).plan
 
+        for note in provider.notes():  # issue 20: cached or unproven capabilities
+            click.echo(note, err=True)
         click.echo(f"Applying (journal: {journal.path})")
         journal.record("plan-started", plan_id=identity, steps=len(plan.steps))
         session = Session(provider, journal, replan, _echo_result, _on_wait, replan_some=replan)
@@ -299,7 +316,11 @@ def attempt(
         # What is left for a person after the run (steps Loket refused at apply time
         # included); a finished apply removes its work order (issue 10).
         work_order = _rewrite_work_order(
-            outcome.remaining, settings, desired, work_order_dir or state / "work-order"
+            outcome.remaining,
+            settings,
+            desired,
+            work_order_dir or state / "work-order",
+            provider.why_manual(),
         )
         journal.record(
             "verification",

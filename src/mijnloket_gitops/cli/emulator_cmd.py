@@ -86,8 +86,9 @@ def _config(
     fault_rate: float,
     fault_kinds: str | None,
     seed: int,
-    api: str = "classic",
+    world: str = "classic",
     without: tuple[str, ...] = (),
+    rights_flag: str = "availableForEmployerUser",
 ) -> EmulatorConfig:
     from mijnloket_gitops.emulator.faults import ALL_KINDS, FaultConfig, parse_kinds
     from mijnloket_gitops.emulator.state import EmulatorConfig
@@ -110,7 +111,8 @@ def _config(
         token_lifetime=token_lifetime,
         latency_ms=latency_ms,
         faults=faults,
-        api=api,
+        world=world,
+        rights_flag=rights_flag,
         disabled=frozenset(Capability(name) for name in without),
     )
 
@@ -125,9 +127,11 @@ def _started(db: Path, config: EmulatorConfig, secret_env: str) -> Callable[[Url
             f"  admin      {urls.admin_url}  (emulator only)",
             f"  client id  {config.client_id} (secret from ${secret_env})",
             f"  tokens     access tokens live {config.token_lifetime} s",
-            f"  api        {config.api}"
+            f"  world      {config.world}"
             + (f" without {', '.join(sorted(config.disabled))}" if config.disabled else ""),
         ]
+        if config.artefact:
+            lines.append(f"  rights     the rights PATCH honours only {config.rights_flag}")
         if faults.rate or config.latency_ms:
             kinds = ", ".join(k.value for k in faults.kinds)
             lines.append(
@@ -206,13 +210,25 @@ def _started(db: Path, config: EmulatorConfig, secret_env: str) -> Callable[[Url
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the faults.")
 @click.option(
+    "--world",
     "--api",
-    type=click.Choice(["classic", "current"]),
+    "world",
+    type=click.Choice(["classic", "current", "artefact"]),
     default="classic",
     show_default=True,
     help="classic: the older published API (modules read-only, rights GET 405, no "
     "provider users, no bulk reads); current: the newer listing, with the contract's "
-    "assumed shapes and OPTIONS answered with Allow.",
+    "assumed shapes and OPTIONS answered with Allow; artefact: the newer listing in the "
+    "shapes of the public artefacts (UUID ids, version objects, OPTIONS without Allow, "
+    "set details, rights GET 501, one rights flag). --api is the former name.",
+)
+@click.option(
+    "--rights-flag",
+    type=click.Choice(["availableForEmployerUser", "isEnabled"]),
+    default="availableForEmployerUser",
+    show_default=True,
+    help="With --world artefact: the one flag of a rights PATCH item that takes effect; "
+    "the other is ignored silently, as a merging PATCH would.",
 )
 @capability_switches
 @repo_option
@@ -228,7 +244,8 @@ def serve(
     fault_rate: float,
     fault_kinds: str | None,
     seed: int,
-    api: str,
+    world: str,
+    rights_flag: str,
     repo: Path,
     **without: bool,
 ) -> None:
@@ -257,8 +274,9 @@ def serve(
         fault_rate,
         fault_kinds,
         seed,
-        api,
+        world,
         switched_off,
+        rights_flag,
     )
     from mijnloket_gitops.emulator.server import serve as run_server
 

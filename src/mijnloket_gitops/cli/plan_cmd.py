@@ -138,6 +138,8 @@ def plan_repository(
             )
         finally:
             progress.close()
+            for note in provider.notes():  # issue 20: cached or unproven capabilities
+                click.echo(note, err=True)
 
 
 @contextlib.contextmanager

@@ -7,11 +7,16 @@ version=2018-01-01`` (else ``406``). Unknown employers, users and providers are
 invisible through the API (A6), so their ids are ``404`` too.
 
 ``PATCH .../authorizations`` has merge semantics: only the rights sent change
-(``isEnabled`` true grants, false revokes), all of them in one store transaction or
-none (an unknown right id, a description that does not match the id, or a malformed
-body is ``400`` and changes nothing). A change that does something is recorded in
-the ``change_log`` with origin :data:`~.state.API_ORIGIN`; a repeated PATCH changes
-nothing and records nothing.
+(``isEnabled`` true grants, false revokes; in the ``artefact`` world the configured
+``rights_flag`` instead, see :mod:`.artefact`), all of them in one store transaction
+or none (an unknown right id, a description that does not match the id, or a
+malformed body is ``400`` and changes nothing). A change that does something is
+recorded in the ``change_log`` with origin :data:`~.state.API_ORIGIN`; a repeated
+PATCH changes nothing and records nothing.
+
+``GET /providers/authorizationsets/{id}`` (the details of one set, in the older
+description) is served in every world; the list of sets nests the rights only in
+``classic`` and ``current``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mijnloket_gitops.emulator import current, resources
+from mijnloket_gitops.emulator import artefact, current, resources
 from mijnloket_gitops.emulator.admin import admin_app
 from mijnloket_gitops.emulator.envelopes import (
     ApiError,
@@ -107,7 +112,8 @@ async def employers(request: web.Request) -> web.Response:
 
 @routes.get(_EMPLOYER)
 async def employer(request: web.Request) -> web.Response:
-    return web.json_response(content(resources.employer(_employer(request))))
+    item = resources.employer(_employer(request))
+    return web.json_response(content(item, version=_state(request).config.artefact))
 
 
 @routes.get(_EMPLOYER + "/modules")
@@ -117,7 +123,8 @@ async def modules(request: web.Request) -> web.Response:
     if employer_id in _state(request).forbidden:
         raise ApiError(403, "the user may not see the modules of this employer")
     records = _state(request).store.modules(employer_id)
-    return _list(request, [resources.module(m) for m in records])
+    ids = _state(request).config.ids
+    return _list(request, [resources.module(m, ids) for m in records])
 
 
 @routes.get(_EMPLOYER + "/users")
@@ -130,35 +137,26 @@ async def users(request: web.Request) -> web.Response:
 @routes.get(_AUTHORIZATIONS)
 async def authorizations(request: web.Request) -> web.Response:
     state = _state(request)
+    if state.config.artefact:
+        raise ApiError(501, "reading authorizations is not yet available")
     if not state.config.offers(Capability.EMPLOYER_USER_RIGHTS_READ):
         raise ApiError(405, "reading authorizations is not yet available")
     employer = _employer(request)
     held = _held(state, employer, _user(request, employer))
-    return _list(request, resources.authorizations(state.store.rights(), held))
+    return _list(request, resources.authorizations(state.store.rights(), held, state.config.ids))
 
 
-def _changes(body: Any, names: dict[int, str]) -> dict[int, bool]:
-    """The body's rights as {right id: enabled}; 400 for anything malformed."""
+def _changes(body: Any, names: dict[int, str], state: EmulatorState) -> dict[int, bool]:
+    """The body's rights as {right number: enabled}; 400 for anything malformed."""
     if not isinstance(body, dict) or not isinstance(body.get("authorizations"), list):
         raise ApiError(400, 'the body must be {"authorizations": [...]}')
     unknown_keys = set(body) - {"authorizations", "authorizationSet"}
     if unknown_keys:
         raise ApiError(400, f"unknown field(s): {', '.join(sorted(unknown_keys))}")
-    changes: dict[int, bool] = {}
-    for index, item in enumerate(body["authorizations"]):
-        where = f"authorizations[{index}]"
-        if not isinstance(item, dict) or not isinstance(item.get("isEnabled"), bool):
-            raise ApiError(400, f"{where} needs an id and a boolean isEnabled")
-        right_id = item.get("id")
-        if isinstance(right_id, bool) or not isinstance(right_id, int) or right_id not in names:
-            raise ApiError(400, f"{where}: unknown authorization id {right_id!r}")
-        description = item.get("description")
-        if description is not None and description != names[right_id]:
-            raise ApiError(400, f"{where}: id {right_id} is {names[right_id]!r}")
-        if changes.get(right_id, item["isEnabled"]) != item["isEnabled"]:
-            raise ApiError(400, f"{where}: id {right_id} is both enabled and disabled")
-        changes[right_id] = item["isEnabled"]
-    return changes
+    config = state.config
+    items = body["authorizations"]
+    flag = config.honoured_flag
+    return artefact.rights_changes(items, names, config.ids, flag, strict=not config.artefact)
 
 
 @routes.patch(_AUTHORIZATIONS)
@@ -173,7 +171,7 @@ async def patch_authorizations(request: web.Request) -> web.Response:
     except ValueError:
         raise ApiError(400, "the body is not JSON") from None
     names = {r.id: r.name for r in state.store.rights()}
-    changes = _changes(body, names)
+    changes = _changes(body, names, state)
     try:
         with state.store.write(API_ORIGIN) as tx:
             for right_id, enabled in sorted(changes.items()):
@@ -186,8 +184,9 @@ async def patch_authorizations(request: web.Request) -> web.Response:
     if state.config.patch_status == 204:
         return web.Response(status=204)
     held = _held(state, employer, user)
-    rights = resources.authorizations(state.store.rights(), held)
-    return web.json_response(content({"authorizations": rights}))
+    config = state.config
+    rights = resources.authorizations(state.store.rights(), held, config.ids, config.honoured_flag)
+    return web.json_response(content({"authorizations": rights}, version=config.artefact))
 
 
 @routes.get("/providers/{providerId}/authorizationsets")
@@ -196,11 +195,24 @@ async def authorization_sets(request: web.Request) -> web.Response:
     found = state.store.provider()
     if found is None or found[0].lower() != request.match_info["providerId"].lower():
         raise ApiError(404, "provider not found")
-    return _list(request, resources.authorization_sets(state.store.rights()))
+    nested = not state.config.artefact
+    return _list(
+        request, resources.authorization_sets(state.store.rights(), state.config.ids, nested=nested)
+    )
+
+
+@routes.get("/providers/authorizationsets/{authorizationSetId}")
+async def authorization_set(request: web.Request) -> web.Response:
+    state = _state(request)
+    sets = resources.authorization_set_details(state.store.rights(), state.config.ids)
+    found = sets.get(request.match_info["authorizationSetId"].lower())
+    if found is None:
+        raise ApiError(404, "authorization set not found")
+    return web.json_response(content(found, version=state.config.artefact))
 
 
 def api_app() -> web.Application:
-    app = web.Application(middlewares=[guard, current.options])
+    app = web.Application(middlewares=[artefact.cors, guard, current.options])
     app.add_routes(routes)
     app.add_routes(current.routes)
     return app
@@ -208,7 +220,7 @@ def api_app() -> web.Application:
 
 def provider_app() -> web.Application:
     """Loket's paths under ``/provider`` (outside ``/v2``): the bulk read of modules."""
-    app = web.Application(middlewares=[guard, current.options])
+    app = web.Application(middlewares=[artefact.cors, guard, current.options])
     app.add_routes(current.provider_routes)
     return app
 

@@ -1,6 +1,8 @@
-"""The endpoints only the ``current`` world serves (``docs/loket-api-contract.md``,
+"""The endpoints the ``current`` world serves beyond ``classic`` (``docs/loket-api-contract.md``,
 Assumptions A8-A13): module switching, the provider's modules, bulk reads, provider
-users (ak-gebruikers) and their rights, and ``OPTIONS`` answered with ``Allow``.
+users (ak-gebruikers) and their rights, and ``OPTIONS`` answered with ``Allow``. The
+``artefact`` world serves them too, with UUID ids of rights and modules, and answers
+``OPTIONS`` its own way (:mod:`.artefact`).
 
 Each handler first asks :meth:`~.state.EmulatorConfig.offers`: a capability the
 world does not offer (``classic``, or switched off with ``--no-...``) answers ``404``
@@ -72,7 +74,7 @@ def _list(request: web.Request, state: EmulatorState, items: list[dict[str, Any]
 async def options(request: web.Request, handler: Handler) -> web.StreamResponse:
     """``OPTIONS`` answered with ``Allow`` (current world only; classic answers 405)."""
     state = _state(request)
-    if request.method != "OPTIONS" or state.config.api != "current":
+    if request.method != "OPTIONS" or state.config.world != "current":
         return await handler(request)
     # one path may have several resources (routes of app.py and of this module)
     offered: set[str] = set()
@@ -106,10 +108,11 @@ async def switch_modules(request: web.Request) -> web.Response:
         raise ApiError(400, 'the body must be {"modules": [{"id", "isEnabled"}]}')
     changes: dict[int, bool] = {}
     for index, item in enumerate(items):
-        module_id = item.get("id") if isinstance(item, dict) else None
+        sent = item.get("id") if isinstance(item, dict) else None
         enabled = item.get("isEnabled") if isinstance(item, dict) else None
-        if not isinstance(module_id, int) or isinstance(module_id, bool) or module_id not in names:
-            raise ApiError(400, f"modules[{index}]: unknown module id {module_id!r}")
+        module_id = state.config.ids.module_number(sent, names)
+        if module_id is None:
+            raise ApiError(400, f"modules[{index}]: unknown module id {sent!r}")
         if not isinstance(enabled, bool):
             raise ApiError(400, f"modules[{index}]: isEnabled must be true or false")
         changes[module_id] = enabled
@@ -129,7 +132,8 @@ async def switch_modules(request: web.Request) -> web.Response:
 async def provider_modules(request: web.Request) -> web.Response:
     state = require(request, Capability.MODULES_WRITE)
     _provider(request, state)
-    return _list(request, state, [resources.module(m) for m in state.store.modules()])
+    ids = state.config.ids
+    return _list(request, state, [resources.module(m, ids) for m in state.store.modules()])
 
 
 @provider_routes.get("/providers/{providerId}/employers/modules")
@@ -138,7 +142,7 @@ async def bulk_modules(request: web.Request) -> web.Response:
     _provider(request, state)
     store = state.store
     items = [
-        resources.employer_modules(e.employer_id, store.modules(e.employer_id))
+        resources.employer_modules(e.employer_id, store.modules(e.employer_id), state.config.ids)
         for e in store.employers()
     ]
     return _list(request, state, items)
@@ -184,7 +188,7 @@ async def provider_user_rights(request: web.Request) -> web.Response:
     for employer_id in employers:
         held_names = live[employer_id].users[login_key(user.login)].rights
         held = {r.id for r in rights if r.name in held_names}
-        items += resources.provider_user_rights(employer_id, rights, held)
+        items += resources.provider_user_rights(employer_id, rights, held, state.config.ids)
     return _list(request, state, items)
 
 
@@ -204,11 +208,12 @@ async def patch_provider_user_rights(request: web.Request) -> web.Response:
     for index, item in enumerate(items):
         ok = isinstance(item, dict) and isinstance(item.get("isEnabled"), bool)
         employer_id = item.get("employerId") if ok else None
-        right_id = item.get("id") if ok else None
+        sent = item.get("id") if ok else None
         if not isinstance(employer_id, str) or state.store.employer(employer_id) is None:
             raise ApiError(400, f"authorizations[{index}]: unknown employerId {employer_id!r}")
-        if not isinstance(right_id, int) or isinstance(right_id, bool) or right_id not in names:
-            raise ApiError(400, f"authorizations[{index}]: unknown authorization id {right_id!r}")
+        right_id = state.config.ids.right_number(sent, names)
+        if right_id is None:
+            raise ApiError(400, f"authorizations[{index}]: unknown authorization id {sent!r}")
         changes.append((employer_id, names[right_id], item["isEnabled"]))
     try:
         with state.store.write(API_ORIGIN) as tx:

@@ -5,7 +5,9 @@
   configured default and is clamped to the maximum (250). An empty list has
   ``totalPages`` 0 (the contract allows 0 or 1; 0 is the case a client is likelier
   to get wrong). A page past the end is an empty ``_embedded``.
-- A single resource is ``{"content": {...}}``.
+- A single resource is ``{"content": {...}}``; in the ``artefact`` world it also
+  carries ``"version": {"obsoleteDate", "resourceVersion"}`` (:data:`VERSION`), as the
+  Mockoon environment's single resources do.
 - API errors are ``{"message": "..."}``: Loket's error format is undocumented, and
   the contract tells clients not to parse it.
 - Requests must accept ``application/json;version=2018-01-01``; anything else is
@@ -78,8 +80,14 @@ def listing(items: Sequence[dict[str, Any]], page: Page) -> dict[str, Any]:
     }
 
 
-def content(item: dict[str, Any]) -> dict[str, Any]:
-    return {"content": item}
+VERSION = {"obsoleteDate": "2027-06-30", "resourceVersion": API_VERSION}
+"""The ``version`` object of a single resource: both strings, as in the Mockoon
+environment (``obsoleteDate`` a date, ``resourceVersion`` the media type's version)."""
+
+
+def content(item: dict[str, Any], *, version: bool = False) -> dict[str, Any]:
+    """A single resource's envelope; ``version`` adds the :data:`VERSION` object."""
+    return {"content": item, "version": dict(VERSION)} if version else {"content": item}
 
 
 def _accepts(header: str) -> bool:

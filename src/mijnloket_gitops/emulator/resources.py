@@ -2,7 +2,8 @@
 
 Each shape Loket does not document is an assumption of ``docs/loket-api-contract.md``
 (A1-A5, A10-A13); the client side mirrors them in ``mijnloket_gitops.loket.assumptions``. When
-the contract changes, this module changes with it.
+the contract changes, this module changes with it. Ids of rights and modules are written
+by the world's :class:`~.ids.Ids` (numbers, or UUIDs in the ``artefact`` world).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from mijnloket_gitops.emulator.ids import Ids
 from mijnloket_gitops.sandbox.store import EmployerRecord, Module, RightRecord, UserRecord
 
 _SET_NAMESPACE = uuid.UUID("0b6f2a52-8c1e-4d57-9a3b-6e2d4f1c7a90")
@@ -31,9 +33,9 @@ def employer(record: EmployerRecord) -> dict[str, Any]:
     }
 
 
-def module(record: Module) -> dict[str, Any]:
-    """A2: an enabled module is ``{"id": int, "name": display name}``."""
-    return {"id": record.id, "name": record.name}
+def module(record: Module, ids: Ids) -> dict[str, Any]:
+    """A2: an enabled module is ``{"id", "name": display name}``."""
+    return {"id": ids.module(record.id), "name": record.name}
 
 
 def user(record: UserRecord) -> dict[str, Any]:
@@ -41,35 +43,48 @@ def user(record: UserRecord) -> dict[str, Any]:
     return {"id": record.user_id, "userName": record.login}
 
 
-def authorizations(rights: Iterable[RightRecord], held: set[int]) -> list[dict[str, Any]]:
-    """A4: every right, with ``isEnabled`` telling whether the user holds it."""
-    return [{"id": r.id, "description": r.name, "isEnabled": r.id in held} for r in rights]
+def authorizations(
+    rights: Iterable[RightRecord], held: set[int], ids: Ids, flag: str = "isEnabled"
+) -> list[dict[str, Any]]:
+    """A4: every right, with ``flag`` (``isEnabled``) telling whether the user holds it."""
+    return [{"id": ids.right(r.id), "description": r.name, flag: r.id in held} for r in rights]
 
 
-def authorization_sets(rights: Iterable[RightRecord]) -> list[dict[str, Any]]:
-    """A5: sets nest their rights as ``{"id", "description"}``.
-
-    The emulator offers two sets, one with every right and one with none, so a client
-    has to search the sets for a right by its description.
-    """
-    every = [{"id": r.id, "description": r.name} for r in rights]
-    return [
-        {
-            "id": str(uuid.uuid5(_SET_NAMESPACE, "all")),
-            "description": "Werkgevergebruiker - alle rechten",
-            "authorizations": every,
-        },
-        {
-            "id": str(uuid.uuid5(_SET_NAMESPACE, "none")),
-            "description": "Werkgevergebruiker - geen rechten",
-            "authorizations": [],
-        },
-    ]
+_SETS = (
+    ("all", "Werkgevergebruiker - alle rechten"),
+    ("none", "Werkgevergebruiker - geen rechten"),
+)
+"""The emulator's two sets, one with every right and one with none, so a client has to
+search the sets for a right by its description."""
 
 
-def employer_modules(employer_id: str, records: Iterable[Module]) -> dict[str, Any]:
+def authorization_set_details(rights: Iterable[RightRecord], ids: Ids) -> dict[str, dict[str, Any]]:
+    """Every set by its id (lower case), each ``{"id", "description", "authorizations":
+    [{"id", "description"}]}``: the body of ``GET /providers/authorizationsets/{id}``."""
+    every = [{"id": ids.right(r.id), "description": r.name} for r in rights]
+    sets: dict[str, dict[str, Any]] = {}
+    for key, description in _SETS:
+        set_id = str(uuid.uuid5(_SET_NAMESPACE, key))
+        nested = every if key == "all" else []
+        sets[set_id] = {"id": set_id, "description": description, "authorizations": nested}
+    return sets
+
+
+def authorization_sets(
+    rights: Iterable[RightRecord], ids: Ids, *, nested: bool = True
+) -> list[dict[str, Any]]:
+    """A5: the list of sets; with ``nested`` each set carries its rights as ``{"id",
+    "description"}`` (``classic``, ``current``), without only ``{"id", "description"}``
+    of the set (``artefact``: no artefact shows nested rights in the list)."""
+    details = authorization_set_details(rights, ids).values()
+    if nested:
+        return list(details)
+    return [{"id": s["id"], "description": s["description"]} for s in details]
+
+
+def employer_modules(employer_id: str, records: Iterable[Module], ids: Ids) -> dict[str, Any]:
     """A10: an item of the bulk read of modules: one employer and its enabled modules."""
-    return {"employerId": employer_id, "modules": [module(m) for m in records]}
+    return {"employerId": employer_id, "modules": [module(m, ids) for m in records]}
 
 
 def employer_user(employer_id: str, record: UserRecord) -> dict[str, Any]:
@@ -78,7 +93,7 @@ def employer_user(employer_id: str, record: UserRecord) -> dict[str, Any]:
 
 
 def provider_user_rights(
-    employer_id: str, rights: Iterable[RightRecord], held: set[int]
+    employer_id: str, rights: Iterable[RightRecord], held: set[int], ids: Ids
 ) -> list[dict[str, Any]]:
     """A13: a provider user's rights for one employer, each item naming the employer."""
-    return [{"employerId": employer_id, **item} for item in authorizations(rights, held)]
+    return [{"employerId": employer_id, **item} for item in authorizations(rights, held, ids)]

@@ -15,14 +15,20 @@ from typing import Any
 from aiohttp import web
 
 from mijnloket_gitops.emulator.faults import FaultConfig, FaultPlan
+from mijnloket_gitops.emulator.ids import Ids
 from mijnloket_gitops.emulator.tokens import Clock, TokenRegistry, monotonic
 from mijnloket_gitops.loket.capabilities import Capability
 from mijnloket_gitops.sandbox.store import Store
 
-WORLDS = ("classic", "current")
+WORLDS = ("classic", "current", "artefact")
 CLASSIC = frozenset({Capability.MODULES_READ, Capability.EMPLOYER_USER_RIGHTS_WRITE})
 """What the older published description offers: modules read, rights of werkgevergebruikers
 written (their GET is "not yet available")."""
+ARTEFACT = frozenset(Capability) - {Capability.EMPLOYER_USER_RIGHTS_READ}
+"""What the ``artefact`` world offers: the newer listing's endpoints, but the GET of a
+werkgevergebruiker's rights answers 501 ("not yet available")."""
+RIGHTS_FLAGS = ("availableForEmployerUser", "isEnabled")
+"""The two readings of the rights PATCH's flag: n8n's example body, the operation's prose."""
 
 API_ORIGIN = "emulator-api"
 """``change_log`` origin of changes made through the API (PATCH authorizations)."""
@@ -36,7 +42,8 @@ class EmulatorConfig:
 
     Lifetimes are in seconds. ``patch_status`` is 204 (no body) or 200 (the user's
     authorizations after the change, in a ``content`` envelope): the contract allows
-    both. ``api`` and ``disabled`` choose what this Loket.nl offers.
+    both. ``world`` and ``disabled`` choose what this Loket.nl offers; ``rights_flag``
+    which flag the ``artefact`` world's rights PATCH honours.
     """
 
     client_id: str
@@ -50,11 +57,16 @@ class EmulatorConfig:
     max_page_size: int = 250
     """Larger ``pageSize`` values are clamped to this (the envelope says so)."""
     patch_status: int = 204
-    api: str = "classic"
+    world: str = "classic"
     """Which Loket.nl to be: ``classic`` (what the older OpenAPI description shows:
     ``/modules`` read-only, the GET of a user's rights answering 405, no provider
-    users, no bulk reads, no OPTIONS) or ``current`` (everything the newer listing
-    shows, with the contract's assumed shapes; OPTIONS answered with ``Allow``)."""
+    users, no bulk reads, no OPTIONS), ``current`` (everything the newer listing
+    shows, with the contract's assumed shapes; OPTIONS answered with ``Allow``) or
+    ``artefact`` (the shapes of the public artefacts, not of our client: see the
+    package docstring)."""
+    rights_flag: str = "availableForEmployerUser"
+    """``artefact`` world only: the one flag of a rights PATCH item that takes effect
+    (:data:`RIGHTS_FLAGS`); the other is ignored silently, as a merging PATCH would."""
     disabled: frozenset[Capability] = frozenset()
     """Capabilities switched off on top of the world's (as if Loket did not offer them)."""
     request_log_size: int = 200_000
@@ -62,12 +74,30 @@ class EmulatorConfig:
 
     def offers(self, capability: Capability) -> bool:
         """Whether this emulated Loket.nl offers ``capability``."""
-        world = CLASSIC if self.api == "classic" else frozenset(Capability)
-        return capability in world and capability not in self.disabled
+        offered = {"classic": CLASSIC, "artefact": ARTEFACT}.get(self.world, frozenset(Capability))
+        return capability in offered and capability not in self.disabled
+
+    @property
+    def artefact(self) -> bool:
+        """Whether this is the ``artefact`` world (UUID ids, ``version`` objects, CORS)."""
+        return self.world == "artefact"
+
+    @property
+    def honoured_flag(self) -> str:
+        """The flag of a rights PATCH item that takes effect: ``rights_flag`` in the
+        ``artefact`` world, ``isEnabled`` (the contract's A4) in the others."""
+        return self.rights_flag if self.artefact else "isEnabled"
+
+    @property
+    def ids(self) -> Ids:
+        """How this world writes the ids of rights and modules."""
+        return Ids(opaque=self.artefact)
 
     def __post_init__(self) -> None:
-        if self.api not in WORLDS:
-            raise ValueError(f"api must be one of {', '.join(WORLDS)}")
+        if self.world not in WORLDS:
+            raise ValueError(f"world must be one of {', '.join(WORLDS)}")
+        if self.rights_flag not in RIGHTS_FLAGS:
+            raise ValueError(f"rights_flag must be one of {', '.join(RIGHTS_FLAGS)}")
         if self.patch_status not in (200, 204):
             raise ValueError("patch_status must be 200 or 204")
         if min(self.token_lifetime, self.refresh_lifetime, self.code_lifetime) < 1:

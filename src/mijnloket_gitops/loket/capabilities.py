@@ -3,11 +3,14 @@
 Loket's API grows (``docs/loket-api-contract.md``: a newer listing shows module
 switching, provider users and bulk reads that the older description lacks), so the provider
 names each thing it may do as a :class:`Capability`. Each is configured ``auto``
-(the default), ``on`` or ``off`` under ``provider.capabilities``. ``auto`` is decided
-by discovery (:mod:`.discovery`) with safe requests only: a GET answering tells for
-reads; for writes an OPTIONS answered with ``Allow`` (a write is never tried by
-writing). Decisions are cached per API URL in a small JSON file for
-``capability_cache_seconds``, so a plan does not ask again on every run.
+(the default), ``on`` or ``off`` under ``provider.capabilities``. In ``auto``, what
+the Loket profile proved (``loket check``, :mod:`.profile`) decides first. Otherwise
+a read is decided by discovery (:mod:`.discovery`) with its GET, and a write is
+``unproven`` and not used (its steps go to the work order), except the one write the
+older published description documents (werkgevergebruiker rights), whose every
+write is read back or marked unverified. Read decisions are cached per API URL in a
+small JSON file for ``capability_cache_seconds``; a cached decision is announced when
+used (:meth:`CapabilityState.notes`) and replaced as soon as an answer contradicts it.
 
 :class:`CapabilityState` is shared by the provider's worker threads.
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mijnloket_gitops.config import CapabilitiesConfig
+from mijnloket_gitops.loket.profile import Profile
 
 
 class Capability(StrEnum):
@@ -50,6 +54,11 @@ WRITES = frozenset(
         Capability.PROVIDER_USER_RIGHTS_WRITE,
     }
 )
+
+PROFILE = "profile"
+"""How a decision the Loket profile proved is shown."""
+UNPROVEN = "unproven"
+"""How a write capability nothing proved is shown (off; ``loket check --write``)."""
 
 CONSEQUENCES: Mapping[Capability, tuple[str, str]] = {
     Capability.MODULES_READ: (
@@ -96,10 +105,11 @@ CONSEQUENCES: Mapping[Capability, tuple[str, str]] = {
 class Decision:
     """Whether a capability is available and how that was decided.
 
-    ``how`` is ``configured``, ``answered`` (a GET succeeded), an HTTP status
-    (``404``, ``405``, ``403``) of the GET, ``allow`` / ``allow without PATCH`` (an
-    OPTIONS answer's ``Allow`` header), ``documented`` (the older API description
-    has it) or ``not shown`` (nothing told, so a write stays off).
+    ``how`` is ``configured``, ``profile`` (proven or refuted by ``loket check``),
+    ``answered`` (a GET succeeded), an HTTP status (``404``, ``405``, ``501``, ``403``)
+    of the GET, ``documented`` (the older API description has the write) or
+    ``unproven`` (a write nothing proved: off until ``loket check --write`` proves it
+    or it is configured ``on``).
     """
 
     capability: Capability
@@ -134,8 +144,10 @@ class CapabilityState:
         cache: Path | None,
         ttl_seconds: float,
         now: Callable[[], float] = time.time,
+        profile: Profile | None = None,
     ) -> None:
         self._settings = settings
+        self.profile = profile
         self._api_url = api_url
         self._cache = cache
         self._ttl = ttl_seconds
@@ -144,22 +156,51 @@ class CapabilityState:
         self._writing = threading.Lock()
         self._decided: dict[Capability, Decision] = {}
         self._refused: dict[Capability, Decision] = {}
+        self._cached: set[Capability] = set()
+        self._cached_used: dict[Capability, float] = {}
         for capability in Capability:
             setting = getattr(settings, capability.value)
             if setting != "auto":
                 self._decided[capability] = Decision(capability, setting == "on", "configured")
+            elif profile is not None and (proven := profile.proves(capability.value)) is not None:
+                self._decided[capability] = Decision(capability, proven, PROFILE)
         for decision in self._read_cache():
-            self._decided.setdefault(decision.capability, decision)
+            if decision.capability not in self._decided and decision.capability not in WRITES:
+                self._decided[decision.capability] = decision
+                self._cached.add(decision.capability)
 
     def configured(self, capability: Capability) -> bool:
         setting: str = getattr(self._settings, capability.value)
         return setting != "auto"
 
     def get(self, capability: Capability) -> bool | None:
-        """True or False once decided (configured, cached or discovered); else None."""
+        """True or False once decided (configured, proven, cached or discovered); else
+        None. A cached decision used is remembered for :meth:`notes`."""
         with self._lock:
             decision = self._refused.get(capability) or self._decided.get(capability)
+            if decision is not None and capability in self._cached:
+                self._cached_used[capability] = decision.at
         return None if decision is None else decision.available
+
+    def notes(self) -> list[str]:
+        """What a person should know about the decisions used in this run: cached ones
+        (with their age and how to refresh them)."""
+        with self._lock:
+            used = {c: at for c, at in self._cached_used.items() if c in self._cached}
+        if not used:
+            return []
+        hours = max(0.0, self._now() - min(used.values())) / 3600
+        age = f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+        names = ", ".join(sorted(str(c) for c in used))
+        return [
+            f"Loket.nl capabilities from the cache, decided {age} ago ({names}); "
+            "run `mijnloket-gitops loket probe --refresh` to decide them afresh"
+        ]
+
+    def unproven(self) -> list[Capability]:
+        """Write capabilities left off because nothing proved them (see the module)."""
+        with self._lock:
+            return sorted(c for c, d in self._decided.items() if d.how.startswith(UNPROVEN))
 
     def refuse(self, capability: Capability, how: str) -> None:
         """Loket refused a write at apply time (403/404/405): off for the rest of this
@@ -176,22 +217,33 @@ class CapabilityState:
         """Store a discovery (a configured setting wins) and persist the cache."""
         with self._lock:
             existing = self._decided.get(capability)
-            if existing is not None and existing.how == "configured":
+            # configuration always wins; a profile's proof of a write too (a write is
+            # never decided by discovery), but an answer contradicting a proven read wins
+            kept = ("configured", PROFILE) if capability in WRITES else ("configured",)
+            if existing is not None and existing.how in kept:
                 return existing
             decision = Decision(capability, available, how, self._now())
             self._decided[capability] = decision
+            self._cached.discard(capability)  # an answer replaces what the cache said
         # Threads discover at once (the bulk lists are read together): one writer at a
         # time, each writing the newest decisions, so an older snapshot never lands last.
         with self._writing:
             with self._lock:
-                discovered = [d for d in self._decided.values() if d.how != "configured"]
+                discovered = [
+                    d
+                    for d in self._decided.values()
+                    if d.how not in ("configured", PROFILE) and d.capability not in WRITES
+                ]
             self._write_cache(discovered)
         return decision
 
     def forget(self) -> None:
         """Drop every discovered decision (``loket probe`` discovers afresh)."""
         with self._lock:
-            self._decided = {c: d for c, d in self._decided.items() if d.how == "configured"}
+            self._decided = {
+                c: d for c, d in self._decided.items() if d.how in ("configured", PROFILE)
+            }
+            self._cached.clear()
 
     def _read_cache(self) -> list[Decision]:
         if self._cache is None or self._ttl <= 0:

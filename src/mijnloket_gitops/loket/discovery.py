@@ -2,10 +2,14 @@
 
 - A read capability is decided by its GET: a success means available; ``403``,
   ``404`` or ``405`` mean not available (the status is recorded as how).
-- A write capability is decided by an ``OPTIONS`` of its resource: when the server
-  answers with ``Allow``, PATCH in it decides. Without such an answer a write stays
-  off, except the PATCH of werkgevergebruiker rights, which the older published
-  description documents (``documented``). Nothing is ever written to find out.
+- A write capability is never decided by discovery: only configured ``on`` or a Loket
+  profile that ``loket check --write`` wrote proves it. Undecided, it is
+  ``unproven`` (off, steps go to the work order), except the PATCH of werkgevergebruiker
+  rights, which the older published description documents (``documented``; each such
+  write is read back, or marked unverified). ``OPTIONS`` is a hint at most: no
+  artefact documents it and a real server (Mockoon) answers it with CORS headers and
+  no ``Allow``, so ``loket probe`` shows what ``Allow`` said, if anything, and decides
+  nothing by it. Nothing is ever written to find out.
 
 :func:`probe` decides all of them for ``loket probe``, using the first employer,
 user and provider user it finds as examples. The provider decides lazily, on first
@@ -20,11 +24,13 @@ from typing import Any
 
 from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import paths
-from mijnloket_gitops.loket.capabilities import Capability, CapabilityState, Decision
-from mijnloket_gitops.loket.http import LoketHttp, Page
+from mijnloket_gitops.loket.capabilities import UNPROVEN, Capability, CapabilityState, Decision
+from mijnloket_gitops.loket.http import LoketHttp
+from mijnloket_gitops.loket.paging import Page
 
-UNAVAILABLE = frozenset({403, 404, 405})
-"""Statuses of a capability's GET that mean "not available here"."""
+UNAVAILABLE = frozenset({403, 404, 405, 501})
+"""Statuses of a capability's GET that mean "not available here" (501: "not yet
+available" said plainly; A4)."""
 
 DOCUMENTED_WRITES = frozenset({Capability.EMPLOYER_USER_RIGHTS_WRITE})
 """Writes the older published API description documents: on unless Allow says no."""
@@ -49,21 +55,23 @@ def read_decides(
     return page
 
 
-def write_decides(
-    http: LoketHttp, caps: CapabilityState, capability: Capability, path: str
-) -> bool:
-    """Whether the write capability is available; decides it by OPTIONS if undecided."""
+def write_decides(caps: CapabilityState, capability: Capability) -> bool:
+    """Whether the write capability is used; undecided, it is ``documented`` or
+    ``unproven`` (see the module docstring). No request is sent."""
     known = caps.get(capability)
     if known is not None:
         return known
-    allowed = http.allowed_methods(path)
-    if allowed is not None:
-        available = "PATCH" in allowed
-        caps.record(capability, available, "allow" if available else "allow without PATCH")
-        return available
     documented = capability in DOCUMENTED_WRITES
-    caps.record(capability, documented, "documented" if documented else "not shown")
+    caps.record(capability, documented, "documented" if documented else UNPROVEN)
     return documented
+
+
+def options_hint(http: LoketHttp, path: str) -> str:
+    """What an ``OPTIONS`` of ``path`` says about PATCH, for ``loket probe`` only."""
+    allowed = http.allowed_methods(path)
+    if allowed is None:
+        return "no Allow (unknown)"
+    return "Allow has PATCH" if "PATCH" in allowed else "Allow without PATCH"
 
 
 @dataclass
@@ -113,16 +121,25 @@ def probe(http: LoketHttp, caps: CapabilityState) -> list[Decision]:
             examples.provider_user_id = _first_id(page)
     if examples.employer_id is not None:
         read_decides(http, caps, Capability.MODULES_READ, paths.modules(examples.employer_id))
-        write_decides(http, caps, Capability.MODULES_WRITE, paths.modules(examples.employer_id))
+        _write(http, caps, Capability.MODULES_WRITE, paths.modules(examples.employer_id))
     if examples.employer_id is not None and examples.user_id is not None:
         rights = paths.user_rights(examples.employer_id, examples.user_id)
         read_decides(http, caps, Capability.EMPLOYER_USER_RIGHTS_READ, rights)
-        write_decides(http, caps, Capability.EMPLOYER_USER_RIGHTS_WRITE, rights)
+        _write(http, caps, Capability.EMPLOYER_USER_RIGHTS_WRITE, rights)
     if examples.provider_user_id is not None:
         rights = paths.provider_user_rights(examples.provider_user_id)
         read_decides(http, caps, Capability.PROVIDER_USER_RIGHTS_READ, rights)
-        write_decides(http, caps, Capability.PROVIDER_USER_RIGHTS_WRITE, rights)
+        _write(http, caps, Capability.PROVIDER_USER_RIGHTS_WRITE, rights)
     return [caps.decision(c) or Decision(c, False, _unasked(c, caps)) for c in Capability]
+
+
+def _write(http: LoketHttp, caps: CapabilityState, capability: Capability, path: str) -> None:
+    """A write decided as the provider decides it, with OPTIONS's hint shown beside an
+    unproven one (the hint decides nothing)."""
+    write_decides(caps, capability)
+    decision = caps.decision(capability)
+    if decision is not None and decision.how == UNPROVEN:
+        caps.record(capability, False, f"{UNPROVEN} (OPTIONS: {options_hint(http, path)})")
 
 
 def _unasked(capability: Capability, caps: CapabilityState) -> str:

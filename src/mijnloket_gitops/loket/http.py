@@ -32,7 +32,6 @@ import json
 import time
 import urllib.request
 from collections.abc import Collection, Generator, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -40,6 +39,7 @@ import httpx
 
 from mijnloket_gitops.errors import AuthError, ProviderError
 from mijnloket_gitops.loket.budget import RequestBudget
+from mijnloket_gitops.loket.paging import Page, check_total, parse_page
 from mijnloket_gitops.loket.retry import (
     RETRY_STATUSES,
     TRANSIENT_ERRORS,
@@ -136,8 +136,11 @@ class LoketHttp:
         connections: int = 10,
         secrets: Secrets | None = None,
         transport: httpx.BaseTransport | None = None,
+        setting: str = "provider.api_url",
     ) -> None:
         self.base_url = require_safe_url(base_url).rstrip("/")
+        self._setting = setting
+        """The configuration key that names ``base_url``, for messages."""
         self._prefix = self.base_url + "/"
         parsed = httpx.URL(self.base_url)
         # Loket has paths outside /v2 (the bulk read of modules under /provider/...):
@@ -245,9 +248,18 @@ class LoketHttp:
     def _transport_error(
         self, describe: str, error: httpx.TransportError, attempts: int
     ) -> ProviderError:
+        """A sentence for a host that cannot be reached: which URL, what happened, which
+        setting names it; never an exception class or a traceback."""
+        if isinstance(error, httpx.TimeoutException):
+            what = "did not answer in time"
+        elif isinstance(error, httpx.ConnectError):
+            what = "could not be reached (connection refused, or no such host)"
+        else:
+            what = "broke off the connection"
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
         return ProviderError(
-            f"{describe} failed after {attempts} attempt(s): "
-            f"{type(error).__name__}: {self._secrets.scrub(str(error))}"
+            f"Loket.nl at {self.base_url} {what}{tries} ({describe}). Check {self._setting}"
+            " in mijnloket-gitops.yaml and the network (a proxy, a firewall, DNS)."
         )
 
     def _checked(
@@ -321,6 +333,11 @@ class LoketHttp:
             )
         return ProviderError(message)
 
+    def excerpt(self, response: httpx.Response) -> str:
+        """The start of an answer's body for a message, every known secret removed."""
+        text = " ".join(self._secrets.scrub(response.text).split())[:EXCERPT_CHARS]
+        return text or "(empty body)"
+
     def decode(self, response: httpx.Response) -> Any:
         """The body as JSON; ProviderError if it is not."""
         try:
@@ -363,6 +380,7 @@ class LoketHttp:
             _, following = self.page(path, page.number + 1)
             assert following is not None  # without ``allow`` anything but 2xx raises
             page = following
+            check_total(path, first, page)
             result.extend(page.items)
         return 200, result
 
@@ -374,7 +392,7 @@ class LoketHttp:
         response = self.request("GET", path, params=query, allow=allow)
         if not response.is_success:
             return response.status_code, None
-        return response.status_code, _page(path, number, self.decode(response))
+        return response.status_code, parse_page(path, number, self.decode(response))
 
     def all_items(self, path: str) -> list[Any]:
         """Every item of a list (see :meth:`items`)."""
@@ -383,25 +401,3 @@ class LoketHttp:
     def patch(self, path: str, body: Any) -> None:
         """A JSON PATCH; 200 or 204 are success."""
         self.request("PATCH", path, json_body=body)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list envelope: its items, the number asked for, the page count."""
-
-    items: list[Any]
-    number: int
-    total: int
-    last: bool
-    """No page follows: this or its ``currentPage`` is the last, or it is empty (a list
-    that shrank while being read)."""
-
-
-def _page(path: str, number: int, body: Any) -> Page:
-    if not isinstance(body, dict) or not isinstance(body.get("_embedded"), list):
-        raise ProviderError(f"GET {path}: expected a list envelope with '_embedded'")
-    current, total = body.get("currentPage"), body.get("totalPages")
-    if not isinstance(current, int) or not isinstance(total, int):
-        raise ProviderError(f"GET {path}: the list envelope lacks currentPage/totalPages")
-    items = body["_embedded"]
-    return Page(items, number, total, current >= total or number >= total or not items)

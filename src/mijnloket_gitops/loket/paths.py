@@ -32,8 +32,18 @@ def user_rights(employer_id: str, user_id: str) -> str:
     return f"{users(employer_id)}/{_q(user_id)}/authorizations"
 
 
+def user_authorization_set(employer_id: str, user_id: str) -> str:
+    """A werkgevergebruiker's authorization set (A18), to read a rights write back."""
+    return f"{users(employer_id)}/{_q(user_id)}/authorizationSet"
+
+
 def authorization_sets(provider_id: str) -> str:
     return f"{PROVIDERS}/{_q(provider_id)}/authorizationsets"
+
+
+def authorization_set(set_id: str) -> str:
+    """One authorization set's details, with its rights (A14)."""
+    return f"{PROVIDERS}/authorizationsets/{_q(set_id)}"
 
 
 def provider_modules(provider_id: str) -> str:

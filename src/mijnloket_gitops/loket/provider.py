@@ -5,52 +5,66 @@ What it does depends on the capabilities (:mod:`.capabilities`), configured or
 discovered with safe requests, following ``docs/loket-api-contract.md``:
 
 - products are read from ``/modules`` (strictly, A2; names the catalog does not know
-  are passed through so the plan reports them); with ``modules_write`` they are
-  switched by ``PATCH`` (A8), otherwise they are manual (web UI, work order);
+  are passed through so the plan reports them); with ``modules_write`` (configured
+  ``on`` or proven by ``loket check``) they are switched by ``PATCH`` (A8), otherwise
+  they are manual (web UI, work order);
 - werkgevergebruikers and their rights are read (``/users``, ``.../authorizations``)
-  and changed with a merge ``PATCH``; without the rights GET (404/405) the rights are
-  planned from the files and marked unverified;
+  and changed with a merge ``PATCH``; without the rights GET (404/405/501) the rights
+  are planned from the files and marked unverified;
 - ak-gebruikers are read and changed where Loket offers provider users (A12, A13);
   otherwise they are invisible and their rights are checked by hand (A6);
 - MijnLoket is reported as offered (A7) until Loket refuses to switch it on.
 
-Employers are read with bounded concurrency (``concurrency`` threads), one request
-per job (:mod:`.fanout`), all sharing the request budget. The employer list's pages
-after the first are read the same way.
+Every write is read back (:mod:`.perform`, :mod:`.writing`). Employers are read with
+bounded concurrency (``concurrency`` threads), one request per job (:mod:`.fanout`),
+all sharing the request budget; a batch is read from lists or per employer, whichever
+costs fewer requests (:mod:`.bulk`). A plan of a few employers reads the rights of
+only the ak-gebruikers their files name (:meth:`LoketProvider.prepare`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog, UserType, builtin_catalog
-from mijnloket_gitops.config import LoketProviderConfig, Settings
+from mijnloket_gitops.config import LoketProviderConfig, Settings, pinned_right_ids
 from mijnloket_gitops.errors import ProviderError
 from mijnloket_gitops.loket import assumptions as A
 from mijnloket_gitops.loket import discovery, paths
-from mijnloket_gitops.loket.bulk import BULK_MIN, Prefetch, all_items, prefetch
-from mijnloket_gitops.loket.capabilities import Capability, CapabilityState, Decision
+from mijnloket_gitops.loket.bulk import Prefetch, all_items, prefetch
+from mijnloket_gitops.loket.capabilities import (
+    PROFILE,
+    WRITES,
+    Capability,
+    CapabilityState,
+    Decision,
+)
 from mijnloket_gitops.loket.fanout import Job, Workers
 from mijnloket_gitops.loket.lookup import Lookups
+from mijnloket_gitops.loket.perform import Performer
+from mijnloket_gitops.loket.profile import load_profile, profile_path
 from mijnloket_gitops.loket.provider_users import ProviderUsers, read_provider_users
 from mijnloket_gitops.loket.reading import EmployerRead
 from mijnloket_gitops.loket.session import ApiSession, Hooks
-from mijnloket_gitops.loket.writing import ModuleSwitch, patch_rights
+from mijnloket_gitops.loket.writing import ModuleSwitch
 from mijnloket_gitops.providers.base import (
-    Action,
     EmployerSummary,
     LiveEmployer,
-    ManualStepError,
     PartialReadError,
     Provider,
     Step,
 )
 
 EMPLOYERS = paths.EMPLOYERS
+_WHY_USED = {
+    "configured": "configured on",
+    PROFILE: "proven by loket check",
+    "documented": "documented; each write read back, or marked unverified",
+}
 
 
 class LoketProvider(Provider):
@@ -64,6 +78,9 @@ class LoketProvider(Provider):
         concurrency: int,
         caps: CapabilityState,
         catalog: Catalog | None = None,
+        *,
+        rights_flag: str = "auto",
+        pinned: Mapping[str, A.RightId] | None = None,
     ) -> None:
         self._session = session
         self._http = session.api
@@ -71,7 +88,7 @@ class LoketProvider(Provider):
         self.capabilities = caps
         self._workers: Workers | None = None
         self._lock = threading.Lock()
-        self._ids = Lookups(self._http)
+        self._ids = Lookups(self._http, pinned)
         gated = frozenset(
             p.name for p in (catalog or builtin_catalog()).products.values() if p.gate
         )
@@ -79,6 +96,10 @@ class LoketProvider(Provider):
         self._provider_users: ProviderUsers | None = None
         self._prefetch: Prefetch | None = None
         self._provider_users_read = False
+        self._named: Collection[str] | None = None
+        self._performer = Performer(
+            self._http, caps, self._ids, self._modules, lambda: self._provider_users, rights_flag
+        )
 
     @classmethod
     def open(
@@ -89,6 +110,7 @@ class LoketProvider(Provider):
         env: Mapping[str, str] | None = None,
         hooks: Hooks | None = None,
         catalog: Catalog | None = None,
+        pinned: Mapping[str, A.RightId] | None = None,
     ) -> LoketProvider:
         api_url, _ = config.urls
         caps = CapabilityState(
@@ -96,16 +118,25 @@ class LoketProvider(Provider):
             api_url=api_url,
             cache=root / config.capability_cache,
             ttl_seconds=config.capability_cache_seconds,
+            profile=load_profile(profile_path(root), api_url),
         )
         session = ApiSession(config, root, env=env, hooks=hooks)
-        return cls(session, config.concurrency, caps, catalog)
+        return cls(
+            session,
+            config.concurrency,
+            caps,
+            catalog,
+            rights_flag=config.rights_flag,
+            pinned=pinned,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoketProvider:
         config = settings.config.provider
         if not isinstance(config, LoketProviderConfig):  # pragma: no cover - registry guards
             raise ProviderError("the repository is not configured for the loket provider")
-        return cls.open(config, settings.root, catalog=settings.catalog)
+        pinned = pinned_right_ids(settings.config)
+        return cls.open(config, settings.root, catalog=settings.catalog, pinned=pinned)
 
     def __enter__(self) -> LoketProvider:
         return self
@@ -120,6 +151,32 @@ class LoketProvider(Provider):
         if workers is not None:
             workers.close()
         self._session.close()
+
+    def notes(self) -> list[str]:
+        """What a person should know about how this run decided: cached capabilities,
+        the writes used and why (configured, proven, documented), and writes left manual
+        because nothing proved them (:meth:`why_manual`)."""
+        used = [
+            f"{d.capability} ({_WHY_USED.get(d.how, d.how)})"
+            for c in sorted(WRITES)
+            if (d := self.capabilities.decision(c)) is not None and d.available
+        ]
+        notes = self.capabilities.notes()
+        if used:
+            notes.append(f"Writes through the API: {', '.join(used)}.")
+        return notes + self.why_manual()
+
+    def why_manual(self) -> list[str]:
+        unproven = self.capabilities.unproven()
+        if not unproven:
+            return []
+        names = ", ".join(str(c) for c in unproven)
+        return [
+            f"Unproven on this Loket.nl, so their steps are manual: {names}. Run"
+            " `mijnloket-gitops loket check --write --employer ID` on Loket's acceptance"
+            " environment (a scratch employer) to prove them, or set them to `on` under"
+            " provider.capabilities"
+        ]
 
     # Reading
 
@@ -136,13 +193,22 @@ class LoketProvider(Provider):
             summaries.append(EmployerSummary(item["id"], str(item.get("companyName") or "")))
         return summaries
 
-    def prepare(self, employer_ids: Iterable[str]) -> None:
-        """Read what is shared by all employers once per plan: the provider users, and
-        for a large batch the lists that replace per-employer reads (:mod:`.bulk`)."""
+    def prepare(self, employer_ids: Iterable[str], *, named: Collection[str] | None = None) -> None:
+        """Read what is shared by the employers once per plan: the provider users (only
+        the ``named`` ones for part of the portfolio), and the lists that are cheaper
+        than per-employer reads (:mod:`.bulk`)."""
+        with self._lock:
+            self._named = named
         self._read_provider_users()
-        found = None
-        if len(set(employer_ids)) >= BULK_MIN:
-            found = prefetch(self._http, self.capabilities, self._pool(), self._ids.provider_id)
+        known = self._provider_users_read and self._ids.provider_id_known()
+        found = prefetch(
+            self._http,
+            self.capabilities,
+            self._pool(),
+            self._ids.provider_id,
+            employer_ids,
+            provider_known=known,
+        )
         with self._lock:
             self._prefetch = found
 
@@ -151,7 +217,7 @@ class LoketProvider(Provider):
             users = None
         else:
             users = read_provider_users(
-                self._http, self.capabilities, self._ids.provider_id(), self._pool()
+                self._http, self.capabilities, self._ids.provider_id, self._pool(), self._named
             )
         with self._lock:
             self._provider_users, self._provider_users_read = users, True
@@ -179,6 +245,7 @@ class LoketProvider(Provider):
                 continue
             live[read.employer_id] = self._completed(employer)
             self._ids.remember_users(read.employer_id, read.user_ids)
+            self._ids.remember_rights(read.right_states)
         if failures:
             raise PartialReadError(live, failures)
         return live
@@ -213,54 +280,12 @@ class LoketProvider(Provider):
         return True
 
     def can_perform(self, step: Step) -> bool:
-        if step.product is not None:
-            if self._modules.is_refused(step):
-                return False
-            path = paths.modules(step.employer_id)
-            return discovery.write_decides(self._http, self.capabilities, _MODULES, path)
-        if step.user_type == A.PROVIDER_USER_TYPE:
-            user_id = (
-                self._provider_users.user_id(step.login or "") if self._provider_users else None
-            )
-            if user_id is None:
-                return False
-            path = paths.provider_user_rights(user_id)
-            return discovery.write_decides(self._http, self.capabilities, _PU_RIGHTS, path)
-        known = self._ids.known_user_id(step.employer_id, step.login or "")
-        if known is None:  # undecidable without a user: as documented until one is read
-            return self.capabilities.get(_WG_RIGHTS) is not False
-        path = paths.user_rights(step.employer_id, known)
-        return discovery.write_decides(self._http, self.capabilities, _WG_RIGHTS, path)
+        return self._performer.can_perform(step)
 
     # Changing
 
     def perform(self, step: Step) -> None:
-        if not self.can_perform(step):
-            raise ManualStepError(
-                f"{step.employer_id}: {step.action} {step.subject} is a manual step in "
-                "Loket.nl (the API cannot do it here); see the work order"
-            )
-        if step.product is not None:
-            self._modules.perform(step)
-            return
-        assert step.right is not None and step.login is not None
-        right_id = self._ids.right_id(step.right)
-        enabled = step.action == Action.GRANT
-        if step.user_type == A.PROVIDER_USER_TYPE:
-            assert self._provider_users is not None
-            user_id = self._provider_users.user_id(step.login)
-            assert user_id is not None  # can_perform checked it
-            body = A.provider_rights_body(step.employer_id, right_id, step.right, enabled)
-            patch_rights(
-                self._http, self.capabilities, _PU_RIGHTS, paths.provider_user_rights(user_id), body
-            )
-            return
-        user_id = self._ids.user_id(step.employer_id, step.login)
-        item = {"id": right_id, "description": step.right, "isEnabled": enabled}
-        path = paths.user_rights(step.employer_id, user_id)
-        patch_rights(self._http, self.capabilities, _WG_RIGHTS, path, {"authorizations": [item]})
+        self._performer.perform(step)
 
-
-_MODULES = Capability.MODULES_WRITE
-_WG_RIGHTS = Capability.EMPLOYER_USER_RIGHTS_WRITE
-_PU_RIGHTS = Capability.PROVIDER_USER_RIGHTS_WRITE
+    def verified_by(self, step: Step) -> str | None:
+        return self._performer.verified.get(step.key)

@@ -7,8 +7,10 @@ answers together. A 404 on the employer itself means it does not exist live.
 A failure that concerns this employer only (a 403 on its modules, an answer of an
 unexpected shape) is kept in :attr:`EmployerRead.error` instead of stopping the other
 employers; an :class:`~mijnloket_gitops.errors.AuthError` still stops everything.
-Where Loket does not offer the GET of a user's rights (404 or 405, Assumption A4),
-the capability is recorded as missing and the employer's rights are marked unread.
+Where Loket does not offer the GET of a user's rights (404, 405 or 501, Assumption
+A4), the capability is recorded as missing and the employer's rights are marked
+unread. Any other failure of that GET (a 500) fails the employer with a message that
+names ``provider.capabilities.employer_user_rights_read`` and ``loket check``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ from mijnloket_gitops.loket.http import LoketHttp
 from mijnloket_gitops.providers.base import LiveEmployer, LiveUser
 
 RIGHTS = Capability.EMPLOYER_USER_RIGHTS_READ
+RIGHTS_HINT = (
+    "The rights of werkgevergebruikers could not be read. If this Loket.nl does not offer"
+    " that read, set provider.capabilities.employer_user_rights_read: off (rights are then"
+    " sent as the files say and marked unverified); `mijnloket-gitops loket check` shows"
+    " what it offers."
+)
 
 
 class EmployerRead:
@@ -56,6 +64,8 @@ class EmployerRead:
         self._users: list[tuple[str, str]] | None = None
         self._given_users = users
         self._rights: dict[str, frozenset[str]] = {}
+        self.right_states: dict[str, tuple[A.RightId, bool]] = {}
+        """Every right a rights GET listed, with its id (for writes, A4)."""
         self._rights_unread = False
         self.error: str | None = None
 
@@ -114,16 +124,22 @@ class EmployerRead:
                 self._rights_unread = True
                 return ()
             path = f"{self._path}/users/{quote(user_id, safe='')}/authorizations"
-            status, items = self._http.items_or_status(path, allow=A.AUTHORIZATIONS_GET_MISSING)
+            try:
+                status, items = self._http.items_or_status(path, allow=A.AUTHORIZATIONS_GET_MISSING)
+            except AuthError:
+                raise
+            except ProviderError as error:
+                raise ProviderError(f"{error}\n{RIGHTS_HINT}") from None
             if items is None:
                 self._caps.record(RIGHTS, False, str(status))
                 self._rights_unread = True
                 return ()
             if self._caps.get(RIGHTS) is None:
                 self._caps.record(RIGHTS, True, "answered")
-            rights = A.parse_authorizations(items)
+            states = A.parse_right_states(items)
             with self._lock:
-                self._rights[user_id] = rights
+                self._rights[user_id] = frozenset(d for d, (_, held) in states.items() if held)
+                self.right_states.update(states)
             return ()
 
         return job

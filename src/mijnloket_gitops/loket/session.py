@@ -91,6 +91,7 @@ class OAuthSession:
             connections=2,
             secrets=self.secrets,
             transport=hooks.transport,
+            setting="provider.oauth_url",
         )
         self.oauth = OAuthClient(http, credentials, self.secrets)
 

@@ -9,7 +9,7 @@ state is kept only where a saved plan or apply needs it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -57,6 +57,7 @@ def plan_batches(
     keep_live: bool,
     digest: Any,
     ready: Mapping[str, Planned],
+    named: Collection[str] | None = None,
 ) -> Batches:
     """Read and plan ``desired`` in batches of READ_BATCH, using what the workers
     planned already (``ready``, by path) as it is; feeds ``digest`` the live state of
@@ -66,7 +67,8 @@ def plan_batches(
     # what the workers planned is used as it is; the rest is read and planned here
     usable = {p: done for p, done in ready.items() if not keep_live or done.live is not None}
     rest = [i for i, path in enumerate(paths) if path not in usable]
-    provider.prepare([desired[i][1].employer_id for i in rest])  # e.g. bulk reads of the scope
+    # e.g. bulk reads of the scope; ``named``: logins a partial scope's files name
+    provider.prepare([desired[i][1].employer_id for i in rest], named=named)
     for start in range(0, len(paths), READ_BATCH):
         indices = range(start, min(start + READ_BATCH, len(paths)))
         todo = [desired[i] for i in indices if paths[i] not in usable]

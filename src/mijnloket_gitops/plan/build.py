@@ -190,7 +190,12 @@ def _make_plan(
 ) -> PlanResult:
     catalog = settings.catalog
     digest = hashlib.sha256()
-    found = plan_batches(catalog, provider, desired, base, progress, keep_live, digest, planned)
+    # a partial scope reads shared users (ak-gebruikers) only where its files name them
+    partial = scope is not None and scope.get("kind", "all") != "all"
+    named = sorted({u.login for _, e in desired for u in e.users}) if partial else None
+    found = plan_batches(
+        catalog, provider, desired, base, progress, keep_live, digest, planned, named
+    )
     if found.problems:
         raise MijnloketError(
             "employer files name employers that do not exist live:\n"
@@ -204,7 +209,9 @@ def _make_plan(
         )
     unmanaged: tuple[EmployerSummary, ...] = ()
     removed: tuple[RemovedEmployer, ...] = ()
-    if list_unmanaged:
+    # issue 20: a partial scope without a base (e.g. --target) needs no list of every
+    # live employer (the unmanaged ones are the whole portfolio's business)
+    if list_unmanaged and (not partial or base is not None):
         unmanaged, removed = _ownership(
             provider, managed, base, settings.config.ownership.unmanaged, invalid_ids
         )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -187,9 +187,14 @@ class Provider(abc.ABC):
         Raises :class:`PartialReadError` when some employers could not be read.
         """
 
-    def prepare(self, employer_ids: Iterable[str]) -> None:  # noqa: B027 - optional hook
+    def prepare(  # noqa: B027 - optional hook
+        self, employer_ids: Iterable[str], *, named: Collection[str] | None = None
+    ) -> None:
         """A hint: these employers are about to be read (in batches). A provider that
-        can read many employers in one request (bulk reads) may do so here."""
+        can read many employers in one request (bulk reads) may do so here. ``named``:
+        for a plan of part of the portfolio, the logins its files name; a provider may
+        then read users shared by all employers (ak-gebruikers) only for those logins.
+        None: the whole portfolio, read every user."""
 
     @abc.abstractmethod
     def can_perform(self, step: Step) -> bool:
@@ -198,6 +203,21 @@ class Provider(abc.ABC):
     @abc.abstractmethod
     def perform(self, step: Step) -> None:
         """Do ``step`` (idempotently); raise ProviderError when it failed."""
+
+    def verified_by(self, step: Step) -> str | None:
+        """How the last :meth:`perform` of ``step`` was read back (e.g. "the PATCH
+        answer"), for the journal; None when nothing read it back. Default: None."""
+        return None
+
+    def notes(self) -> list[str]:
+        """What a person should know about this run's view of the live system (cached
+        decisions, writes left manual), shown by ``plan`` and ``apply``. Default: none."""
+        return []
+
+    def why_manual(self) -> list[str]:
+        """Why steps an API could do are manual here (e.g. a write nothing proved), for
+        the work order and the plan's notes. Default: none."""
+        return []
 
     def observes(self, user_type: UserType) -> bool:
         """Whether ``read_employers`` shows users of this type and their rights.

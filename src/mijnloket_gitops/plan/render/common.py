@@ -6,6 +6,7 @@ Everything here reads the plan's JSON form (``Plan.data``) only; see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -304,16 +305,44 @@ def aggregate(plan: Data, arrow: str = "->") -> list[str]:
 def read_failures(plan: Data) -> list[str]:
     """One line per managed employer whose live state could not be read (not planned)."""
     return [
-        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: {clean(f['message'])}"
+        f"{clean(f['name'])} ({clean(f['employer_id'])}), {clean(f['path'])}: "
+        + clean(" ".join(str(f["message"]).split("\n")))  # its lines on one line
         for f in plan.get("failed", ())
     ]
 
 
 FAILED_HEADING = "Could not be read, so not planned (the exit code is 1):"
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+_READ_HINTS = {
+    "loket": " If Loket.nl does not offer a read the tool uses, set it to `off` under"
+    " provider.capabilities; `mijnloket-gitops loket check` shows which reads it offers."
+}
+"""Per provider, what to do about reads that fail (issue 20)."""
+
+
+def not_read(plan: Data) -> str | None:
+    """The closing line when employers could not be read: how many, why (each distinct
+    first line of the messages, at most two), what to do; never "live state matches"."""
+    failed = plan.get("failed") or ()
+    if not failed:
+        return None
+    # one reason per kind of failure: the same answer for other employers' ids is one
+    firsts = (str(f["message"]).split("\n")[0] for f in failed)
+    reasons = list(dict.fromkeys(clean(_UUID.sub("{id}", line)) for line in firsts))
+    why = "; ".join(r[:200] for r in reasons[:2]) + (" ..." if len(reasons) > 2 else "")
+    return (
+        f"{plural(len(failed), 'employer')} could not be read, so their live state is"
+        f" unknown and they were not planned ({why}).{_READ_HINTS.get(plan['provider'], '')}"
+    )
+
+
 INVALID_HEADING = "Invalid, so not planned (the exit code is 1; `validate` shows why):"
 
 NO_CHANGES_IN_VALID = "No changes in the valid files."
+
+NO_CHANGES_IN_READ = "No changes in the employers that were read."
 
 
 def invalid_files(plan: Data) -> list[str]:

@@ -22,6 +22,7 @@ from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
     INVALID_HEADING,
     MANUAL_LEGEND,
+    NO_CHANGES_IN_READ,
     NO_CHANGES_IN_VALID,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
@@ -32,6 +33,7 @@ from mijnloket_gitops.plan.render.common import (
     employer_counts,
     file_name_note,
     invalid_files,
+    not_read,
     nothing_in_scope,
     overridden_lines,
     personal_data_grants,
@@ -298,8 +300,17 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
         unmanaged = plan["summary"]["employers_unmanaged"]
         if nothing_in_scope(plan):
             head.append(f"{NOTHING_IN_SCOPE}\n\n")
+        elif plan.get("invalid") or not_read(plan) is not None:
+            # issue 20: never "live state matches" while employers were not read, and
+            # nothing about changes when none was read
+            read = NO_CHANGES_IN_VALID if plan.get("invalid") else NO_CHANGES_IN_READ
+            if plan.get("invalid") or plan["employers"]:
+                head.append(f"{read}\n\n")
         else:
-            head.append(f"{NO_CHANGES_IN_VALID if plan.get('invalid') else NO_CHANGES}\n\n")
+            head.append(f"{NO_CHANGES}\n\n")
+    unread = not_read(plan)
+    if unread:
+        head.append(f"**{md(unread)}**\n\n")
         head += _cost(plan)  # issue 15
         if unmanaged:
             head.append(f"{plural(unmanaged, 'live employer')} without a file, left alone.\n\n")

@@ -17,6 +17,7 @@ from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
     INVALID_HEADING,
     MANUAL_LEGEND,
+    NO_CHANGES_IN_READ,
     NO_CHANGES_IN_VALID,
     NOTHING_IN_SCOPE,
     REMOVED_HEAD,
@@ -28,6 +29,7 @@ from mijnloket_gitops.plan.render.common import (
     employer_label,
     file_name_note,
     invalid_files,
+    not_read,
     nothing_in_scope,
     overridden_lines,
     read_failures,
@@ -176,7 +178,14 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         last = NOTHING_IN_SCOPE
     elif plan.get("removed") or taken_over(plan):
         last = "No steps to apply, but who manages which employer changes (above)."
-    else:
+    elif not_read(plan) is None:
         last = NO_CHANGES_IN_VALID if invalid else NO_CHANGES
+    elif plan["employers"] or invalid:  # issue 20: never "live state matches" then
+        last = NO_CHANGES_IN_VALID if invalid else NO_CHANGES_IN_READ
+    else:  # nothing was read: nothing to say about changes
+        last = ""
+    unread = not_read(plan)
+    if unread:
+        last = f"{last}\n{unread}" if last else unread
     lines.append(_style(last, options, bold=True))
     return "\n".join(lines) + "\n"
