@@ -59,6 +59,14 @@ from mijnloket_gitops.gitutil import dirty_tree, head_commit
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the work order for manual steps [default: .mijnloket/work-order].",
 )
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Git ref to compare file ownership with, as `plan --base` [default: the pull"
+    " request's base branch in GitHub Actions, else HEAD]; not with PLAN_FILE (it has"
+    " its own).",
+)
 @guard_options
 @repo_option
 def apply(
@@ -69,6 +77,7 @@ def apply(
     timeout: float,
     poll_interval: float,
     work_order_dir: Path | None,
+    base_ref: str | None,
     repo: Path,
     **guards: bool,
 ) -> None:
@@ -84,6 +93,8 @@ def apply(
     settings = settings_for(repo)
     if plan_file is not None and targets:
         raise click.UsageError("--target cannot be combined with a plan file")
+    if plan_file is not None and base_ref:
+        raise click.UsageError("--base cannot be combined with a plan file (it has its own)")
     overrides = overrides_from(guards)
     state = settings.root / STATE_DIR
     root = settings.root
@@ -112,6 +123,7 @@ def apply(
                 work_order_dir,
                 wait_seconds=timeout if wait else 0,
                 interval=poll_interval,
+                base_ref=base_ref,
             )
             if outcome is not None:
                 finish(outcome, work_order)

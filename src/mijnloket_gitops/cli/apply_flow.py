@@ -13,6 +13,13 @@ from typing import Any
 
 import click
 
+from mijnloket_gitops.apply.binding import (
+    apply_base,
+    bound_overrides,
+    refuse_refused,
+    refuse_tampered,
+    violation_line,
+)
 from mijnloket_gitops.apply.executor import Outcome, StepResult
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.apply.lock import ApplyLock
@@ -30,7 +37,9 @@ from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
+from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
+from mijnloket_gitops.plan.replay import ReplayProvider, saved_base
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
 from mijnloket_gitops.plan.scope import Repository
@@ -63,6 +72,7 @@ def _fresh_plan(
     provider: Provider,
     repository: Repository,
     overrides: Overrides,
+    base: Base | None,
     *,
     auto_approve: bool,
 ) -> PlanResult:
@@ -72,6 +82,7 @@ def _fresh_plan(
         repository.in_scope,
         managed=repository.managed,
         overrides=overrides,
+        base=base,
         scope=repository.scope,
         invalid_ids=repository.invalid_ids,
     )
@@ -89,6 +100,7 @@ def _saved_plan(
     repository: Repository,
     overrides: Overrides,
     saved: dict[str, Any],
+    base: Base | None,
 ) -> PlanResult:
     result = make_plan(
         settings,
@@ -96,10 +108,22 @@ def _saved_plan(
         repository.in_scope,
         managed=repository.managed,
         overrides=overrides,
+        base=base,
+        scope=repository.scope,
+        invalid_ids=repository.invalid_ids,
+    )
+    check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    # issue 22: what is shown is what runs: the saved steps must be the planner's own
+    replayed = make_plan(
+        settings,
+        ReplayProvider(provider, saved_base(saved, result.live)),
+        repository.in_scope,
+        managed=repository.managed,
+        overrides=overrides,
         list_unmanaged=False,
         scope=repository.scope,
     )
-    check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    refuse_tampered(saved, replayed.plan)
     # What runs is what was reviewed: show that plan, as it was saved.
     click.echo(render_saved(saved, "text"), nl=False)
     reviewed = {s["key"] for e in saved["employers"] for s in e["steps"]}
@@ -216,6 +240,7 @@ def attempt(
     *,
     wait_seconds: float,
     interval: float,
+    base_ref: str | None = None,
 ) -> tuple[SessionResult | None, tuple[Path, Path] | None]:
     """One apply attempt; returns None as outcome when there was nothing to apply."""
     state = settings.root / STATE_DIR
@@ -232,6 +257,9 @@ def attempt(
             plan_tool_version=meta.get("tool_version"),
         )
         targets = tuple(e["employer_id"] for e in saved["employers"])
+        refuse_refused(saved)  # issue 22: what plan refused, apply refuses
+        overrides = bound_overrides(saved, overrides)
+    base = apply_base(settings, saved, base_ref)
     repository = load_valid_repository(settings, targets, None, saved_plan=saved is not None)
     with (
         open_provider(settings) as provider,
@@ -249,10 +277,10 @@ def attempt(
                 err=True,
             )
         if saved is not None:
-            result = _saved_plan(settings, provider, repository, overrides, saved)
+            result = _saved_plan(settings, provider, repository, overrides, saved, base)
         else:
             result = _fresh_plan(
-                settings, provider, repository, overrides, auto_approve=auto_approve
+                settings, provider, repository, overrides, base, auto_approve=auto_approve
             )
         plan = result.plan
         identity = saved_id or plan_id(plan.data)
@@ -265,9 +293,7 @@ def attempt(
         if plan.violations:
             journal.record("guards-refused", violations=[v.data for v in plan.violations])
             for violation in plan.violations:
-                click.secho(
-                    f"refused: {violation.message} (override: {violation.flag})", fg="red", err=True
-                )
+                click.secho(violation_line(violation.data), fg="red", err=True)
             raise SystemExit(ExitCode.REFUSED)
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)

@@ -31,7 +31,7 @@ from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
-from mijnloket_gitops.plan.saved import write_plan
+from mijnloket_gitops.plan.saved import plan_state, write_plan
 from mijnloket_gitops.plan.scope import Repository, load_repository
 from mijnloket_gitops.plan.workers import PlanInWorkers
 from mijnloket_gitops.providers.base import Provider
@@ -255,6 +255,8 @@ def plan(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None
     )
     data = result.plan.data if fmt == "json" else result.plan.review_data
+    if out is not None:  # issue 22: shown as saved, a refused plan visibly so
+        data = {**data, "state": plan_state(result.plan)}
     click.echo(RENDERERS[fmt](data, options), nl=False)
     if out is not None:
         write_plan(out, result.plan, result.live)

@@ -222,6 +222,7 @@ def _make_plan(
         "web_ui_path": catalog.web_ui_path,
         "base_ref": base.ref if base is not None else None,
         "scope": dict(scope) if scope is not None else {"kind": "all"},
+        "overrides": overrides.flags,  # issue 22: bound to the plan, shown in review
     }
     plan = Plan(
         tuple(found.employers),

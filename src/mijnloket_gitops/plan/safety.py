@@ -42,6 +42,18 @@ class Overrides:
     """Flags such as ``--allow-downgrade``."""
     force: bool = False
 
+    @property
+    def flags(self) -> list[str]:
+        """Every flag given, sorted (``--force`` included): how a saved plan records
+        them (``meta.overrides``), so that apply accepts exactly these (issue 22)."""
+        return sorted(self.allowed | ({FORCE} if self.force else set()))
+
+    @classmethod
+    def from_flags(cls, flags: Iterable[str]) -> Overrides:
+        """The inverse of :attr:`flags`."""
+        given = set(flags)
+        return cls(frozenset(given - {FORCE}), FORCE in given)
+
 
 @dataclass(frozen=True)
 class Portfolio:

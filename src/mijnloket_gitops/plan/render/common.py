@@ -261,6 +261,18 @@ def nothing_in_scope(plan: Data) -> bool:
 NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
 
 
+def binding_lines(plan: Data) -> list[str]:
+    """Issue 22: a saved plan's state when refused, and the guard flags given to plan
+    (``meta.overrides``), which are all that apply of the saved plan accepts."""
+    lines = []
+    if plan.get("state") == "refused":
+        lines.append("State: refused; apply will not run this plan.")
+    flags = plan.get("meta", {}).get("overrides") or ()
+    if flags:
+        lines.append(f"Overrides given to plan: {', '.join(clean(str(f)) for f in flags)}")
+    return lines
+
+
 def overridden_lines(plan: Data) -> list[str]:
     return [
         f"{clean(v['message'])} [{clean(v['guard'])}], overridden by {clean(v['overridden_by'])}"

@@ -28,6 +28,7 @@ from mijnloket_gitops.plan.render.common import (
     Data,
     aggregate,
     base_ref,
+    binding_lines,
     changed_employers,
     employer_counts,
     file_name_note,
@@ -285,6 +286,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if plan["violations"]:
         head.append(_violations(plan))
     head += [_removed(plan), _taken_over(plan), _overridden(plan)]
+    head += [f"**{md(line)}**\n\n" for line in binding_lines(plan)]  # issue 22
     table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed, plan)

@@ -251,6 +251,12 @@ _META = {
                 "employers_managed": _COUNT,
             },
         },
+        "overrides": {  # issue 22
+            "type": "array",
+            "items": {"type": "string", "pattern": "^--"},
+            "description": "The guard flags given to plan; apply of a saved plan accepts"
+            " exactly these.",
+        },
     },
 }
 
@@ -348,6 +354,11 @@ def plan_schema() -> dict[str, Any]:
                     "additionalProperties": {"$ref": "#/$defs/live_employer"},
                 },
                 "cost": {"$ref": "#/$defs/cost"},  # issue 15
+                "state": {  # issue 22
+                    "enum": ["ready", "refused"],
+                    "description": "Saved plans only: refused when a guard refused it or a"
+                    " file was left out as invalid; apply will not run a refused plan.",
+                },
             },
             f"A plan (format version {FORMAT_VERSION}); see docs/plan-format.md.",
         ),
@@ -364,6 +375,7 @@ def plan_schema() -> dict[str, Any]:
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
     schema["required"].remove("invalid")  # only when a file was left out
+    schema["required"].remove("state")  # saved plans only
     return schema
 
 

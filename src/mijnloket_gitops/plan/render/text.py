@@ -23,6 +23,7 @@ from mijnloket_gitops.plan.render.common import (
     Data,
     aggregate,
     base_ref,
+    binding_lines,
     changed_employers,
     clean,
     employer_label,
@@ -164,6 +165,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if overridden:
         lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
         lines += [f"  {line}" for line in overridden] + [""]
+    bound = binding_lines(plan)  # issue 22
+    if bound:
+        lines += [_style(line, options, bold=True) for line in bound] + [""]
     total = total_cost_text(plan)  # issue 15
     if total:
         lines.append(total)
