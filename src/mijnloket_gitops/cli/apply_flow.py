@@ -22,6 +22,7 @@ from mijnloket_gitops.apply.binding import (
 )
 from mijnloket_gitops.apply.executor import Outcome, StepResult
 from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.apply.lineage import Lineage
 from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
 from mijnloket_gitops.apply.reconcile import reconcile
@@ -267,8 +268,16 @@ def attempt(
         provider.apply_lock(),
     ):
         journal.target = provider.target
+        lineage = Lineage(provider, state / "journal")
         if saved is not None and saved_id is not None:
-            check_saved_plan(saved, saved_id, settings, provider.target, state / "journal")
+            check_saved_plan(
+                saved,
+                saved_id,
+                settings,
+                provider.target,
+                state / "journal",
+                lineage=lineage.history(),
+            )
         for found in reconcile(provider, journal, state / "journal"):
             click.echo(
                 f"Reconciled a step a killed apply left open: {found['action']}"
@@ -319,6 +328,7 @@ def attempt(
             ).plan
 
         click.echo(f"Applying (journal: {journal.path})")
+        lineage.advance(journal, identity)  # issue 22: a twin of this plan is stale now
         journal.record("plan-started", plan_id=identity, steps=len(plan.steps))
         session = Session(provider, journal, replan, _echo_result, _on_wait, replan_some=replan)
         outcome = session.run(plan, wait_seconds=wait_seconds, interval=interval)

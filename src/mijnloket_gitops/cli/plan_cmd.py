@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from mijnloket_gitops.apply.lineage import current_serial
 from mijnloket_gitops.cli.common import (
     Choice,
     Progress,
@@ -114,12 +115,16 @@ def plan_repository(
     base: Base | None = None,
     keep_live: bool = True,
     provider: Provider | None = None,
+    serial: int | None = None,
 ) -> PlanResult:
     """Plan the repository's files in scope, on ``provider`` (default: the configured
-    one, opened and closed here)."""
+    one, opened and closed here); ``serial``: the lineage serial read before live state
+    (default: read here, before live state is)."""
     with (
         contextlib.nullcontext(provider) if provider is not None else open_provider(settings)
     ) as provider:
+        if serial is None:
+            serial = current_serial(provider, settings.root)
         progress = Progress(len(repository.in_scope), "Reading live state")
         try:
             return make_plan(
@@ -135,6 +140,7 @@ def plan_repository(
                 scope=repository.scope,
                 invalid_ids=repository.invalid_ids,
                 planned=repository.planned,
+                serial=serial,
             )
         finally:
             progress.close()
@@ -225,6 +231,8 @@ def plan(
     employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
     keep_live = out is not None  # only a saved plan carries the live state
     with readable_provider(settings) as provider:
+        # issue 22: the lineage serial, read before live state (the workers read it)
+        serial = current_serial(provider, settings.root) if provider is not None else None
         reader = provider.reader() if provider is not None else None
         repository = load_repository(
             settings,
@@ -244,6 +252,7 @@ def plan(
             base=base,
             keep_live=keep_live,
             provider=provider,
+            serial=serial,
         )
     priced = with_cost(settings, repository.in_scope, result.plan)  # issue 15
     result = dataclasses.replace(result, plan=priced)

@@ -107,6 +107,7 @@ def make_plan(
     invalid_ids: Collection[str] = (),
     keep_live: bool = True,
     planned: Mapping[str, Planned] | None = None,
+    serial: int | None = None,
 ) -> PlanResult:
     """Plan ``desired`` (the files in scope) against ``provider``.
 
@@ -117,6 +118,8 @@ def make_plan(
     saved plan or apply needs it). ``planned`` holds employers the validation workers
     planned already (``Repository.planned``), by path: used as they are (with their
     live state only where they carry it); every other file is read and planned here.
+    ``serial`` is the target's lineage serial, read before live state
+    (:mod:`mijnloket_gitops.apply.lineage`), recorded as ``meta.serial`` when given.
     Raises MijnloketError naming every file whose employer does not exist live or is
     another company than the file names.
     """
@@ -134,6 +137,7 @@ def make_plan(
             invalid_ids=invalid_ids,
             keep_live=keep_live,
             planned=planned or {},
+            serial=serial,
         )
 
 
@@ -187,6 +191,7 @@ def _make_plan(
     invalid_ids: Collection[str],
     keep_live: bool,
     planned: Mapping[str, Planned],
+    serial: int | None = None,
 ) -> PlanResult:
     catalog = settings.catalog
     digest = hashlib.sha256()
@@ -224,6 +229,8 @@ def _make_plan(
         "scope": dict(scope) if scope is not None else {"kind": "all"},
         "overrides": overrides.flags,  # issue 22: bound to the plan, shown in review
     }
+    if serial is not None:  # issue 22: plan lineage
+        meta["serial"] = serial
     plan = Plan(
         tuple(found.employers),
         unmanaged,

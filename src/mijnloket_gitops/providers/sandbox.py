@@ -98,6 +98,9 @@ class SandboxProvider(Provider):
     def apply_lock(self) -> AbstractContextManager[None]:
         return self._store.apply_lock()
 
+    def lineage_store(self) -> Store:
+        return self._store
+
     def reader(self) -> ProviderReader:
         # SQLite lets any number of processes read one database at once: a large plan
         # reads and plans in its worker processes, each on its own connection.

@@ -251,6 +251,12 @@ _META = {
                 "employers_managed": _COUNT,
             },
         },
+        "serial": {  # issue 22: plan lineage
+            "type": "integer",
+            "minimum": 0,
+            "description": "The target's lineage serial when the plan was made; a saved"
+            " plan is stale once an apply of another plan advanced it.",
+        },
         "overrides": {  # issue 22
             "type": "array",
             "items": {"type": "string", "pattern": "^--"},
