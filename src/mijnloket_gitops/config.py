@@ -235,6 +235,16 @@ class OwnershipConfig(_Strict):
     )
 
 
+class LockConfig(_Strict):
+    """Issue 22: the apply lock shared by every checkout and CI runner."""
+
+    remote: str | None = Field(
+        None,
+        description="Git remote of this repository that holds the shared apply lock (a ref"
+        " under refs/mijnloket/locks/); null: only the local lock of each checkout.",
+    )
+
+
 # -- issue 15: pricing, for the monthly cost of plans, explain and report --------------
 
 Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -289,6 +299,7 @@ class RepoConfig(_Strict):
     provider: ProviderConfig = Field(default_factory=SandboxProviderConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
+    lock: LockConfig = Field(default_factory=LockConfig)  # issue 22
     pricing: PricingConfig | None = Field(
         None, description="Prices, to show what plans do to the monthly bill (optional)."
     )

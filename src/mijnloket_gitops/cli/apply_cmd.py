@@ -67,6 +67,15 @@ from mijnloket_gitops.gitutil import dirty_tree, head_commit
     " request's base branch in GitHub Actions, else HEAD]; not with PLAN_FILE (it has"
     " its own).",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    default=0.0,
+    show_default=True,
+    help="How long to wait for the apply locks (this checkout's, and the shared one of"
+    " lock.remote) before refusing.",
+)
 @guard_options
 @repo_option
 def apply(
@@ -78,6 +87,7 @@ def apply(
     poll_interval: float,
     work_order_dir: Path | None,
     base_ref: str | None,
+    lock_timeout: float,
     repo: Path,
     **guards: bool,
 ) -> None:
@@ -124,6 +134,7 @@ def apply(
                 wait_seconds=timeout if wait else 0,
                 interval=poll_interval,
                 base_ref=base_ref,
+                lock_timeout=lock_timeout,
             )
             if outcome is not None:
                 finish(outcome, work_order)

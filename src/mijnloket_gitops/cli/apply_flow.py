@@ -27,6 +27,7 @@ from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
 from mijnloket_gitops.apply.reconcile import reconcile
 from mijnloket_gitops.apply.session import Session, SessionResult
+from mijnloket_gitops.apply.shared_lock import shared_lock
 from mijnloket_gitops.apply.workorder import build_work_order, write_work_order
 from mijnloket_gitops.cli.common import (
     use_color,
@@ -242,6 +243,7 @@ def attempt(
     wait_seconds: float,
     interval: float,
     base_ref: str | None = None,
+    lock_timeout: float = 0.0,
 ) -> tuple[SessionResult | None, tuple[Path, Path] | None]:
     """One apply attempt; returns None as outcome when there was nothing to apply."""
     state = settings.root / STATE_DIR
@@ -264,8 +266,9 @@ def attempt(
     repository = load_valid_repository(settings, targets, None, saved_plan=saved is not None)
     with (
         open_provider(settings) as provider,
-        ApplyLock(state / "locks", provider.target),
+        ApplyLock(state / "locks", provider.target, lock_timeout),
         provider.apply_lock(),
+        shared_lock(settings, provider.target, saved_id, lock_timeout),  # issue 22
     ):
         journal.target = provider.target
         lineage = Lineage(provider, state / "journal")
