@@ -181,3 +181,19 @@ def test_a_saved_plan_whose_steps_were_edited_is_refused_as_tampered(
     assert apply_changes(repo) == []
     journal = max((repo / ".mijnloket" / "journal").glob("*.jsonl")).read_text()
     assert "plan-completed" not in journal and '"result": "refused"' in journal
+
+
+def test_dirty_counts_tracked_changes_only_untracked_files_are_listed_apart(
+    repo: Path,
+) -> None:
+    (repo / "p.json").write_text("{}")  # an untracked file, such as a saved plan
+    assert run(repo, "apply", "--auto-approve").exit_code == 0
+    journal = max((repo / ".mijnloket" / "journal").glob("*.jsonl"))
+    first = json.loads(journal.read_text().splitlines()[0])
+    assert first["dirty"] is False
+    assert first["untracked"] == ["p.json"]
+    path = repo / "employers" / "bakkerij-de-vries.yaml"
+    path.write_text(path.read_text() + "# a comment\n")  # a tracked file changes
+    assert run(repo, "apply", "--auto-approve").exit_code == 0
+    journal = max((repo / ".mijnloket" / "journal").glob("*.jsonl"))
+    assert json.loads(journal.read_text().splitlines()[0])["dirty"] is True

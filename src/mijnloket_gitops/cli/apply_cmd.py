@@ -17,7 +17,7 @@ from mijnloket_gitops.cli.common import (
     settings_for,
 )
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError, StalePlanError
-from mijnloket_gitops.gitutil import dirty_tree, head_commit
+from mijnloket_gitops.gitutil import dirty_tree, head_commit, untracked_files
 
 
 @click.command()
@@ -121,6 +121,7 @@ def apply(
             overrides=sorted(overrides.allowed),
             force=overrides.force,
             targets=list(targets),
+            untracked=untracked_files(root),  # issue 22: apart from ``dirty``
         )
         try:
             outcome, work_order = attempt(
