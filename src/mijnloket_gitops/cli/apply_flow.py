@@ -22,6 +22,7 @@ from mijnloket_gitops.apply.binding import (
 )
 from mijnloket_gitops.apply.executor import Outcome, StepResult
 from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.apply.last_apply import base_with_last_apply, record_managed
 from mijnloket_gitops.apply.lineage import Lineage
 from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
@@ -272,6 +273,10 @@ def attempt(
     ):
         journal.target = provider.target
         lineage = Lineage(provider, state / "journal")
+        base = base_with_last_apply(base, state / "journal", provider.target)
+        # a saved plan's own scope (its employers are loaded as targets)
+        scope = saved["meta"].get("scope", {}) if saved is not None else repository.scope
+        scope_kind = str(scope.get("kind", "all"))
         if saved is not None and saved_id is not None:
             check_saved_plan(
                 saved,
@@ -309,6 +314,7 @@ def attempt(
             raise SystemExit(ExitCode.REFUSED)
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)
+            record_managed(journal, repository.in_scope, scope_kind)
             click.echo("Nothing to apply.")
             _unread(plan)
             return None, None
@@ -347,4 +353,5 @@ def attempt(
         )
         if not outcome.remaining.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=len(plan.steps))
+            record_managed(journal, repository.in_scope, scope_kind)
     return outcome, work_order

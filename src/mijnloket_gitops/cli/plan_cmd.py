@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.apply.lineage import current_serial
+from mijnloket_gitops.apply.last_apply import base_with_last_apply
+from mijnloket_gitops.apply.lineage import JOURNAL_DIR, current_serial
 from mijnloket_gitops.cli.common import (
     Choice,
     Progress,
@@ -125,6 +126,8 @@ def plan_repository(
     ) as provider:
         if serial is None:
             serial = current_serial(provider, settings.root)
+        if list_unmanaged:  # issue 22: removals since the last apply, not only since base
+            base = base_with_last_apply(base, settings.root / JOURNAL_DIR, provider.target)
         progress = Progress(len(repository.in_scope), "Reading live state")
         try:
             return make_plan(

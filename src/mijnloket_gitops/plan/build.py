@@ -231,6 +231,8 @@ def _make_plan(
     }
     if serial is not None:  # issue 22: plan lineage
         meta["serial"] = serial
+    if base is not None and base.last_apply is not None:  # issue 22
+        meta["last_apply"] = base.last_apply
     plan = Plan(
         tuple(found.employers),
         unmanaged,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.config import OwnershipConfig, SafetyConfig
 from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, GuardViolation, Plan
+from mijnloket_gitops.plan.ownership import since
 from mijnloket_gitops.providers.base import Action
 
 FORCE = "--force"
@@ -187,7 +188,7 @@ def ownership_violations(plan: Plan, ownership: OwnershipConfig) -> list[GuardVi
             _violation(
                 "removed-files",
                 f"the files of {len(plan.removed)} employers were removed since"
-                f" {plan.meta.get('base_ref')} and ownership.removed is refuse; restore them,"
+                f" {since(plan.meta)} and ownership.removed is refuse; restore them,"
                 " or offboard with a file that lists no products",
             )
         )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG
+from mijnloket_gitops.plan.ownership import since
 from mijnloket_gitops.words import plural
 
 __all__ = ["PERSONAL_DATA_FLAG"]
@@ -201,7 +202,7 @@ def file_name_note(employer: Data) -> str:
 
 
 def base_ref(plan: Data) -> str:
-    return clean(plan.get("meta", {}).get("base_ref") or "the base ref")
+    return clean(since(plan.get("meta", {})))  # issue 22: and/or the last apply
 
 
 def removed_lines(plan: Data) -> list[str]:

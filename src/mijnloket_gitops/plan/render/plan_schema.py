@@ -257,6 +257,11 @@ _META = {
             "description": "The target's lineage serial when the plan was made; a saved"
             " plan is stale once an apply of another plan advanced it.",
         },
+        "last_apply": {  # issue 22
+            "type": "string",
+            "description": "When the last completed full apply ran, whose employers"
+            " ownership was compared with too (removed since the last apply).",
+        },
         "overrides": {  # issue 22
             "type": "array",
             "items": {"type": "string", "pattern": "^--"},

@@ -1,0 +1,61 @@
+"""Which employers the last completed full apply managed (issue 22).
+
+A completed apply of the whole repository journals a ``managed`` event: every
+employer id its files managed, with the file's path. Every later plan compares
+ownership with it as well as with the base ref, so a file deleted since that apply is
+"removed since the last apply" even after its deletion is committed (when a plan
+against HEAD alone would call the employer plainly unmanaged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mijnloket_gitops.apply.history import journal_files, read_events
+from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.plan.desired import Desired, paths_of
+from mijnloket_gitops.plan.ownership import Base, with_last_apply
+
+MANAGED_EVENT = "managed"
+
+
+def record_managed(journal: Journal, desired: Sequence[Desired], scope_kind: str) -> None:
+    """Journal what a completed apply managed; only a full apply (scope ``all``) does,
+    as only it saw every file."""
+    if scope_kind != "all":
+        return
+    paths = paths_of(desired)
+    employers = {d[1].employer_id.lower(): path for d, path in zip(desired, paths, strict=True)}
+    journal.record(MANAGED_EVENT, employers=employers)
+
+
+def last_managed(directory: Path, target: str) -> tuple[dict[str, str], str] | None:
+    """The employers (id to path) of the newest ``managed`` event for ``target``, and
+    when it was journaled; None when no full apply completed."""
+    for path in reversed(journal_files(directory)):
+        try:
+            if f'"{MANAGED_EVENT}"' not in path.read_text(encoding="utf-8", errors="replace"):
+                continue
+        except OSError:
+            continue
+        found = None
+        for event in read_events(path):
+            employers = event.get("employers")
+            if (
+                event.get("event") == MANAGED_EVENT
+                and event.get("provider_target") == target
+                and isinstance(employers, dict)
+            ):
+                found = ({str(k): str(v) for k, v in employers.items()}, str(event.get("time")))
+        if found is not None:
+            return found
+    return None
+
+
+def base_with_last_apply(base: Base | None, directory: Path, target: str) -> Base | None:
+    """``base`` plus what the last completed full apply against ``target`` managed."""
+    last = last_managed(directory, target)
+    if last is None:
+        return base
+    return with_last_apply(base, last[0], last[1])
