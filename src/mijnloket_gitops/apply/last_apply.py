@@ -10,11 +10,13 @@ against HEAD alone would call the employer plainly unmanaged).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mijnloket_gitops.apply.history import journal_files, read_events
 from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.plan.desired import Desired, paths_of
+from mijnloket_gitops.plan.drift import desired_facts
 from mijnloket_gitops.plan.ownership import Base, with_last_apply
 
 MANAGED_EVENT = "managed"
@@ -27,12 +29,24 @@ def record_managed(journal: Journal, desired: Sequence[Desired], scope_kind: str
         return
     paths = paths_of(desired)
     employers = {d[1].employer_id.lower(): path for d, path in zip(desired, paths, strict=True)}
-    journal.record(MANAGED_EVENT, employers=employers)
+    # verified at completion: live state was then what the files asked (drift compares)
+    facts = {d[1].employer_id.lower(): desired_facts(d[1]) for d in desired}
+    journal.record(MANAGED_EVENT, employers=employers, facts=facts)
 
 
-def last_managed(directory: Path, target: str) -> tuple[dict[str, str], str] | None:
-    """The employers (id to path) of the newest ``managed`` event for ``target``, and
-    when it was journaled; None when no full apply completed."""
+@dataclass(frozen=True)
+class LastApply:
+    """The newest ``managed`` event for a target."""
+
+    employers: dict[str, str]
+    """Employer id (lower case) to the path of its file."""
+    facts: dict[str, list[str]]
+    """Employer id to its facts then (:func:`desired_facts`)."""
+    time: str
+
+
+def last_managed(directory: Path, target: str) -> LastApply | None:
+    """The newest ``managed`` event for ``target``; None when no full apply completed."""
     for path in reversed(journal_files(directory)):
         try:
             if f'"{MANAGED_EVENT}"' not in path.read_text(encoding="utf-8", errors="replace"):
@@ -47,15 +61,19 @@ def last_managed(directory: Path, target: str) -> tuple[dict[str, str], str] | N
                 and event.get("provider_target") == target
                 and isinstance(employers, dict)
             ):
-                found = ({str(k): str(v) for k, v in employers.items()}, str(event.get("time")))
+                facts = event.get("facts")
+                found = LastApply(
+                    {str(k): str(v) for k, v in employers.items()},
+                    {str(k): list(v) for k, v in facts.items()} if isinstance(facts, dict) else {},
+                    str(event.get("time")),
+                )
         if found is not None:
             return found
     return None
 
 
-def base_with_last_apply(base: Base | None, directory: Path, target: str) -> Base | None:
-    """``base`` plus what the last completed full apply against ``target`` managed."""
-    last = last_managed(directory, target)
+def base_with_last_apply(base: Base | None, last: LastApply | None) -> Base | None:
+    """``base`` plus what the last completed full apply (``last``) managed."""
     if last is None:
         return base
-    return with_last_apply(base, last[0], last[1])
+    return with_last_apply(base, last.employers, last.time)

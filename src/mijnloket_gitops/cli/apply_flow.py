@@ -22,7 +22,11 @@ from mijnloket_gitops.apply.binding import (
 )
 from mijnloket_gitops.apply.executor import Outcome, StepResult
 from mijnloket_gitops.apply.journal import Journal
-from mijnloket_gitops.apply.last_apply import base_with_last_apply, record_managed
+from mijnloket_gitops.apply.last_apply import (
+    base_with_last_apply,
+    last_managed,
+    record_managed,
+)
 from mijnloket_gitops.apply.lineage import Lineage
 from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
@@ -273,7 +277,7 @@ def attempt(
     ):
         journal.target = provider.target
         lineage = Lineage(provider, state / "journal")
-        base = base_with_last_apply(base, state / "journal", provider.target)
+        base = base_with_last_apply(base, last_managed(state / "journal", provider.target))
         # a saved plan's own scope (its employers are loaded as targets)
         scope = saved["meta"].get("scope", {}) if saved is not None else repository.scope
         scope_kind = str(scope.get("kind", "all"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from mijnloket_gitops.apply.last_apply import base_with_last_apply
+from mijnloket_gitops.apply.last_apply import base_with_last_apply, last_managed
 from mijnloket_gitops.apply.lineage import JOURNAL_DIR, current_serial
 from mijnloket_gitops.cli.common import (
     Choice,
@@ -29,6 +29,7 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
+from mijnloket_gitops.plan.drift import only_drift, with_drift
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
@@ -126,11 +127,13 @@ def plan_repository(
     ) as provider:
         if serial is None:
             serial = current_serial(provider, settings.root)
-        if list_unmanaged:  # issue 22: removals since the last apply, not only since base
-            base = base_with_last_apply(base, settings.root / JOURNAL_DIR, provider.target)
+        # issue 22: removals and drift since the last completed full apply
+        last = last_managed(settings.root / JOURNAL_DIR, provider.target)
+        if list_unmanaged:
+            base = base_with_last_apply(base, last)
         progress = Progress(len(repository.in_scope), "Reading live state")
         try:
-            return make_plan(
+            result = make_plan(
                 settings,
                 provider,
                 repository.in_scope,
@@ -147,6 +150,9 @@ def plan_repository(
             )
         finally:
             progress.close()
+        if last is None:
+            return result
+        return replace(result, plan=with_drift(result.plan, last.facts, last.time))
 
 
 @contextlib.contextmanager
@@ -210,6 +216,12 @@ def echo_overridden(plan: Plan) -> None:
     help="Git ref to compare file ownership with [default: --changed-since, else the pull"
     " request's base branch in GitHub Actions, else HEAD].",
 )
+@click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Show only what changed in Loket since the last completed apply (drift), not"
+    " what the files change; nothing to apply, so not with --out.",
+)
 @guard_options
 @where_option
 @repo_option
@@ -221,6 +233,7 @@ def plan(
     detailed_exitcode: bool,
     base_ref: str | None,
     where: str | None,
+    refresh_only: bool,
     repo: Path,
     **guards: bool,
 ) -> None:
@@ -230,6 +243,8 @@ def plan(
     on success (with --detailed-exitcode: 0 no changes, 2 changes pending), 1 when a
     file is invalid or on errors, 3 when a safety guard refuses the plan.
     """
+    if refresh_only and out is not None:
+        raise click.UsageError("--refresh-only shows drift; there is nothing to save with --out")
     settings = settings_for(repo)
     employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
     keep_live = out is not None  # only a saved plan carries the live state
@@ -257,6 +272,14 @@ def plan(
             provider=provider,
             serial=serial,
         )
+    if refresh_only:  # issue 22
+        if result.plan.drift is None:
+            click.echo(
+                "No completed full apply is journaled for this target, so what changed in"
+                " Loket cannot be told apart from what the files change.",
+                err=True,
+            )
+        result = dataclasses.replace(result, plan=only_drift(result.plan))
     priced = with_cost(settings, repository.in_scope, result.plan)  # issue 15
     result = dataclasses.replace(result, plan=priced)
     if repository.invalid:

@@ -262,6 +262,35 @@ def nothing_in_scope(plan: Data) -> bool:
 NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
 
 
+DRIFT_SHOWN = 50
+"""Drift lines listed; the rest are counted."""
+
+
+def drift_heading(plan: Data) -> str | None:
+    """Issue 22: the heading of the drift section, or None without drift."""
+    drift = plan.get("drift") or {}
+    if not drift.get("steps"):
+        return None
+    return (
+        f"Changed in Loket since the last apply ({clean(str(drift.get('since')))}), not in"
+        f" the files ({len(drift['steps'])}); apply puts back what the files say:"
+    )
+
+
+def drift_lines(plan: Data) -> list[str]:
+    """One line per drift step (see :mod:`mijnloket_gitops.plan.drift`), capped."""
+    keys = set((plan.get("drift") or {}).get("steps", ()))
+    found = [
+        f"{employer_label(e)}: {step_subject(s)}"
+        for e in plan["employers"]
+        for s in e["steps"]
+        if s["key"] in keys
+    ]
+    if len(found) > DRIFT_SHOWN:
+        found = [*found[:DRIFT_SHOWN], f"… and {len(found) - DRIFT_SHOWN} more"]
+    return found
+
+
 def binding_lines(plan: Data) -> list[str]:
     """Issue 22: a saved plan's state when refused, and the guard flags given to plan
     (``meta.overrides``), which are all that apply of the saved plan accepts."""

@@ -365,6 +365,18 @@ def plan_schema() -> dict[str, Any]:
                     "additionalProperties": {"$ref": "#/$defs/live_employer"},
                 },
                 "cost": {"$ref": "#/$defs/cost"},  # issue 15
+                "drift": _object(  # issue 22
+                    {
+                        "since": _described(_STRING, "When the last completed full apply ran."),
+                        "steps": {
+                            "type": "array",
+                            "description": "Keys of the steps that restore what changed in"
+                            " Loket since then (not in the files).",
+                            "items": _STRING,
+                        },
+                    },
+                    "Present after a completed full apply: drift apart from change.",
+                ),
                 "state": {  # issue 22
                     "enum": ["ready", "refused"],
                     "description": "Saved plans only: refused when a guard refused it or a"
@@ -387,6 +399,7 @@ def plan_schema() -> dict[str, Any]:
     schema["required"].remove("cost")  # issue 15: only with pricing
     schema["required"].remove("invalid")  # only when a file was left out
     schema["required"].remove("state")  # saved plans only
+    schema["required"].remove("drift")  # only after a completed full apply
     return schema
 
 

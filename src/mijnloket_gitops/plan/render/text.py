@@ -26,6 +26,8 @@ from mijnloket_gitops.plan.render.common import (
     binding_lines,
     changed_employers,
     clean,
+    drift_heading,
+    drift_lines,
     employer_label,
     file_name_note,
     invalid_files,
@@ -126,6 +128,10 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         if cost:
             block.insert(1, "  " + _style(f"~ cost: {cost}", options, fg="yellow"))
         lines += block
+    drift = drift_heading(plan)  # issue 22: drift apart from change
+    if drift:
+        lines.append(_style(drift, options, bold=True))
+        lines += [f"  ~ {line}" for line in drift_lines(plan)] + [""]
     if any(s.get("manual") for e in changed for s in e["steps"]):
         lines += [MANUAL_LEGEND, ""]
     unknown = unknown_products(plan)
