@@ -212,6 +212,19 @@ class SafetyConfig(_Strict):
         "product activations, grants) is below this; the MijnLoket removal guard and the "
         "absolute limits always do.",
     )
+    # issue 22: guards that scale down to a handful of employers, and personal data
+    free_changes: int = Field(
+        2,
+        ge=0,
+        description="Below min_count_for_shares, where a share means little, more than this"
+        " many deactivations (or revocations) in one plan need their flag.",
+    )
+    max_personal_data_grants: int | None = Field(
+        10,
+        ge=0,
+        description="Largest number of grants of personal-data rights (AVG/GDPR) in one"
+        " plan; more need --allow-personal-data-grants.",
+    )
     max_plan_age_hours: float = Field(
         72,
         gt=0,
