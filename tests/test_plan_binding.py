@@ -197,3 +197,14 @@ def test_dirty_counts_tracked_changes_only_untracked_files_are_listed_apart(
     assert run(repo, "apply", "--auto-approve").exit_code == 0
     journal = max((repo / ".mijnloket" / "journal").glob("*.jsonl"))
     assert json.loads(journal.read_text().splitlines()[0])["dirty"] is True
+
+
+def test_a_saved_plan_applies_where_its_base_ref_is_not_fetched(repo: Path) -> None:
+    """CI's apply job may not have the pull request's base branch the plan used."""
+    git(repo, "branch", "pr-base")
+    path, _ = saved_plan(repo, "--base", "pr-base")
+    assert json.loads(path.read_text())["meta"]["base_ref"] == "pr-base"
+    git(repo, "branch", "-D", "pr-base")
+    applied = run(repo, "apply", str(path))
+    assert applied.exit_code == 0, applied.output
+    assert apply_changes(repo)

@@ -103,17 +103,19 @@ def refuse_tampered(saved: Mapping[str, Any], reproduced: Plan) -> None:
 def apply_base(
     settings: Settings, saved: Mapping[str, Any] | None, base_ref: str | None
 ) -> Base | None:
-    """The files apply compares ownership with, as ``plan`` does: a saved plan's own
-    ``meta.base_ref``; else ``--base``, else the default base (the pull request's base
-    branch in CI, else HEAD). Raises MijnloketError when a ref asked for cannot be
-    read; None when the default cannot (no git)."""
+    """The files apply compares ownership with, as ``plan`` does: ``--base``, else the
+    default base (the pull request's base branch in CI, else HEAD). A saved plan's own
+    ``meta.base_ref`` comes first; where this checkout cannot read it (the apply job
+    of CI has not fetched the pull request's base branch), the default base, and the
+    last apply's employers (:mod:`last_apply`), stand in. Raises MijnloketError when
+    ``--base`` cannot be read; None when the default cannot (no git)."""
+    root, folder = settings.root, settings.config.employers_dir
     if saved is not None:
         ref = saved["meta"].get("base_ref")
-        if ref is None:
-            return None
-    else:
-        ref = base_ref or default_base_ref(None)
-    base = read_base(settings.root, settings.config.employers_dir, ref)
-    if base is None and (saved is not None or base_ref):
+        found = read_base(root, folder, ref) if ref else None
+        return found or read_base(root, folder, default_base_ref(None))
+    ref = base_ref or default_base_ref(None)
+    base = read_base(root, folder, ref)
+    if base is None and base_ref:
         raise MijnloketError(f"cannot read the employer files at {ref} (is it a git ref?)")
     return base
