@@ -10,6 +10,8 @@ In the sandbox and over HTTP against the Loket emulator, from a second checkout.
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import subprocess
 import threading
 from pathlib import Path
@@ -23,7 +25,7 @@ from tests.emulator_fixtures import start_emulator
 from tests.loket_emulated import ENV, authorize, write_repo_config
 from tests.repo_helpers import git
 from tests.test_loket_e2e import api_changes
-from tests.test_plan_apply import apply_changes, run
+from tests.test_plan_apply import DB, ROOT, apply_changes, run
 from tests.test_plan_binding import repo as repo  # the fixture: examples in git
 from tests.test_plan_binding_loket import run as run_loket
 
@@ -152,3 +154,36 @@ def test_a_second_checkout_cannot_apply_to_loket_while_the_first_holds_the_lock(
         applied = run_loket(other, "apply", "--auto-approve")
         assert applied.exit_code in (0, 4), applied.output
         assert api_changes(started)
+
+
+def test_a_dead_holder_on_another_host_is_cleared_with_force_unlock(tmp_path: Path) -> None:
+    """The sandbox's own lock row, left by an apply killed on another host."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "employers", repo / "employers")
+    assert run(repo, "sandbox", "seed").exit_code == 0
+    holder = {"pid": 4242, "host": "ci-runner-7", "since": "2026-12-01T10:00:00+00:00"}
+    with sqlite3.connect(repo / DB) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS apply_lock (id INTEGER PRIMARY KEY CHECK (id = 1),"
+            " token TEXT NOT NULL, holder TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO apply_lock VALUES (1, 'deadbeefcafe0123', ?)", (json.dumps(holder),)
+        )
+    conn.close()
+    refused = run(repo, "apply", "--auto-approve")
+    assert refused.exit_code == 3, refused.output
+    assert "ci-runner-7" in refused.output
+    assert "mijnloket-gitops force-unlock deadbeefcafe" in refused.output
+    status = run(repo, "lock", "status")
+    assert status.exit_code == 3 and "ci-runner-7" in status.output, status.output
+    assert run(repo, "force-unlock", "0000000000", "--yes").exit_code == 3
+    cleared = run(repo, "force-unlock", "deadbeefcafe", "--yes")
+    assert cleared.exit_code == 0, cleared.output
+    event = json.loads(
+        max((repo / ".mijnloket" / "journal").glob("*.jsonl")).read_text().split("\n")[0]
+    )
+    assert event["event"] == "force-unlock" and event["holder"]["host"] == "ci-runner-7"
+    applied = run(repo, "apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert apply_changes(repo)

@@ -231,6 +231,16 @@ class Provider(abc.ABC):
         is the lock)."""
         return contextlib.nullcontext()
 
+    def lock_holder(self) -> tuple[str, dict[str, object]] | None:
+        """Issue 22: (lock id, holder) of the live system's own apply lock, where it has
+        one (:meth:`apply_lock`) and it is held; None otherwise."""
+        return None
+
+    def force_unlock(self, lock_id: str) -> dict[str, object] | None:
+        """Issue 22: remove the live system's own apply lock ``lock_id`` (left by a dead
+        holder); its holder, or None when no such lock is held."""
+        return None
+
     def lineage_store(self) -> LineageStore | None:
         """Where the live system keeps the plan lineage's serial itself (the sandbox:
         its database); None where it cannot, and the journals of the completed applies

@@ -98,6 +98,12 @@ class SandboxProvider(Provider):
     def apply_lock(self) -> AbstractContextManager[None]:
         return self._store.apply_lock()
 
+    def lock_holder(self) -> tuple[str, dict[str, object]] | None:
+        return self._store.apply_lock_holder()
+
+    def force_unlock(self, lock_id: str) -> dict[str, object] | None:
+        return self._store.break_apply_lock(lock_id)
+
     def lineage_store(self) -> Store:
         return self._store
 
