@@ -98,7 +98,7 @@ def test_granting_personal_data_rights_in_bulk_needs_its_flag() -> None:
     many = Plan(tuple(employer(i, grants=1) for i in range(11)))
     wide = Overrides(frozenset({"--allow-employer-share"}))
     assert guards(few, portfolio, wide) == []
-    assert guards(many, portfolio, wide) == ["personal-data-grants"]
+    assert guards(many, portfolio, wide) == ["max-personal-data-grants"]
     flagged = Overrides(frozenset({"--allow-employer-share", "--allow-personal-data-grants"}))
     assert guards(many, portfolio, flagged) == []
 

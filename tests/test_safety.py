@@ -201,7 +201,7 @@ def test_each_guard_has_its_own_flag_and_force_overrides_all() -> None:
         "max-revocation-share",
         "max-revocations",
         "max-employer-share",
-        "personal-data-grants",
+        "max-personal-data-grants",
         "tier-downgrade",
         "mijnloket-removal",
         "unmanaged-employers",

@@ -34,7 +34,7 @@ GUARD_FLAGS: dict[str, str] = {
     "max-employer-share": "--allow-employer-share",
     "tier-downgrade": "--allow-downgrade",
     "mijnloket-removal": "--allow-mijnloket-removal",
-    "personal-data-grants": "--allow-personal-data-grants",  # issue 22
+    "max-personal-data-grants": "--allow-personal-data-grants",  # issue 22
     "unmanaged-employers": FORCE,
     "removed-files": FORCE,
 }
@@ -189,7 +189,7 @@ def portfolio_violations(
         and UNVERIFIED_FLAG not in s.flags
     )
     found += _absolute(
-        "personal-data-grants",
+        "max-personal-data-grants",
         grants,
         safety.max_personal_data_grants,
         f"grants personal-data rights {grants} times",
