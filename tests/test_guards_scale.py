@@ -22,7 +22,12 @@ from mijnloket_gitops.config import OwnershipConfig, SafetyConfig
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG, EmployerPlan, Plan, PlannedStep
 from mijnloket_gitops.plan.safety import Overrides, Portfolio, check_guards
 from mijnloket_gitops.providers.base import Action, Step
+from mijnloket_gitops.sandbox.store import Store
+from tests.emulator_fixtures import start_emulator
+from tests.loket_emulated import authorize, write_repo_config
+from tests.test_loket_e2e import api_changes
 from tests.test_plan_apply import BAKKERIJ, ROOT, apply_changes, run
+from tests.test_plan_binding_loket import run as run_loket
 
 CATALOG = builtin_catalog()
 RIGHT = "Raadplegen MijnLoket e-mailadres"
@@ -128,3 +133,37 @@ def test_a_one_employer_repository_cannot_switch_most_products_off_unflagged(
     allowed = run(tmp_path, "apply", "--auto-approve", "--allow-mass-deactivation")
     assert allowed.exit_code == 0, allowed.output
     assert BAKKERIJ in {c[0] for c in apply_changes(tmp_path)}
+
+
+def test_bulk_personal_data_grants_are_refused_over_http_until_flagged(tmp_path: Path) -> None:
+    """Against a Loket.nl that shows rights (the emulator's current world), so the
+    grants are verified steps, not restated unverified ones."""
+    with start_emulator(tmp_path, employers=12, api="current") as started:
+        config = write_repo_config(started)
+        config.write_text(config.read_text() + "safety:\n  max_personal_data_grants: 1\n")
+        authorize(started.server, started.repo)
+        ids = [e.employer_id for _, e in started.employers]
+        with Store.open(started.db) as store:
+            held = [
+                (e.employer_id, u.login)
+                for e in store.live(ids).values()
+                for u in e.users.values()
+                if RIGHT in u.rights
+            ]
+        assert len(held) > 1, "the generated employers should grant the right"
+        with Store.open(started.db) as store, store.write("a person") as tx:
+            for employer_id, login in held:
+                tx.revoke(employer_id, login, RIGHT)
+        plan = run_loket(started.repo, "plan")
+        assert plan.exit_code == 3, plan.output
+        assert "--allow-personal-data-grants" in plan.output
+        wide = "--allow-employer-share"  # most of the 12 change: that guard apart
+        refused = run_loket(started.repo, "apply", "--auto-approve", wide)
+        assert refused.exit_code == 3, refused.output
+        assert "--allow-personal-data-grants" in refused.output
+        assert not api_changes(started)
+        flagged = run_loket(
+            started.repo, "apply", "--auto-approve", wide, "--allow-personal-data-grants"
+        )
+        assert flagged.exit_code in (0, 4), flagged.output
+        assert api_changes(started)
