@@ -94,9 +94,12 @@ def apply(
     """Make live state match the employer files.
 
     With PLAN_FILE (from `plan --out`), apply exactly that plan once, refusing (exit 3)
-    if the files or live state changed since, if it already completed, if it is older
-    than safety.max_plan_age_hours or was made against another provider target,
-    catalog or tool version. Without it, plan, show the plan and ask for confirmation.
+    if the files or live state changed since, if it already completed, if an apply of
+    another plan ran since, if it is older than safety.max_plan_age_hours or was made
+    against another provider target, catalog or tool version, if it was saved refused,
+    if its steps were edited, or if a guard flag not given to `plan` is given here.
+    Without it, plan, show the plan and ask for confirmation. Guards and ownership
+    policies are checked either way, as `plan` checks them.
     Every attempt is journaled (`mijnloket-gitops journal`). Exit 0 when live state
     matches afterwards, 1 on errors, 3 when refused, 4 when steps wait for a person.
     """
