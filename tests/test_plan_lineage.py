@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mijnloket_gitops.apply.lineage import stale_reason
+from mijnloket_gitops.apply.lineage import History, stale_reason
 from mijnloket_gitops.sandbox.store import Store
-from tests.emulator_fixtures import start_emulator
+from tests.emulator_fixtures import SeededEmulator, start_emulator
 from tests.loket_emulated import authorize, write_repo_config
 from tests.test_loket_e2e import api_changes
 from tests.test_plan_apply import DB, ROOT, apply_changes, run
@@ -91,19 +91,63 @@ def test_twins_over_http_the_serial_in_the_journals(tmp_path: Path) -> None:
         assert [e["serial"] for e in serials] == [1]
 
 
+BEFORE, PLAN, AFTER = (
+    "2026-12-01T09:00:00+00:00",
+    "2026-12-01T10:00:00+00:00",
+    "2026-12-01T11:00:00.250+00:00",
+)
+
+
 @pytest.mark.parametrize(
     ("history", "made_at", "stale"),
     [
         ([], 0, False),
-        ([(1, "p")], 1, False),
-        ([(1, "p")], 0, False),  # only this plan applied since: it resumes
-        ([(1, "p"), (2, "p")], 0, False),
-        ([(1, "q")], 0, True),  # its twin applied
-        ([(1, "p"), (2, "q")], 0, True),
-        ([(2, "p")], 0, True),  # a journal of serial 1 is missing: cannot tell
+        ([(1, "p", AFTER)], 1, False),
+        ([(1, "p", AFTER)], 0, False),  # only this plan applied since: it resumes
+        ([(1, "p", AFTER), (2, "p", AFTER)], 0, False),
+        ([(1, "q", AFTER)], 0, True),  # its twin applied
+        ([(1, "p", AFTER), (2, "q", AFTER)], 0, True),
+        ([(1, "q", BEFORE), (2, "q", BEFORE)], 2, False),
+        ([(1, "q", BEFORE), (2, "r", AFTER)], 1, True),
+        ([(1, "q", BEFORE), (2, "r", BEFORE)], 0, False),  # made without the journals (CI)
+        ([(1, "q", BEFORE), (2, "r", PLAN)], 0, True),  # the same second: conservative
         ([], 3, True),  # the lineage went back (sandbox seeded again)
         ([], None, True),  # no serial recorded
     ],
 )
-def test_stale_reason(history: list[tuple[int, str]], made_at: object, stale: bool) -> None:
-    assert (stale_reason(history, made_at, "p") is not None) is stale
+def test_stale_reason(history: list[History], made_at: object, stale: bool) -> None:
+    assert (stale_reason(history, made_at, "p", PLAN) is not None) is stale
+
+
+def test_a_plan_made_without_the_journals_applies_after_earlier_applies(tmp_path: Path) -> None:
+    """CI: the pull request's plan job starts without the journals that the apply runs
+    carry; applies before the plan was made do not make it stale."""
+    with start_emulator(tmp_path, employers=6) as started:
+        write_repo_config(started)
+        authorize(started.server, started.repo)
+        repo = started.repo
+        assert run_loket(repo, "apply", "--auto-approve").exit_code in (0, 4)
+        journals = repo / ".mijnloket" / "journal"
+        journals.rename(tmp_path / "carried")  # the plan job's runner has none
+        _revert(started.db, _first_right(started))  # something for the plan to do
+        saved = tmp_path / "p.json"
+        assert run_loket(repo, "plan", "--out", str(saved)).exit_code == 0
+        assert json.loads(saved.read_text())["meta"]["serial"] == 0
+        shutil.rmtree(journals, ignore_errors=True)
+        (tmp_path / "carried").rename(journals)  # the apply job restores them
+        applied = run_loket(repo, "apply", str(saved))
+        assert applied.exit_code in (0, 4), applied.output
+        assert "stale" not in applied.output
+
+
+def _first_right(started: SeededEmulator) -> dict[str, object]:
+    """A grant step of a right the files ask for (to undo it live)."""
+    employer = next(e for _, e in started.employers if any(u.rights for u in e.users))
+    user = next(u for u in employer.users if u.rights)
+    return {
+        "employer_id": employer.employer_id,
+        "action": "revoke",
+        "login": user.login,
+        "right": user.rights[0],
+        "user_type": user.type,
+    }

@@ -15,6 +15,7 @@ apply workflow carries from run to run (:mod:`mijnloket_gitops.gitops.journals`)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,15 @@ from mijnloket_gitops.apply.journal import Journal
 from mijnloket_gitops.providers.base import Provider
 
 SERIAL_EVENT = "serial"
+History = tuple[int, str, str]
+"""(serial, plan id, when) of one advance."""
 JOURNAL_DIR = Path(".mijnloket") / "journal"
 """Where a repository's journals are, relative to its root."""
 
 
-def journal_history(directory: Path, target: str) -> list[tuple[int, str]]:
-    """(serial, plan id) of every ``serial`` event for ``target``, by serial."""
-    found: dict[int, str] = {}
+def journal_history(directory: Path, target: str) -> list[History]:
+    """(serial, plan id, time) of every ``serial`` event for ``target``, by serial."""
+    found: dict[int, tuple[str, str]] = {}
     for path in journal_files(directory):
         try:
             if f'"{SERIAL_EVENT}"' not in path.read_text(encoding="utf-8", errors="replace"):
@@ -44,13 +47,20 @@ def journal_history(directory: Path, target: str) -> list[tuple[int, str]]:
                 and isinstance(serial, int)
                 and isinstance(plan, str)
             ):
-                found[serial] = plan
-    return sorted(found.items())
+                found[serial] = (plan, str(event.get("time", "")))
+    return [(serial, plan, time) for serial, (plan, time) in sorted(found.items())]
 
 
-def current_serial(provider: Provider, root: Path) -> int:
-    """The serial of ``provider``'s target now, for a plan of the repository at ``root``."""
-    return Lineage(provider, root / JOURNAL_DIR).serial
+def now() -> str:
+    """This moment as lineage records it (UTC, milliseconds)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def current_serial(provider: Provider, root: Path) -> tuple[int, str]:
+    """The serial of ``provider``'s target now, for a plan of the repository at ``root``,
+    and when it was read (``meta.serial``, ``meta.serial_read_at``)."""
+    read_at = now()
+    return Lineage(provider, root / JOURNAL_DIR).serial, read_at
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class Lineage:
     provider: Provider
     journal_dir: Path
 
-    def history(self) -> list[tuple[int, str]]:
+    def history(self) -> list[History]:
         store = self.provider.lineage_store()
         if store is not None:
             return store.lineage()
@@ -69,7 +79,7 @@ class Lineage:
     @property
     def serial(self) -> int:
         """The current serial: 0 before the first apply."""
-        return max((serial for serial, _ in self.history()), default=0)
+        return max((serial for serial, _, _ in self.history()), default=0)
 
     def advance(self, journal: Journal, plan_id: str) -> int:
         """Advance the serial for an apply of ``plan_id`` and journal it."""
@@ -79,23 +89,41 @@ class Lineage:
         return serial
 
 
-def stale_reason(history: list[tuple[int, str]], made_at: object, plan_id: str) -> str | None:
-    """Why a plan made at serial ``made_at`` may not be applied now; None if it may."""
+def _time(text: object) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def stale_reason(
+    history: list[History], made_at: object, plan_id: str, read_at: object = None
+) -> str | None:
+    """Why a plan made at serial ``made_at`` (read at ``read_at``) may not be applied
+    now; None if it may.
+
+    An advance by another plan counts when its serial is above ``made_at``. A plan made
+    at serial 0 may have been made without the journals (CI's plan job starts empty;
+    they travel with the apply runs): for it, only advances after ``read_at`` count
+    (one in the same millisecond counts: conservative)."""
     if not isinstance(made_at, int) or isinstance(made_at, bool):
         return "it records no lineage serial (meta.serial)"
-    current = max((serial for serial, _ in history), default=0)
-    if current == made_at:
-        return None
+    made = _time(read_at) if made_at == 0 and read_at is not None else None
+    current = max((serial for serial, _, _ in history), default=0)
     if current < made_at:
         return (
             f"it was made at serial {made_at}, but the target's lineage is at {current}"
             " (the sandbox was seeded again, or the journals are not those of this target)"
         )
-    since = [(serial, plan) for serial, plan in history if serial > made_at]
-    others = [serial for serial, plan in since if plan != plan_id]
-    if others or len(since) != current - made_at:
+    others = [
+        serial
+        for serial, plan, when in history
+        if serial > made_at and plan != plan_id and (made is None or (_time(when) or made) >= made)
+    ]
+    if others:
         return (
             f"an apply of another plan ran since it was made (serial {made_at}, now"
             f" {current}): it would undo whatever that apply and anyone since changed"
         )
-    return None  # only applies of this very plan since: it may resume
+    return None  # no apply of another plan since: it may run (or resume)

@@ -17,7 +17,7 @@ from typing import Any
 
 from mijnloket_gitops import __version__
 from mijnloket_gitops.apply.history import completed_run
-from mijnloket_gitops.apply.lineage import stale_reason
+from mijnloket_gitops.apply.lineage import History, stale_reason
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import RefusedError, StalePlanError
 from mijnloket_gitops.plan.saved import identity_problems
@@ -30,7 +30,7 @@ def check_saved_plan(
     provider_target: str,
     journal_dir: Path,
     now: dt.datetime | None = None,
-    lineage: list[tuple[int, str]] | None = None,
+    lineage: list[History] | None = None,
 ) -> None:
     """Raise RefusedError (exit 3) when ``saved`` may not be applied now; StalePlanError
     when an apply of another plan ran since it was made (``lineage``: the target's
@@ -43,7 +43,8 @@ def check_saved_plan(
             " Nothing was applied. To change live state again, make and review a new plan."
         )
     if lineage is not None:
-        stale = stale_reason(lineage, saved["meta"].get("serial"), plan_id)
+        meta = saved["meta"]
+        stale = stale_reason(lineage, meta.get("serial"), plan_id, meta.get("serial_read_at"))
         if stale is not None:
             raise StalePlanError(
                 f"the saved plan is stale; nothing was applied: {stale}.\n"

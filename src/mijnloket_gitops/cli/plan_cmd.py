@@ -117,7 +117,7 @@ def plan_repository(
     base: Base | None = None,
     keep_live: bool = True,
     provider: Provider | None = None,
-    serial: int | None = None,
+    serial: tuple[int, str] | None = None,
 ) -> PlanResult:
     """Plan the repository's files in scope, on ``provider`` (default: the configured
     one, opened and closed here); ``serial``: the lineage serial read before live state

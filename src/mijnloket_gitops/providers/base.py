@@ -155,8 +155,8 @@ class EmployerSummary:
 class LineageStore(Protocol):
     """Where a live system records its own plan lineage (issue 22; the sandbox)."""
 
-    def lineage(self) -> list[tuple[int, str]]:
-        """(serial, plan id) of every apply recorded, oldest first."""
+    def lineage(self) -> list[tuple[int, str, str]]:
+        """(serial, plan id, time) of every apply recorded, oldest first."""
 
     def advance_lineage(self, plan_id: str, actor: str) -> int:
         """Record the next serial for an apply of ``plan_id``; return it."""

@@ -17,15 +17,15 @@ _TABLE = (
 )
 
 
-def history(conn: sqlite3.Connection) -> list[tuple[int, str]]:
-    """(serial, plan id) of every advance, oldest first."""
+def history(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """(serial, plan id, time) of every advance, oldest first."""
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lineage'"
     ).fetchone()
     if exists is None:
         return []
-    rows = conn.execute("SELECT serial, plan_id FROM lineage ORDER BY serial")
-    return [(int(serial), str(plan_id)) for serial, plan_id in rows]
+    rows = conn.execute("SELECT serial, plan_id, time FROM lineage ORDER BY serial")
+    return [(int(serial), str(plan_id), str(time)) for serial, plan_id, time in rows]
 
 
 def advance(conn: sqlite3.Connection, plan_id: str, actor: str) -> int:
@@ -33,6 +33,6 @@ def advance(conn: sqlite3.Connection, plan_id: str, actor: str) -> int:
     conn.execute(_TABLE)
     (last,) = conn.execute("SELECT COALESCE(MAX(serial), 0) FROM lineage").fetchone()
     serial = int(last) + 1
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     conn.execute("INSERT INTO lineage VALUES (?, ?, ?, ?)", (serial, plan_id, actor, now))
     return serial

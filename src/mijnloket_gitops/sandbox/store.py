@@ -176,8 +176,8 @@ class Store:
         """Issue 22: remove the apply lock ``lock_id`` (a dead holder's); its holder."""
         return break_lock(self._conn, lock_id, self._lock)
 
-    def lineage(self) -> list[tuple[int, str]]:
-        """Issue 22: (serial, plan id) of every apply recorded here, oldest first."""
+    def lineage(self) -> list[tuple[int, str, str]]:
+        """Issue 22: (serial, plan id, time) of every apply recorded here, oldest first."""
         with self._read() as conn:
             return lineage.history(conn)
 

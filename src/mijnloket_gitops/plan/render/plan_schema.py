@@ -262,6 +262,11 @@ _META = {
             "description": "When the last completed full apply ran, whose employers"
             " ownership was compared with too (removed since the last apply).",
         },
+        "serial_read_at": {  # issue 22
+            "type": "string",
+            "format": "date-time",
+            "description": "When the serial was read (before live state), to the millisecond.",
+        },
         "overrides": {  # issue 22
             "type": "array",
             "items": {"type": "string", "pattern": "^--"},
