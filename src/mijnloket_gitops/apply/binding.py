@@ -37,7 +37,8 @@ _STEP_COUNTS = (
 
 
 def violation_line(violation: Mapping[str, Any]) -> str:
-    """How plan and apply print a guard that refuses: the same words in both."""
+    """How apply prints a guard that refuses: the guard's message as plan shows it,
+    and the flag that overrides it."""
     return f"refused: {violation['message']} (override: {violation['flag']})"
 
 
