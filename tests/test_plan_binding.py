@@ -65,6 +65,7 @@ def test_removed_refuse_is_enforced_by_apply_with_and_without_a_saved_plan(repo:
     git(repo, "rm", "-q", BAKKERIJ_FILE)
     path, plan = saved_plan(repo, code=3)
     assert "ownership.removed is refuse" in plan.output
+    assert "Saved the refused plan" in plan.output and "apply it with" not in plan.output
     from_file = run(repo, "apply", str(path))
     assert from_file.exit_code == 3, from_file.output
     assert "refused when it was made" in from_file.output

@@ -34,7 +34,7 @@ from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
-from mijnloket_gitops.plan.saved import plan_state, write_plan
+from mijnloket_gitops.plan.saved import REFUSED, plan_state, write_plan
 from mijnloket_gitops.plan.scope import Repository, load_repository
 from mijnloket_gitops.plan.workers import PlanInWorkers
 from mijnloket_gitops.providers.base import Provider
@@ -295,9 +295,13 @@ def plan(
     click.echo(RENDERERS[fmt](data, options), nl=False)
     if out is not None:
         write_plan(out, result.plan, result.live)
-        click.echo(
-            f"Saved the plan to {out}; apply it with `mijnloket-gitops apply {out}`.", err=True
-        )
+        if plan_state(result.plan) == REFUSED:  # issue 22: kept for review, never applied
+            click.echo(f"Saved the refused plan to {out}; apply will not run it.", err=True)
+        else:
+            click.echo(
+                f"Saved the plan to {out}; apply it with `mijnloket-gitops apply {out}`.",
+                err=True,
+            )
     if repository.invalid:
         raise SystemExit(ExitCode.ERROR)
     if result.plan.violations:
