@@ -28,7 +28,7 @@ def test_a_file_deleted_and_committed_since_the_last_apply_is_removed(repo: Path
     assert plan.exit_code == 2, plan.output
     data = json.loads(plan.output)
     assert [r["employer_id"] for r in data["removed"]] == [BAKKERIJ]
-    assert data["removed"][0]["path"].endswith("bakkerij-de-vries.yaml")
+    assert data["removed"][0]["path"] == "employers/bakkerij-de-vries.yaml"
     assert "the last apply" in run(repo, "plan").output
     (repo / "mijnloket-gitops.yaml").write_text(OWNERSHIP.format(key="removed", value="refuse"))
     before = apply_changes(repo)

@@ -22,12 +22,22 @@ from mijnloket_gitops.plan.ownership import Base, with_last_apply
 MANAGED_EVENT = "managed"
 
 
-def record_managed(journal: Journal, desired: Sequence[Desired], scope_kind: str) -> None:
+def _relative(path: str, root: Path) -> str:
+    """``path`` relative to the repository, as git names it (a base ref's paths)."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return path
+
+
+def record_managed(
+    journal: Journal, desired: Sequence[Desired], scope_kind: str, root: Path
+) -> None:
     """Journal what a completed apply managed; only a full apply (scope ``all``) does,
-    as only it saw every file."""
+    as only it saw every file. Paths are relative to the repository ``root``."""
     if scope_kind != "all":
         return
-    paths = paths_of(desired)
+    paths = [_relative(p, root) for p in paths_of(desired)]
     employers = {d[1].employer_id.lower(): path for d, path in zip(desired, paths, strict=True)}
     # verified at completion: live state was then what the files asked (drift compares)
     facts = {d[1].employer_id.lower(): desired_facts(d[1]) for d in desired}

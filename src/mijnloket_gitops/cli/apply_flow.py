@@ -318,7 +318,7 @@ def attempt(
             raise SystemExit(ExitCode.REFUSED)
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)
-            record_managed(journal, repository.in_scope, scope_kind)
+            record_managed(journal, repository.in_scope, scope_kind, settings.root)
             click.echo("Nothing to apply.")
             _unread(plan)
             return None, None
@@ -357,5 +357,5 @@ def attempt(
         )
         if not outcome.remaining.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=len(plan.steps))
-            record_managed(journal, repository.in_scope, scope_kind)
+            record_managed(journal, repository.in_scope, scope_kind, settings.root)
     return outcome, work_order
