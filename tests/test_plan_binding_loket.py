@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from mijnloket_gitops.cli.main import cli
 from tests.emulator_fixtures import SeededEmulator, start_emulator
 from tests.loket_emulated import ENV, authorize, write_repo_config
+from tests.repo_helpers import git
 from tests.test_loket_e2e import api_changes
 from tests.test_plan_binding import tamper
 
@@ -79,3 +80,16 @@ def test_a_tampered_saved_plan_is_refused_before_any_request_changes_loket(
     assert applied.exit_code == 3, applied.output
     assert "tampered" in applied.output
     assert not api_changes(loket)
+
+
+def test_dirty_counts_tracked_changes_only_over_http(loket: SeededEmulator) -> None:
+    repo = loket.repo
+    (repo / ".gitignore").write_text(".mijnloket/\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "files")
+    (repo / "p.json").write_text("{}")  # untracked, as a saved plan is
+    assert run(repo, "apply", "--auto-approve").exit_code in (0, 4)
+    journal = max((repo / ".mijnloket" / "journal").glob("*.jsonl"))
+    first = json.loads(journal.read_text().splitlines()[0])
+    assert first["dirty"] is False and first["untracked"] == ["p.json"]
