@@ -387,6 +387,7 @@ def test_portfolio_guards_say_how_many_of_how_many_against_which_limit() -> None
         max_revocations=0,
         max_employer_share=0.01,
         min_count_for_shares=0,
+        free_changes=0,
     )
     found = portfolio_violations(Plan((plan,)), safety, Portfolio(3, 5, 4))
     assert [(v.guard, v.message) for v in found] == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -112,6 +113,11 @@ def test_guards_refuse_with_exit_3_and_name_the_flag(repo: Path) -> None:
     assert "--allow-mijnloket-removal" in plan.output
     assert "--allow-mass" not in plan.output  # 5 deactivations stay under 10% of all activations
     (repo / "mijnloket-gitops.yaml").write_text("safety:\n  max_deactivation_share: 0.05\n")
+    # issue 22: offboarding takes one flag: its deactivations are not "mass" as well
+    assert run(repo, "plan", "--allow-mijnloket-removal").exit_code == 0
+    other = repo / "employers" / "zorggroep-de-linde.yaml"
+    fewer = re.sub(r"(?m)^  - (?!MijnLoket\n)[^#\n]*\n", "", other.read_text(), count=3)
+    other.write_text(fewer.replace("tier: pro", "tier: start"))
     strict = run(repo, "plan", "--allow-mijnloket-removal")
     assert strict.exit_code == 3 and "--allow-mass-deactivation" in strict.output, strict.output
     assert "overridden by --allow-mijnloket-removal" in strict.output

@@ -83,7 +83,9 @@ def test_rollout_in_four_waves_converges(tmp_path: Path, run_cli: Callable[..., 
         todo -= this_wave
         git(repo, "commit", "-qam", f"Grant {RIGHT} to werkgevergebruikers, wave {wave}/4")
 
-        comment = run_cli("plan", "--format", "markdown", "--repo", repo)  # the PR comment
+        # issue 22: a wave grants a personal-data right to dozens of users: deliberate
+        bulk = "--allow-personal-data-grants"
+        comment = run_cli("plan", "--format", "markdown", bulk, "--repo", repo)  # PR comment
         assert comment.exit_code == 0, comment.output
         # the generator gives each employer one werkgevergebruiker: one grant each
         assert f"| Rights to grant | {len(this_wave)} |" in comment.output
@@ -91,7 +93,7 @@ def test_rollout_in_four_waves_converges(tmp_path: Path, run_cli: Callable[..., 
         assert f"| Employers changed | {len(this_wave)} |" in comment.output
 
         plan_file = repo / f"wave-{wave}.json"
-        saved = run_cli("plan", "--out", plan_file, "--format", "json", "--repo", repo)
+        saved = run_cli("plan", "--out", plan_file, "--format", "json", bulk, "--repo", repo)
         assert saved.exit_code == 0, saved.output
         applied = run_cli("apply", plan_file, "--repo", repo)  # after the merge
         assert applied.exit_code == 0, applied.output

@@ -11,6 +11,7 @@ import pytest
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.config import OwnershipConfig, SafetyConfig
 from mijnloket_gitops.plan.model import (
+    PERSONAL_DATA_FLAG,
     UNVERIFIED_FLAG,
     EmployerPlan,
     GuardViolation,
@@ -36,6 +37,7 @@ LOOSE = SafetyConfig(
     max_revocation_share=1,
     max_employer_share=None,
     min_count_for_shares=0,
+    free_changes=0,
 )
 
 BIG = Portfolio(100, 100, 100)
@@ -85,23 +87,28 @@ def guards(
 
 
 def test_deactivation_share_boundary_is_inclusive() -> None:
-    safety = SafetyConfig(max_deactivation_share=0.1, min_count_for_shares=0)
+    safety = SafetyConfig(max_deactivation_share=0.1, min_count_for_shares=0, free_changes=0)
     at_limit = Plan((employer(1, deactivate=2),))
     over = Plan((employer(1, deactivate=3),))
     assert guards(at_limit, safety, Portfolio(100, 20, 100)) == []
     assert guards(over, safety, Portfolio(100, 20, 100)) == ["max-deactivation-share"]
 
 
-def test_share_guards_do_not_fire_below_the_minimum_count() -> None:
-    safety = SafetyConfig(max_deactivation_share=0.1, min_count_for_shares=10)
+def test_below_the_minimum_count_more_than_free_changes_fire() -> None:
+    """Issue 22: where a share means little, a small number does (was: never fire)."""
+    safety = SafetyConfig(max_deactivation_share=0.1, min_count_for_shares=10, free_changes=1)
     plan = Plan((employer(1, deactivate=2),))
     assert guards(plan, safety, Portfolio(100, 10, 100)) == ["max-deactivation-share"]
-    assert guards(plan, safety, Portfolio(100, 9, 100)) == []
+    assert guards(plan, safety, Portfolio(100, 9, 100)) == ["max-deactivation-share"]
+    assert guards(Plan((employer(1, deactivate=1),)), safety, Portfolio(100, 9, 100)) == []
 
 
 def test_share_of_an_empty_base_counts_as_everything() -> None:
     safety = SafetyConfig(
-        max_deactivation_share=0.5, max_employer_share=None, min_count_for_shares=0
+        max_deactivation_share=0.5,
+        max_employer_share=None,
+        min_count_for_shares=0,
+        free_changes=0,
     )
     assert guards(Plan((employer(1, deactivate=1),)), safety, Portfolio(1, 0, 0)) == [
         "max-deactivation-share"
@@ -118,12 +125,13 @@ def test_absolute_deactivation_limit() -> None:
 
 
 def test_revocation_guards() -> None:
-    safety = SafetyConfig(max_revocation_share=0.25, min_count_for_shares=4)
+    safety = SafetyConfig(max_revocation_share=0.25, min_count_for_shares=4, free_changes=1)
     assert guards(Plan((employer(1, revoke=1),)), safety, Portfolio(100, 100, 4)) == []
     assert guards(Plan((employer(1, revoke=2),)), safety, Portfolio(100, 100, 4)) == [
         "max-revocation-share"
     ]
-    assert guards(Plan((employer(1, revoke=2),)), safety, Portfolio(100, 100, 3)) == []
+    below = guards(Plan((employer(1, revoke=2),)), safety, Portfolio(100, 100, 3))
+    assert below == ["max-revocation-share"]  # issue 22: more than free_changes
     counted = SafetyConfig(max_revocations=1, max_revocation_share=1)
     assert guards(Plan((employer(1, revoke=1),)), counted) == []
     assert guards(Plan((employer(1, revoke=2),)), counted) == ["max-revocations"]
@@ -135,10 +143,15 @@ def test_employer_share_against_the_whole_portfolio() -> None:
     assert guards(two, safety, Portfolio(4, 100, 100)) == []
     assert guards(two, safety, Portfolio(3, 100, 100)) == ["max-employer-share"]
     assert guards(two, safety, Portfolio(1, 100, 100)) == []  # below the minimum
-    off = SafetyConfig(max_employer_share=None, min_count_for_shares=0)
+    off = SafetyConfig(max_employer_share=None, min_count_for_shares=0, free_changes=0)
     assert guards(two, off, Portfolio(2, 100, 100)) == []
     unchanged = Plan((employer(1), employer(2)))
-    assert guards(unchanged, SafetyConfig(max_employer_share=0, min_count_for_shares=0)) == []
+    assert (
+        guards(
+            unchanged, SafetyConfig(max_employer_share=0, min_count_for_shares=0, free_changes=0)
+        )
+        == []
+    )
 
 
 def _with_unverified_grant(plan: EmployerPlan) -> EmployerPlan:
@@ -182,9 +195,19 @@ def test_each_guard_has_its_own_flag_and_force_overrides_all() -> None:
         max_revocations=0,
         max_employer_share=0.01,
         min_count_for_shares=0,
+        free_changes=0,
+        max_personal_data_grants=0,
     )
+    grant = PlannedStep(
+        Step(eid(3), Action.GRANT, right=RIGHT, login="hr@x.example"), flags=(PERSONAL_DATA_FLAG,)
+    )
+    granting = replace(employer(3), steps=(grant,))
     plan = Plan(
-        (employer(1, deactivate=1, revoke=1, tier=("pro", "plus")), employer(2, portal_off=True)),
+        (
+            employer(1, deactivate=1, revoke=1, tier=("pro", "plus")),
+            employer(2, portal_off=True),
+            granting,
+        ),
         unmanaged=(EmployerSummary(eid(9), "Zonder Bestand"),),
         removed=(RemovedEmployer(eid(8), "Verwijderd", "employers/8.yaml"),),
     )
@@ -195,6 +218,7 @@ def test_each_guard_has_its_own_flag_and_force_overrides_all() -> None:
         "max-revocation-share",
         "max-revocations",
         "max-employer-share",
+        "max-personal-data-grants",
         "tier-downgrade",
         "mijnloket-removal",
         "unmanaged-employers",
@@ -227,7 +251,9 @@ def test_own_flag_is_named_before_force_when_both_are_given() -> None:
 
 
 def test_messages_name_numbers_limits_and_keys() -> None:
-    safety = SafetyConfig(max_deactivation_share=0.1, max_deactivations=1, min_count_for_shares=0)
+    safety = SafetyConfig(
+        max_deactivation_share=0.1, max_deactivations=1, min_count_for_shares=0, free_changes=0
+    )
     standing, _ = check_guards(
         Plan((employer(1, deactivate=3),)),
         CATALOG,

@@ -225,6 +225,19 @@ class SafetyConfig(_Strict):
         "product activations, grants) is below this; the MijnLoket removal guard and the "
         "absolute limits always do.",
     )
+    # issue 22: guards that scale down to a handful of employers, and personal data
+    free_changes: int = Field(
+        2,
+        ge=0,
+        description="Below min_count_for_shares, where a share means little, more than this"
+        " many deactivations (or revocations) in one plan need their flag.",
+    )
+    max_personal_data_grants: int | None = Field(
+        10,
+        ge=0,
+        description="Largest number of grants of personal-data rights (AVG/GDPR) in one"
+        " plan; more need --allow-personal-data-grants.",
+    )
     max_plan_age_hours: float = Field(
         72,
         gt=0,
@@ -245,6 +258,16 @@ class OwnershipConfig(_Strict):
         description="Employers whose file was removed since the base ref: keep-and-flag "
         "(left alone live, listed prominently and counted as a change) or refuse (the plan "
         "is refused). Offboarding is a file with no products, never a deleted file.",
+    )
+
+
+class LockConfig(_Strict):
+    """Issue 22: the apply lock shared by every checkout and CI runner."""
+
+    remote: str | None = Field(
+        None,
+        description="Git remote of this repository that holds the shared apply lock (a ref"
+        " under refs/mijnloket/locks/); null: only the local lock of each checkout.",
     )
 
 
@@ -302,6 +325,7 @@ class RepoConfig(_Strict):
     provider: ProviderConfig = Field(default_factory=SandboxProviderConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
+    lock: LockConfig = Field(default_factory=LockConfig)  # issue 22
     pricing: PricingConfig | None = Field(
         None, description="Prices, to show what plans do to the monthly bill (optional)."
     )

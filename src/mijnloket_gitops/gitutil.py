@@ -36,9 +36,20 @@ def head_commit(root: Path) -> str | None:
 
 
 def dirty_tree(root: Path) -> bool | None:
-    """Whether ``root``'s working tree has uncommitted changes; None outside git."""
+    """Whether ``root``'s tracked files have uncommitted changes (staged or not); None
+    outside git. Untracked files (a saved plan, say) do not count (issue 22): they
+    change nothing that was reviewed; :func:`untracked_files` lists them apart."""
     try:
-        return bool(_git(root, "status", "--porcelain", "--", ".").strip())
+        return bool(_git(root, "status", "--porcelain", "--untracked-files=no", "--", ".").strip())
+    except MijnloketError:
+        return None
+
+
+def untracked_files(root: Path) -> list[str] | None:
+    """Untracked files under ``root`` that are not ignored, relative to it; None outside
+    git."""
+    try:
+        return _git(root, "ls-files", "--others", "--exclude-standard", "--", ".").splitlines()
     except MijnloketError:
         return None
 

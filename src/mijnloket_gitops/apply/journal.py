@@ -2,10 +2,12 @@
 
 Every apply attempt gets one, also a refused, stale or no-op one. The first line
 (``attempt``) says what was attempted by whom: plan identity, tool version, actor,
-commit and whether the working tree was dirty, the override flags; later lines add
-the provider target, the guards overridden, each step twice (``started`` before it
+commit and whether tracked files had uncommitted changes (untracked files are
+listed apart), the override flags; later lines add the provider target, the guards
+overridden, the lineage serial (``serial``), each step twice (``started`` before it
 is performed, its outcome after, with the fact before and after), the verification,
-and a last ``finished`` line with the exit code. Each line is flushed and fsynced,
+what a completed full apply managed (``managed``) and a last ``finished`` line with
+the exit code. Each line is flushed and fsynced,
 and the directory is fsynced once the file exists, so after a crash the journal
 shows which step was under way (the next apply reconciles it, see
 :mod:`reconcile`). Lines hold employer ids, product and right names and user

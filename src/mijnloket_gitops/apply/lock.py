@@ -27,12 +27,12 @@ class ApplyLock:
     """Context manager; raises RefusedError naming the holder when already held, and
     MijnloketError when the lock cannot be taken at all (e.g. a read-only disk)."""
 
-    def __init__(self, directory: Path, target: str) -> None:
+    def __init__(self, directory: Path, target: str, timeout: float = 0.0) -> None:
         name = hashlib.sha256(target.encode()).hexdigest()[:12]
         self.directory = directory
         self.path = directory / f"apply-{name}.lock"
         self.info = directory / f"apply-{name}.holder.json"
-        self._lock = FileLock(self.path, timeout=0)
+        self._lock = FileLock(self.path, timeout=timeout)  # issue 22: --lock-timeout
 
     def __enter__(self) -> ApplyLock:
         try:

@@ -17,7 +17,7 @@ from mijnloket_gitops.cli.common import (
     settings_for,
 )
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError, StalePlanError
-from mijnloket_gitops.gitutil import dirty_tree, head_commit
+from mijnloket_gitops.gitutil import dirty_tree, head_commit, untracked_files
 
 
 @click.command()
@@ -59,6 +59,23 @@ from mijnloket_gitops.gitutil import dirty_tree, head_commit
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the work order for manual steps [default: .mijnloket/work-order].",
 )
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Git ref to compare file ownership with, as `plan --base` [default: the pull"
+    " request's base branch in GitHub Actions, else HEAD]; not with PLAN_FILE (it has"
+    " its own).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    default=0.0,
+    show_default=True,
+    help="How long to wait for the apply locks (this checkout's, and the shared one of"
+    " lock.remote) before refusing.",
+)
 @guard_options
 @repo_option
 def apply(
@@ -69,21 +86,28 @@ def apply(
     timeout: float,
     poll_interval: float,
     work_order_dir: Path | None,
+    base_ref: str | None,
+    lock_timeout: float,
     repo: Path,
     **guards: bool,
 ) -> None:
     """Make live state match the employer files.
 
     With PLAN_FILE (from `plan --out`), apply exactly that plan once, refusing (exit 3)
-    if the files or live state changed since, if it already completed, if it is older
-    than safety.max_plan_age_hours or was made against another provider target,
-    catalog or tool version. Without it, plan, show the plan and ask for confirmation.
+    if the files or live state changed since, if it already completed, if an apply of
+    another plan ran since, if it is older than safety.max_plan_age_hours or was made
+    against another provider target, catalog or tool version, if it was saved refused,
+    if its steps were edited, or if a guard flag not given to `plan` is given here.
+    Without it, plan, show the plan and ask for confirmation. Guards and ownership
+    policies are checked either way, as `plan` checks them.
     Every attempt is journaled (`mijnloket-gitops journal`). Exit 0 when live state
     matches afterwards, 1 on errors, 3 when refused, 4 when steps wait for a person.
     """
     settings = settings_for(repo)
     if plan_file is not None and targets:
         raise click.UsageError("--target cannot be combined with a plan file")
+    if plan_file is not None and base_ref:
+        raise click.UsageError("--base cannot be combined with a plan file (it has its own)")
     overrides = overrides_from(guards)
     state = settings.root / STATE_DIR
     root = settings.root
@@ -100,6 +124,7 @@ def apply(
             overrides=sorted(overrides.allowed),
             force=overrides.force,
             targets=list(targets),
+            untracked=untracked_files(root),  # issue 22: apart from ``dirty``
         )
         try:
             outcome, work_order = attempt(
@@ -112,6 +137,8 @@ def apply(
                 work_order_dir,
                 wait_seconds=timeout if wait else 0,
                 interval=poll_interval,
+                base_ref=base_ref,
+                lock_timeout=lock_timeout,
             )
             if outcome is not None:
                 finish(outcome, work_order, plan_file)

@@ -13,12 +13,26 @@ from typing import Any
 
 import click
 
+from mijnloket_gitops.apply.binding import (
+    apply_base,
+    bound_overrides,
+    refuse_refused,
+    refuse_tampered,
+    violation_line,
+)
 from mijnloket_gitops.apply.executor import Outcome, StepResult
 from mijnloket_gitops.apply.journal import Journal
+from mijnloket_gitops.apply.last_apply import (
+    base_with_last_apply,
+    last_managed,
+    record_managed,
+)
+from mijnloket_gitops.apply.lineage import Lineage
 from mijnloket_gitops.apply.lock import ApplyLock
 from mijnloket_gitops.apply.preflight import check_saved_plan
 from mijnloket_gitops.apply.reconcile import reconcile
 from mijnloket_gitops.apply.session import Session, SessionResult
+from mijnloket_gitops.apply.shared_lock import shared_lock
 from mijnloket_gitops.apply.workorder import build_work_order, wait_command, write_work_order
 from mijnloket_gitops.cli.common import (
     use_color,
@@ -29,9 +43,11 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
+from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.render.common import not_read
+from mijnloket_gitops.plan.replay import ReplayProvider, saved_base
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import check_current, plan_id, read_plan
 from mijnloket_gitops.plan.scope import Repository
@@ -64,6 +80,7 @@ def _fresh_plan(
     provider: Provider,
     repository: Repository,
     overrides: Overrides,
+    base: Base | None,
     *,
     auto_approve: bool,
 ) -> PlanResult:
@@ -73,6 +90,7 @@ def _fresh_plan(
         repository.in_scope,
         managed=repository.managed,
         overrides=overrides,
+        base=base,
         scope=repository.scope,
         invalid_ids=repository.invalid_ids,
     )
@@ -90,6 +108,7 @@ def _saved_plan(
     repository: Repository,
     overrides: Overrides,
     saved: dict[str, Any],
+    base: Base | None,
 ) -> PlanResult:
     result = make_plan(
         settings,
@@ -97,10 +116,22 @@ def _saved_plan(
         repository.in_scope,
         managed=repository.managed,
         overrides=overrides,
+        base=base,
+        scope=repository.scope,
+        invalid_ids=repository.invalid_ids,
+    )
+    check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    # issue 22: what is shown is what runs: the saved steps must be the planner's own
+    replayed = make_plan(
+        settings,
+        ReplayProvider(provider, saved_base(saved, result.live)),
+        repository.in_scope,
+        managed=repository.managed,
+        overrides=overrides,
         list_unmanaged=False,
         scope=repository.scope,
     )
-    check_current(saved, result.plan.meta["desired_hashes"], result.live)
+    refuse_tampered(saved, replayed.plan)
     # What runs is what was reviewed: show that plan, as it was saved.
     click.echo(render_saved(saved, "text"), nl=False)
     reviewed = {s["key"] for e in saved["employers"] for s in e["steps"]}
@@ -230,6 +261,8 @@ def attempt(
     *,
     wait_seconds: float,
     interval: float,
+    base_ref: str | None = None,
+    lock_timeout: float = 0.0,
 ) -> tuple[SessionResult | None, tuple[Path, Path] | None]:
     """One apply attempt; returns None as outcome when there was nothing to apply."""
     state = settings.root / STATE_DIR
@@ -246,15 +279,31 @@ def attempt(
             plan_tool_version=meta.get("tool_version"),
         )
         targets = tuple(e["employer_id"] for e in saved["employers"])
+        refuse_refused(saved)  # issue 22: what plan refused, apply refuses
+        overrides = bound_overrides(saved, overrides)
+    base = apply_base(settings, saved, base_ref)
     repository = load_valid_repository(settings, targets, None, saved_plan=saved is not None)
     with (
         open_provider(settings) as provider,
-        ApplyLock(state / "locks", provider.target),
+        ApplyLock(state / "locks", provider.target, lock_timeout),
         provider.apply_lock(),
+        shared_lock(settings, provider.target, saved_id, lock_timeout),  # issue 22
     ):
         journal.target = provider.target
+        lineage = Lineage(provider, state / "journal")
+        base = base_with_last_apply(base, last_managed(state / "journal", provider.target))
+        # a saved plan's own scope (its employers are loaded as targets)
+        scope = saved["meta"].get("scope", {}) if saved is not None else repository.scope
+        scope_kind = str(scope.get("kind", "all"))
         if saved is not None and saved_id is not None:
-            check_saved_plan(saved, saved_id, settings, provider.target, state / "journal")
+            check_saved_plan(
+                saved,
+                saved_id,
+                settings,
+                provider.target,
+                state / "journal",
+                lineage=lineage.history(),
+            )
         for found in reconcile(provider, journal, state / "journal"):
             click.echo(
                 f"Reconciled a step a killed apply left open: {found['action']}"
@@ -263,10 +312,10 @@ def attempt(
                 err=True,
             )
         if saved is not None:
-            result = _saved_plan(settings, provider, repository, overrides, saved)
+            result = _saved_plan(settings, provider, repository, overrides, saved, base)
         else:
             result = _fresh_plan(
-                settings, provider, repository, overrides, auto_approve=auto_approve
+                settings, provider, repository, overrides, base, auto_approve=auto_approve
             )
         plan = result.plan
         identity = saved_id or plan_id(plan.data)
@@ -279,12 +328,11 @@ def attempt(
         if plan.violations:
             journal.record("guards-refused", violations=[v.data for v in plan.violations])
             for violation in plan.violations:
-                click.secho(
-                    f"refused: {violation.message} (override: {violation.flag})", fg="red", err=True
-                )
+                click.secho(violation_line(violation.data), fg="red", err=True)
             raise SystemExit(ExitCode.REFUSED)
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)
+            record_managed(journal, repository.in_scope, scope_kind, settings.root)
             click.echo("Nothing to apply.")
             _unread(plan)
             return None, None
@@ -310,6 +358,7 @@ def attempt(
         for note in provider.notes():  # issue 20: cached or unproven capabilities
             click.echo(note, err=True)
         click.echo(f"Applying (journal: {journal.path})")
+        lineage.advance(journal, identity)  # issue 22: a twin of this plan is stale now
         journal.record("plan-started", plan_id=identity, steps=len(plan.steps))
         session = Session(provider, journal, replan, _echo_result, _on_wait, replan_some=replan)
         outcome = session.run(plan, wait_seconds=wait_seconds, interval=interval)
@@ -329,4 +378,5 @@ def attempt(
         )
         if not outcome.remaining.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=len(plan.steps))
+            record_managed(journal, repository.in_scope, scope_kind, settings.root)
     return outcome, work_order

@@ -129,6 +129,8 @@ GUARD_HELP = {
     "--allow-downgrade": "Allow lowering an employer's tier.",
     "--allow-mijnloket-removal": "Allow switching MijnLoket off for an employer (its employees"
     " lose the portal).",
+    "--allow-personal-data-grants": "Allow granting personal-data rights more often than"
+    " safety.max_personal_data_grants.",
 }
 """The flag of each guard (see ``plan.safety.GUARD_FLAGS``) and its help."""
 

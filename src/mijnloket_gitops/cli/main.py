@@ -40,6 +40,9 @@ COMMANDS: dict[str, str] = {
     "show": "show_cmd",
     "edit": "edit_cmd",
     "report": "report_cmd",
+    # issue 22: the apply locks
+    "lock": "lock_cmd",
+    "force-unlock": "lock_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from mijnloket_gitops.apply.last_apply import base_with_last_apply, last_managed
+from mijnloket_gitops.apply.lineage import JOURNAL_DIR, current_serial
 from mijnloket_gitops.cli.common import (
     Choice,
     Progress,
@@ -27,11 +29,12 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
+from mijnloket_gitops.plan.drift import only_drift, with_drift
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.safety import Overrides
-from mijnloket_gitops.plan.saved import write_plan
+from mijnloket_gitops.plan.saved import REFUSED, plan_state, write_plan
 from mijnloket_gitops.plan.scope import Repository, load_repository
 from mijnloket_gitops.plan.workers import PlanInWorkers
 from mijnloket_gitops.providers.base import Provider
@@ -114,15 +117,23 @@ def plan_repository(
     base: Base | None = None,
     keep_live: bool = True,
     provider: Provider | None = None,
+    serial: tuple[int, str] | None = None,
 ) -> PlanResult:
     """Plan the repository's files in scope, on ``provider`` (default: the configured
-    one, opened and closed here)."""
+    one, opened and closed here); ``serial``: the lineage serial read before live state
+    (default: read here, before live state is)."""
     with (
         contextlib.nullcontext(provider) if provider is not None else open_provider(settings)
     ) as provider:
+        if serial is None:
+            serial = current_serial(provider, settings.root)
+        # issue 22: removals and drift since the last completed full apply
+        last = last_managed(settings.root / JOURNAL_DIR, provider.target)
+        if list_unmanaged:
+            base = base_with_last_apply(base, last)
         progress = Progress(len(repository.in_scope), "Reading live state")
         try:
-            return make_plan(
+            result = make_plan(
                 settings,
                 provider,
                 repository.in_scope,
@@ -135,11 +146,15 @@ def plan_repository(
                 scope=repository.scope,
                 invalid_ids=repository.invalid_ids,
                 planned=repository.planned,
+                serial=serial,
             )
         finally:
             progress.close()
             for note in provider.notes():  # issue 20: cached or unproven capabilities
                 click.echo(note, err=True)
+        if last is None:
+            return result
+        return replace(result, plan=with_drift(result.plan, last.facts, last.time))
 
 
 @contextlib.contextmanager
@@ -203,6 +218,12 @@ def echo_overridden(plan: Plan) -> None:
     help="Git ref to compare file ownership with [default: --changed-since, else the pull"
     " request's base branch in GitHub Actions, else HEAD].",
 )
+@click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Show only what changed in Loket since the last completed apply (drift), not"
+    " what the files change; nothing to apply, so not with --out.",
+)
 @guard_options
 @where_option
 @repo_option
@@ -214,6 +235,7 @@ def plan(
     detailed_exitcode: bool,
     base_ref: str | None,
     where: str | None,
+    refresh_only: bool,
     repo: Path,
     **guards: bool,
 ) -> None:
@@ -223,10 +245,14 @@ def plan(
     on success (with --detailed-exitcode: 0 no changes, 2 changes pending), 1 when a
     file is invalid or on errors, 3 when a safety guard refuses the plan.
     """
+    if refresh_only and out is not None:
+        raise click.UsageError("--refresh-only shows drift; there is nothing to save with --out")
     settings = settings_for(repo)
     employers_dir(settings)  # a missing folder is a configuration error, not "No changes"
     keep_live = out is not None  # only a saved plan carries the live state
     with readable_provider(settings) as provider:
+        # issue 22: the lineage serial, read before live state (the workers read it)
+        serial = current_serial(provider, settings.root) if provider is not None else None
         reader = provider.reader() if provider is not None else None
         repository = load_repository(
             settings,
@@ -246,7 +272,16 @@ def plan(
             base=base,
             keep_live=keep_live,
             provider=provider,
+            serial=serial,
         )
+    if refresh_only:  # issue 22
+        if result.plan.drift is None:
+            click.echo(
+                "No completed full apply is journaled for this target, so what changed in"
+                " Loket cannot be told apart from what the files change.",
+                err=True,
+            )
+        result = dataclasses.replace(result, plan=only_drift(result.plan))
     priced = with_cost(settings, repository.in_scope, result.plan)  # issue 15
     result = dataclasses.replace(result, plan=priced)
     if repository.invalid:
@@ -257,12 +292,18 @@ def plan(
         color=use_color(), title=f"Plan for {repository_name}" if repository_name else None
     )
     data = result.plan.data if fmt == "json" else result.plan.review_data
+    if out is not None:  # issue 22: shown as saved, a refused plan visibly so
+        data = {**data, "state": plan_state(result.plan)}
     click.echo(RENDERERS[fmt](data, options), nl=False)
     if out is not None:
         write_plan(out, result.plan, result.live)
-        click.echo(
-            f"Saved the plan to {out}; apply it with `mijnloket-gitops apply {out}`.", err=True
-        )
+        if plan_state(result.plan) == REFUSED:  # issue 22: kept for review, never applied
+            click.echo(f"Saved the refused plan to {out}; apply will not run it.", err=True)
+        else:
+            click.echo(
+                f"Saved the plan to {out}; apply it with `mijnloket-gitops apply {out}`.",
+                err=True,
+            )
     if repository.invalid:
         raise SystemExit(ExitCode.ERROR)
     if result.plan.violations:

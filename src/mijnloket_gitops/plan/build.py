@@ -107,6 +107,7 @@ def make_plan(
     invalid_ids: Collection[str] = (),
     keep_live: bool = True,
     planned: Mapping[str, Planned] | None = None,
+    serial: tuple[int, str] | None = None,
 ) -> PlanResult:
     """Plan ``desired`` (the files in scope) against ``provider``.
 
@@ -117,6 +118,9 @@ def make_plan(
     saved plan or apply needs it). ``planned`` holds employers the validation workers
     planned already (``Repository.planned``), by path: used as they are (with their
     live state only where they carry it); every other file is read and planned here.
+    ``serial`` is the target's lineage serial and when it was read (before live state;
+    :mod:`mijnloket_gitops.apply.lineage`), recorded as ``meta.serial`` and
+    ``meta.serial_read_at`` when given.
     Raises MijnloketError naming every file whose employer does not exist live or is
     another company than the file names.
     """
@@ -134,6 +138,7 @@ def make_plan(
             invalid_ids=invalid_ids,
             keep_live=keep_live,
             planned=planned or {},
+            serial=serial,
         )
 
 
@@ -187,6 +192,7 @@ def _make_plan(
     invalid_ids: Collection[str],
     keep_live: bool,
     planned: Mapping[str, Planned],
+    serial: tuple[int, str] | None = None,
 ) -> PlanResult:
     catalog = settings.catalog
     digest = hashlib.sha256()
@@ -229,7 +235,12 @@ def _make_plan(
         "web_ui_path": catalog.web_ui_path,
         "base_ref": base.ref if base is not None else None,
         "scope": dict(scope) if scope is not None else {"kind": "all"},
+        "overrides": overrides.flags,  # issue 22: bound to the plan, shown in review
     }
+    if serial is not None:  # issue 22: plan lineage
+        meta["serial"], meta["serial_read_at"] = serial
+    if base is not None and base.last_apply is not None:  # issue 22
+        meta["last_apply"] = base.last_apply
     plan = Plan(
         tuple(found.employers),
         unmanaged,

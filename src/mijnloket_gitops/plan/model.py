@@ -199,6 +199,8 @@ class Plan:
     """Employer files left out of the plan because they are invalid (exit code 1)."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
+    # issue 22: steps that restore what changed in Loket since the last apply
+    drift: dict[str, Any] | None = None
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -285,4 +287,6 @@ class Plan:
             data["invalid"] = list(self.invalid)
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost
+        if self.drift is not None:  # issue 22: only after a completed full apply
+            data["drift"] = self.drift
         return data

@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _ID_LINES = re.compile(
     r"""^employer_id:[ \t]*["']?([0-9a-fA-F-]{36})["']?[ \t]*(?:#[^\n]*)?\r?$""", re.M
@@ -25,10 +27,36 @@ _ID_LINE = re.compile(r"""^employer_id:\s*["']?([0-9a-fA-F-]{36})["']?\s*(#.*)?$
 
 @dataclass(frozen=True)
 class Base:
-    """The employer files at the base ref: employer id (lower case) to path."""
+    """The employer files at the base ref: employer id (lower case) to path; with
+    ``last_apply`` (issue 22) also those the last completed full apply managed."""
 
-    ref: str
+    ref: str | None
     managed: dict[str, str]
+    last_apply: str | None = None
+    """When the last completed full apply ran, where its employers are included."""
+
+
+def since(meta: Mapping[str, Any]) -> str:
+    """What a plan's ownership was compared with, in words: the base ref, the last
+    apply, or both."""
+    parts = []
+    if meta.get("base_ref"):
+        parts.append(str(meta["base_ref"]))
+    if meta.get("last_apply"):
+        parts.append(f"the last apply ({meta['last_apply']})")
+    return " and ".join(parts) or "the base ref"
+
+
+def with_last_apply(base: Base | None, last: Mapping[str, str] | None, when: str) -> Base | None:
+    """``base`` plus the employers the last completed full apply managed (``last``:
+    employer id to path), so a file removed since then counts as removed even once
+    its removal is committed."""
+    if last is None:
+        return base
+    managed = {employer_id.lower(): path for employer_id, path in last.items()}
+    if base is None:
+        return Base(None, managed, when)
+    return Base(base.ref, {**managed, **base.managed}, when)
 
 
 def default_base_ref(changed_since: str | None) -> str:

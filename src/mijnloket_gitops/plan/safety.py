@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.config import OwnershipConfig, SafetyConfig
-from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, GuardViolation, Plan
+from mijnloket_gitops.plan.model import (
+    PERSONAL_DATA_FLAG,
+    UNVERIFIED_FLAG,
+    GuardViolation,
+    Plan,
+)
+from mijnloket_gitops.plan.ownership import since
 from mijnloket_gitops.providers.base import Action
 
 FORCE = "--force"
@@ -28,6 +34,7 @@ GUARD_FLAGS: dict[str, str] = {
     "max-employer-share": "--allow-employer-share",
     "tier-downgrade": "--allow-downgrade",
     "mijnloket-removal": "--allow-mijnloket-removal",
+    "max-personal-data-grants": "--allow-personal-data-grants",  # issue 22
     "unmanaged-employers": FORCE,
     "removed-files": FORCE,
 }
@@ -41,6 +48,18 @@ class Overrides:
     allowed: frozenset[str] = frozenset()
     """Flags such as ``--allow-downgrade``."""
     force: bool = False
+
+    @property
+    def flags(self) -> list[str]:
+        """Every flag given, sorted (``--force`` included): how a saved plan records
+        them (``meta.overrides``), so that apply accepts exactly these (issue 22)."""
+        return sorted(self.allowed | ({FORCE} if self.force else set()))
+
+    @classmethod
+    def from_flags(cls, flags: Iterable[str]) -> Overrides:
+        """The inverse of :attr:`flags`."""
+        given = set(flags)
+        return cls(frozenset(given - {FORCE}), FORCE in given)
 
 
 @dataclass(frozen=True)
@@ -63,11 +82,35 @@ def _violation(guard: str, message: str, employer_id: str | None = None) -> Guar
 
 
 def _share(
-    guard: str, count: int, base: int, limit: float | None, safety: SafetyConfig, text: str
+    guard: str,
+    count: int,
+    base: int,
+    limit: float | None,
+    safety: SafetyConfig,
+    text: str,
+    *,
+    free: int | None = None,
 ) -> list[GuardViolation]:
-    """``text`` is "deactivates {count} of {base} product activations"-like wording."""
-    if limit is None or count == 0 or base < safety.min_count_for_shares:
+    """``text`` is "deactivates {count} of {base} product activations"-like wording.
+
+    With ``free`` given (issue 22), up to ``free`` changes never fire it, and below
+    ``safety.min_count_for_shares``, where a share means little (3 of the 4 products of
+    a one-employer repository), more than ``free`` do; without it, the guard is silent
+    there."""
+    if limit is None or count == 0 or (free is not None and count <= free):
         return []
+    if base < safety.min_count_for_shares:
+        if free is None:
+            return []
+        key = guard.replace("-", "_")
+        return [
+            _violation(
+                guard,
+                f"the plan {text}; in a portfolio this small (below"
+                f" safety.min_count_for_shares, {safety.min_count_for_shares}) more than"
+                f" {free} need the flag (safety.free_changes)",
+            )
+        ]
     share = count / base if base else 1.0
     if share <= limit:
         return []
@@ -85,11 +128,18 @@ def _absolute(guard: str, count: int, limit: int | None, text: str) -> list[Guar
 
 
 def portfolio_violations(
-    plan: Plan, safety: SafetyConfig, portfolio: Portfolio
+    plan: Plan,
+    safety: SafetyConfig,
+    portfolio: Portfolio,
+    offboarded: frozenset[str] = frozenset(),
 ) -> list[GuardViolation]:
-    """Too many deactivations or revocations, or too many employers touched."""
-    summary = plan.summary
-    deactivations = summary["deactivate"]
+    """Too many deactivations or revocations, or too many employers touched; the
+    deactivations of ``offboarded`` employers (MijnLoket switched off) do not count."""
+    # issue 22: an offboarding (MijnLoket switched off) is guarded per employer by
+    # mijnloket-removal: its deactivations do not also need the mass flag
+    deactivations = sum(
+        e.count(Action.DEACTIVATE) for e in plan.changed if e.employer_id not in offboarded
+    )
     # issue 10: unverified steps restate the files for rights Loket cannot show (an
     # idempotent PATCH in every plan); counted, they would trip these guards every time
     revocations = sum(
@@ -103,6 +153,7 @@ def portfolio_violations(
         safety.max_deactivation_share,
         safety,
         f"deactivates {deactivations} of {portfolio.activations} managed product activations",
+        free=safety.free_changes,
     )
     found += _absolute(
         "max-deactivations",
@@ -117,6 +168,7 @@ def portfolio_violations(
         safety.max_revocation_share,
         safety,
         f"revokes {revocations} of {portfolio.grants} rights held in the managed portfolio",
+        free=safety.free_changes,
     )
     found += _absolute(
         "max-revocations", revocations, safety.max_revocations, f"revokes {revocations} rights"
@@ -129,7 +181,31 @@ def portfolio_violations(
         safety,
         f"changes {touched} of {portfolio.employers} managed employers",
     )
+    grants = sum(  # issue 22: personal data granted in bulk
+        1
+        for s in plan.steps
+        if s.step.action == Action.GRANT
+        and PERSONAL_DATA_FLAG in s.flags
+        and UNVERIFIED_FLAG not in s.flags
+    )
+    found += _absolute(
+        "max-personal-data-grants",
+        grants,
+        safety.max_personal_data_grants,
+        f"grants personal-data rights {grants} times",
+    )
     return found
+
+
+def offboarded(plan: Plan, catalog: Catalog) -> frozenset[str]:
+    """Employers whose MijnLoket the plan switches off."""
+    return frozenset(
+        e.employer_id
+        for e in plan.changed
+        if any(
+            s.step.action == Action.DEACTIVATE and s.step.product == catalog.portal for s in e.steps
+        )
+    )
 
 
 def operation_violations(plan: Plan, catalog: Catalog) -> list[GuardViolation]:
@@ -175,7 +251,7 @@ def ownership_violations(plan: Plan, ownership: OwnershipConfig) -> list[GuardVi
             _violation(
                 "removed-files",
                 f"the files of {len(plan.removed)} employers were removed since"
-                f" {plan.meta.get('base_ref')} and ownership.removed is refuse; restore them,"
+                f" {since(plan.meta)} and ownership.removed is refuse; restore them,"
                 " or offboard with a file that lists no products",
             )
         )
@@ -208,7 +284,7 @@ def check_guards(
     portfolio: Portfolio,
 ) -> tuple[tuple[GuardViolation, ...], tuple[GuardViolation, ...]]:
     """The violations that stand after the user's overrides, and those overridden."""
-    found = portfolio_violations(plan, safety, portfolio)
+    found = portfolio_violations(plan, safety, portfolio, offboarded(plan, catalog))
     found += operation_violations(plan, catalog)
     found += ownership_violations(plan, ownership)
     return settle(found, overrides)

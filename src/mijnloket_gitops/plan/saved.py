@@ -55,15 +55,31 @@ def desired_hash(employer: EmployerFile) -> str:
     return fingerprint(data)[:16]
 
 
+REFUSED = "refused"
+READY = "ready"
+
+
+def plan_state(plan: Plan) -> str:
+    """``refused`` when a guard refuses the plan or a file was left out as invalid
+    (``plan`` exits non-zero for either; ``apply`` will not run such a plan), else
+    ``ready``."""
+    return REFUSED if plan.violations or plan.invalid else READY
+
+
 def write_plan(path: Path, plan: Plan, live: Mapping[str, LiveEmployer]) -> None:
-    """Write ``plan`` with its live base atomically (temp file, then rename)."""
+    """Write ``plan`` with its live base and its state (:func:`plan_state`) atomically
+    (temp file, then rename)."""
     # The rename below would put a regular file in place of whatever is at ``path``:
     # a device, a FIFO or a folder given by mistake must be refused, not replaced.
     if path.exists() and not path.is_file():
         raise MijnloketError(
             f"{path}: exists and is not a regular file; write the plan to another path"
         )
-    document = {**plan.data, "live": {i: live[i].data for i in sorted(live)}}
+    document = {
+        **plan.data,
+        "state": plan_state(plan),
+        "live": {i: live[i].data for i in sorted(live)},
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

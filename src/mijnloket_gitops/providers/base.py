@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.errors import ProviderError
@@ -152,6 +152,16 @@ class EmployerSummary:
     name: str
 
 
+class LineageStore(Protocol):
+    """Where a live system records its own plan lineage (issue 22; the sandbox)."""
+
+    def lineage(self) -> list[tuple[int, str, str]]:
+        """(serial, plan id, time) of every apply recorded, oldest first."""
+
+    def advance_lineage(self, plan_id: str, actor: str) -> int:
+        """Record the next serial for an apply of ``plan_id``; return it."""
+
+
 class ProviderReader(abc.ABC):
     """A recipe, passed to worker processes, for opening a provider read-only there.
 
@@ -240,6 +250,22 @@ class Provider(abc.ABC):
         another apply holds it. Default: none (across hosts, CI's concurrency group
         is the lock)."""
         return contextlib.nullcontext()
+
+    def lock_holder(self) -> tuple[str, dict[str, object]] | None:
+        """Issue 22: (lock id, holder) of the live system's own apply lock, where it has
+        one (:meth:`apply_lock`) and it is held; None otherwise."""
+        return None
+
+    def force_unlock(self, lock_id: str) -> dict[str, object] | None:
+        """Issue 22: remove the live system's own apply lock ``lock_id`` (left by a dead
+        holder); its holder, or None when no such lock is held."""
+        return None
+
+    def lineage_store(self) -> LineageStore | None:
+        """Where the live system keeps the plan lineage's serial itself (the sandbox:
+        its database); None where it cannot, and the journals of the completed applies
+        per target keep it (Loket.nl; see :mod:`mijnloket_gitops.apply.lineage`)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""

@@ -98,6 +98,15 @@ class SandboxProvider(Provider):
     def apply_lock(self) -> AbstractContextManager[None]:
         return self._store.apply_lock()
 
+    def lock_holder(self) -> tuple[str, dict[str, object]] | None:
+        return self._store.apply_lock_holder()
+
+    def force_unlock(self, lock_id: str) -> dict[str, object] | None:
+        return self._store.break_apply_lock(lock_id)
+
+    def lineage_store(self) -> Store:
+        return self._store
+
     def reader(self) -> ProviderReader:
         # SQLite lets any number of processes read one database at once: a large plan
         # reads and plans in its worker processes, each on its own connection.

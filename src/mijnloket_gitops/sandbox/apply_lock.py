@@ -74,14 +74,17 @@ def _take(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(_TABLE)
-        row = conn.execute("SELECT holder FROM apply_lock WHERE id = 1").fetchone()
+        row = conn.execute("SELECT holder, token FROM apply_lock WHERE id = 1").fetchone()
         if row is not None:
             current = json.loads(row[0])
             if not _stale(current):
                 conn.execute("ROLLBACK")
+                lock_id = str(row[1])[:12]
                 raise RefusedError(
                     f"another apply holds the sandbox {path}: pid {current.get('pid')} on"
-                    f" {current.get('host')} since {current.get('since')}"
+                    f" {current.get('host')} since {current.get('since')} (lock id {lock_id})."
+                    " If that apply is dead (its host cannot tell from here), clear it with"
+                    f" `mijnloket-gitops force-unlock {lock_id}`"
                 )
         conn.execute(
             "INSERT OR REPLACE INTO apply_lock (id, token, holder) VALUES (1, ?, ?)",
@@ -94,3 +97,33 @@ def _take(conn: sqlite3.Connection, path: Path) -> None:
         raise SandboxError(
             f"sandbox database {path}: cannot take the apply lock: {error}"
         ) from None
+
+
+def lock_holder(
+    conn: sqlite3.Connection, serial: AbstractContextManager[object]
+) -> tuple[str, dict[str, object]] | None:
+    """Issue 22: the lock id (token) and holder of the sandbox's apply lock, or None."""
+    with serial:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'apply_lock'"
+        ).fetchone()
+        query = "SELECT token, holder FROM apply_lock WHERE id = 1"
+        row = exists and conn.execute(query).fetchone()
+    if not row:
+        return None
+    return str(row[0]), json.loads(row[1])
+
+
+def break_lock(
+    conn: sqlite3.Connection, lock_id: str, serial: AbstractContextManager[object]
+) -> dict[str, object] | None:
+    """Issue 22: remove the apply lock whose id starts with ``lock_id`` (a dead
+    holder's); its holder, or None when the lock is not that one."""
+    found = lock_holder(conn, serial)
+    if found is None or not found[0].startswith(lock_id):
+        return None
+    with serial:
+        conn.execute("DELETE FROM apply_lock WHERE id = 1 AND token = ?", (found[0],))
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    return found[1]

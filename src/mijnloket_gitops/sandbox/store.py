@@ -26,7 +26,8 @@ from typing import cast
 
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.providers.base import LiveEmployer, LiveUser
-from mijnloket_gitops.sandbox.apply_lock import sandbox_apply_lock
+from mijnloket_gitops.sandbox import lineage
+from mijnloket_gitops.sandbox.apply_lock import break_lock, lock_holder, sandbox_apply_lock
 from mijnloket_gitops.sandbox.db import SandboxError, connect
 from mijnloket_gitops.sandbox.writer import Writer, login_key
 
@@ -166,6 +167,31 @@ class Store:
         """The sandbox's own apply lock (a row in this database), for the block."""
         with sandbox_apply_lock(self._conn, self.path, self._lock):
             yield
+
+    def apply_lock_holder(self) -> tuple[str, dict[str, object]] | None:
+        """Issue 22: (lock id, holder) of the sandbox's apply lock, or None."""
+        return lock_holder(self._conn, self._lock)
+
+    def break_apply_lock(self, lock_id: str) -> dict[str, object] | None:
+        """Issue 22: remove the apply lock ``lock_id`` (a dead holder's); its holder."""
+        return break_lock(self._conn, lock_id, self._lock)
+
+    def lineage(self) -> list[tuple[int, str, str]]:
+        """Issue 22: (serial, plan id, time) of every apply recorded here, oldest first."""
+        with self._read() as conn:
+            return lineage.history(conn)
+
+    def advance_lineage(self, plan_id: str, actor: str) -> int:
+        """Issue 22: advance the serial for an apply of ``plan_id``; the new serial."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                serial = lineage.advance(self._conn, plan_id, actor)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._rollback()
+                raise SandboxError(f"sandbox database {self.path}: {error}") from None
+            return serial
 
     def provider(self) -> tuple[str, str] | None:
         """The provider's (id, name), or None before seeding."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mijnloket_gitops.plan.model import PERSONAL_DATA_FLAG
+from mijnloket_gitops.plan.ownership import since
 from mijnloket_gitops.words import plural
 
 __all__ = ["PERSONAL_DATA_FLAG"]
@@ -202,7 +203,7 @@ def file_name_note(employer: Data) -> str:
 
 
 def base_ref(plan: Data) -> str:
-    return clean(plan.get("meta", {}).get("base_ref") or "the base ref")
+    return clean(since(plan.get("meta", {})))  # issue 22: and/or the last apply
 
 
 def removed_lines(plan: Data) -> list[str]:
@@ -260,6 +261,47 @@ def nothing_in_scope(plan: Data) -> bool:
 
 
 NOTHING_IN_SCOPE = "Nothing in scope: no employer file matches the scope, so nothing was compared."
+
+
+DRIFT_SHOWN = 50
+"""Drift lines listed; the rest are counted."""
+
+
+def drift_heading(plan: Data) -> str | None:
+    """Issue 22: the heading of the drift section, or None without drift."""
+    drift = plan.get("drift") or {}
+    if not drift.get("steps"):
+        return None
+    return (
+        f"Changed in Loket since the last apply ({clean(str(drift.get('since')))}), not in"
+        f" the files ({len(drift['steps'])}); apply puts back what the files say:"
+    )
+
+
+def drift_lines(plan: Data) -> list[str]:
+    """One line per drift step (see :mod:`mijnloket_gitops.plan.drift`), capped."""
+    keys = set((plan.get("drift") or {}).get("steps", ()))
+    found = [
+        f"{employer_label(e)}: {step_subject(s)}"
+        for e in plan["employers"]
+        for s in e["steps"]
+        if s["key"] in keys
+    ]
+    if len(found) > DRIFT_SHOWN:
+        found = [*found[:DRIFT_SHOWN], f"… and {len(found) - DRIFT_SHOWN} more"]
+    return found
+
+
+def binding_lines(plan: Data) -> list[str]:
+    """Issue 22: a saved plan's state when refused, and the guard flags given to plan
+    (``meta.overrides``), which are all that apply of the saved plan accepts."""
+    lines = []
+    if plan.get("state") == "refused":
+        lines.append("State: refused; apply will not run this plan.")
+    flags = plan.get("meta", {}).get("overrides") or ()
+    if flags:
+        lines.append(f"Overrides given to plan: {', '.join(clean(str(f)) for f in flags)}")
+    return lines
 
 
 def overridden_lines(plan: Data) -> list[str]:

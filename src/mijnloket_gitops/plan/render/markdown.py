@@ -29,7 +29,10 @@ from mijnloket_gitops.plan.render.common import (
     Data,
     aggregate,
     base_ref,
+    binding_lines,
     changed_employers,
+    drift_heading,
+    drift_lines,
     employer_counts,
     file_name_note,
     invalid_files,
@@ -287,6 +290,11 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if plan["violations"]:
         head.append(_violations(plan))
     head += [_removed(plan), _taken_over(plan), _overridden(plan)]
+    head += [f"**{md(line)}**\n\n" for line in binding_lines(plan)]  # issue 22
+    drift = drift_heading(plan)  # issue 22: drift apart from change
+    if drift:
+        items = "".join(f"- {md(line)}\n" for line in drift_lines(plan))
+        head.append(f"**{md(drift)}**\n\n{items}\n")
     table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed, plan)

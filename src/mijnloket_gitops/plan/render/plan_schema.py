@@ -251,6 +251,28 @@ _META = {
                 "employers_managed": _COUNT,
             },
         },
+        "serial": {  # issue 22: plan lineage
+            "type": "integer",
+            "minimum": 0,
+            "description": "The target's lineage serial when the plan was made; a saved"
+            " plan is stale once an apply of another plan advanced it.",
+        },
+        "last_apply": {  # issue 22
+            "type": "string",
+            "description": "When the last completed full apply ran, whose employers"
+            " ownership was compared with too (removed since the last apply).",
+        },
+        "serial_read_at": {  # issue 22
+            "type": "string",
+            "format": "date-time",
+            "description": "When the serial was read (before live state), to the millisecond.",
+        },
+        "overrides": {  # issue 22
+            "type": "array",
+            "items": {"type": "string", "pattern": "^--"},
+            "description": "The guard flags given to plan; apply of a saved plan accepts"
+            " exactly these.",
+        },
     },
 }
 
@@ -348,6 +370,23 @@ def plan_schema() -> dict[str, Any]:
                     "additionalProperties": {"$ref": "#/$defs/live_employer"},
                 },
                 "cost": {"$ref": "#/$defs/cost"},  # issue 15
+                "drift": _object(  # issue 22
+                    {
+                        "since": _described(_STRING, "When the last completed full apply ran."),
+                        "steps": {
+                            "type": "array",
+                            "description": "Keys of the steps that restore what changed in"
+                            " Loket since then (not in the files).",
+                            "items": _STRING,
+                        },
+                    },
+                    "Present after a completed full apply: drift apart from change.",
+                ),
+                "state": {  # issue 22
+                    "enum": ["ready", "refused"],
+                    "description": "Saved plans only: refused when a guard refused it or a"
+                    " file was left out as invalid; apply will not run a refused plan.",
+                },
             },
             f"A plan (format version {FORMAT_VERSION}); see docs/plan-format.md.",
         ),
@@ -364,6 +403,8 @@ def plan_schema() -> dict[str, Any]:
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
     schema["required"].remove("invalid")  # only when a file was left out
+    schema["required"].remove("state")  # saved plans only
+    schema["required"].remove("drift")  # only after a completed full apply
     return schema
 
 

@@ -24,8 +24,11 @@ from mijnloket_gitops.plan.render.common import (
     Data,
     aggregate,
     base_ref,
+    binding_lines,
     changed_employers,
     clean,
+    drift_heading,
+    drift_lines,
     employer_label,
     file_name_note,
     invalid_files,
@@ -127,6 +130,10 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         if cost:
             block.insert(1, "  " + _style(f"~ cost: {cost}", options, fg="yellow"))
         lines += block
+    drift = drift_heading(plan)  # issue 22: drift apart from change
+    if drift:
+        lines.append(_style(drift, options, bold=True))
+        lines += [f"  ~ {line}" for line in drift_lines(plan)] + [""]
     if any(s.get("manual") for e in changed for s in e["steps"]):
         lines += [MANUAL_LEGEND, ""]
     unknown = unknown_products(plan)
@@ -166,6 +173,9 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if overridden:
         lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
         lines += [f"  {line}" for line in overridden] + [""]
+    bound = binding_lines(plan)  # issue 22
+    if bound:
+        lines += [_style(line, options, bold=True) for line in bound] + [""]
     total = total_cost_text(plan)  # issue 15
     if total:
         lines.append(total)
