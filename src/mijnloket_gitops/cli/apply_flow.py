@@ -43,7 +43,7 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
 from mijnloket_gitops.plan.build import PlanResult, make_plan
-from mijnloket_gitops.plan.model import UNVERIFIED_FLAG, Plan
+from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.render import RENDERERS, RenderOptions
 from mijnloket_gitops.plan.render.common import not_read
