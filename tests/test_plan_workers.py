@@ -81,7 +81,7 @@ def _without_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SandboxProvider, "reader", lambda self: None)
 
 
-_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00|Z)?")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
 
 
 def _same(result: Result) -> tuple[int, str]:
