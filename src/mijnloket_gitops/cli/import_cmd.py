@@ -73,6 +73,11 @@ def _summary(result: ImportResult) -> str:
         f"{plural(result.evidence_gaps, 'evidence gap')} to fill "
         f"(in {plural(result.gap_files, 'file')})",
     ]
+    if result.addendum_unknown:
+        parts.append(
+            f"{plural(result.addendum_unknown, 'addendum status', 'addendum statuses')}"
+            " unknown (MijnLoket off live)"
+        )
     updated, unchanged = result.count(Outcome.UPDATED), result.count(Outcome.UNCHANGED)
     if updated or unchanged:
         parts.insert(1, f"{updated} {'would be updated' if result.dry_run else 'updated'}")
@@ -112,6 +117,12 @@ def _report(result: ImportResult, *, named: bool) -> None:
                 f"{names}",
                 fg="yellow",
                 err=True,
+            )
+        if item.addendum_unknown:
+            click.echo(
+                f"note: {item.path}: MijnLoket is off live, so whether an addendum was "
+                "requested cannot be read; written as `status: none`, change it to "
+                "`requested` where one was"
             )
     click.echo(_summary(result))
     if result.evidence_gaps and not result.dry_run:
@@ -174,10 +185,12 @@ def import_command(
 ) -> None:
     """Write one employer file per live employer, in canonical form.
 
-    Products, users with rights and the derived tier come from live state. What live
-    state cannot tell is written as a commented gap: the addendum's signed_on and
-    ticket where MijnLoket is on (validate reports them until filled in), products
-    the catalog does not know, rights of users the provider cannot see. An employer
+    Products, every user (with or without rights) and the derived tier come from live
+    state. What live state cannot tell is written as a commented gap: the addendum's
+    signed_on and ticket where MijnLoket is on (validate reports them until filled in),
+    whether an addendum was requested where MijnLoket is off (said per file and in the
+    summary), products the catalog does not know, rights of users the provider cannot
+    see. An employer
     that already has a file keeps its path; existing files are never overwritten
     without --force (which keeps their addendum evidence). --missing writes only the
     files that do not exist yet; --update (or --refresh-only) rewrites existing files

@@ -90,6 +90,11 @@ class ImportedFile:
     def evidence_gaps(self) -> int:
         return len(self.draft.evidence_gaps) if self.draft else 0
 
+    @property
+    def addendum_unknown(self) -> bool:
+        """A new file whose addendum status live state could not tell (MijnLoket off)."""
+        return bool(self.draft and self.draft.addendum_unknown and self.outcome in _NEW)
+
 
 _NEW = (Outcome.WRITTEN, Outcome.OVERWRITTEN)
 """Outcomes that write a file from a fresh draft (with its evidence gaps)."""
@@ -114,6 +119,10 @@ class ImportResult:
     @property
     def gap_files(self) -> int:
         return sum(1 for f in self.files if f.evidence_gaps and f.outcome in _NEW)
+
+    @property
+    def addendum_unknown(self) -> int:
+        return sum(1 for f in self.files if f.addendum_unknown)
 
     @property
     def ok(self) -> bool:
