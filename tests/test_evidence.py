@@ -185,3 +185,45 @@ def test_edit_does_not_count_files_it_could_not_write_as_changed(
                      "product=MijnLoket", "--repo", tmp_path)  # fmt: skip
     assert result.exit_code == 1
     assert "6 employers selected: 3 changed, 2 unchanged, 1 could not be written" in result.output
+
+
+def test_import_fills_the_evidence_from_a_sheet(tmp_path: Path) -> None:
+    from mijnloket_gitops.sandbox.store import Store
+    from tests.test_import import live_ids
+
+    repo, db, _ = seed_repo(tmp_path, employers=12, seed=3)
+    with Store.open(db) as store:
+        live = store.live(live_ids(db))
+    portal = sorted(i for i, e in live.items() if "MijnLoket" in e.products)
+    off = sorted(i for i, e in live.items() if "MijnLoket" not in e.products)
+    sheet = tmp_path / "evidence.csv"
+    rows = [f"{i},signed,2025-02-0{n % 9 + 1},LKT-{700 + n}" for n, i in enumerate(portal)]
+    sheet.write_text(
+        "employer_id,status,signed_on,ticket\n" + "\n".join([*rows, f"{off[0]},requested,,"]),
+        encoding="utf-8",
+    )
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text(
+        "employer_id,status\n00000000-0000-4000-8000-000000000000,requested\n", encoding="utf-8"
+    )
+    out = repo / "imported"
+    refused = run(repo, "import", "--all", "--output-dir", out, "--evidence", unknown)
+    assert refused.exit_code == 1
+    assert f"{unknown}:2: no employer with id 00000000-0000-4000-8000-000000000000" in (
+        refused.output
+    )
+    assert not out.exists()
+    result = run(repo, "import", "--all", "--output-dir", out, "--evidence", sheet)
+    assert result.exit_code == 0, result.output
+    assert f"{len(portal) + 1} addenda from the evidence sheet" in result.stdout
+    assert "0 evidence gaps to fill" in result.stdout
+    assert "; addendum signed (signed_on 2025-02-01, LKT-700) (evidence.csv:2)" in result.stdout
+    assert pending(out) == {}
+    texts = files_in(out).values()
+    assert not any(GAP in t or "# YYYY-MM-DD" in t for t in texts)
+    requested = [t for t in texts if "\n  status: requested" in t]
+    assert len(requested) == 1 and "If it was, write" not in requested[0]
+    (repo / "mijnloket-gitops.yaml").write_text(
+        "version: 1\nemployers_dir: imported\n", encoding="utf-8"
+    )
+    assert run(repo, "validate", "--strict").exit_code == 0

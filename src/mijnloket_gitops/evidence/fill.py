@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mijnloket_gitops.evidence.prompts import EVIDENCE_FIELDS, EVIDENCE_GAP
 from mijnloket_gitops.files.comments import Comments
 from mijnloket_gitops.files.model import AddendumStatus
 from mijnloket_gitops.files.positions import PathKey
-from mijnloket_gitops.onboard.draft import EVIDENCE_FIELDS, EVIDENCE_GAP
 
 _EVIDENCE = ("signed_on", "ticket")
 
@@ -46,7 +46,7 @@ class AddendumChange:
         return f"addendum signed ({', '.join(p for p in parts if p)})"
 
 
-def _drop_import_prompts(comments: Comments) -> None:
+def drop_import_prompts(comments: Comments) -> None:
     """The comments ``import`` wrote for the evidence gap, and nothing else."""
     first = ("addendum", _EVIDENCE[0])
     before = comments.before.get(first)
@@ -82,7 +82,7 @@ def fill_addendum(
         if all(addendum.get(name) is not None for name in _EVIDENCE):
             if "evidence" in addendum:
                 remove_key(("addendum",), "evidence")
-            _drop_import_prompts(comments)
+            drop_import_prompts(comments)
     else:
         for name in (*_EVIDENCE, "evidence"):
             if name in addendum:

@@ -16,18 +16,13 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from mijnloket_gitops.catalog import Catalog, UserType
+from mijnloket_gitops.evidence.prompts import EVIDENCE_FIELDS, EVIDENCE_GAP
 from mijnloket_gitops.files.comments import Comments
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.providers.base import LiveEmployer
 from mijnloket_gitops.tier import derive_tier
 
-EVIDENCE_GAP = [
-    "Fill in from Loket's confirmation ticket, then remove `evidence: pending`.",
-    "Until then validate warns (evidence-pending), plan shows this employer and apply",
-    "leaves it alone.",
-]
-EVIDENCE_FIELDS = {"signed_on": "YYYY-MM-DD", "ticket": 'quoted, e.g. "LKT-48211"'}
 SIGNED = "MijnLoket is active live, so the addendum was signed"
 NO_ADDENDUM = [
     "MijnLoket is off live; live state cannot tell whether an addendum was requested.",
