@@ -13,11 +13,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from mijnloket_gitops.files.loader import Document
-from mijnloket_gitops.files.model import VISIBLE_PATTERN
+from mijnloket_gitops.files.model import LABEL_KEY_PATTERN, VISIBLE_PATTERN
 from mijnloket_gitops.files.positions import Mark, PathKey
 
 _PATTERN_NAMES = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written as YYYY-MM-DD",
+    LABEL_KEY_PATTERN: "a label name: a letter, then letters, digits, _ or - (at most 40)",
 }
 _UUID_HINT = "a Loket employer id is a UUID like 0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10"
 
