@@ -20,9 +20,7 @@ from mijnloket_gitops.apply.preflight import check_saved_plan
 from mijnloket_gitops.apply.reconcile import reconcile
 from mijnloket_gitops.apply.session import Session, SessionResult
 from mijnloket_gitops.apply.workorder import build_work_order, write_work_order
-from mijnloket_gitops.cli.common import (
-    use_color,
-)
+from mijnloket_gitops.cli.common import Progress, use_color
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
 from mijnloket_gitops.cli.show_cmd import render_saved
 from mijnloket_gitops.config import Settings
@@ -66,15 +64,20 @@ def _fresh_plan(
     *,
     auto_approve: bool,
 ) -> PlanResult:
-    result = make_plan(
-        settings,
-        provider,
-        repository.in_scope,
-        managed=repository.managed,
-        overrides=overrides,
-        scope=repository.scope,
-        invalid_ids=repository.invalid_ids,
-    )
+    progress = Progress(len(repository.in_scope), "Reading live state")
+    try:
+        result = make_plan(
+            settings,
+            provider,
+            repository.in_scope,
+            managed=repository.managed,
+            overrides=overrides,
+            progress=progress,
+            scope=repository.scope,
+            invalid_ids=repository.invalid_ids,
+        )
+    finally:
+        progress.close()
     # What the approver reads, with the cost delta where prices are configured.
     shown = with_cost(settings, repository.in_scope, result.plan)
     click.echo(RENDERERS["text"](shown.review_data, RenderOptions(color=use_color())), nl=False)
