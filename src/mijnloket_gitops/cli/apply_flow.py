@@ -132,6 +132,15 @@ def _unread(plan: Plan) -> None:
         )
         for failure in plan.failed:
             click.echo(f"  {failure.path} ({failure.employer_id}): {failure.message}", err=True)
+    if plan.blocked:
+        click.secho(
+            f"{len(plan.blocked)} file(s) blocked by their employer_id were not applied:",
+            fg="red",
+            err=True,
+        )
+        for blocked in plan.blocked:
+            click.echo(f"  {blocked.message}", err=True)
+    if plan.failed or plan.blocked:
         raise SystemExit(ExitCode.ERROR)
 
 

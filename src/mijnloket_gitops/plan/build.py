@@ -18,7 +18,6 @@ from typing import Any
 
 from mijnloket_gitops import __version__
 from mijnloket_gitops.config import Settings
-from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.gitutil import head_commit
 from mijnloket_gitops.plan.batches import READ_BATCH, plan_batches
 from mijnloket_gitops.plan.batches import Progress as Progress  # onboard imports it from here
@@ -117,8 +116,8 @@ def make_plan(
     saved plan or apply needs it). ``planned`` holds employers the validation workers
     planned already (``Repository.planned``), by path: used as they are (with their
     live state only where they carry it); every other file is read and planned here.
-    Raises MijnloketError naming every file whose employer does not exist live or is
-    another company than the file names.
+    A file whose employer does not exist live, or is another company than the file
+    names, is not planned and is listed in ``Plan.blocked``; the others are planned.
     """
     with no_cyclic_gc():
         return _make_plan(
@@ -191,17 +190,6 @@ def _make_plan(
     catalog = settings.catalog
     digest = hashlib.sha256()
     found = plan_batches(catalog, provider, desired, base, progress, keep_live, digest, planned)
-    if found.problems:
-        raise MijnloketError(
-            "employer files name employers that do not exist live:\n"
-            + "\n".join(found.problems)
-            + "\nCheck the employer_id, or remove the file if the employer left."
-        )
-    if found.wrong:
-        raise MijnloketError(
-            "employer files do not name the company Loket has under their employer_id;"
-            " nothing was planned:\n" + "\n".join(f"  - {w}" for w in found.wrong)
-        )
     unmanaged: tuple[EmployerSummary, ...] = ()
     removed: tuple[RemovedEmployer, ...] = ()
     if list_unmanaged:
@@ -230,6 +218,7 @@ def _make_plan(
         meta,
         removed=removed,
         failed=tuple(found.failed),
+        blocked=tuple(found.blocked),
     )
     outside = managed.outside
     portfolio = Portfolio(

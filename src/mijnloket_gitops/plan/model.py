@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mijnloket_gitops.catalog import Tier
+from mijnloket_gitops.plan.blocked import BlockedFile
 from mijnloket_gitops.providers.base import Action, EmployerSummary, Step
 from mijnloket_gitops.tier import tier_rank
 
@@ -197,6 +198,9 @@ class Plan:
     """Managed employers that could not be read, so are not planned (exit code 1)."""
     invalid: tuple[str, ...] = ()
     """Employer files left out of the plan because they are invalid (exit code 1)."""
+    blocked: tuple[BlockedFile, ...] = ()
+    """Files left out because their employer_id is not live or names another company
+    (exit code 1); the others are planned."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
 
@@ -283,6 +287,8 @@ class Plan:
         }
         if self.invalid:  # a "No changes" must never hide a file that was not planned
             data["invalid"] = list(self.invalid)
+        if self.blocked:
+            data["blocked"] = [b.data for b in self.blocked]
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost
         return data

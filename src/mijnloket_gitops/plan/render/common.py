@@ -319,3 +319,14 @@ NO_CHANGES_IN_VALID = "No changes in the valid files."
 def invalid_files(plan: Data) -> list[str]:
     """The employer files left out of the plan because they are invalid."""
     return [clean(path) for path in plan.get("invalid", ())]
+
+
+BLOCKED_HEADING = (
+    "Blocked by their employer_id, so not planned (the exit code is 1; the others are planned):"
+)
+
+
+def blocked_files(plan: Data) -> list[str]:
+    """One line per file left out because its employer_id is not live or names another
+    company, with both names."""
+    return [clean(b["message"]) for b in plan.get("blocked", ())]

@@ -336,6 +336,25 @@ def plan_schema() -> dict[str, Any]:
                         "An employer that could not be read.",
                     ),
                 },
+                "blocked": {
+                    "type": "array",
+                    "description": "Employer files left out because their employer_id is "
+                    "not live or names another company than the file (present only when "
+                    "there are any; the exit code is 1; the others are planned).",
+                    "items": _object(
+                        {
+                            "path": _described(_STRING, "The employer file."),
+                            "employer_id": _STRING,
+                            "name": _described({"type": "string"}, "The name in the file."),
+                            "live_name": _described(
+                                {"type": ["string", "null"]},
+                                "Loket's name for the employer_id; null when it is not live.",
+                            ),
+                            "message": _described(_STRING, "What is wrong and what to do."),
+                        },
+                        "A file blocked by its employer_id.",
+                    ),
+                },
                 "invalid": {
                     "type": "array",
                     "description": "Employer files left out because they are invalid "
@@ -364,6 +383,7 @@ def plan_schema() -> dict[str, Any]:
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
     schema["required"].remove("invalid")  # only when a file was left out
+    schema["required"].remove("blocked")  # only when a file was blocked by its employer_id
     return schema
 
 
