@@ -204,7 +204,21 @@ def _started(db: Path, config: EmulatorConfig, secret_env: str) -> Callable[[Url
     help="Comma-separated fault kinds to draw from: 429, 500, 503, drop, lost, slow "
     "(default: all).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the faults.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the faults and, with --employers, of the portfolio.",
+)
+@click.option(
+    "--employers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Serve a generated portfolio of N employers (a rehearsal): in a temporary "
+    "database, or in --db if it does not exist yet.",
+)
 @click.option(
     "--api",
     type=click.Choice(["classic", "current"]),
@@ -228,6 +242,7 @@ def serve(
     fault_rate: float,
     fault_kinds: str | None,
     seed: int,
+    employers: int | None,
     api: str,
     repo: Path,
     **without: bool,
@@ -247,7 +262,9 @@ def serve(
             "only; pass --allow-remote if you really mean to expose it.",
             param_hint="--host",
         )
-    path = db if db is not None else sandbox_path(settings_for(repo))
+    path = db
+    if path is None and employers is None:
+        path = sandbox_path(settings_for(repo))
     switched_off = tuple(n for n in CAPABILITY_NAMES if without.get(f"without_{n}"))
     config = _config(
         client_id,
@@ -260,6 +277,11 @@ def serve(
         api,
         switched_off,
     )
+    if employers is not None:  # after the checks above: a refused serve fills nothing
+        from mijnloket_gitops.cli.emulator_portfolio import portfolio_database
+
+        path = portfolio_database(db, employers, seed, settings_for(repo, required=False))
+    assert path is not None
     from mijnloket_gitops.emulator.server import serve as run_server
 
     run_server(path, config, host, port, _started(path, config, secret_env))

@@ -1,8 +1,8 @@
-"""The synthetic portfolio: seeded, valid employer files, for the tests and the benchmarks.
+"""The synthetic portfolio: seeded, valid employer files, for the tests, the benchmarks
+and ``emulator serve --employers N`` (a rehearsal; :mod:`.portfolio`).
 
-One generator serves both (``benchmarks/plan.py`` and ``benchmarks/portfolio.py`` run
-it from the repository's root as ``tests.synthetic``): the same seed gives the same
-files, byte for byte, so a test's data and a benchmark's figure can be reproduced.
+One generator serves them all: the same seed gives the same files, byte for byte, so a
+test's data, a benchmark's figure and a rehearsal can be reproduced.
 Each employer has MijnLoket and up to five portal products (addendum signed, three
 times in five) or up to two products that need no portal, one ak-gebruiker from a
 small office pool and werkgevergebruikers (see :class:`Shape`); a user of an employer
