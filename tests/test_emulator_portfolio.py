@@ -14,8 +14,8 @@ from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.sandbox.portfolio import fill_portfolio
 from mijnloket_gitops.sandbox.store import Store
 from mijnloket_gitops.sandbox.synthetic import write_employers
-from tests.emulator_fixtures import CLIENT_ID, CLIENT_SECRET, emulator_process
-from tests.test_emulator import api_headers, invoke
+from tests.emulator_fixtures import CLIENT_ID, CLIENT_SECRET, api_headers, emulator_process
+from tests.test_emulator import invoke
 
 
 def test_the_same_seed_gives_the_same_portfolio(tmp_path: Path) -> None:
