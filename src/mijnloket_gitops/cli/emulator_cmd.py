@@ -44,7 +44,8 @@ def _require_aiohttp() -> None:
     if importlib.util.find_spec("aiohttp") is None:
         raise MijnloketError(
             "the emulator needs aiohttp, an optional dependency; install it with "
-            "`pip install 'mijnloket-gitops[emulator]'`"
+            "`pip install 'mijnloket-gitops[emulator]'`, or from a clone of the repository "
+            "(an editable install) `pip install -e '.[emulator]'`"
         )
 
 

@@ -14,6 +14,7 @@ import gc
 import hashlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from mijnloket_gitops import __version__
@@ -75,10 +76,13 @@ def _ownership(
     base: Base | None,
     policy: str,
     invalid_ids: Collection[str],
+    root: Path | None = None,
 ) -> tuple[tuple[EmployerSummary, ...], tuple[RemovedEmployer, ...]]:
     """Live employers without a file, split into the newly unmanaged (their file was
     removed since ``base``) and the rest (empty when the policy is ``ignore``).
-    ``invalid_ids`` are named by invalid files: managed, though not planned."""
+    ``invalid_ids`` are named by invalid files: managed, though not planned. A base
+    file still at its path under ``root`` was not removed: it names another employer
+    now, and is marked so."""
     ids = managed.ids | set(invalid_ids)
     removed: list[RemovedEmployer] = []
     unmanaged: list[EmployerSummary] = []
@@ -86,7 +90,9 @@ def _ownership(
     for summary in sorted(outside, key=lambda s: s.name.casefold()):
         key = summary.employer_id.lower()
         if base is not None and key in base.managed:
-            removed.append(RemovedEmployer(summary.employer_id, summary.name, base.managed[key]))
+            path = base.managed[key]
+            kept = root is not None and (root / path).is_file()  # its id changed, not removed
+            removed.append(RemovedEmployer(summary.employer_id, summary.name, path, kept))
         elif policy != "ignore":
             unmanaged.append(summary)
     return tuple(unmanaged), tuple(removed)
@@ -194,8 +200,9 @@ def _make_plan(
     removed: tuple[RemovedEmployer, ...] = ()
     if list_unmanaged:
         unmanaged, removed = _ownership(
-            provider, managed, base, settings.config.ownership.unmanaged, invalid_ids
-        )
+            provider, managed, base, settings.config.ownership.unmanaged, invalid_ids,
+            settings.root,
+        )  # fmt: skip
     hashes = dict(_hashes(desired, found.hashes))
     meta = {
         "tool_version": __version__,

@@ -153,10 +153,20 @@ class RemovedEmployer:
     """Loket's name."""
     path: str
     """The file at the base ref."""
+    file_kept: bool = False
+    """The file is still there but names another employer now (its employer_id was
+    changed, or it no longer reads): not a removal."""
 
     @property
     def data(self) -> dict[str, Any]:
-        return {"employer_id": self.employer_id, "name": self.name, "path": self.path}
+        data: dict[str, Any] = {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "path": self.path,
+        }
+        if self.file_kept:
+            data["file_kept"] = True
+        return data
 
 
 @dataclass(frozen=True)

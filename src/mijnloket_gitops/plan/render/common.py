@@ -207,7 +207,12 @@ def base_ref(plan: Data) -> str:
 def removed_lines(plan: Data) -> list[str]:
     """One line per employer newly unmanaged since the base ref."""
     return [
-        f"{clean(r['name'])} ({clean(r['employer_id'])}): {clean(r['path'])} was removed"
+        f"{clean(r['name'])} ({clean(r['employer_id'])}): {clean(r['path'])} "
+        + (
+            "is still there but names another employer now (its employer_id was changed)"
+            if r.get("file_kept")
+            else "was removed"
+        )
         for r in plan.get("removed", ())
     ]
 

@@ -183,9 +183,15 @@ _REMOVED = _object(
         "employer_id": _STRING,
         "name": _described({"type": "string"}, "Company name as Loket has it."),
         "path": _described(_STRING, "The employer's file at the base ref."),
+        "file_kept": _described(
+            {"type": "boolean"},
+            "The file is still there but names another employer now (its employer_id "
+            "was changed); present only when true.",
+        ),
     },
     "A live employer whose file was removed since the base ref: newly unmanaged.",
 )
+_REMOVED["required"].remove("file_kept")
 
 _LIVE_EMPLOYER = _object(
     {

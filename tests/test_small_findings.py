@@ -1,0 +1,109 @@
+"""Smaller findings of issue 21, each with a test that fails on the code before it."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from mijnloket_gitops.catalog import builtin_catalog
+from mijnloket_gitops.config import SafetyConfig
+from mijnloket_gitops.sandbox.db import SandboxError
+from mijnloket_gitops.sandbox.seed import seed_state
+from mijnloket_gitops.validate.runner import validate_paths
+from tests.test_emulator import invoke
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "employers"
+TEMPLATE = ROOT / "src" / "mijnloket_gitops" / "gitops" / "templates" / "mijnloket-gitops.yaml"
+
+
+def test_one_login_with_two_types_names_both_files_when_seeding(tmp_path: Path) -> None:
+    shutil.copytree(BUNDLED, tmp_path / "employers")
+    ak = tmp_path / "employers" / "bakkerij-de-vries.yaml"
+    login = re.search(r"login: (\S+)\n    type: ak-gebruiker", ak.read_text())
+    assert login is not None
+    other = tmp_path / "employers" / "zorggroep-de-linde.yaml"
+    other.write_text(
+        other.read_text() + f"  - login: {login.group(1).upper()}\n    type: werkgevergebruiker\n"
+    )
+    checked = validate_paths([tmp_path / "employers"], builtin_catalog())
+    assert checked.errors == 0, "validate passes: each file on its own is right"
+    with pytest.raises(SandboxError) as refused:
+        seed_state(checked.employers, builtin_catalog(), SafetyConfig())
+    message = str(refused.value)
+    assert str(ak) in message and str(other) in message
+    assert "is an ak-gebruiker in" in message and "but a werkgevergebruiker in" in message
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def test_a_file_whose_employer_id_changed_is_not_reported_as_removed(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    shutil.copytree(BUNDLED, tmp_path / "employers")
+    (tmp_path / "mijnloket-gitops.yaml").write_text("version: 1\n")
+    (tmp_path / ".gitignore").write_text(".mijnloket/\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    assert run_cli("sandbox", "seed", "--repo", tmp_path).exit_code == 0
+    path = tmp_path / "employers" / "bakkerij-de-vries.yaml"
+    path.write_text(
+        re.sub(
+            r"(?m)^employer_id: .*",
+            "employer_id: 00000000-0000-4000-8000-000000000000",
+            path.read_text(),
+        )
+    )
+    plan = run_cli("plan", "--repo", tmp_path)
+    assert "employers/bakkerij-de-vries.yaml was removed" not in plan.output
+    assert (
+        "employers/bakkerij-de-vries.yaml is still there but names another employer now"
+        in plan.output
+    ), plan.output
+
+
+def _comments(text: str, block: str = "safety") -> dict[str, str]:
+    """``key: comment`` of the ``block:`` mapping of a YAML text."""
+    found: dict[str, str] = {}
+    inside = False
+    for line in text.splitlines():
+        if re.match(rf"^{block}:", line):
+            inside = True
+            continue
+        if inside and not line.startswith("  "):
+            inside = False
+        match = re.match(r"^  (\w+): [^#]*# (.*)$", line) if inside else None
+        if match:
+            found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def test_the_scaffolded_config_describes_the_guards_as_the_readme_does() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\nversion: 1\nemployers_dir: .*?```", readme, re.S)
+    assert block is not None
+    documented, scaffolded = _comments(block.group()), _comments(TEMPLATE.read_text())
+    assert scaffolded, "the template has a safety block with comments"
+    for key, comment in scaffolded.items():
+        assert documented.get(key) == comment, key
+
+
+def test_the_emulator_install_hint_has_the_editable_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    code, out = invoke()
+    assert code == 1 and "pip install -e '.[emulator]'" in out
