@@ -107,3 +107,24 @@ def test_the_emulator_install_hint_has_the_editable_form(
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     code, out = invoke()
     assert code == 1 and "pip install -e '.[emulator]'" in out
+
+
+def test_an_interrupted_apply_exits_130_says_how_to_resume_and_is_journaled_so(
+    tmp_path: Path, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mijnloket_gitops.providers.sandbox import SandboxProvider
+
+    shutil.copytree(BUNDLED, tmp_path / "employers")
+    (tmp_path / "mijnloket-gitops.yaml").write_text("version: 1\n")
+    assert run_cli("sandbox", "seed", "--repo", tmp_path).exit_code == 0  # with drift
+
+    def ctrl_c(self: SandboxProvider, step: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SandboxProvider, "perform", ctrl_c)
+    applied = run_cli("apply", "--auto-approve", "--repo", tmp_path)
+    assert applied.exit_code == 130
+    assert "interrupted; run the same command again to resume" in applied.output
+    listed = run_cli("journal", "--repo", tmp_path)
+    assert listed.exit_code == 0, listed.output
+    assert "interrupted exit 130" in listed.output and "exit None" not in listed.output

@@ -131,7 +131,7 @@ class _Group(FullHelpGroup):
             click.secho(f"error: {error}", fg="red", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo("interrupted; run the same command again to resume", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:
             if os.environ.get("MIJNLOKET_DEBUG"):
