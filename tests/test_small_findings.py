@@ -128,3 +128,25 @@ def test_an_interrupted_apply_exits_130_says_how_to_resume_and_is_journaled_so(
     listed = run_cli("journal", "--repo", tmp_path)
     assert listed.exit_code == 0, listed.output
     assert "interrupted exit 130" in listed.output and "exit None" not in listed.output
+
+
+def test_auth_status_before_any_login_and_the_account_of_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., Result]
+) -> None:
+    from mijnloket_gitops.sandbox.seed import PROVIDER_NAME
+    from tests.emulator_fixtures import start_emulator
+    from tests.loket_emulated import ENV, authorize, write_repo_config
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    with start_emulator(tmp_path, employers=2) as started:
+        write_repo_config(started)
+        first = run_cli("auth", "status", "--repo", started.repo)
+        assert first.exit_code == 1
+        assert "not logged in yet: run `mijnloket-gitops auth login` to authorize" in (first.output)
+        assert "authorize again" not in first.output
+        assert f"client id:    {ENV['LOKET_CLIENT_ID']}" in first.output
+        authorize(started.server, started.repo)
+        online = run_cli("auth", "status", "--online", "--repo", started.repo)
+        assert online.exit_code == 0, online.output
+        assert f"account:      {PROVIDER_NAME} (" in online.output
