@@ -150,3 +150,24 @@ def test_auth_status_before_any_login_and_the_account_of_a_token(
         online = run_cli("auth", "status", "--online", "--repo", started.repo)
         assert online.exit_code == 0, online.output
         assert f"account:      {PROVIDER_NAME} (" in online.output
+
+
+def test_the_work_order_says_the_unreadable_rights_once(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from mijnloket_gitops.apply.workorder import build_work_order, render_markdown
+    from mijnloket_gitops.plan.model import Plan
+    from mijnloket_gitops.plan.planner import unread_rights_note
+    from tests.test_workorder import CATALOG, make_plan
+
+    manual, desired = make_plan()
+    note = unread_rights_note("werkgevergebruiker")
+    first = replace(manual.employers[0], unchecked=(note,))
+    second = replace(first, employer_id="11111111-0000-4000-8000-000000000000", name="Tweede")
+    order = build_work_order(Plan((first, second)), CATALOG, desired)
+    assert order is not None
+    assert order["notes"] == [note]
+    assert all(e["check_by_hand"] == [] for e in order["employers"])
+    text = render_markdown(order)
+    assert text.count("could not be read") == 1
+    assert "things to check by hand" not in text.splitlines()[0]
