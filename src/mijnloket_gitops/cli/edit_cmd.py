@@ -11,7 +11,7 @@ import click
 from mijnloket_gitops.catalog import UserType
 from mijnloket_gitops.cli.common import employers_dir, repo_option, settings_for, use_color
 from mijnloket_gitops.cli.where import selected, where_option
-from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave, write_edits
+from mijnloket_gitops.edit.run import EditRequest, EditRun, edit_files, parse_wave
 from mijnloket_gitops.errors import ExitCode
 from mijnloket_gitops.evidence import EvidenceRow, SheetProblem, read_sheet, resolve_rows
 from mijnloket_gitops.validate.report.text import text_report
@@ -144,19 +144,18 @@ def edit(
         request,
         require_tier=settings.config.require_tier,
         prices=pricing.products if pricing else None,
-        write=not dry_run and not whole,
+        write=not dry_run,
+        whole=whole,
     )
-    if whole and not dry_run:
-        if run.with_status("refused"):
-            _report(run, show_diff)
-            click.secho(
-                f"Nothing was written: every employer of {evidence_sheet} must take its "
-                "row; fix the files or the sheet and run edit again.",
-                fg="red",
-                err=True,
-            )
-            raise SystemExit(ExitCode.ERROR)
-        run = write_edits(run)
+    if whole and not dry_run and run.with_status("refused"):
+        _report(run, show_diff)
+        click.secho(
+            f"Nothing was written: every employer of {evidence_sheet} must take its "
+            "row; fix the files or the sheet and run edit again.",
+            fg="red",
+            err=True,
+        )
+        raise SystemExit(ExitCode.ERROR)
     failed = _report(run, show_diff)
     for item in run.files:
         if item.write_error is not None:

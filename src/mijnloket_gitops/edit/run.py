@@ -58,6 +58,7 @@ def edit_files(
     today: dt.date | None = None,
     prices: Mapping[str, float] | None = None,
     write: bool = False,
+    whole: bool = False,
 ) -> EditRun:
     """The edit of every selected ``(path, employer)``, in path order.
 
@@ -65,7 +66,8 @@ def edit_files(
     "requires one of" group. Many files are edited by a pool of worker processes.
     With ``write``, every changed file (only the first ``limit`` of them with
     ``--limit``) is written atomically, and ``FileEdit.written`` / ``write_error``
-    say how that went; without it nothing is written.
+    say how that went; without it nothing is written. With ``whole`` (``--evidence``:
+    a sheet goes in whole or not at all), nothing is written when any file is refused.
     """
     prices = prices or {}
     today = today or dt.date.today()
@@ -85,13 +87,14 @@ def edit_files(
                 result = dataclasses.replace(result, held_back=True)
         edits.append(result)
     run = EditRun(edits, outside)
-    return write_edits(run) if write else run
+    if not write or (whole and run.with_status("refused")):
+        return run
+    return write_edits(run)
 
 
 def write_edits(run: EditRun) -> EditRun:
     """``run`` with every changed file written atomically (held-back ones are not);
-    ``FileEdit.written`` / ``write_error`` say how that went. ``edit --evidence`` calls
-    it only once no file was refused, so that a sheet goes in whole or not at all."""
+    ``FileEdit.written`` / ``write_error`` say how that went."""
     with Writer() as writer:
         for item in run.with_status("changed"):
             assert item.text is not None
