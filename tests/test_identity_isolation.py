@@ -49,6 +49,10 @@ def test_plan_blocks_only_the_files_with_a_wrong_employer_id(tmp_path: Path) -> 
     assert "is 'Garage Hoekstra B.V.' in Loket" in text.stdout
     assert f"employer {MISSING}" in text.stdout and "does not exist in" in text.stdout
     assert f"activate {PRODUCT}" in text.stdout or PRODUCT in text.stdout
+    markdown = run(repo, "plan", "--format", "markdown")
+    assert markdown.exit_code == 1
+    assert "### Blocked by their employer_id, so not planned" in markdown.stdout
+    assert "Garage Hoekstra B.V." in markdown.stdout
     as_json = run(repo, "plan", "--format", "json")
     assert as_json.exit_code == 1
     plan = json.loads(as_json.stdout)

@@ -93,15 +93,20 @@ def _saved_plan(
     overrides: Overrides,
     saved: dict[str, Any],
 ) -> PlanResult:
-    result = make_plan(
-        settings,
-        provider,
-        repository.in_scope,
-        managed=repository.managed,
-        overrides=overrides,
-        list_unmanaged=False,
-        scope=repository.scope,
-    )
+    progress = Progress(len(repository.in_scope), "Reading live state")
+    try:
+        result = make_plan(
+            settings,
+            provider,
+            repository.in_scope,
+            managed=repository.managed,
+            overrides=overrides,
+            progress=progress,
+            list_unmanaged=False,
+            scope=repository.scope,
+        )
+    finally:
+        progress.close()
     check_current(saved, result.plan.meta["desired_hashes"], result.live)
     # What runs is what was reviewed: show that plan, as it was saved.
     click.echo(render_saved(saved, "text"), nl=False)
