@@ -227,3 +227,17 @@ def test_import_fills_the_evidence_from_a_sheet(tmp_path: Path) -> None:
         "version: 1\nemployers_dir: imported\n", encoding="utf-8"
     )
     assert run(repo, "validate", "--strict").exit_code == 0
+
+
+def test_import_says_when_a_row_is_for_a_file_it_leaves_alone(tmp_path: Path) -> None:
+    repo, out = imported(tmp_path, employers=4)
+    (name, data), *_ = sorted(pending(out).items())
+    sheet = tmp_path / "evidence.csv"
+    sheet.write_text(
+        f"employer_id,signed_on,ticket\n{data['employer_id']},2025-01-02,LKT-9\n",
+        encoding="utf-8",
+    )
+    result = run(repo, "import", "--missing", "--evidence", sheet)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {out / name}: left alone, so its row of the evidence sheet" in (result.stderr)
+    assert pending(out).keys() >= {name}

@@ -108,6 +108,13 @@ def _report(result: ImportResult, *, named: bool) -> None:
     """
     quiet = {Outcome.SKIPPED, Outcome.UNCHANGED}
     for item in result.files:
+        if item.evidence and item.outcome == Outcome.SKIPPED:
+            click.secho(
+                f"warning: {item.path}: left alone, so its row of the evidence sheet was not "
+                "used; `edit --evidence` fills in existing files",
+                fg="yellow",
+                err=True,
+            )
         if item.outcome in quiet and not named:
             continue
         if item.diff:
