@@ -143,7 +143,8 @@ def _report(result: ImportResult, *, named: bool) -> None:
         click.echo(
             "Fill in addendum.signed_on and addendum.ticket from Loket's confirmation tickets "
             "and remove `evidence: pending` (`mijnloket-gitops validate` lists them as "
-            "evidence-pending). Until then plan shows those employers and apply leaves them "
+            "evidence-pending), or all at once from a spreadsheet: `mijnloket-gitops edit "
+            "--evidence FILE.csv`. Until then plan shows those employers and apply leaves them "
             "alone."
         )
 
