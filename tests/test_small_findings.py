@@ -25,7 +25,7 @@ BUNDLED = ROOT / "employers"
 TEMPLATE = ROOT / "src" / "mijnloket_gitops" / "gitops" / "templates" / "mijnloket-gitops.yaml"
 
 
-def test_one_login_with_two_types_names_both_files_when_seeding(tmp_path: Path) -> None:
+def test_one_login_with_two_types_is_an_error_naming_both_files(tmp_path: Path) -> None:
     shutil.copytree(BUNDLED, tmp_path / "employers")
     ak = tmp_path / "employers" / "bakkerij-de-vries.yaml"
     login = re.search(r"login: (\S+)\n    type: ak-gebruiker", ak.read_text())
@@ -35,8 +35,16 @@ def test_one_login_with_two_types_names_both_files_when_seeding(tmp_path: Path) 
         other.read_text() + f"  - login: {login.group(1).upper()}\n    type: werkgevergebruiker\n"
     )
     checked = validate_paths([tmp_path / "employers"], builtin_catalog())
-    assert checked.errors == 0, "validate passes: each file on its own is right"
-    with pytest.raises(SandboxError) as refused:
+    conflicts = [d for d in checked.diagnostics if d.rule == "user-type-conflict"]
+    assert {(Path(d.path).name, d.severity) for d in conflicts} == {
+        (ak.name, "error"),
+        (other.name, "error"),
+    }, "validate reports it on both files, with the line of the type"
+    on_other = next(d for d in conflicts if Path(d.path) == other)
+    assert f"is a werkgevergebruiker here but an ak-gebruiker in {ak}" in on_other.message
+    assert on_other.message.startswith(f"user {login.group(1).upper()!r} ")
+    assert other.read_text().splitlines()[on_other.line - 1].strip() == "type: werkgevergebruiker"
+    with pytest.raises(SandboxError) as refused:  # and seeding anyway names both files
         seed_state(checked.employers, builtin_catalog(), SafetyConfig())
     message = str(refused.value)
     assert str(ak) in message and str(other) in message
@@ -171,3 +179,19 @@ def test_the_work_order_says_the_unreadable_rights_once(tmp_path: Path) -> None:
     text = render_markdown(order)
     assert text.count("could not be read") == 1
     assert "things to check by hand" not in text.splitlines()[0]
+
+
+def test_user_type_conflicts_are_found_by_the_worker_pool_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mijnloket_gitops.sandbox.synthetic import AK_POOL, write_employers
+    from mijnloket_gitops.validate import runner
+
+    monkeypatch.setattr(runner, "cpu_count", lambda: 2)
+    paths = write_employers(tmp_path / "employers", builtin_catalog(), 320, seed=3)
+    odd = paths[-1]
+    odd.write_text(odd.read_text() + f"  - login: {AK_POOL[0]}\n    type: werkgevergebruiker\n")
+    checked = validate_paths([tmp_path / "employers"], builtin_catalog())
+    conflicts = [d for d in checked.diagnostics if d.rule == "user-type-conflict"]
+    assert any(Path(d.path) == odd for d in conflicts)
+    assert len({d.path for d in conflicts}) > 2  # the pool's ak-gebruikers are named too
