@@ -195,3 +195,14 @@ def test_user_type_conflicts_are_found_by_the_worker_pool_too(
     conflicts = [d for d in checked.diagnostics if d.rule == "user-type-conflict"]
     assert any(Path(d.path) == odd for d in conflicts)
     assert len({d.path for d in conflicts}) > 2  # the pool's ak-gebruikers are named too
+
+
+def test_the_realistic_portfolio_gives_each_login_one_type(tmp_path: Path) -> None:
+    """The benchmarks' portfolio must stay valid under user-type-conflict."""
+    import datetime as dt
+
+    from mijnloket_gitops.sandbox.synthetic import write_realistic
+
+    write_realistic(tmp_path, 1500, 1, dt.date(2026, 1, 1))
+    checked = validate_paths([tmp_path], builtin_catalog())
+    assert [d.message for d in checked.diagnostics if d.severity == "error"] == []

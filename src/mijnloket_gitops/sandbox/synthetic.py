@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +193,12 @@ def _products(rng: random.Random, catalog: Catalog, with_portal: bool) -> list[s
     return catalog.sort(chosen)
 
 
+def _type_of(login: str) -> str:
+    """A login's user type, the same in every file: a login is one Loket user with one
+    type (validate's user-type-conflict). A stable hash, not a draw."""
+    return USER_TYPES[zlib.crc32(login.encode()) % len(USER_TYPES)]
+
+
 def _name(rng: random.Random) -> str:
     form = rng.choice(_FORMS)
     return " ".join(p for p in (rng.choice(_TRADES), rng.choice(_SURNAMES), form) if p)
@@ -232,7 +239,8 @@ def realistic_yaml(rng: random.Random, catalog: Catalog, today: dt.date) -> str:
         if login in logins:
             continue
         logins.add(login)
-        user_type = rng.choice(USER_TYPES)
+        rng.choice(USER_TYPES)  # drawn as before, so the other draws stay the same
+        user_type = _type_of(login)
         rights = [
             name
             for name, right in catalog.rights.items()
