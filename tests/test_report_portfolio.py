@@ -97,7 +97,14 @@ _DOM = """(() => {
   const rows = [...first.querySelectorAll('tbody tr')];
   const drawn = rows.slice().sort((a, b) => top(a) - top(b));
   const drift = drawn.map((r) => Number(text(r.querySelector('[data-col=drift]'))));
+  const shown = () => [...document.querySelectorAll('details.group')]
+    .filter((d) => d.offsetParent !== null).map((d) => d.dataset.group);
+  document.querySelector('label[for=show-2]').click();
+  const filtered = shown();
+  document.querySelector('label[for=show-all]').click();
+  const all = shown();
   const result = {
+    filtered, all,
     scripts: document.scripts.length,
     backlog: document.querySelectorAll('details.backlog tr').length - 1,
     backlogTile: text([...document.querySelectorAll('.tile')].find(
@@ -154,6 +161,8 @@ def test_800_employers_in_headless_chromium(tmp_path: Path, run_cli: Callable[..
     assert dom["heads"][:3] == ["Employer", "Id", "File"]
     assert dom["drift"] == sorted(dom["drift"], reverse=True) and dom["drift"][0] >= 1
     assert dom["tierCost"] == 6  # heading, four tiers, total
+    assert dom["filtered"] == [sorted(SECTORS)[2]]  # one label value shown: a filter
+    assert dom["all"] == sorted(SECTORS)
     (tmp_path / "report-800.png").write_bytes(page.png)
     width, height, rows = decode_png(page.png)
     assert width == 1300 and height > 1800

@@ -165,20 +165,50 @@ def employer_tables(report: dict[str, Any]) -> tuple[str, str]:
         f'{" checked" if c.key == "name" else ""} aria-label="sort by {escape(c.heading)}">'
         for c in columns
     )
+    css = _css(columns)
     if report.get("group_by"):
+        grouped = groups(report)
         sections = "".join(
-            f'<details class="group" open data-group="{escape(group)}"><summary>'
-            f"{escape(group)} ({len(members)})</summary>"
+            f'<details class="group" open data-group="{escape(group)}" id="group-{i}">'
+            f"<summary>{escape(group)} ({len(members)})</summary>"
             f"{_table(members, columns, ranks)}</details>"
-            for group, members in groups(report)
+            for i, (group, members) in enumerate(grouped)
         )
         by = (
             f'<p class="muted">Grouped by the label <code>{escape(report["group_by"])}</code>;'
-            " click a column heading to sort.</p>"
+            " show one group or all, and click a column heading to sort.</p>"
         )
+        buttons, chips, filter_css = _filters([group for group, _ in grouped])
+        radios += buttons
+        sections = chips + sections
+        css += "\n" + filter_css
     else:
         sections = _table(rows, columns, ranks)
         by = '<p class="muted">Click a column heading to sort.</p>'
-    return _css(columns), (
+    return css, (
         f'<section class="employers">{by}{radios}<div class="sorted">{sections}</div></section>'
     )
+
+
+def _filters(names: list[str]) -> tuple[str, str, str]:
+    """Radio buttons that show one group (or all), the labels to click, and their CSS:
+    filtering by a label without a script. The buttons go before ``.sorted``, the
+    labels inside it (so the checked one can be highlighted)."""
+    buttons = '<input type="radio" name="group" class="sort" id="show-all" checked>' + "".join(
+        f'<input type="radio" name="group" class="sort" id="show-{i}">' for i in range(len(names))
+    )
+    chips = '<p class="filters"><label for="show-all">All</label>' + "".join(
+        f'<label for="show-{i}">{escape(name)}</label>' for i, name in enumerate(names)
+    )
+    rules = [
+        ".filters label { display: inline-block; margin: 0 .4rem .4rem 0; padding: .1rem .6rem;"
+        " border: 1px solid #bbb; border-radius: 1rem; cursor: pointer; }",
+        "#show-all:checked ~ .sorted label[for=show-all] { background: #4e79a7; color: #fff; }",
+    ]
+    for i in range(len(names)):
+        rules += [
+            f"#show-{i}:checked ~ .sorted details.group:not(#group-{i}) {{ display: none; }}",
+            f"#show-{i}:checked ~ .sorted label[for=show-{i}]"
+            " { background: #4e79a7; color: #fff; }",
+        ]
+    return buttons, chips + "</p>", "\n".join(rules)
