@@ -241,3 +241,26 @@ def test_import_says_when_a_row_is_for_a_file_it_leaves_alone(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert f"warning: {out / name}: left alone, so its row of the evidence sheet" in (result.stderr)
     assert pending(out).keys() >= {name}
+
+
+def test_a_file_name_in_two_folders_needs_its_path(tmp_path: Path) -> None:
+    from mijnloket_gitops.evidence import resolve_rows
+    from mijnloket_gitops.evidence.sheet import EvidenceRow
+
+    a, b = tmp_path / "employers/noord/bakkerij.yaml", tmp_path / "employers/zuid/bakkerij.yaml"
+    employers = [
+        (a, "0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10"),
+        (b, "1d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10"),
+    ]
+    rows = [
+        EvidenceRow(2, "bakkerij.yaml", "requested", None, None),
+        EvidenceRow(3, "employers/zuid/bakkerij", "requested", None, None),
+        EvidenceRow(4, "./employers/noord/bakkerij.yaml", "none", None, None),
+    ]
+    sheet = tmp_path / "s.csv"
+    changes, problems = resolve_rows(sheet, rows, employers, tmp_path, "employers")
+    assert [str(p) for p in problems] == [
+        f"{sheet}:2: bakkerij.yaml names 2 files in employers; write the path below the "
+        "repository or the employer id"
+    ]
+    assert {k[:1]: v.status for k, v in changes.items()} == {"1": "requested", "0": "none"}
