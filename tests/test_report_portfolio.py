@@ -67,6 +67,9 @@ def test_backlog_drift_adoption_and_groups_in_the_data(
     assert 's_signed["Signed: 5"]' in markdown
     assert "- **ICT Partners Utrecht B.V.** (" in markdown
     assert "### Employers by label `sector`" in markdown and "| zorg | 1 | 1 |" in markdown
+    assert "### Labels" in markdown and "| sector | food | 1 |" in markdown
+    typo = run_cli("report", "--group-by", "sectr", "--repo", tmp_path)
+    assert "warning: no employer file has the label 'sectr' (labels: sector)" in typo.output
     html = run_cli("report", "--format", "html", "--live", "--repo", tmp_path).stdout
     assert EXTERNAL.search(html) is None, EXTERNAL.search(html)
     assert "<th class=n>Per month</th>" not in html  # no pricing: nothing about money

@@ -83,6 +83,15 @@ def report(
         selector=where,
         group_by=group_by,
     )
+    if group_by and not any(
+        name.casefold() == group_by.casefold() for name in data["labels"]
+    ):  # a typo would otherwise put every employer under "(no label)"
+        known = ", ".join(data["labels"]) or "none"
+        click.secho(
+            f"warning: no employer file has the label {group_by!r} (labels: {known})",
+            fg="yellow",
+            err=True,
+        )
     text = FORMATS[fmt](data)
     if out is None:
         click.echo(text, nl=False)

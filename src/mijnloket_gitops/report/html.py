@@ -81,6 +81,7 @@ def html_report(report: dict[str, Any]) -> str:
         ),
         _requested(report["requested"]),
         _backlog(report["evidence_pending"]),
+        _labels(report["labels"]),
         _drift(report),
         "<h2>Employers</h2>",
         tables,
@@ -127,6 +128,20 @@ def _backlog(pending: list[dict[str, Any]]) -> str:
         "alone. <code>edit --evidence FILE.csv</code> fills them in.</p>"
         '<details class="backlog" open><summary>The employers</summary><table>'
         f"<tr><th>Employer</th><th>Id</th><th>File</th></tr>{rows}</table></details>"
+    )
+
+
+def _labels(labels: dict[str, dict[str, int]]) -> str:
+    if not labels:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{escape(value)}</td><td class=n>{n}</td></tr>"
+        for name, values in labels.items()
+        for value, n in values.items()
+    )
+    return (
+        '<h2>Labels</h2><table class="labels"><tr><th>Label</th><th>Value</th>'
+        f"<th class=n>Employers</th></tr>{rows}</table>"
     )
 
 

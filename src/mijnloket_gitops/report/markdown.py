@@ -101,6 +101,7 @@ def markdown_report(report: dict[str, Any]) -> str:
     out += ["### Addendum pipeline", "", addendum_flow(report), ""]
     out += _requested(report["requested"])
     out += _backlog(report["evidence_pending"])
+    out += _labels(report["labels"])
     if report.get("group_by"):
         out += _groups(report)
     if "drift" in report:
@@ -139,6 +140,15 @@ def _backlog(pending: list[dict[str, Any]]) -> list[str]:
     ]
     if len(pending) > REQUESTED_SHOWN:
         out.append(f"| … and {len(pending) - REQUESTED_SHOWN} more | | |")
+    return [*out, ""]
+
+
+def _labels(labels: dict[str, dict[str, int]]) -> list[str]:
+    if not labels:
+        return []
+    out = ["### Labels", "", "| Label | Value | Employers |", "| :-- | :-- | --: |"]
+    for name, values in labels.items():
+        out += [f"| {md(name)} | {md(value)} | {n} |" for value, n in values.items()]
     return [*out, ""]
 
 
