@@ -56,6 +56,9 @@ def test_plan_blocks_only_the_files_with_a_wrong_employer_id(tmp_path: Path) -> 
     as_json = run(repo, "plan", "--format", "json")
     assert as_json.exit_code == 1
     plan = json.loads(as_json.stdout)
+    from mijnloket_gitops.plan.render.plan_schema import plan_validator
+
+    assert list(plan_validator().iter_errors(plan)) == []  # blocked is in the schema
     blocked = {Path(b["path"]).name: b for b in plan["blocked"]}
     assert blocked.keys() == {foreign.name, missing.name}
     assert blocked[foreign.name]["live_name"] == "Garage Hoekstra B.V."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -76,6 +77,14 @@ def test_a_file_whose_employer_id_changed_is_not_reported_as_removed(
         )
     )
     plan = run_cli("plan", "--repo", tmp_path)
+    as_json = run_cli("plan", "--format", "json", "--repo", tmp_path)
+    removed = json.loads(as_json.stdout)["removed"]
+    assert [(r["path"], r.get("file_kept")) for r in removed] == [
+        ("employers/bakkerij-de-vries.yaml", True)
+    ]
+    from mijnloket_gitops.plan.render.plan_schema import plan_validator
+
+    assert list(plan_validator().iter_errors(json.loads(as_json.stdout))) == []
     assert "employers/bakkerij-de-vries.yaml was removed" not in plan.output
     assert (
         "employers/bakkerij-de-vries.yaml is still there but names another employer now"
