@@ -95,6 +95,9 @@ def test_labels_must_be_strings_with_a_name_a_selector_can_use(
     day = next(i for i, t in enumerate(lines, 1) if "payroll_day" in t)
     assert (day, "labels.payroll_day") in found
     assert (day + 1, "labels.account manager") in found
+    diagnostics = json.loads(result.stdout)["diagnostics"]
+    key = next(d for d in diagnostics if "is not a label name" in d["message"])
+    assert key["column"] == 3, "the key, not its value"
 
 
 def test_fmt_puts_labels_after_the_name_and_keeps_their_comments(

@@ -199,7 +199,8 @@ def _describe(
         return where, f"a key must be text, got {kind(value)}", "quote the key or rename it"
     if etype == "missing":
         return doc.mark(path[:-1]), f"missing required key {name!r}", f"add `{name}:`"
-    mark = doc.mark(path)
+    # a mapping key's own constraint (a label's name): point at the key, not its value
+    mark = doc.mark(path, key=error["loc"][-1:] == ("[key]",))
     label = _label(path)
     if etype in ("string_type", "int_type", "bool_type", "list_type", "dict_type", "model_type"):
         wanted = {
