@@ -1,7 +1,7 @@
 """Benchmark the portfolio commands: ``edit`` and ``report`` on N employer files.
 
 Generates N valid employer files with ``benchmarks/validate.py``'s seeded generator
-(``write_realistic`` of ``tests/synthetic.py``; about 25 lines each, comments
+(``write_realistic`` of ``src/mijnloket_gitops/sandbox/synthetic.py``; about 25 lines each, comments
 included), commits them to a fresh git repository (``report`` reads "requested since"
 from git history), then runs each command as a subprocess, the real CLI, and prints
 its wall time::
@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-# the root, for the generator the tests share: tests/synthetic.py
+# the repository root on the path: the benchmarks run from there
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.synthetic import write_realistic
+from mijnloket_gitops.sandbox.synthetic import write_realistic
 
 RIGHT = "Raadplegen MijnLoket e-mailadres"
 EDITS: dict[str, list[str]] = {

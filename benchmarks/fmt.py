@@ -1,6 +1,6 @@
 """Benchmark ``fmt`` against ``validate`` on the same files, as a ratio in one run.
 
-Generates N valid employer files (``write_realistic`` of ``tests/synthetic.py``,
+Generates N valid employer files (``write_realistic`` of ``sandbox/synthetic.py``,
 seeded: with seed 1 about 57% of them are not in canonical form), then runs the real
 CLI as subprocesses, alternating ``validate .`` and ``fmt --check .`` (its diffs to
 ``/dev/null``) so that both see the same machine::
@@ -64,7 +64,7 @@ def generate(folder: Path, files: int, seed: int) -> None:
     root = Path(__file__).resolve().parent.parent
     script = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from tests.synthetic import write_realistic;"
+        "from mijnloket_gitops.sandbox.synthetic import write_realistic;"
         "write_realistic(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
     )
     argv = [sys.executable, "-c", script, str(root), str(folder), str(files), str(seed)]

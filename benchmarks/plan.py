@@ -1,6 +1,6 @@
 """Benchmark ``plan`` through the ``loket`` provider against the emulator, by concurrency.
 
-Generates N valid employer files (``tests/synthetic.py``, seeded; one ak-gebruiker and
+Generates N valid employer files (``sandbox/synthetic.py``, seeded; one ak-gebruiker and
 one to three werkgevergebruikers each, so 4 to 6 requests per employer), seeds a sandbox database
 from them (``sandbox seed``'s logic, so a few employers drift), serves it with
 ``mijnloket-gitops emulator serve --latency-ms L`` in a process of its own (so its
@@ -54,7 +54,7 @@ from pathlib import Path
 
 import httpx
 
-# the root, for the generator the tests share: tests/synthetic.py
+# the repository root on the path: the benchmarks run from there
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mijnloket_gitops.catalog import builtin_catalog
@@ -62,8 +62,8 @@ from mijnloket_gitops.config import LoketProviderConfig, SafetyConfig, load_sett
 from mijnloket_gitops.loket.oauth import login
 from mijnloket_gitops.loket.session import OAuthSession
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
+from mijnloket_gitops.sandbox.synthetic import BENCHMARK, write_employers
 from mijnloket_gitops.validate.runner import validate_paths
-from tests.synthetic import BENCHMARK, write_employers
 
 CLIENT_ID = "benchmark-client"
 CLIENT_SECRET = "benchmark-client-secret-5d1e"

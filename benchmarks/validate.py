@@ -1,7 +1,7 @@
 """Benchmark ``mijnloket-gitops validate`` against ``check-jsonschema``.
 
 Generates N synthetic, valid employer files (``write_realistic`` of
-``tests/synthetic.py``, seeded, so a run can be repeated), then runs both tools as
+``sandbox/synthetic.py``, seeded, so a run can be repeated), then runs both tools as
 subprocesses on the same files and prints wall time, the ratio, milliseconds per file
 and peak memory of each::
 
@@ -33,10 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-# the root, for the generator the tests share: tests/synthetic.py
+# the repository root on the path: the benchmarks run from there
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.synthetic import write_realistic as generate
+from mijnloket_gitops.sandbox.synthetic import write_realistic as generate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCHEMA = ROOT / "schemas" / "employer.schema.json"

@@ -69,8 +69,8 @@ from mijnloket_gitops.emulator.state import RIGHTS_FLAGS, EmulatorConfig
 from mijnloket_gitops.emulator.tokens import Clock, monotonic
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
+from mijnloket_gitops.sandbox.synthetic import write_employers
 from mijnloket_gitops.validate.runner import validate_paths
-from tests.synthetic import write_employers
 
 CLIENT_ID = "test-client"
 CLIENT_SECRET = "test-client-secret-9f2c"

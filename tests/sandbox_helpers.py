@@ -1,4 +1,4 @@
-"""Helpers for the sandbox tests: a diff of live vs files (the files: ``tests/synthetic.py``)."""
+"""Helpers for the sandbox tests: a diff of live vs files (the files: ``sandbox/synthetic.py``)."""
 
 from __future__ import annotations
 

@@ -167,7 +167,7 @@ def test_format_money(amount: float, currency: str, sign: bool, text: str) -> No
             "pricing:\n  products:\n    Workflow editr: 10\n",
             "yaml:4:5: pricing names unknown product",
         ),
-        ("pricing:\n  tiers: {gold: 10}\n", "3:17: pricing.tiers.gold: 'gold' is not one of"),
+        ("pricing:\n  tiers: {gold: 10}\n", "3:11: pricing.tiers.gold: 'gold' is not one of"),
         (
             "pricing:\n  tiers: {pro: -1}\n",
             "3:16: pricing.tiers.pro: -1 is too small: it must be at least 0",

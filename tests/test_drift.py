@@ -73,7 +73,7 @@ def test_drift_over_http(tmp_path: Path) -> None:
         _, employer = next((p, e) for p, e in started.employers if len(e.products) > 1)
         product = next(p for p in employer.products if p != "MijnLoket")
         started.server.switch_module(employer.employer_id, product, active=False)
-        data = json.loads(run_loket(repo, "plan", "--format", "json").output)
+        data = json.loads(run_loket(repo, "plan", "--format", "json").stdout)
         drift = [_keys(data)[k] for k in data["drift"]["steps"]]
         assert f"{employer.employer_id} activate {product}" in drift
         refresh = run_loket(repo, "plan", "--refresh-only", "--detailed-exitcode")

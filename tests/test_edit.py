@@ -22,8 +22,8 @@ from mijnloket_gitops.files.comments import extract_comments
 from mijnloket_gitops.files.loader import load_text
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.fmt import format_file
+from mijnloket_gitops.sandbox.synthetic import write_employers
 from mijnloket_gitops.validate.runner import check_file, validate_paths
-from tests.synthetic import write_employers
 from tests.test_properties import valid_files
 
 CATALOG = builtin_catalog()

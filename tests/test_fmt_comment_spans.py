@@ -24,7 +24,7 @@ from mijnloket_gitops.files import comment_scan, comments
 from mijnloket_gitops.files.canonical import same_data
 from mijnloket_gitops.files.loader import Document, load_text
 from mijnloket_gitops.files.positions import PathKey
-from tests.synthetic import realistic_yaml
+from mijnloket_gitops.sandbox.synthetic import realistic_yaml
 from tests.test_fmt import AWKWARD, COMMENT_CASES, EXAMPLES, MESSY, MESSY_FORMATTED, messy_files
 
 # --- the old mechanism: a second pass over the file's tokens --------------------------

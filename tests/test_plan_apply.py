@@ -22,7 +22,7 @@ from mijnloket_gitops.cli.main import cli
 from mijnloket_gitops.plan.ordering import order_violations
 from mijnloket_gitops.providers.base import Action, Step
 from mijnloket_gitops.sandbox.store import Store
-from tests.synthetic import write_employers
+from mijnloket_gitops.sandbox.synthetic import write_employers
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = ".mijnloket/sandbox.sqlite"

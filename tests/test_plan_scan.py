@@ -75,7 +75,7 @@ def test_the_fast_scan_counts_the_examples_and_generated_files_the_same() -> Non
     import random
 
     from mijnloket_gitops.catalog import builtin_catalog
-    from tests.synthetic import BENCHMARK, employer_yaml, realistic_yaml
+    from mijnloket_gitops.sandbox.synthetic import BENCHMARK, employer_yaml, realistic_yaml
 
     texts = [p.read_text(encoding="utf-8") for p in (ROOT / "employers").glob("*.yaml")]
     rng = random.Random(5)

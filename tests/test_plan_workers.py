@@ -39,9 +39,9 @@ from mijnloket_gitops.providers.base import (
 from mijnloket_gitops.providers.sandbox import SandboxProvider, SandboxReader
 from mijnloket_gitops.sandbox.db import SandboxError
 from mijnloket_gitops.sandbox.store import Store
+from mijnloket_gitops.sandbox.synthetic import write_employers
 from mijnloket_gitops.validate import runner
 from tests.repo_helpers import git, run
-from tests.synthetic import write_employers
 
 EMPLOYERS = 40
 DB = Path(".mijnloket/sandbox.sqlite")

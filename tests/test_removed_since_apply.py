@@ -62,7 +62,7 @@ def test_removed_since_the_last_apply_over_http(tmp_path: Path) -> None:
         (repo / path).unlink()
         plan = run_loket(repo, "plan", "--format", "json", "--detailed-exitcode")
         assert plan.exit_code == 2, plan.output
-        removed = json.loads(plan.output)["removed"]
+        removed = json.loads(plan.stdout)["removed"]
         assert [r["employer_id"] for r in removed] == [employer.employer_id]
         config = repo / "mijnloket-gitops.yaml"
         config.write_text(config.read_text() + "ownership:\n  removed: refuse\n")

@@ -60,11 +60,14 @@ def test_counts_of_the_bundled_portfolio(repo: Path) -> None:
     report = report_of(repo)
     assert report["employers_total"] == 8
     assert report["tiers"] == {"none": 2, "start": 2, "plus": 2, "pro": 2}
-    assert report["addendum"] == {"none": 1, "requested": 1, "signed": 6}
+    assert report["addendum"] == {"none": 1, "requested": 1, "evidence_pending": 0, "signed": 6}
     adoption = {p["product"]: p["employers"] for p in report["products"]}
     assert adoption["MijnLoket"] == 6 and adoption["Verlofregistratie"] == 5
     assert len(adoption) == len(CATALOG.products)  # products nobody has are listed with 0
-    assert [p["product"] for p in report["products"]] == list(CATALOG.products)
+    order = list(CATALOG.products)  # the most adopted first, catalog order among equals
+    assert [p["product"] for p in report["products"]] == sorted(
+        CATALOG.products, key=lambda name: (-adoption[name], order.index(name))
+    )
     assert "cost" not in report and "drift" not in report
 
 
@@ -123,8 +126,8 @@ _MERMAID_LINES = {
     ],
     "flowchart": [
         r"flowchart LR",
-        rf"    s_(none|requested|signed)\[{_LABEL}\]",
-        r"    s_none --> s_requested --> s_signed",
+        rf"    s_(none|requested|evidence_pending|signed)\[{_LABEL}\]",
+        r"    s_none --> s_requested --> s_evidence_pending --> s_signed",
     ],
 }
 
@@ -246,7 +249,11 @@ def test_report_command_formats_where_and_live(repo: Path, run_cli: Callable[...
     assert data["employers_total"] == 4 and data["selector"] == "tier>=plus"
     assert run_cli("sandbox", "seed", "--repo", repo).exit_code == 0
     live = json.loads(run_cli("report", "--format", "json", "--live", "--repo", repo).output)
-    assert live["drift"] == {"employers_with_drift": 3, "employers_checked": 8}
+    assert {k: v for k, v in live["drift"].items() if k != "employers"} == {
+        "employers_with_drift": 3,
+        "employers_checked": 8,
+    }
+    assert len(live["drift"]["employers"]) == 3
     drifted = {r["name"]: r["drift"] for r in live["employers"] if any(r["drift"].values())}
     assert drifted["ICT Partners Utrecht B.V."] == {
         "activate": 3, "deactivate": 0, "grant": 0, "revoke": 1,

@@ -19,8 +19,8 @@ from click.testing import Result
 from mijnloket_gitops.catalog import builtin_catalog
 from mijnloket_gitops.edit.run import wave_of
 from mijnloket_gitops.sandbox.store import Store
+from mijnloket_gitops.sandbox.synthetic import write_employers
 from mijnloket_gitops.validate.runner import validate_paths
-from tests.synthetic import write_employers
 
 CATALOG = builtin_catalog()
 RIGHT = "Raadplegen MijnLoket e-mailadres"

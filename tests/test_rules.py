@@ -28,7 +28,7 @@ _EXPECT = re.compile(
     r"# expect: (?P<rule>\S+) (?P<severity>error|warning) (?P<line>\d+):(?P<col>\d+)"
 )
 _HINT = re.compile(r"# hint: (?P<hint>.+)")
-CROSS_FILE_RULES = {"duplicate-employer"}
+CROSS_FILE_RULES = {"duplicate-employer", "user-type-conflict"}
 
 WriteYaml = Callable[..., Path]
 RunCli = Callable[..., Result]

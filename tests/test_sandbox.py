@@ -28,9 +28,9 @@ from mijnloket_gitops.sandbox.db import SCHEMA_VERSION, SandboxError
 from mijnloket_gitops.sandbox.drift import consistent
 from mijnloket_gitops.sandbox.seed import create_seeded, seed_state
 from mijnloket_gitops.sandbox.store import Store
+from mijnloket_gitops.sandbox.synthetic import write_employers
 from mijnloket_gitops.validate.runner import validate_paths
 from tests.sandbox_helpers import diff
-from tests.synthetic import write_employers
 
 CATALOG = builtin_catalog()
 BUNDLED = Path(__file__).resolve().parents[1] / "employers"

@@ -199,8 +199,8 @@ class SafetyConfig(_Strict):
         0.10,
         ge=0,
         le=1,
-        description="Largest share of the managed live product activations one plan may "
-        "deactivate.",
+        description="Largest share of the product activations of the whole managed "
+        "portfolio one plan may deactivate.",
     )
     max_deactivations: int | None = Field(
         None, ge=0, description="Largest number of product deactivations in one plan."

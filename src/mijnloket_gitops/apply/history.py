@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mijnloket_gitops.errors import ExitCode
+
 OUTCOMES = ("done", "failed", "skipped", "manual", "blocked")
 """Events that end a step (see ``apply.executor.Outcome``)."""
 
@@ -51,6 +53,7 @@ class JournalSummary:
     result: str
     """The ``finished`` line's result, or ``interrupted`` when there is none."""
     exit_code: int | None
+    """The ``finished`` line's exit code; 130 (interrupted) when there is none."""
     steps_done: int
     steps_failed: int
 
@@ -92,7 +95,8 @@ def summarise(path: Path) -> JournalSummary:
         plan.get("plan_id"),
         first.get("plan_file"),
         str(finished.get("result", "interrupted")),
-        finished.get("exit_code"),
+        # no ``finished`` line: the run was interrupted (Ctrl-C, a kill), which exits 130
+        finished.get("exit_code") if finished else int(ExitCode.INTERRUPTED),
         done,
         failed,
     )

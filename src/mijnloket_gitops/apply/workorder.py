@@ -18,12 +18,12 @@ import shlex
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from mijnloket_gitops.catalog import Catalog
+from mijnloket_gitops.catalog import Catalog, UserType
 from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.plan.model import EmployerPlan, Plan, PlannedStep
-from mijnloket_gitops.plan.planner import WAITS_ON_BLOCKED
+from mijnloket_gitops.plan.planner import WAITS_ON_BLOCKED, unread_rights_note
 from mijnloket_gitops.providers.base import Action
 
 FORMAT_VERSION = 1
@@ -99,11 +99,15 @@ def build_work_order(
     never makes one: in a world where Loket hides rights every plan carries such notes,
     and a work order then would stay behind after an apply that finished (exit 0).
     """
+    general = {unread_rights_note(kind) for kind in get_args(UserType)}
+    said: list[str] = []  # notes true of every employer they concern: said once, on top
     employers = []
     for employer_plan in plan.employers:
         employer = desired.get(employer_plan.employer_id)
         tasks = _tasks(catalog, employer_plan, employer)
-        if tasks or employer_plan.unchecked:
+        said += [n for n in employer_plan.unchecked if n in general and n not in said]
+        unchecked = [n for n in employer_plan.unchecked if n not in general]
+        if tasks or unchecked:
             employers.append(
                 {
                     "employer_id": employer_plan.employer_id,
@@ -112,7 +116,7 @@ def build_work_order(
                     "addendum_ticket": employer.addendum.ticket if employer else None,
                     "tasks": tasks,
                     # what the provider cannot see (e.g. ak-gebruikers' rights): a person checks
-                    "check_by_hand": list(employer_plan.unchecked),
+                    "check_by_hand": unchecked,
                 }
             )
     if not any(e["tasks"] for e in employers):
@@ -124,6 +128,7 @@ def build_work_order(
         "provider": plan.provider,
         "web_ui_path": catalog.web_ui_path,
         **({"why_manual": list(why_manual)} if why_manual else {}),
+        "notes": said,
         "employers": employers,
     }
 
@@ -155,6 +160,11 @@ def render_markdown(order: Mapping[str, Any]) -> str:
         "",
         *[f"> {reason}\n" for reason in order.get("why_manual", ())],
     ]
+    notes = order.get("notes", ())
+    if notes:
+        lines += ["For every employer below where it applies:", ""]
+        lines += [f"- {note}" for note in notes]
+        lines.append("")
     for employer in order["employers"]:
         lines += [f"## {employer['name']}", ""]
         lines.append(

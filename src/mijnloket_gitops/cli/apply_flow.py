@@ -34,9 +34,7 @@ from mijnloket_gitops.apply.reconcile import reconcile
 from mijnloket_gitops.apply.session import Session, SessionResult
 from mijnloket_gitops.apply.shared_lock import shared_lock
 from mijnloket_gitops.apply.workorder import build_work_order, wait_command, write_work_order
-from mijnloket_gitops.cli.common import (
-    use_color,
-)
+from mijnloket_gitops.cli.common import Progress, use_color
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
 from mijnloket_gitops.cli.show_cmd import render_saved
 from mijnloket_gitops.config import Settings
@@ -84,16 +82,21 @@ def _fresh_plan(
     *,
     auto_approve: bool,
 ) -> PlanResult:
-    result = make_plan(
-        settings,
-        provider,
-        repository.in_scope,
-        managed=repository.managed,
-        overrides=overrides,
-        base=base,
-        scope=repository.scope,
-        invalid_ids=repository.invalid_ids,
-    )
+    progress = Progress(len(repository.in_scope), "Reading live state")
+    try:
+        result = make_plan(
+            settings,
+            provider,
+            repository.in_scope,
+            managed=repository.managed,
+            overrides=overrides,
+            progress=progress,
+            base=base,
+            scope=repository.scope,
+            invalid_ids=repository.invalid_ids,
+        )
+    finally:
+        progress.close()
     # What the approver reads, with the cost delta where prices are configured.
     shown = with_cost(settings, repository.in_scope, result.plan)
     click.echo(RENDERERS["text"](shown.review_data, RenderOptions(color=use_color())), nl=False)
@@ -110,16 +113,21 @@ def _saved_plan(
     saved: dict[str, Any],
     base: Base | None,
 ) -> PlanResult:
-    result = make_plan(
-        settings,
-        provider,
-        repository.in_scope,
-        managed=repository.managed,
-        overrides=overrides,
-        base=base,
-        scope=repository.scope,
-        invalid_ids=repository.invalid_ids,
-    )
+    progress = Progress(len(repository.in_scope), "Reading live state")
+    try:
+        result = make_plan(
+            settings,
+            provider,
+            repository.in_scope,
+            managed=repository.managed,
+            overrides=overrides,
+            progress=progress,
+            base=base,
+            scope=repository.scope,
+            invalid_ids=repository.invalid_ids,
+        )
+    finally:
+        progress.close()
     check_current(saved, result.plan.meta["desired_hashes"], result.live)
     # issue 22: what is shown is what runs: the saved steps must be the planner's own
     replayed = make_plan(
@@ -162,6 +170,15 @@ def _unread(plan: Plan) -> None:
         for failure in plan.failed:
             click.echo(f"  {failure.path} ({failure.employer_id}): {failure.message}", err=True)
         click.echo(not_read(plan.data), err=True)  # issue 20: why, and what to do
+    if plan.blocked:
+        click.secho(
+            f"{len(plan.blocked)} file(s) blocked by their employer_id were not applied:",
+            fg="red",
+            err=True,
+        )
+        for blocked in plan.blocked:
+            click.echo(f"  {blocked.message}", err=True)
+    if plan.failed or plan.blocked:
         raise SystemExit(ExitCode.ERROR)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -104,7 +105,17 @@ def status(online: bool, repo: Path) -> None:
     from mijnloket_gitops.loket.store import LOGIN_HINT
 
     settings = settings_for(repo)
-    shown = token_store(_loket_config(settings), settings.root).status()
+    config = _loket_config(settings)
+    shown = token_store(config, settings.root).status()
+    api_url, _ = config.urls
+    client_id = os.environ.get(config.client_id_env)
+    # which Loket.nl and which OAuth client the token is for (neither is a secret)
+    click.echo(f"loket:        {config.environment}, {api_url}")
+    click.echo(
+        f"client id:    {client_id}"
+        if client_id
+        else f"client id:    not set (${config.client_id_env} is empty)"
+    )
     click.echo(f"token store:  {shown.path}")
     click.echo(f"exists:       {'yes' if shown.exists else 'no'}")
     if shown.mode is not None:
@@ -114,6 +125,8 @@ def status(online: bool, repo: Path) -> None:
     if shown.oauth_url is not None:
         click.echo(f"oauth server: {shown.oauth_url}")
     problem = shown.problem if not shown.usable else None
+    if not shown.exists:  # the first status, before any login: nothing to do "again"
+        problem = "not logged in yet: run `mijnloket-gitops auth login` to authorize"
     _, oauth_url = _loket_config(settings).urls
     if problem is None and shown.oauth_url is not None and shown.oauth_url.rstrip("/") != oauth_url:
         # a plan would refuse this store at its first refresh: say so now, offline
@@ -128,8 +141,12 @@ def status(online: bool, repo: Path) -> None:
         from mijnloket_gitops.loket.session import ApiSession
 
         with ApiSession(_loket_config(settings), settings.root) as session:
-            session.api.page("providers", 1)  # AuthError / ProviderError: exit 1, message
+            # AuthError / ProviderError: exit 1, message
+            _, page = session.api.page("providers", 1)
         click.echo("online:       yes (Loket.nl accepted the token for GET /providers)")
+        for item in page.items if page is not None else ():
+            if isinstance(item, dict):
+                click.echo(f"account:      {item.get('name', '?')} ({item.get('id', '?')})")
 
 
 COMMANDS = (auth,)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from mijnloket_gitops.cli.color import color_wanted
+from mijnloket_gitops.cli.progress import Progress as Progress  # commands import it here
 from mijnloket_gitops.config import Settings, load_settings
 from mijnloket_gitops.errors import ConfigError, NotInRepositoryError
 from mijnloket_gitops.files.loader import load_bytes
@@ -115,9 +116,9 @@ def employers_dir(settings: Settings) -> Path:
 
 
 def use_color(stream: IO[str] | None = None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    stream = stream or sys.stdout
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    """Colour as ``--color`` says; with ``auto``, only on a terminal and never when
+    NO_COLOR is set (:mod:`.color`)."""
+    return color_wanted(stream or sys.stdout)
 
 
 GUARD_HELP = {
@@ -174,22 +175,3 @@ def target_options(func: F) -> F:
         metavar="EMPLOYER_ID",
         help="Only this employer (repeatable).",
     )(func)
-
-
-class Progress:
-    """A progress bar on stderr for reading many employers; silent off a terminal."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self._bar: Any = None
-        if sys.stderr.isatty() and total > 1:
-            self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
-            self._bar.__enter__()
-
-    def __call__(self, done: int) -> None:
-        if self._bar is not None:
-            self._bar.update(done)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None

@@ -44,7 +44,8 @@ def _require_aiohttp() -> None:
     if importlib.util.find_spec("aiohttp") is None:
         raise MijnloketError(
             "the emulator needs aiohttp, an optional dependency; install it with "
-            "`pip install 'mijnloket-gitops[emulator]'`"
+            "`pip install 'mijnloket-gitops[emulator]'`, or from a clone of the repository "
+            "(an editable install) `pip install -e '.[emulator]'`"
         )
 
 
@@ -208,7 +209,21 @@ def _started(db: Path, config: EmulatorConfig, secret_env: str) -> Callable[[Url
     help="Comma-separated fault kinds to draw from: 429, 500, 503, drop, lost, slow "
     "(default: all).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the faults.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the faults and, with --employers, of the portfolio.",
+)
+@click.option(
+    "--employers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Serve a generated portfolio of N employers (a rehearsal): in a temporary "
+    "database, or in --db if it does not exist yet.",
+)
 @click.option(
     "--world",
     "--api",
@@ -244,6 +259,7 @@ def serve(
     fault_rate: float,
     fault_kinds: str | None,
     seed: int,
+    employers: int | None,
     world: str,
     rights_flag: str,
     repo: Path,
@@ -264,7 +280,9 @@ def serve(
             "only; pass --allow-remote if you really mean to expose it.",
             param_hint="--host",
         )
-    path = db if db is not None else sandbox_path(settings_for(repo))
+    path = db
+    if path is None and employers is None:
+        path = sandbox_path(settings_for(repo))
     switched_off = tuple(n for n in CAPABILITY_NAMES if without.get(f"without_{n}"))
     config = _config(
         client_id,
@@ -278,6 +296,11 @@ def serve(
         switched_off,
         rights_flag,
     )
+    if employers is not None:  # after the checks above: a refused serve fills nothing
+        from mijnloket_gitops.cli.emulator_portfolio import portfolio_database
+
+        path = portfolio_database(db, employers, seed, settings_for(repo, required=False))
+    assert path is not None
     from mijnloket_gitops.emulator.server import serve as run_server
 
     run_server(path, config, host, port, _started(path, config, secret_env))

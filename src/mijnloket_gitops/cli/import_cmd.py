@@ -11,6 +11,7 @@ import click
 from mijnloket_gitops.cli.common import Progress, repo_option, settings_for, use_color
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import ExitCode
+from mijnloket_gitops.evidence import read_sheet
 from mijnloket_gitops.files.model import UUID_PATTERN
 from mijnloket_gitops.onboard import (
     ImportedFile,
@@ -20,10 +21,12 @@ from mijnloket_gitops.onboard import (
     import_employers,
     select,
 )
+from mijnloket_gitops.onboard.evidence import ImportEvidence
 from mijnloket_gitops.onboard.run import SCHEMA_FILE
 from mijnloket_gitops.providers.registry import open_provider
 from mijnloket_gitops.validate.report.text import text_report
 from mijnloket_gitops.validate.runner import validate_paths
+from mijnloket_gitops.visible import printable
 from mijnloket_gitops.words import plural
 
 _UUID = re.compile(UUID_PATTERN)
@@ -61,7 +64,8 @@ def _line(item: ImportedFile, dry_run: bool) -> tuple[str, bool]:
         exists = item.path.exists()
         return f"{item.path} {who}: {'has a file' if exists else 'no file'}, left alone", False
     verb = (_DRY if dry_run else _DONE)[item.outcome]
-    return f"{verb} {item.path} {who}", False
+    filled = f"; {item.evidence}" if item.evidence else ""
+    return f"{verb} {item.path} {who}{filled}", False
 
 
 def _summary(result: ImportResult) -> str:
@@ -73,6 +77,14 @@ def _summary(result: ImportResult) -> str:
         f"{plural(result.evidence_gaps, 'evidence gap')} to fill "
         f"(in {plural(result.gap_files, 'file')})",
     ]
+    filled = sum(1 for f in result.files if f.evidence and f.outcome in _DONE)
+    if filled:
+        parts.append(f"{plural(filled, 'addendum', 'addenda')} from the evidence sheet")
+    if result.addendum_unknown:
+        parts.append(
+            f"{plural(result.addendum_unknown, 'addendum status', 'addendum statuses')}"
+            " unknown (MijnLoket off live)"
+        )
     updated, unchanged = result.count(Outcome.UPDATED), result.count(Outcome.UNCHANGED)
     if updated or unchanged:
         parts.insert(1, f"{updated} {'would be updated' if result.dry_run else 'updated'}")
@@ -96,6 +108,13 @@ def _report(result: ImportResult, *, named: bool) -> None:
     """
     quiet = {Outcome.SKIPPED, Outcome.UNCHANGED}
     for item in result.files:
+        if item.evidence and item.outcome == Outcome.SKIPPED:
+            click.secho(
+                f"warning: {item.path}: left alone, so its row of the evidence sheet was not "
+                "used; `edit --evidence` fills in existing files",
+                fg="yellow",
+                err=True,
+            )
         if item.outcome in quiet and not named:
             continue
         if item.diff:
@@ -113,12 +132,19 @@ def _report(result: ImportResult, *, named: bool) -> None:
                 fg="yellow",
                 err=True,
             )
+        if item.addendum_unknown:
+            click.echo(
+                f"note: {item.path}: MijnLoket is off live, so whether an addendum was "
+                "requested cannot be read; written as `status: none`, change it to "
+                "`requested` where one was"
+            )
     click.echo(_summary(result))
     if result.evidence_gaps and not result.dry_run:
         click.echo(
             "Fill in addendum.signed_on and addendum.ticket from Loket's confirmation tickets "
             "and remove `evidence: pending` (`mijnloket-gitops validate` lists them as "
-            "evidence-pending). Until then plan shows those employers and apply leaves them "
+            "evidence-pending), or all at once from a spreadsheet: `mijnloket-gitops edit "
+            "--evidence FILE.csv`. Until then plan shows those employers and apply leaves them "
             "alone."
         )
 
@@ -154,6 +180,14 @@ def _report(result: ImportResult, *, named: bool) -> None:
     "--employer; with --missing, also writes new files).",
 )
 @click.option(
+    "--evidence",
+    "evidence_sheet",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.csv",
+    help="Fill in the addendum (status, signed_on, ticket) of the employers in this "
+    "spreadsheet export, as `edit --evidence` does; every row is checked first.",
+)
+@click.option(
     "--dry-run", is_flag=True, help="List (and with --update, diff) what would be written."
 )
 @click.option(
@@ -168,16 +202,19 @@ def import_command(
     output_dir: Path | None,
     missing: bool,
     update: bool,
+    evidence_sheet: Path | None,
     dry_run: bool,
     force: bool,
     repo: Path,
 ) -> None:
     """Write one employer file per live employer, in canonical form.
 
-    Products, users with rights and the derived tier come from live state. What live
-    state cannot tell is written as a commented gap: the addendum's signed_on and
-    ticket where MijnLoket is on (validate reports them until filled in), products
-    the catalog does not know, rights of users the provider cannot see. An employer
+    Products, every user (with or without rights) and the derived tier come from live
+    state. What live state cannot tell is written as a commented gap: the addendum's
+    signed_on and ticket where MijnLoket is on (validate reports them until filled in),
+    whether an addendum was requested where MijnLoket is off (said per file and in the
+    summary), products the catalog does not know, rights of users the provider cannot
+    see. An employer
     that already has a file keeps its path; existing files are never overwritten
     without --force (which keeps their addendum evidence). --missing writes only the
     files that do not exist yet; --update (or --refresh-only) rewrites existing files
@@ -193,6 +230,7 @@ def import_command(
     if force and (missing or update):
         raise click.UsageError("--force rewrites files from scratch; not with --missing/--update")
     settings = settings_for(repo)
+    evidence = _sheet(evidence_sheet, settings.root) if evidence_sheet else None
     options = ImportOptions(
         output_dir=output_dir or repo / settings.config.employers_dir,
         schema=repo / SCHEMA_FILE,
@@ -201,6 +239,7 @@ def import_command(
         force=force,
         missing=missing,
         update=update,
+        evidence=evidence,
     )
     with open_provider(settings) as provider:
         ids = select(provider, options)
@@ -222,6 +261,21 @@ def import_command(
     broken = _check_written(result, settings) if not dry_run else False
     if broken or not result.ok:
         raise SystemExit(ExitCode.ERROR)
+
+
+def _sheet(path: Path, root: Path) -> ImportEvidence:
+    """The sheet's rows; every problem printed and exit 1 before anything is read."""
+    rows, problems = read_sheet(path)
+    for problem in problems:
+        click.echo(printable(f"error: {problem}"), err=True)
+    if problems:
+        click.secho(
+            f"{plural(len(problems), 'problem')} in the sheet; nothing was imported.",
+            fg="red",
+            err=True,
+        )
+        raise SystemExit(ExitCode.ERROR)
+    return ImportEvidence(path, tuple(rows), root)
 
 
 def _check_written(result: ImportResult, settings: Settings) -> bool:

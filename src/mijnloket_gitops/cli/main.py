@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from mijnloket_gitops import __version__
+from mijnloket_gitops.cli.color import MODES, color_setting
 from mijnloket_gitops.cli.common import FullHelpGroup
 from mijnloket_gitops.errors import ExitCode, FileSystemError, MijnloketError
 
@@ -133,7 +134,7 @@ class _Group(FullHelpGroup):
             click.secho(f"error: {error}", fg="red", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo("interrupted; run the same command again to resume", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:
             if os.environ.get("MIJNLOKET_DEBUG"):
@@ -161,8 +162,16 @@ class _Group(FullHelpGroup):
     help="Run as if started in DIR: the repository is found from there and relative "
     "paths are taken from there (like git -C; several are taken one from the other).",
 )
+@click.option(
+    "--color",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.",
+)
 @click.version_option(__version__, prog_name="mijnloket-gitops")
-def cli(directory: tuple[Path, ...]) -> None:
+@click.pass_context
+def cli(ctx: click.Context, directory: tuple[Path, ...], color: str) -> None:
     """MijnLoket and HR products in Loket.nl as configuration as code.
 
     Employer files in git say which products are on; validate checks them, plan
@@ -172,6 +181,7 @@ def cli(directory: tuple[Path, ...]) -> None:
     directory to the first folder with mijnloket-gitops.yaml (else the git root), so
     it runs from any folder inside it.
     """
+    ctx.color = color_setting(color)
 
 
 def main() -> None:

@@ -308,7 +308,7 @@ def plan(
         raise SystemExit(ExitCode.ERROR)
     if result.plan.violations:
         raise SystemExit(ExitCode.REFUSED)
-    if result.plan.failed:  # the others are planned and shown; these are listed
+    if result.plan.failed or result.plan.blocked:  # the others are planned; these listed
         raise SystemExit(ExitCode.ERROR)
     if detailed_exitcode and result.plan.needs_review:
         raise SystemExit(ExitCode.CHANGES)

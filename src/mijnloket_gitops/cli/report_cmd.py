@@ -40,6 +40,11 @@ ACTIONS = ("activate", "deactivate", "grant", "revoke")
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
 )
 @click.option("--live", is_flag=True, help="Read live state too and show drift per employer.")
+@click.option(
+    "--group-by",
+    metavar="LABEL",
+    help="Group the employers by this label of the files (e.g. sector).",
+)
 @repo_option
 def report(
     where: str | None,
@@ -47,6 +52,7 @@ def report(
     fmt: str,
     out: Path | None,
     live: bool,
+    group_by: str | None,
     repo: Path,
 ) -> None:
     """Show the portfolio: tiers, product adoption, the addendum pipeline.
@@ -55,7 +61,8 @@ def report(
     out, exit 1). "Requested since" comes from git history: the commit that wrote
     the file's `status: requested` line. With --live, live state is read through
     the configured provider and every employer's drift (steps a plan would take) is
-    shown. With `pricing:` in mijnloket-gitops.yaml, the monthly cost too.
+    shown with its steps. With `pricing:` in mijnloket-gitops.yaml, the monthly cost
+    too; with --group-by LABEL, the employers grouped by one of the files' labels.
     """
     settings = settings_for(repo)
     folder = employers_dir(settings)
@@ -64,15 +71,27 @@ def report(
     )
     employers = selected(settings, validation.employers, where, changed_since)
     requested = [p for p, e in employers if e.addendum.status == "requested"]
+    drift, steps = _drift(settings, employers, validation.employers) if live else (None, None)
     data = build_report(
         settings.catalog,
         employers,
         today=dt.date.today(),
         requested_since=requested_since(settings.root, folder, requested),
         pricing=settings.config.pricing,
-        drift=_drift(settings, employers, validation.employers) if live else None,
+        drift=drift,
+        drift_steps=steps,
         selector=where,
+        group_by=group_by,
     )
+    if group_by and not any(
+        name.casefold() == group_by.casefold() for name in data["labels"]
+    ):  # a typo would otherwise put every employer under "(no label)"
+        known = ", ".join(data["labels"]) or "none"
+        click.secho(
+            f"warning: no employer file has the label {group_by!r} (labels: {known})",
+            fg="yellow",
+            err=True,
+        )
     text = FORMATS[fmt](data)
     if out is None:
         click.echo(text, nl=False)
@@ -94,8 +113,9 @@ def _drift(
     settings: Settings,
     employers: Sequence[tuple[str, EmployerFile]],
     everything: list[tuple[str, EmployerFile]],
-) -> dict[str, dict[str, int]]:
-    """Steps a plan would take per employer, by action (reads live state)."""
+) -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
+    """Steps a plan would take per employer: counted by action, and as people read
+    them (reads live state)."""
     # Imported here: only --live needs the provider machinery.
     from mijnloket_gitops.cli.plan_cmd import plan_repository
     from mijnloket_gitops.plan.managed import managed_from_models
@@ -112,10 +132,15 @@ def _drift(
     # force: guards refuse applying, not looking; a report only looks.
     result = plan_repository(settings, repository, Overrides(force=True), list_unmanaged=False)
     drift: dict[str, dict[str, int]] = {}
+    steps: dict[str, list[str]] = {}
     for employer in result.plan.employers:
         counts = Counter(s.step.action.value for s in employer.steps)
         drift[employer.employer_id] = {a: counts[a] for a in ACTIONS}
-    return drift
+        steps[employer.employer_id] = [
+            f"{s.step.action} {s.step.subject}" + (" (manual)" if s.manual else "")
+            for s in employer.steps
+        ]
+    return drift, steps
 
 
 COMMANDS = (report,)

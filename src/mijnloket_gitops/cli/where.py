@@ -21,7 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 WHERE_HELP = (
     "Only employers the selector picks, e.g. "
     "'product=MijnLoket and user-type=werkgevergebruiker' "
-    "(fields: tier, product, addendum, user-type, login, right, path, name, id; "
+    "(fields: tier, product, addendum, user-type, login, right, path, name, id, "
+    "label.NAME; "
     "and / or / not; see the README's Selectors section)."
 )
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mijnloket_gitops.files.comments import Comments
+from mijnloket_gitops.files.model import EmployerFile
 from mijnloket_gitops.files.positions import PathKey
 
 V = TypeVar("V")
-_KEY_ORDER = ("version", "employer_id", "name", "addendum", "tier", "products", "users")
+_KEY_ORDER = tuple(EmployerFile.model_fields)
 
 
 @dataclass

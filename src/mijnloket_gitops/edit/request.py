@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.errors import MijnloketError
+from mijnloket_gitops.evidence.fill import AddendumChange
+from mijnloket_gitops.files.model import AddendumStatus
 
 
 class EditError(MijnloketError):
@@ -27,11 +29,35 @@ class EditRequest:
     choose: tuple[str, ...] = ()
     limit: int | None = None
     wave: tuple[int, int] | None = None
+    set_addendum: AddendumStatus | None = None
+    """``--set-addendum``: this status for every selected file (not ``signed``: that
+    needs a date and a ticket per employer, from ``--evidence``)."""
+    evidence: Mapping[str, AddendumChange] = field(default_factory=dict)
+    """``--evidence``: the addendum per employer id (folded to lower case)."""
+    from_sheet: bool = False
+    """``--evidence`` was given: :attr:`evidence` is filled from it once the files are
+    read (a sheet may change nothing, but the edit is not empty)."""
+
+    def addendum_change(self, employer_id: str) -> AddendumChange | None:
+        """What this edit does to the addendum of ``employer_id``, if anything."""
+        change = self.evidence.get(employer_id.casefold())
+        if change is None and self.set_addendum is not None:
+            change = AddendumChange(self.set_addendum)
+        return change
 
     def check(self, catalog: Catalog, user_types: Sequence[str]) -> None:
         """Raise :class:`EditError` for a request no file could satisfy."""
-        if not (self.activate or self.deactivate or self.grant or self.revoke):
-            raise EditError("nothing to do: give --activate, --deactivate, --grant or --revoke")
+        changes_addendum = self.set_addendum is not None or self.from_sheet or bool(self.evidence)
+        if not (self.activate or self.deactivate or self.grant or self.revoke or changes_addendum):
+            raise EditError(
+                "nothing to do: give --activate, --deactivate, --grant, --revoke, "
+                "--set-addendum or --evidence"
+            )
+        if self.set_addendum == "signed":
+            raise EditError(
+                "--set-addendum signed needs a date and a ticket per employer: give them in "
+                "a sheet with --evidence FILE.csv"
+            )
         for name in (*self.activate, *self.deactivate, *self.choose):
             if name not in catalog.products:
                 closest = catalog.closest(name)

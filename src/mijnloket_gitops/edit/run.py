@@ -34,6 +34,7 @@ __all__ = [
     "edit_files",
     "parse_wave",
     "wave_of",
+    "write_edits",
 ]
 
 
@@ -57,6 +58,7 @@ def edit_files(
     today: dt.date | None = None,
     prices: Mapping[str, float] | None = None,
     write: bool = False,
+    whole: bool = False,
 ) -> EditRun:
     """The edit of every selected ``(path, employer)``, in path order.
 
@@ -64,7 +66,8 @@ def edit_files(
     "requires one of" group. Many files are edited by a pool of worker processes.
     With ``write``, every changed file (only the first ``limit`` of them with
     ``--limit``) is written atomically, and ``FileEdit.written`` / ``write_error``
-    say how that went; without it nothing is written.
+    say how that went; without it nothing is written. With ``whole`` (``--evidence``:
+    a sheet goes in whole or not at all), nothing is written when any file is refused.
     """
     prices = prices or {}
     today = today or dt.date.today()
@@ -77,21 +80,30 @@ def edit_files(
     edits: list[FileEdit] = []
     changed = 0
     job = Job(catalog, request, require_tier, today, dict(prices))
+    for result in run_all(job, chosen):
+        if result.text is not None and result.refusal is None:
+            changed += 1
+            if request.limit is not None and changed > request.limit:
+                result = dataclasses.replace(result, held_back=True)
+        edits.append(result)
+    run = EditRun(edits, outside)
+    if not write or (whole and run.with_status("refused")):
+        return run
+    return write_edits(run)
+
+
+def write_edits(run: EditRun) -> EditRun:
+    """``run`` with every changed file written atomically (held-back ones are not);
+    ``FileEdit.written`` / ``write_error`` say how that went."""
     with Writer() as writer:
-        for result in run_all(job, chosen):
-            text = result.text
-            if text is not None and result.refusal is None:
-                changed += 1
-                if request.limit is not None and changed > request.limit:
-                    result = dataclasses.replace(result, held_back=True)
-                elif write:
-                    writer.submit(result.path, text)
-            edits.append(result)
+        for item in run.with_status("changed"):
+            assert item.text is not None
+            writer.submit(item.path, item.text)
         errors = writer.results()
     edits = [
         dataclasses.replace(e, written=errors[e.path] is None, write_error=errors[e.path])
         if e.path in errors
         else e
-        for e in edits
+        for e in run.files
     ]
-    return EditRun(edits, outside)
+    return EditRun(edits, run.outside_wave)

@@ -19,6 +19,7 @@ from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.edit import operations as ops
 from mijnloket_gitops.edit.draft import Draft
 from mijnloket_gitops.edit.request import EditRequest
+from mijnloket_gitops.evidence.fill import fill_addendum
 from mijnloket_gitops.files.canonical import FormatError, canonical_data, render, same_data
 from mijnloket_gitops.files.comments import Comments, extract_comments
 from mijnloket_gitops.files.loader import load_text
@@ -80,7 +81,7 @@ def edit_file(
     # First on the data alone: most unchanged or refused files need no reading, no
     # comments and no writer (the same operations decide the same way on the file).
     trial = Draft(employer.model_dump(mode="json"), Comments())
-    refusal = _apply(trial, catalog, request, price_of)
+    refusal = _apply(trial, catalog, request, price_of, employer.employer_id)
     if refusal is not None:
         return _refused(base, refusal.reason)
     if not trial.notes:
@@ -95,7 +96,7 @@ def edit_file(
     if doc.problems or not isinstance(doc.data, dict):
         return _refused(base, "the file changed while edit ran; run edit again")
     draft = Draft(_unshared(doc.data), extract_comments(text, doc))
-    refusal = _apply(draft, catalog, request, price_of)
+    refusal = _apply(draft, catalog, request, price_of, employer.employer_id)
     if refusal is not None:
         return _refused(base, refusal.reason)
     if not draft.notes:
@@ -117,8 +118,12 @@ def edit_file(
 
 
 def _apply(
-    draft: Draft, catalog: Catalog, request: EditRequest, price_of: ops.PriceOf
+    draft: Draft, catalog: Catalog, request: EditRequest, price_of: ops.PriceOf, employer_id: str
 ) -> ops.Refusal | None:
+    change = request.addendum_change(employer_id)
+    if change is not None:
+        # First: a product gated by the addendum can then be activated in the same edit.
+        draft.notes += fill_addendum(draft.data, draft.comments, change, draft.remove_key)
     steps: list[Callable[[], ops.Refusal | None]] = [
         *(
             lambda p=p: ops.deactivate(draft, catalog, p, request.cascade)

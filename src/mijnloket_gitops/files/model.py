@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from mijnloket_gitops.catalog import Tier, UserType
@@ -19,6 +19,8 @@ from mijnloket_gitops.catalog import Tier, UserType
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 VISIBLE_PATTERN = r"\S"
+LABEL_KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,39}$"
+"""A label's name: a word a selector can name (``label.sector``)."""
 """At least one character that is not white space (JSON Schema patterns search)."""
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -42,6 +44,10 @@ def _the_number_one(value: object) -> object:
 
 
 AddendumStatus = Literal["signed", "requested", "none"]
+LabelKey = Annotated[str, StringConstraints(pattern=LABEL_KEY_PATTERN)]
+LabelValue = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=VISIBLE_PATTERN)
+]
 
 
 class _Strict(BaseModel):
@@ -121,6 +127,13 @@ class EmployerFile(_Strict):
         description="Loket's name for this employer, written down when `name` deliberately "
         "differs from it (a trade name). A reviewed acknowledgement: plan then checks this "
         "one against Loket instead of `name`.",
+    )
+    labels: dict[LabelKey, LabelValue] | None = Field(
+        None,
+        description="The bureau's own labels for this employer (sector, region, account "
+        "manager, payroll day: any name made of letters, digits, _ and -), each a string "
+        "(quote numbers and dates). Selectors match them as label.NAME; report groups by "
+        "them. The tool never reads meaning into them.",
     )
     addendum: Addendum
     tier: Tier | None = Field(

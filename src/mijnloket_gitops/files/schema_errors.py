@@ -13,11 +13,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from mijnloket_gitops.files.loader import Document
-from mijnloket_gitops.files.model import VISIBLE_PATTERN
+from mijnloket_gitops.files.model import LABEL_KEY_PATTERN, VISIBLE_PATTERN
 from mijnloket_gitops.files.positions import Mark, PathKey
 
 _PATTERN_NAMES = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written as YYYY-MM-DD",
+    LABEL_KEY_PATTERN: "a label name: a letter, then letters, digits, _ or - (at most 40)",
 }
 _UUID_HINT = "a Loket employer id is a UUID like 0d7c5a3b-1f7e-4f8e-9a55-2b8c7f1e9a10"
 
@@ -198,7 +199,8 @@ def _describe(
         return where, f"a key must be text, got {kind(value)}", "quote the key or rename it"
     if etype == "missing":
         return doc.mark(path[:-1]), f"missing required key {name!r}", f"add `{name}:`"
-    mark = doc.mark(path)
+    # a mapping key's own constraint (a label's name): point at the key, not its value
+    mark = doc.mark(path, key=error["loc"][-1:] == ("[key]",))
     label = _label(path)
     if etype in ("string_type", "int_type", "bool_type", "list_type", "dict_type", "model_type"):
         wanted = {

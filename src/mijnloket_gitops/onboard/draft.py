@@ -16,18 +16,13 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from mijnloket_gitops.catalog import Catalog, UserType
+from mijnloket_gitops.evidence.prompts import EVIDENCE_FIELDS, EVIDENCE_GAP
 from mijnloket_gitops.files.comments import Comments
 from mijnloket_gitops.files.model import Addendum, EmployerFile, User
 from mijnloket_gitops.files.positions import PathKey
 from mijnloket_gitops.providers.base import LiveEmployer
 from mijnloket_gitops.tier import derive_tier
 
-EVIDENCE_GAP = [
-    "Fill in from Loket's confirmation ticket, then remove `evidence: pending`.",
-    "Until then validate warns (evidence-pending), plan shows this employer and apply",
-    "leaves it alone.",
-]
-EVIDENCE_FIELDS = {"signed_on": "YYYY-MM-DD", "ticket": 'quoted, e.g. "LKT-48211"'}
 SIGNED = "MijnLoket is active live, so the addendum was signed"
 NO_ADDENDUM = [
     "MijnLoket is off live; live state cannot tell whether an addendum was requested.",
@@ -51,16 +46,26 @@ class Draft:
     """Fields written as commented ``null``s for a person to fill in."""
     unobserved: tuple[UserType, ...] = field(default=())
     """User types whose rights the provider cannot read."""
+    addendum_unknown: bool = False
+    """MijnLoket is off live, so live state cannot say whether an addendum was
+    requested: the file says ``status: none`` with a comment for a person to check."""
 
 
-def _users(live: LiveEmployer, catalog: Catalog) -> tuple[list[User], list[tuple[str, str]]]:
+def _users(
+    live: LiveEmployer, catalog: Catalog, unobserved: tuple[UserType, ...]
+) -> tuple[list[User], list[tuple[str, str]]]:
+    """Every live user whose rights were read, with or without rights, so that a later
+    ``edit --to werkgevergebruiker`` finds them all; users whose rights could not be read
+    are left to :func:`_users_comment` (listed with ``rights: []`` they would be planned
+    as revocations of every right on every run)."""
     users: list[User] = []
     unknown: list[tuple[str, str]] = []
     for _, user in sorted(live.users.items()):
+        if user.type in unobserved:
+            continue
         rights = [r for r in catalog.rights if r in user.rights]
         unknown += [(user.login, r) for r in sorted(user.rights) if r not in catalog.rights]
-        if rights:
-            users.append(User(login=user.login, type=user.type, rights=rights))
+        users.append(User(login=user.login, type=user.type, rights=rights))
     users.sort(key=lambda u: (u.login.casefold(), u.login))
     return users, unknown
 
@@ -75,13 +80,21 @@ def _products_comment(unknown: tuple[str, ...]) -> list[str]:
 
 
 def _users_comment(
-    unobserved: tuple[UserType, ...], unknown: list[tuple[str, str]], provider: str
+    unobserved: tuple[UserType, ...],
+    unknown: list[tuple[str, str]],
+    provider: str,
+    live: LiveEmployer,
 ) -> list[str]:
-    lines = [
-        f"Rights of {kind}s could not be read: the {provider} provider cannot see them."
-        f" Add the {kind}s who hold rights here by hand."
-        for kind in unobserved
-    ]
+    lines: list[str] = []
+    for kind in unobserved:
+        lines.append(
+            f"Rights of {kind}s could not be read: the {provider} provider cannot see them."
+            f" Add the {kind}s who hold rights here by hand."
+        )
+        seen = sorted((u.login for u in live.users.values() if u.type == kind), key=str.casefold)
+        if seen:
+            lines.append(f"{kind.capitalize()}s live in Loket for this employer:")
+            lines += [f"  - {login}" for login in seen]
     if unknown:
         lines.append("Live rights that are not in the rights catalog, so not listed here:")
         lines += [f"  - {right} ({login})" for login, right in unknown]
@@ -106,7 +119,10 @@ def draft_employer(
     else:
         addendum = Addendum(status="none")
         comments.before[("addendum", "status")] = NO_ADDENDUM
-    users, unknown_rights = _users(live, catalog)
+    unobserved = tuple(
+        kind for kind in get_args(UserType) if not observes(kind) or kind in live.rights_unread
+    )
+    users, unknown_rights = _users(live, catalog, unobserved)
     name = live.name.strip()
     if not name:
         comments.eol[("name",)] = "Loket has no company name for this employer"
@@ -121,10 +137,15 @@ def draft_employer(
     )
     if unknown:
         comments.before[("products",)] = _products_comment(unknown)
-    unobserved = tuple(
-        kind for kind in get_args(UserType) if not observes(kind) or kind in live.rights_unread
-    )
-    about_users = _users_comment(unobserved, unknown_rights, provider)
+    about_users = _users_comment(unobserved, unknown_rights, provider, live)
     if about_users:
         comments.before[("users",)] = about_users
-    return Draft(employer, comments, unknown, tuple(unknown_rights), gaps, unobserved)
+    return Draft(
+        employer,
+        comments,
+        unknown,
+        tuple(unknown_rights),
+        gaps,
+        unobserved,
+        addendum_unknown=catalog.portal not in live.products,
+    )

@@ -27,8 +27,10 @@ from pydantic import ValidationError
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.errors import MijnloketError
+from mijnloket_gitops.evidence import AddendumChange
 from mijnloket_gitops.files.canonical import Comments, FormatError, render_new
 from mijnloket_gitops.onboard.draft import Draft, draft_employer
+from mijnloket_gitops.onboard.evidence import ImportEvidence, into_data, into_draft, resolve
 from mijnloket_gitops.onboard.existing import Existing, scan
 from mijnloket_gitops.onboard.naming import Named, assign_names
 from mijnloket_gitops.onboard.update import UpdateError, keep_evidence, read_existing, refresh
@@ -67,6 +69,8 @@ class ImportOptions:
     """Write files only for employers that have none; leave the others alone."""
     update: bool = False
     """Refresh existing files from live state (with ``missing``, also write new ones)."""
+    evidence: ImportEvidence | None = None
+    """``--evidence``: the addendum of the employers in this sheet, filled in."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class ImportedFile:
     error: str | None = None
     diff: str = ""
     """``update``: the unified diff of the file (empty when unchanged or new)."""
+    evidence: str = ""
+    """What ``--evidence`` put into the file, with the sheet's line (empty: nothing)."""
 
     @property
     def unknown_products(self) -> tuple[str, ...]:
@@ -89,6 +95,11 @@ class ImportedFile:
     @property
     def evidence_gaps(self) -> int:
         return len(self.draft.evidence_gaps) if self.draft else 0
+
+    @property
+    def addendum_unknown(self) -> bool:
+        """A new file whose addendum status live state could not tell (MijnLoket off)."""
+        return bool(self.draft and self.draft.addendum_unknown and self.outcome in _NEW)
 
 
 _NEW = (Outcome.WRITTEN, Outcome.OVERWRITTEN)
@@ -114,6 +125,10 @@ class ImportResult:
     @property
     def gap_files(self) -> int:
         return sum(1 for f in self.files if f.evidence_gaps and f.outcome in _NEW)
+
+    @property
+    def addendum_unknown(self) -> int:
+        return sum(1 for f in self.files if f.addendum_unknown)
 
     @property
     def ok(self) -> bool:
@@ -152,7 +167,9 @@ def _render(draft: Draft, path: Path, options: ImportOptions, catalog: Catalog) 
     )
 
 
-def _rewrite(item: ImportedFile, options: ImportOptions, catalog: Catalog) -> ImportedFile:
+def _rewrite(
+    item: ImportedFile, options: ImportOptions, catalog: Catalog, change: AddendumChange | None
+) -> ImportedFile:
     """``update`` or ``force`` of an existing file; FAILED (nothing written) if it does not
     read, or if the result would not be a faithful file."""
     assert item.draft is not None
@@ -168,6 +185,8 @@ def _rewrite(item: ImportedFile, options: ImportOptions, catalog: Catalog) -> Im
             header = [modeline(options.schema, item.path.parent), "#", IMPORTED]
             comments = dataclasses.replace(comments, header=header)
         assert isinstance(data, dict)
+        if change is not None:
+            into_data(data, comments, change)
         text = render_new(data, catalog, comments=comments)
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
@@ -248,10 +267,21 @@ def import_employers(
         _missing(ids, live, provider.target)
     drafts, errors = _drafts(live, catalog, provider)
     paths = _paths(live, scan(options.output_dir), options.output_dir)
+    changes = resolve(options.evidence, paths, provider.target) if options.evidence else {}
     files: list[ImportedFile] = []
     for employer_id in sorted(live, key=lambda i: (paths[i].as_posix(), i)):
         state, draft = live[employer_id], drafts.get(employer_id)
-        item = ImportedFile(paths[employer_id], employer_id, state.name, Outcome.FAILED, draft)
+        change = changes.get(employer_id)
+        if draft is not None and change is not None:
+            draft = into_draft(draft, change)
+        item = ImportedFile(
+            paths[employer_id],
+            employer_id,
+            state.name,
+            Outcome.FAILED,
+            draft,
+            evidence=f"{change.describe()} ({change.source})" if change else "",
+        )
         if draft is None:
             files.append(dataclasses.replace(item, error=errors[employer_id]))
             continue
@@ -261,7 +291,7 @@ def import_employers(
         ):
             files.append(dataclasses.replace(item, outcome=Outcome.SKIPPED))
         elif exists and (options.update or options.force) and not item.path.is_symlink():
-            files.append(_rewrite(item, options, catalog))
+            files.append(_rewrite(item, options, catalog, change))
         else:
             files.append(_write(item, _render(draft, item.path, options, catalog), options))
     return ImportResult(tuple(files), options.dry_run)

@@ -200,9 +200,13 @@ def refresh(doc: Document, text: str, draft: Draft, catalog: Catalog) -> tuple[A
 
 def keep_evidence(doc: Document, draft: Draft) -> tuple[Any, Comments]:
     """The draft as data, with the addendum (status and evidence) of the existing file
-    where that file records any evidence: ``--force`` never drops a date or a ticket."""
+    where that file records any evidence, and its labels: ``--force`` never drops a
+    date, a ticket or a label."""
     old = doc.data.get("addendum") if isinstance(doc.data, dict) else None
     data: dict[str, Any] = draft.employer.model_dump(mode="json")
+    labels = doc.data.get("labels") if isinstance(doc.data, dict) else None
+    if isinstance(labels, dict) and labels:
+        data["labels"] = dict(labels)  # the bureau's own: live state knows nothing of them
     comments = copy.deepcopy(draft.comments)
     if not isinstance(old, dict) or all(old.get(f) is None for f in _EVIDENCE):
         commented = {*comments.before, *comments.eol}

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mijnloket_gitops.catalog import Catalog
-from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.plan.blocked import BlockedFile, blocked_file
 from mijnloket_gitops.plan.desired import Desired, paths_of
-from mijnloket_gitops.plan.identity import identity_problems
 from mijnloket_gitops.plan.model import EmployerPlan, ReadFailure
 from mijnloket_gitops.plan.ownership import Base
 from mijnloket_gitops.plan.workers import Planned, plan_one
@@ -28,17 +27,13 @@ Progress = Callable[[int], None]
 READ_BATCH = 50
 
 
-def missing(path: str, employer: EmployerFile, target: str) -> str:
-    return f"{path}: employer {employer.employer_id} ({employer.name}) does not exist in {target}"
-
-
 @dataclass
 class Batches:
     """What planning collects batch by batch, so live state need not be kept."""
 
     employers: list[EmployerPlan] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    wrong: list[str] = field(default_factory=list)
+    blocked: list[BlockedFile] = field(default_factory=list)
+    """Files whose employer_id is not live or names another company: not planned."""
     activations: int = 0
     grants: int = 0
     live: dict[str, LiveEmployer] = field(default_factory=dict)
@@ -86,13 +81,14 @@ def plan_batches(
             todo = [(p, e) for p, e in todo if e.employer_id not in partial.failures]
         if progress:
             progress(len(indices))
-        found.problems += [
-            missing(p, e, provider.target) for p, e in todo if e.employer_id not in live
-        ]
-        found.wrong += identity_problems(todo, live)
-        if found.problems or found.wrong:
-            continue  # keep reading: every such file is reported at once
-        read = dict(todo)
+        # a wrong employer_id blocks its own file only, as an invalid file does
+        blocked = {
+            p: found_
+            for p, e in todo
+            if (found_ := blocked_file(p, e, live.get(e.employer_id), provider.target))
+        }
+        found.blocked += blocked.values()
+        read = {p: e for p, e in todo if p not in blocked}
         for path in (paths[i] for i in indices):
             done = usable.get(path)
             if done is None:

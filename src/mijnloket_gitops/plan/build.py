@@ -14,11 +14,11 @@ import gc
 import hashlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from mijnloket_gitops import __version__
 from mijnloket_gitops.config import Settings
-from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.gitutil import head_commit
 from mijnloket_gitops.plan.batches import READ_BATCH, plan_batches
 from mijnloket_gitops.plan.batches import Progress as Progress  # onboard imports it from here
@@ -76,10 +76,13 @@ def _ownership(
     base: Base | None,
     policy: str,
     invalid_ids: Collection[str],
+    root: Path | None = None,
 ) -> tuple[tuple[EmployerSummary, ...], tuple[RemovedEmployer, ...]]:
     """Live employers without a file, split into the newly unmanaged (their file was
     removed since ``base``) and the rest (empty when the policy is ``ignore``).
-    ``invalid_ids`` are named by invalid files: managed, though not planned."""
+    ``invalid_ids`` are named by invalid files: managed, though not planned. A base
+    file still at its path under ``root`` was not removed: it names another employer
+    now, and is marked so."""
     ids = managed.ids | set(invalid_ids)
     removed: list[RemovedEmployer] = []
     unmanaged: list[EmployerSummary] = []
@@ -87,7 +90,9 @@ def _ownership(
     for summary in sorted(outside, key=lambda s: s.name.casefold()):
         key = summary.employer_id.lower()
         if base is not None and key in base.managed:
-            removed.append(RemovedEmployer(summary.employer_id, summary.name, base.managed[key]))
+            path = base.managed[key]
+            kept = root is not None and (root / path).is_file()  # its id changed, not removed
+            removed.append(RemovedEmployer(summary.employer_id, summary.name, path, kept))
         elif policy != "ignore":
             unmanaged.append(summary)
     return tuple(unmanaged), tuple(removed)
@@ -121,8 +126,8 @@ def make_plan(
     ``serial`` is the target's lineage serial and when it was read (before live state;
     :mod:`mijnloket_gitops.apply.lineage`), recorded as ``meta.serial`` and
     ``meta.serial_read_at`` when given.
-    Raises MijnloketError naming every file whose employer does not exist live or is
-    another company than the file names.
+    A file whose employer does not exist live, or is another company than the file
+    names, is not planned and is listed in ``Plan.blocked``; the others are planned.
     """
     with no_cyclic_gc():
         return _make_plan(
@@ -202,25 +207,15 @@ def _make_plan(
     found = plan_batches(
         catalog, provider, desired, base, progress, keep_live, digest, planned, named
     )
-    if found.problems:
-        raise MijnloketError(
-            "employer files name employers that do not exist live:\n"
-            + "\n".join(found.problems)
-            + "\nCheck the employer_id, or remove the file if the employer left."
-        )
-    if found.wrong:
-        raise MijnloketError(
-            "employer files do not name the company Loket has under their employer_id;"
-            " nothing was planned:\n" + "\n".join(f"  - {w}" for w in found.wrong)
-        )
     unmanaged: tuple[EmployerSummary, ...] = ()
     removed: tuple[RemovedEmployer, ...] = ()
     # issue 20: a partial scope without a base (e.g. --target) needs no list of every
     # live employer (the unmanaged ones are the whole portfolio's business)
     if list_unmanaged and (not partial or base is not None):
         unmanaged, removed = _ownership(
-            provider, managed, base, settings.config.ownership.unmanaged, invalid_ids
-        )
+            provider, managed, base, settings.config.ownership.unmanaged, invalid_ids,
+            settings.root,
+        )  # fmt: skip
     hashes = dict(_hashes(desired, found.hashes))
     meta = {
         "tool_version": __version__,
@@ -248,6 +243,7 @@ def _make_plan(
         meta,
         removed=removed,
         failed=tuple(found.failed),
+        blocked=tuple(found.blocked),
     )
     outside = managed.outside
     portfolio = Portfolio(

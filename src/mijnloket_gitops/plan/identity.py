@@ -53,25 +53,13 @@ def same_company(a: str, b: str) -> bool:
 def identity_problems(
     desired: Sequence[tuple[str, EmployerFile]], live: Mapping[str, LiveEmployer]
 ) -> list[str]:
-    """One message per file whose name does not match Loket's name for its id."""
-    problems: list[str] = []
-    for path, employer in desired:
-        state = live.get(employer.employer_id)
-        if state is None:
-            continue
-        if employer.loket_name is not None:
-            if not same_company(employer.loket_name, state.name):
-                problems.append(
-                    f"{path}: loket_name is {employer.loket_name!r} but Loket calls employer"
-                    f" {employer.employer_id} {state.name!r}; check the employer_id, or correct"
-                    " loket_name after checking it is the same company"
-                )
-            continue
-        if not same_company(employer.name, state.name):
-            problems.append(
-                f"{path}: the file names {employer.name!r} but employer {employer.employer_id}"
-                f" is {state.name!r} in Loket. If the employer_id is wrong, correct it; if it"
-                f" is the same company under another name, add `loket_name: {state.name}` to"
-                " the file (reviewed in the pull request)"
-            )
-    return problems
+    """One message per file whose name does not match Loket's name for its id (a file
+    whose id is not live is left to the caller)."""
+    from mijnloket_gitops.plan.blocked import blocked_file  # it builds on same_company
+
+    return [
+        found.message
+        for path, employer in desired
+        if (state := live.get(employer.employer_id)) is not None
+        and (found := blocked_file(path, employer, state, "")) is not None
+    ]

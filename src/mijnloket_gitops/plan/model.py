@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mijnloket_gitops.catalog import Tier
+from mijnloket_gitops.plan.blocked import BlockedFile
 from mijnloket_gitops.providers.base import Action, EmployerSummary, Step
 from mijnloket_gitops.tier import tier_rank
 
@@ -152,10 +153,20 @@ class RemovedEmployer:
     """Loket's name."""
     path: str
     """The file at the base ref."""
+    file_kept: bool = False
+    """The file is still there but names another employer now (its employer_id was
+    changed, or it no longer reads): not a removal."""
 
     @property
     def data(self) -> dict[str, Any]:
-        return {"employer_id": self.employer_id, "name": self.name, "path": self.path}
+        data: dict[str, Any] = {
+            "employer_id": self.employer_id,
+            "name": self.name,
+            "path": self.path,
+        }
+        if self.file_kept:
+            data["file_kept"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,9 @@ class Plan:
     """Managed employers that could not be read, so are not planned (exit code 1)."""
     invalid: tuple[str, ...] = ()
     """Employer files left out of the plan because they are invalid (exit code 1)."""
+    blocked: tuple[BlockedFile, ...] = ()
+    """Files left out because their employer_id is not live or names another company
+    (exit code 1); the others are planned."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
     # issue 22: steps that restore what changed in Loket since the last apply
@@ -285,6 +299,8 @@ class Plan:
         }
         if self.invalid:  # a "No changes" must never hide a file that was not planned
             data["invalid"] = list(self.invalid)
+        if self.blocked:
+            data["blocked"] = [b.data for b in self.blocked]
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost
         if self.drift is not None:  # issue 22: only after a completed full apply

@@ -64,6 +64,16 @@ def _product_steps(catalog: Catalog, employer: EmployerFile, live: LiveEmployer)
     return steps
 
 
+def unread_rights_note(user_type: UserType) -> str:
+    """The note on an employer whose users of ``user_type`` have rights that cannot be
+    read: the same for every such employer, and nothing a person can do about it."""
+    return (
+        f"the rights of {user_type}s could not be read (Loket.nl does not offer that);"
+        " their rights steps are sent as they are in the file and marked unverified, and"
+        " users the file does not name are left alone"
+    )
+
+
 def _unchecked(
     catalog: Catalog, employer: EmployerFile, live: LiveEmployer, observes: Observes
 ) -> list[str]:
@@ -76,9 +86,7 @@ def _unchecked(
         if right in catalog.rights
     ]
     notes += [
-        f"the rights of {user_type}s could not be read (Loket.nl does not offer that);"
-        " their rights steps are sent as they are in the file and marked unverified, and"
-        " users the file does not name are left alone"
+        unread_rights_note(user_type)
         for user_type in sorted(live.rights_unread)
         if any(u.type == user_type for u in employer.users)
     ]

@@ -48,16 +48,26 @@ def adoption_bars(report: dict[str, Any]) -> str:
     )
 
 
+STAGE_LABELS = {
+    "none": "No addendum",
+    "requested": "Requested",
+    "evidence_pending": "Signed, evidence pending",
+    "signed": "Signed",
+}
+
+
 def addendum_flow(report: dict[str, Any]) -> str:
     counts = report["addendum"]
+    names = [f"s_{stage}" for stage in STAGE_LABELS]
     return "\n".join(
         [
             "```mermaid",
             "flowchart LR",
-            f'    s_none["No addendum: {counts["none"]}"]',
-            f'    s_requested["Requested: {counts["requested"]}"]',
-            f'    s_signed["Signed: {counts["signed"]}"]',
-            "    s_none --> s_requested --> s_signed",
+            *(
+                f'    s_{stage}["{label}: {counts[stage]}"]'
+                for stage, label in STAGE_LABELS.items()
+            ),
+            "    " + " --> ".join(names),
             "```",
         ]
     )
@@ -90,6 +100,10 @@ def markdown_report(report: dict[str, Any]) -> str:
     out += ["", adoption_bars(report), ""]
     out += ["### Addendum pipeline", "", addendum_flow(report), ""]
     out += _requested(report["requested"])
+    out += _backlog(report["evidence_pending"])
+    out += _labels(report["labels"])
+    if report.get("group_by"):
+        out += _groups(report)
     if "drift" in report:
         out += _drift(report)
     return "\n".join(out).rstrip("\n") + "\n"
@@ -106,6 +120,61 @@ def _requested(requested: list[dict[str, Any]]) -> list[str]:
     if len(requested) > REQUESTED_SHOWN:
         out.append(f"| … and {len(requested) - REQUESTED_SHOWN} more | | |")
     return [*out, ""]
+
+
+def _backlog(pending: list[dict[str, Any]]) -> list[str]:
+    out = ["### Evidence backlog", ""]
+    if not pending:
+        return [*out, "No signed addendum is waiting for its date and ticket.", ""]
+    out += [
+        f"{len(pending)} signed addenda wait for `signed_on` and `ticket` (`evidence: "
+        "pending`); apply leaves these employers alone. `edit --evidence FILE.csv` fills "
+        "them in.",
+        "",
+        "| Employer | Id | File |",
+        "| :-- | :-- | :-- |",
+    ]
+    out += [
+        f"| {md(r['name'])} | {r['employer_id']} | {md(r['path'])} |"
+        for r in pending[:REQUESTED_SHOWN]
+    ]
+    if len(pending) > REQUESTED_SHOWN:
+        out.append(f"| … and {len(pending) - REQUESTED_SHOWN} more | | |")
+    return [*out, ""]
+
+
+def _labels(labels: dict[str, dict[str, int]]) -> list[str]:
+    if not labels:
+        return []
+    out = ["### Labels", "", "| Label | Value | Employers |", "| :-- | :-- | --: |"]
+    for name, values in labels.items():
+        out += [f"| {md(name)} | {md(value)} | {n} |" for value, n in values.items()]
+    return [*out, ""]
+
+
+def _groups(report: dict[str, Any]) -> list[str]:
+    name = report["group_by"]
+    out = [f"### Employers by label `{md(name)}`", "", "| Group | Employers | MijnLoket |"]
+    out.append("| :-- | --: | --: |")
+    for group, rows in groups(report):
+        portal = sum(1 for r in rows if r["tier"] != "none")
+        out.append(f"| {md(group)} | {len(rows)} | {portal} |")
+    return [*out, ""]
+
+
+NO_LABEL = "(no label)"
+
+
+def groups(report: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The employer rows by ``group_by`` value, by value (those without it last)."""
+    found: dict[str | None, list[dict[str, Any]]] = {}
+    for row in report["employers"]:
+        found.setdefault(row.get("group"), []).append(row)
+    keys = sorted((k for k in found if k is not None), key=str.casefold)
+    ordered = [(k, found[k]) for k in keys]
+    if None in found:
+        ordered.append((NO_LABEL, found[None]))
+    return ordered
 
 
 def _drift(report: dict[str, Any]) -> list[str]:
@@ -128,5 +197,13 @@ def _drift(report: dict[str, Any]) -> list[str]:
                 f"| {md(r['name'])} | {d.get('activate', 0)} | {d.get('deactivate', 0)} | "
                 f"{d.get('grant', 0)} | {d.get('revoke', 0)} |"
             )
+        out.append("")
+    listed = drift.get("employers", [])
+    for r in listed[:REQUESTED_SHOWN]:
+        steps = "; ".join(r["steps"]) or "(no steps listed)"
+        out.append(f"- **{md(r['name'])}** ({md(r['path'])}): {md(steps)}")
+    if len(listed) > REQUESTED_SHOWN:
+        out.append(f"- … and {len(listed) - REQUESTED_SHOWN} more")
+    if listed:
         out.append("")
     return out

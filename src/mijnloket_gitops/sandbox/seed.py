@@ -23,10 +23,11 @@ from pathlib import Path
 
 from mijnloket_gitops.catalog import Catalog, UserType
 from mijnloket_gitops.config import SafetyConfig
-from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.files.model import EmployerFile, login_key
 from mijnloket_gitops.sandbox import drift
 from mijnloket_gitops.sandbox.db import SandboxError
 from mijnloket_gitops.sandbox.store import Store
+from mijnloket_gitops.words import article
 
 _NAMESPACE = uuid.UUID("6b1f6c1e-3f4a-5d2b-9c8e-4a7d2e9f0b13")
 PROVIDER_NAME = "Salarisbureau Sandbox B.V."
@@ -174,6 +175,7 @@ def seed_state(
                 tuple(draft.drift),
             )
         )
+    _one_type_per_login(state)
     managed = {e.employer_id for e in state}
     for name, available, products, users in _UNMANAGED:
         employer_id = str(uuid.uuid5(_NAMESPACE, name))
@@ -190,6 +192,22 @@ def seed_state(
                 )
             )
     return state
+
+
+def _one_type_per_login(state: Sequence[SeedEmployer]) -> None:
+    """A login is one Loket user with one type: raise SandboxError, naming both files,
+    where two files give the same login different types (the database would refuse
+    the second without saying where it came from)."""
+    first: dict[str, tuple[UserType, str | None]] = {}
+    for employer in state:
+        for user in employer.users:
+            kind, where = first.setdefault(login_key(user.login), (user.type, employer.path))
+            if kind != user.type:
+                raise SandboxError(
+                    f"{user.login} is {article(kind)} in {where} but {article(user.type)} in "
+                    f"{employer.path}; a login is one Loket user with one type, so correct "
+                    "the type in one of the files"
+                )
 
 
 def _user_id(login: str) -> str:

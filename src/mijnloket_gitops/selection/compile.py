@@ -15,7 +15,10 @@ right      a user holds the right (exact catalog name)    = != in
 path       the file's path from the repository, glob      = != in
 name       the employer's name, glob, case-insensitive    = != in
 id         the employer_id, glob, case-insensitive        = != in
+label.NAME the file's label NAME, glob, case-insensitive   = != in
 ========== ============================================== =======================
+
+``label.NAME != x`` also picks employers without that label.
 
 Globs: ``*`` (also across ``/``), ``?``, ``[...]``. Names are checked against the
 catalog when the selector is compiled, so a misspelt product is an error, not an
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import get_args
 
 from mijnloket_gitops.catalog import TIER_RANK, Catalog, UserType
-from mijnloket_gitops.files.model import AddendumStatus, EmployerFile
+from mijnloket_gitops.files.model import LABEL_KEY_PATTERN, AddendumStatus, EmployerFile
 from mijnloket_gitops.selection.syntax import BoolOp, Condition, Node, Not, SelectorError, Value
 from mijnloket_gitops.tier import derive_tier
 
@@ -91,10 +94,12 @@ class _Compiler:
     def condition(self, cond: Condition) -> Predicate:
         field = _ALIASES.get(cond.field, cond.field)
         builder = _FIELDS.get(field)
+        if builder is None and field.startswith(_LABEL):
+            builder = self.label(cond)
         if builder is None:
             raise self.fail(
                 cond.column,
-                f"unknown field {cond.field!r}; fields: {', '.join(sorted(_FIELDS))}",
+                f"unknown field {cond.field!r}; fields: {', '.join(sorted(_FIELDS))}, label.NAME",
             )
         if cond.op in _ORDERED and field != "tier":
             raise self.fail(cond.column, f"{cond.op} compares tiers only; use = or != here")
@@ -116,6 +121,15 @@ class _Compiler:
             )
         return text
 
+    def label(self, cond: Condition) -> Callable[[_Compiler, Value], Predicate]:
+        name = cond.field[len(_LABEL) :]
+        if not _LABEL_NAME.match(name):
+            raise self.fail(
+                cond.column,
+                f"label.{name}: a label's name is letters, digits, _ and -, e.g. label.sector",
+            )
+        return lambda c, value: _label_test(name, value)
+
     def product(self, value: Value) -> str:
         if value.text in self.catalog.products:
             return value.text
@@ -123,9 +137,8 @@ class _Compiler:
         hint = (
             f"; did you mean {closest!r}?" if closest else "; `mijnloket-gitops catalog` lists them"
         )
-        raise self.fail(
-            value.column, f"unknown product {value.text!r}{hint} (quote names with spaces)"
-        )
+        quote = "" if value.quoted else " (quote names with spaces)"
+        raise self.fail(value.column, f"unknown product {value.text!r}{hint}{quote}")
 
     def right(self, value: Value) -> str:
         if value.text in self.catalog.rights:
@@ -133,6 +146,22 @@ class _Compiler:
         closest = self.catalog.closest_right(value.text)
         hint = f"; did you mean {closest!r}?" if closest else ""
         raise self.fail(value.column, f"unknown right {value.text!r}{hint}")
+
+
+_LABEL = "label."
+_LABEL_NAME = re.compile(LABEL_KEY_PATTERN)
+
+
+def _label_test(name: str, value: Value) -> Predicate:
+    """The file's label ``name`` (names match case-insensitively) matches the glob."""
+    pattern = _glob(value.text, fold=True)
+    folded = name.casefold()
+
+    def test(s: Subject) -> bool:
+        labels = s.employer.labels or {}
+        return any(k.casefold() == folded and pattern.match(v) for k, v in labels.items())
+
+    return test
 
 
 def _compare_tier(catalog: Catalog, op: str, tier: str) -> Predicate:

@@ -49,6 +49,8 @@ class Token:
 class Value:
     text: str
     column: int
+    quoted: bool = False
+    """Written in double quotes (so a hint to quote it would be wrong)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class _Parser:
             found = "the end" if token.kind == "end" else repr(token.text)
             raise self.fail(token, f"expected a value (quote it if it holds spaces), found {found}")
         self.index += 1
-        return Value(token.text, token.column)
+        return Value(token.text, token.column, quoted=token.kind == "string")
 
     def value_list(self) -> tuple[Value, ...]:
         if self.peek.kind != "(":

@@ -55,6 +55,11 @@ RULES: dict[str, Rule] = {
         Rule("right-without-mijnloket", "warning", "A MijnLoket right while MijnLoket is off."),
         Rule("duplicate-user", "error", "The same login appears twice in one file."),
         Rule("duplicate-employer", "error", "Two files have the same employer_id."),
+        Rule(
+            "user-type-conflict",
+            "error",
+            "One login is an ak-gebruiker in one file and a werkgevergebruiker in another.",
+        ),
     )
 }
 

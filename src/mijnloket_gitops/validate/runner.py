@@ -31,12 +31,13 @@ from pydantic import ValidationError
 
 from mijnloket_gitops.catalog import Catalog
 from mijnloket_gitops.files.loader import load_file
-from mijnloket_gitops.files.model import EmployerFile
+from mijnloket_gitops.files.model import EmployerFile, login_key
 from mijnloket_gitops.files.positions import START, Mark
 from mijnloket_gitops.validate.diagnostics import Diagnostic, diagnostic
 from mijnloket_gitops.validate.discovery import discover
 from mijnloket_gitops.validate.rules import FILE_RULES, RULE_READS, FileContext
 from mijnloket_gitops.validate.today import loket_today
+from mijnloket_gitops.words import article
 
 PARALLEL_THRESHOLD = 300  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
@@ -69,6 +70,11 @@ class CheckedFile:
     packed: bytes | None = field(default=None, repr=False, compare=False)
     extra: Any = field(default=None, repr=False, compare=False)
     """The answer of a :data:`WorkerTask` for this file, if one ran."""
+    logins: tuple[tuple[str, str, str, int, int], ...] = field(
+        default=(), repr=False, compare=False
+    )
+    """(login key, login, type, line, column of the type) of each user (``Logins``):
+    what the cross-file rule user-type-conflict compares, without building the model."""
 
     @cached_property
     def data(self) -> dict[str, Any] | None:
@@ -154,6 +160,11 @@ def check_file(
     checked.employer = employer
     checked.employer_id = employer.employer_id
     checked.id_mark = doc.mark(("employer_id",))
+    marks = [doc.mark(("users", i, "type")) for i in range(len(employer.users))]
+    checked.logins = tuple(
+        (login_key(u.login), u.login, u.type, m.line, m.column)
+        for u, m in zip(employer.users, marks, strict=True)
+    )
     context = FileContext(shown, doc, employer, catalog, require_tier, today)
     for rule in FILE_RULES:
         checked.diagnostics.extend(rule(context))
@@ -180,9 +191,16 @@ def _once(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 # What a worker process checks with; set once per worker by _start_worker.
 _worker_settings: tuple[Catalog, bool, dt.date, WorkerTask | None] | None = None
 
-# A worker's answer for one file: diagnostics, employer_id, its mark, pickled data and
-# the answer of the WorkerTask.
-_Outcome = tuple[list[Diagnostic], str | None, Mark, bytes | None, Any]
+# A worker's answer for one file: diagnostics, employer_id, its mark, pickled data, the
+# answer of the WorkerTask and the users' logins and types.
+_Outcome = tuple[
+    list[Diagnostic],
+    str | None,
+    Mark,
+    bytes | None,
+    Any,
+    tuple[tuple[str, str, str, int, int], ...],
+]
 
 
 def _start_worker(
@@ -205,7 +223,7 @@ def _check_chunk(paths: list[str]) -> list[_Outcome]:
     for one, extra in zip(checked, extras, strict=True):
         data = one.data
         packed = None if data is None else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
-        outcomes.append((one.diagnostics, one.employer_id, one.id_mark, packed, extra))
+        outcomes.append((one.diagnostics, one.employer_id, one.id_mark, packed, extra, one.logins))
     return outcomes
 
 
@@ -280,6 +298,34 @@ def _duplicate_employers(files: Iterable[CheckedFile]) -> Iterable[Diagnostic]:
             )
 
 
+def _login_types(files: Iterable[CheckedFile]) -> Iterable[Diagnostic]:
+    """user-type-conflict: a login is one Loket user with one type, so a login that is
+    an ak-gebruiker in one file and a werkgevergebruiker in another is wrong in one of
+    them (``sandbox seed`` and Loket itself refuse it); reported on every file."""
+    seen: dict[str, list[tuple[str, str, str, int, int]]] = {}
+    for checked in files:
+        for key, login, kind, line, column in checked.logins:
+            seen.setdefault(key, []).append((checked.path, login, kind, line, column))
+    for uses in seen.values():
+        kinds = {kind for _, _, kind, _, _ in uses}
+        if len(kinds) < 2:
+            continue
+        for path, login, kind, line, column in uses:
+            others = sorted({p for p, _, k, _, _ in uses if k != kind and p != path})
+            if not others:  # within one file: duplicate-user says so
+                continue
+            other_kind = next(k for k in sorted(kinds) if k != kind)
+            yield diagnostic(
+                path,
+                "user-type-conflict",
+                f"user {login!r} is {article(kind)} here but {article(other_kind)} in "
+                + ", ".join(others),
+                line,
+                column,
+                "a login is one Loket user with one type; correct the type in one of the files",
+            )
+
+
 def validate_paths(
     paths: Sequence[Path],
     catalog: Catalog,
@@ -300,6 +346,7 @@ def validate_paths(
     for item in checked:
         diagnostics.extend(item.diagnostics)
     diagnostics.extend(_duplicate_employers(checked))
+    diagnostics.extend(_login_types(checked))
     if report_only is not None:
         wanted = {p.resolve() for p in report_only}
         diagnostics = [d for d in diagnostics if Path(d.path).resolve() in wanted]

@@ -209,7 +209,12 @@ def base_ref(plan: Data) -> str:
 def removed_lines(plan: Data) -> list[str]:
     """One line per employer newly unmanaged since the base ref."""
     return [
-        f"{clean(r['name'])} ({clean(r['employer_id'])}): {clean(r['path'])} was removed"
+        f"{clean(r['name'])} ({clean(r['employer_id'])}): {clean(r['path'])} "
+        + (
+            "is still there but names another employer now (its employer_id was changed)"
+            if r.get("file_kept")
+            else "was removed"
+        )
         for r in plan.get("removed", ())
     ]
 
@@ -390,3 +395,14 @@ NO_CHANGES_IN_READ = "No changes in the employers that were read."
 def invalid_files(plan: Data) -> list[str]:
     """The employer files left out of the plan because they are invalid."""
     return [clean(path) for path in plan.get("invalid", ())]
+
+
+BLOCKED_HEADING = (
+    "Blocked by their employer_id, so not planned (the exit code is 1; the others are planned):"
+)
+
+
+def blocked_files(plan: Data) -> list[str]:
+    """One line per file left out because its employer_id is not live or names another
+    company, with both names."""
+    return [clean(b["message"]) for b in plan.get("blocked", ())]

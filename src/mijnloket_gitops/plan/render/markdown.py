@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mijnloket_gitops.plan.render.common import (
+    BLOCKED_HEADING,
     FAILED_HEADING,
     INVALID_HEADING,
     MANUAL_LEGEND,
@@ -30,6 +31,7 @@ from mijnloket_gitops.plan.render.common import (
     aggregate,
     base_ref,
     binding_lines,
+    blocked_files,
     changed_employers,
     drift_heading,
     drift_lines,
@@ -242,6 +244,11 @@ def _failed(plan: Data) -> _List:
     return _List(f"### {FAILED_HEADING}\n\n", items, "employers that could not be read")
 
 
+def _blocked(plan: Data) -> _List:
+    items = tuple(f"- {md(line)}\n" for line in blocked_files(plan))
+    return _List(f"### {BLOCKED_HEADING}\n\n", items, "files blocked by their employer_id")
+
+
 def _invalid(plan: Data) -> _List:
     items = tuple(f"- {md(path)}\n" for path in invalid_files(plan))
     return _List(f"### {INVALID_HEADING}\n\n", items, "invalid employer files")
@@ -325,6 +332,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     head.append(_unknown(plan))
     head.append(_unchecked(plan))
     head.append(_failed(plan))
+    head.append(_blocked(plan))
     head.append(_invalid(plan))
     intro = ""
     if changed:

@@ -183,9 +183,15 @@ _REMOVED = _object(
         "employer_id": _STRING,
         "name": _described({"type": "string"}, "Company name as Loket has it."),
         "path": _described(_STRING, "The employer's file at the base ref."),
+        "file_kept": _described(
+            {"type": "boolean"},
+            "The file is still there but names another employer now (its employer_id "
+            "was changed); present only when true.",
+        ),
     },
     "A live employer whose file was removed since the base ref: newly unmanaged.",
 )
+_REMOVED["required"].remove("file_kept")
 
 _LIVE_EMPLOYER = _object(
     {
@@ -358,6 +364,25 @@ def plan_schema() -> dict[str, Any]:
                         "An employer that could not be read.",
                     ),
                 },
+                "blocked": {
+                    "type": "array",
+                    "description": "Employer files left out because their employer_id is "
+                    "not live or names another company than the file (present only when "
+                    "there are any; the exit code is 1; the others are planned).",
+                    "items": _object(
+                        {
+                            "path": _described(_STRING, "The employer file."),
+                            "employer_id": _STRING,
+                            "name": _described({"type": "string"}, "The name in the file."),
+                            "live_name": _described(
+                                {"type": ["string", "null"]},
+                                "Loket's name for the employer_id; null when it is not live.",
+                            ),
+                            "message": _described(_STRING, "What is wrong and what to do."),
+                        },
+                        "A file blocked by its employer_id.",
+                    ),
+                },
                 "invalid": {
                     "type": "array",
                     "description": "Employer files left out because they are invalid "
@@ -405,6 +430,7 @@ def plan_schema() -> dict[str, Any]:
     schema["required"].remove("invalid")  # only when a file was left out
     schema["required"].remove("state")  # saved plans only
     schema["required"].remove("drift")  # only after a completed full apply
+    schema["required"].remove("blocked")  # only when a file was blocked by its employer_id
     return schema
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from mijnloket_gitops.plan.render.common import (
+    BLOCKED_HEADING,
     FAILED_HEADING,
     INVALID_HEADING,
     MANUAL_LEGEND,
@@ -25,6 +26,7 @@ from mijnloket_gitops.plan.render.common import (
     aggregate,
     base_ref,
     binding_lines,
+    blocked_files,
     changed_employers,
     clean,
     drift_heading,
@@ -159,6 +161,11 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if failures:
         lines.append(_style(FAILED_HEADING, options, fg="red", bold=True))
         lines += [f"  x {line}" for line in failures]
+        lines.append("")
+    blocked = blocked_files(plan)
+    if blocked:
+        lines.append(_style(BLOCKED_HEADING, options, fg="red", bold=True))
+        lines += [f"  x {line}" for line in blocked]
         lines.append("")
     invalid = invalid_files(plan)
     if invalid:
