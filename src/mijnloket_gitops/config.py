@@ -56,7 +56,7 @@ class RightOverride(_Strict):
     requires: list[str] | None = None
     personal_data: bool | None = None
     note: str | None = None
-    loket_id: str | int | None = Field(
+    loket_id: str | None = Field(
         None,
         description="The right's id in Loket.nl, for a Loket whose API shows it neither in "
         "the authorization sets' details nor in the rights of a user (loket provider only).",
@@ -331,7 +331,7 @@ class RepoConfig(_Strict):
     )
 
 
-def pinned_right_ids(config: RepoConfig) -> dict[str, str | int]:
+def pinned_right_ids(config: RepoConfig) -> dict[str, str]:
     """``catalog.rights.<name>.loket_id``: right ids pinned by description (loket provider)."""
     return {n: o.loket_id for n, o in config.catalog.rights.items() if o.loket_id is not None}
 
