@@ -99,6 +99,7 @@ def apply(
             tool_version=__version__,
             overrides=sorted(overrides.allowed),
             force=overrides.force,
+            override_windows=sorted(overrides.windows),  # issue 23
             targets=list(targets),
         )
         try:

@@ -25,6 +25,7 @@ from mijnloket_gitops.cli.common import (
 )
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
 from mijnloket_gitops.cli.show_cmd import render_saved
+from mijnloket_gitops.cli.windows_cmd import enforce_windows
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
@@ -78,7 +79,8 @@ def _fresh_plan(
     # What the approver reads, with the cost delta where prices are configured.
     shown = with_cost(settings, repository.in_scope, result.plan)
     click.echo(RENDERERS["text"](shown.review_data, RenderOptions(color=use_color())), nl=False)
-    if result.plan.has_changes and not result.plan.violations and not auto_approve:
+    refused = result.plan.violations or result.plan.window_refusals
+    if result.plan.has_changes and not refused and not auto_approve:
         _confirm(result.plan)
     return result
 
@@ -269,6 +271,7 @@ def attempt(
                     f"refused: {violation.message} (override: {violation.flag})", fg="red", err=True
                 )
             raise SystemExit(ExitCode.REFUSED)
+        enforce_windows(plan, journal)  # issue 23: change windows, exit 3
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)
             click.echo("Nothing to apply.")

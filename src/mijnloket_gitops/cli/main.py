@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "show": "show_cmd",
     "edit": "edit_cmd",
     "report": "report_cmd",
+    "windows": "windows_cmd",  # issue 23
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mijnloket_gitops.catalog import Tier
+from mijnloket_gitops.governance.blocks import WindowBlock
 from mijnloket_gitops.providers.base import Action, EmployerSummary, Step
 from mijnloket_gitops.tier import tier_rank
 
@@ -199,6 +200,14 @@ class Plan:
     """Employer files left out of the plan because they are invalid (exit code 1)."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
+    # issue 23: change windows, only when the repository has ``windows:``
+    blocked_by_window: tuple[WindowBlock, ...] | None = None
+    """Employers a change window blocks when the plan is made (lifted ones too)."""
+
+    @property
+    def window_refusals(self) -> tuple[WindowBlock, ...]:
+        """The window blocks no ``--override-window`` lifts: apply refuses (exit 3)."""
+        return tuple(b for b in self.blocked_by_window or () if b.overridden_by is None)
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -285,4 +294,6 @@ class Plan:
             data["invalid"] = list(self.invalid)
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost
+        if self.blocked_by_window is not None:  # issue 23: only with windows configured
+            data["blocked_by_window"] = [b.data for b in self.blocked_by_window]
         return data

@@ -55,6 +55,7 @@ from mijnloket_gitops.plan.render.cost import (
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
 from mijnloket_gitops.plan.render.text import NO_CHANGES
+from mijnloket_gitops.plan.render.windows import blocked_lines, lifted_lines
 from mijnloket_gitops.words import plural
 
 MARKER = "<!-- mijnloket-gitops:plan -->"
@@ -202,6 +203,22 @@ def _overridden(plan: Data) -> _List:
     return _List(head, items, "overridden guards")
 
 
+def _windows(plan: Data) -> list[_List]:
+    """issue 23: standing window blocks as a warning, lifted ones as a list."""
+    blocked = tuple(f"> - {line}\n" for line in blocked_lines(plan, md))
+    head = (
+        "> [!WARNING]\n"
+        f"> **{plural(len(blocked), 'employer')} blocked by a change window now.** "
+        "`apply` refuses (exit 3) until the window ends, unless overridden.\n>\n"
+    )
+    lifted = tuple(f"- {line}\n" for line in lifted_lines(plan, md))
+    lifted_head = "### Change windows overridden\n\nApply records each override in its journal.\n\n"
+    return [
+        _List(head, blocked, "window blocks", prefix="> "),
+        _List(lifted_head, lifted, "overridden window blocks"),
+    ]
+
+
 def _by_kind(plan: Data) -> str:
     lines = "".join(f"- {md(line)}\n" for line in aggregate(plan, "→"))
     return (
@@ -284,7 +301,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
         head.append(f"{md(scope)}\n\n")
     if plan["violations"]:
         head.append(_violations(plan))
-    head += [_removed(plan), _taken_over(plan), _overridden(plan)]
+    head += [_removed(plan), _taken_over(plan), _overridden(plan), *_windows(plan)]
     table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed, plan)

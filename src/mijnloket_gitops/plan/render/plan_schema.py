@@ -287,6 +287,29 @@ _COST = _object(
 )
 
 
+# issue 23: change windows (only with ``windows:`` in mijnloket-gitops.yaml)
+_WINDOW_BLOCK = _object(
+    {
+        "employer_id": _STRING,
+        "name": _described({"type": "string"}, "Loket's name of the employer."),
+        "path": _described(_STRING, "The employer file."),
+        "window": _described(_STRING, "The window's name (for allow: the next to open)."),
+        "kind": {"enum": ["deny", "allow"]},
+        "until": _described(
+            _NULLABLE_STRING,
+            "deny: when the window ends; allow: when the next allow window opens; local "
+            "ISO 8601 time with offset; null when not within a year.",
+        ),
+        "timezone": _described(_STRING, "The window's IANA time zone."),
+        "message": _described(_STRING, "What blocks the employer, in words."),
+        "flag": _described(_STRING, "The flag that lifts the block."),
+        "overridden_by": _described(_STRING, "Present when that flag lifted it."),
+    },
+    "Steps of one employer a change window blocks when the plan is made.",
+)
+_WINDOW_BLOCK["required"].remove("overridden_by")
+
+
 def plan_schema() -> dict[str, Any]:
     """The schema of ``plan --format json`` output and of ``plan --out`` files.
 
@@ -348,6 +371,12 @@ def plan_schema() -> dict[str, Any]:
                     "additionalProperties": {"$ref": "#/$defs/live_employer"},
                 },
                 "cost": {"$ref": "#/$defs/cost"},  # issue 15
+                "blocked_by_window": {  # issue 23
+                    "type": "array",
+                    "description": "Employers a change window blocks when the plan is made "
+                    "(present only when windows are configured); apply checks again.",
+                    "items": {"$ref": "#/$defs/window_block"},
+                },
             },
             f"A plan (format version {FORMAT_VERSION}); see docs/plan-format.md.",
         ),
@@ -359,10 +388,12 @@ def plan_schema() -> dict[str, Any]:
             "live_employer": _LIVE_EMPLOYER,
             "cost": _COST,  # issue 15
             "cost_employer": _COST_EMPLOYER,
+            "window_block": _WINDOW_BLOCK,  # issue 23
         },
     }
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
+    schema["required"].remove("blocked_by_window")  # issue 23: only with windows
     schema["required"].remove("invalid")  # only when a file was left out
     return schema
 

@@ -45,6 +45,12 @@ from mijnloket_gitops.plan.render.common import (
 )
 from mijnloket_gitops.plan.render.cost import employer_cost_text, total_cost_text
 from mijnloket_gitops.plan.render.options import RenderOptions
+from mijnloket_gitops.plan.render.windows import (
+    HEADING,
+    LIFTED_HEADING,
+    blocked_lines,
+    lifted_lines,
+)
 from mijnloket_gitops.words import plural
 
 NO_CHANGES = "No changes. Live state matches the configuration."
@@ -110,6 +116,18 @@ def _violation_lines(violations: list[Data], options: RenderOptions) -> list[str
     return [*lines, ""]
 
 
+def _window_lines(plan: Data, options: RenderOptions) -> list[str]:
+    lines: list[str] = []
+    blocked, lifted = blocked_lines(plan, clean), lifted_lines(plan, clean)
+    if blocked:
+        lines.append(_style(HEADING, options, fg="red", bold=True))
+        lines += [f"  {line}" for line in blocked] + [""]
+    if lifted:
+        lines.append(_style(LIFTED_HEADING, options, bold=True))
+        lines += [f"  {line}" for line in lifted] + [""]
+    return lines
+
+
 def text_renderer(plan: Data, options: RenderOptions) -> str:
     lines: list[str] = []
     if options.title:
@@ -164,6 +182,7 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     if overridden:
         lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
         lines += [f"  {line}" for line in overridden] + [""]
+    lines += _window_lines(plan, options)  # issue 23
     total = total_cost_text(plan)  # issue 15
     if total:
         lines.append(total)
