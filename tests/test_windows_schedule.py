@@ -28,8 +28,8 @@ def window(schedule: str, duration: str = "24h", **extra: str) -> Window:
     return compiled
 
 
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # 2026: clocks go forward on Sunday 29 March (02:00 CET -> 03:00 CEST) and back on
