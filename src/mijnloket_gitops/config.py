@@ -26,6 +26,7 @@ from mijnloket_gitops.catalog import (
 from mijnloket_gitops.errors import ConfigError
 from mijnloket_gitops.files.loader import Document, load_bytes
 from mijnloket_gitops.files.schema_errors import describe_first
+from mijnloket_gitops.governance.policies import PolicyConfig, check_policies
 from mijnloket_gitops.governance.schedule import Window
 from mijnloket_gitops.governance.windows_config import WindowConfig, compile_windows
 
@@ -299,6 +300,9 @@ class RepoConfig(_Strict):
         default_factory=list,
         description="Change windows: when apply may change which employers (optional).",
     )
+    policies: list[PolicyConfig] = Field(
+        default_factory=list, description="House rules as CEL expressions (optional)."
+    )
 
 
 @dataclass(frozen=True)
@@ -357,6 +361,10 @@ def load_settings(root: Path) -> Settings:
         ) from None
     _check_pricing(config, catalog, doc, path)  # issue 15
     windows = compile_windows(config.windows, catalog, doc, path)  # issue 23
+    if config.policies:  # issue 23
+        from mijnloket_gitops.validate.diagnostics import RULES
+
+        check_policies(config.policies, doc, path, raw.decode("utf-8"), set(RULES))
     return Settings(root, config, catalog, path, windows)
 
 

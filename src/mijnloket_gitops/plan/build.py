@@ -21,6 +21,7 @@ from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError
 from mijnloket_gitops.gitutil import head_commit
 from mijnloket_gitops.governance import clock
+from mijnloket_gitops.governance.step_policies import step_violations
 from mijnloket_gitops.governance.window_check import check_overrides, window_blocks
 from mijnloket_gitops.plan.batches import READ_BATCH, plan_batches
 from mijnloket_gitops.plan.batches import Progress as Progress  # onboard imports it from here
@@ -242,6 +243,12 @@ def _make_plan(
     violations, overridden = check_guards(
         plan, catalog, settings.config.safety, settings.config.ownership, overrides, portfolio
     )
+    if settings.config.policies:  # issue 23: step policies refuse like guards
+        files = {e.employer_id.lower(): e for _, e in desired}
+        refused, forced = step_violations(
+            settings.config.policies, plan.changed, files, overrides.force
+        )
+        violations, overridden = (*violations, *refused), (*overridden, *forced)
     plan = replace(plan, violations=violations, overridden=overridden)
     if settings.windows:  # issue 23: change windows, at the time the plan is made
         check_overrides(settings.windows, overrides.windows)
