@@ -169,3 +169,85 @@ def test_a_policy_id_may_not_be_a_built_in_rule(tmp_path: Path) -> None:
     assert (
         "mijnloket-gitops.yaml:2:9: policy id 'schema' is taken by a built-in rule" in result.output
     )
+
+
+POLICIES = """\
+policies:
+  - id: pro-needs-account-manager
+    on: employer
+    rule: 'employer.tier != "pro" || has(employer.labels.account_manager)'
+    message: "Pro tier needs an account manager label"
+  - id: no-email-grants
+    on: step
+    rule: 'step.action != "grant" || step.right != "Raadplegen MijnLoket e-mailadres"'
+    message: "e-mail addresses are granted by the privacy officer by hand"
+"""
+CASES = """\
+- name: a Pro employer without an account manager is refused
+  policy: pro-needs-account-manager
+  employer: {tier: pro}
+  expect: fail
+- name: a Pro employer with one passes
+  policy: pro-needs-account-manager
+  employer: {tier: pro, labels: {account_manager: an@bureau.nl}}
+  expect: pass
+- name: the bundled Plus employer passes
+  policy: pro-needs-account-manager
+  file: ../employers/hoveniersbedrijf-groenrijk.yaml
+  expect: pass
+- name: granting the e-mail address is refused
+  policy: no-email-grants
+  step: {action: grant, right: Raadplegen MijnLoket e-mailadres}
+  expect: fail
+- name: revoking it is not
+  policy: no-email-grants
+  step: {action: revoke, right: Raadplegen MijnLoket e-mailadres}
+  expect: pass
+"""
+
+
+def test_policy_test_runs_cases_with_expected_outcomes(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, POLICIES, seed=False)
+    (repo / "policy-tests").mkdir()
+    (repo / "policy-tests" / "rules.yaml").write_text(CASES, encoding="utf-8")
+    result = run(repo, "policy", "test")
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("5 passed, 0 failed.\n")
+    assert "PASS " in result.output and "rules.yaml:1 a Pro employer without" in result.output
+
+
+def test_policy_test_fails_when_a_rule_does_not_do_what_its_cases_say(tmp_path: Path) -> None:
+    loose = POLICIES.replace('step.action != "grant" ||', 'step.action == "grant" ||')
+    repo = make_repo(tmp_path, loose, seed=False)
+    (repo / "policy-tests").mkdir()
+    tests = repo / "policy-tests" / "rules.yaml"
+    tests.write_text(CASES + "- name: typo\n  policy: no-emial-grants\n  expect: pass\n")
+    result = run(repo, "policy", "test", str(tests), "--format", "json")
+    assert result.exit_code == 1, result.output
+    failed = [r for r in json.loads(result.output)["results"] if not r["ok"]]
+    assert [(r["line"], r["detail"]) for r in failed] == [
+        (13, "expected fail, got pass"),
+        (17, "expected pass, got fail"),
+        (21, "no policy has id 'no-emial-grants' (policies: no-email-grants, "
+             "pro-needs-account-manager)"),
+    ]  # fmt: skip
+
+
+def test_a_broken_test_file_is_a_failure_with_its_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, POLICIES, seed=False)
+    tests = repo / "rules.yaml"
+    tests.write_text("- name: x\n  policy: no-email-grants\n  expect: maybe\n")
+    result = run(repo, "policy", "test", str(tests))
+    assert result.exit_code == 1
+    assert "rules.yaml:3 (file): " in result.output and "expect" in result.output
+
+
+def test_a_missing_example_file_is_a_failure_naming_it(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, POLICIES, seed=False)
+    tests = repo / "rules.yaml"
+    tests.write_text(
+        "- name: x\n  policy: pro-needs-account-manager\n  file: gone.yaml\n  expect: pass\n"
+    )
+    result = run(repo, "policy", "test", str(tests))
+    assert result.exit_code == 1
+    assert "rules.yaml:1 x: cannot read gone.yaml: No such file or directory" in result.output

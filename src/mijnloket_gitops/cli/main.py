@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "edit": "edit_cmd",
     "report": "report_cmd",
     "windows": "windows_cmd",  # issue 23
+    "policy": "policy_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a
