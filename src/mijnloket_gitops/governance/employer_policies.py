@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mijnloket_gitops.files.positions import Mark
-from mijnloket_gitops.governance.policies import PolicyConfig, employer_input, evaluate
+from mijnloket_gitops.governance.policies import PolicyConfig, employer_input, evaluate_all
 from mijnloket_gitops.validate.diagnostics import Diagnostic, Rule
 
 
@@ -26,11 +26,11 @@ def employer_diagnostics(
 ) -> list[Diagnostic]:
     """The diagnostics of the employer policies on one valid file's ``data``."""
     found: list[Diagnostic] = []
-    inputs = {"employer": employer_input(data)}
-    for policy in policies:
-        if policy.on != "employer":
-            continue
-        outcome = evaluate(policy, inputs)
+    rules = [p for p in policies if p.on == "employer"]
+    outcomes = evaluate_all(rules, {"employer": employer_input(data)})
+    if all(outcome.passed for outcome in outcomes):  # the common case, kept cheap
+        return found
+    for policy, outcome in zip(rules, outcomes, strict=True):
         if outcome.passed:
             continue
         if outcome.error is not None:

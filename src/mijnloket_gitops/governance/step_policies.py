@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mijnloket_gitops.files.model import EmployerFile
-from mijnloket_gitops.governance.policies import PolicyConfig, employer_input, evaluate
+from mijnloket_gitops.governance.policies import PolicyConfig, employer_input, evaluate_all
 from mijnloket_gitops.plan.model import EmployerPlan, GuardViolation, PlannedStep
 
 FORCE = "--force"
@@ -51,8 +51,7 @@ def step_violations(
         employer_data = employer_input(data)
         for planned in employer.steps:
             inputs = {"employer": employer_data, "step": step_input(employer, planned)}
-            for policy in rules:
-                outcome = evaluate(policy, inputs)
+            for policy, outcome in zip(rules, evaluate_all(rules, inputs), strict=True):
                 if outcome.passed:
                     continue
                 why = policy.message
