@@ -251,3 +251,18 @@ def test_a_missing_example_file_is_a_failure_naming_it(tmp_path: Path) -> None:
     result = run(repo, "policy", "test", str(tests))
     assert result.exit_code == 1
     assert "rules.yaml:1 x: cannot read gone.yaml: No such file or directory" in result.output
+
+
+def test_the_readme_governance_examples_work(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### House rules as policy code, in CEL", 1)[1]
+    config, cases = (block.split("```", 1)[0] for block in section.split("```yaml\n")[1:3])
+    windows = readme.split("### Change windows", 1)[1].split("```yaml\n")[1].split("```")[0]
+    repo = make_repo(tmp_path, config + windows, seed=False)
+    (repo / "policy-tests").mkdir()
+    (repo / "policy-tests" / "readme.yaml").write_text(cases, encoding="utf-8")
+    result = run(repo, "policy", "test")
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("3 passed, 0 failed.\n")
+    assert run(repo, "validate").exit_code == 0
+    assert run(repo, "windows").exit_code == 0
