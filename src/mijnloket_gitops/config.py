@@ -26,6 +26,7 @@ from mijnloket_gitops.catalog import (
 from mijnloket_gitops.errors import ConfigError
 from mijnloket_gitops.files.loader import Document, load_bytes
 from mijnloket_gitops.files.schema_errors import describe_first
+from mijnloket_gitops.governance.approval_config import ApprovalConfig
 from mijnloket_gitops.governance.policies import PolicyConfig, check_policies
 from mijnloket_gitops.governance.schedule import Window
 from mijnloket_gitops.governance.windows_config import WindowConfig, compile_windows
@@ -302,6 +303,10 @@ class RepoConfig(_Strict):
     )
     policies: list[PolicyConfig] = Field(
         default_factory=list, description="House rules as CEL expressions (optional)."
+    )
+    approvals: list[ApprovalConfig] = Field(
+        default_factory=list,
+        description="Who must approve a plan, by what it does (optional).",
     )
 
 

@@ -26,6 +26,7 @@ from mijnloket_gitops.cli.where import narrow, where_option
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError
+from mijnloket_gitops.governance.approvals import with_approvals
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.model import Plan
 from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
@@ -246,6 +247,7 @@ def plan(
             provider=provider,
         )
     priced = with_cost(settings, repository.in_scope, result.plan)  # issue 15
+    priced = with_approvals(settings.config.approvals, settings.catalog, priced)  # issue 23
     result = dataclasses.replace(result, plan=priced)
     if repository.invalid:
         invalid = tuple(repository.invalid)

@@ -200,6 +200,8 @@ class Plan:
     """Employer files left out of the plan because they are invalid (exit code 1)."""
     # issue 15: the monthly cost section, only when the repository has ``pricing:``
     cost: dict[str, Any] | None = None
+    # issue 23: approvals the plan needs, only when the repository has ``approvals:``
+    approvals: tuple[dict[str, Any], ...] | None = None
     # issue 23: change windows, only when the repository has ``windows:``
     blocked_by_window: tuple[WindowBlock, ...] | None = None
     """Employers a change window blocks when the plan is made (lifted ones too)."""
@@ -294,6 +296,8 @@ class Plan:
             data["invalid"] = list(self.invalid)
         if self.cost is not None:  # issue 15: without pricing, nothing about money
             data["cost"] = self.cost
+        if self.approvals is not None:  # issue 23: only with approvals configured
+            data["approvals"] = list(self.approvals)
         if self.blocked_by_window is not None:  # issue 23: only with windows configured
             data["blocked_by_window"] = [b.data for b in self.blocked_by_window]
         return data

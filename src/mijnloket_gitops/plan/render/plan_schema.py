@@ -308,6 +308,31 @@ _WINDOW_BLOCK = _object(
     "Steps of one employer a change window blocks when the plan is made.",
 )
 _WINDOW_BLOCK["required"].remove("overridden_by")
+_APPROVAL = _object(
+    {
+        "name": _described(_STRING, "The approval's name in mijnloket-gitops.yaml."),
+        "when": {
+            "enum": [
+                "tier_change",
+                "personal_data_grant",
+                "mijnloket_removal",
+                "takeover",
+                "cost_increase",
+            ]
+        },
+        "reviewers": {
+            "type": "array",
+            "description": "Who may approve: @org/team or @login.",
+            "items": _STRING,
+        },
+        "reasons": {
+            "type": "array",
+            "description": "What in the plan requires it (at most five, then a count).",
+            "items": _STRING,
+        },
+    },
+    "An approval the plan needs before it may be applied.",
+)
 
 
 def plan_schema() -> dict[str, Any]:
@@ -371,6 +396,12 @@ def plan_schema() -> dict[str, Any]:
                     "additionalProperties": {"$ref": "#/$defs/live_employer"},
                 },
                 "cost": {"$ref": "#/$defs/cost"},  # issue 15
+                "approvals": {  # issue 23
+                    "type": "array",
+                    "description": "The approvals the plan needs (present only when "
+                    "approvals are configured); github check-approvals checks them.",
+                    "items": {"$ref": "#/$defs/approval"},
+                },
                 "blocked_by_window": {  # issue 23
                     "type": "array",
                     "description": "Employers a change window blocks when the plan is made "
@@ -389,11 +420,13 @@ def plan_schema() -> dict[str, Any]:
             "cost": _COST,  # issue 15
             "cost_employer": _COST_EMPLOYER,
             "window_block": _WINDOW_BLOCK,  # issue 23
+            "approval": _APPROVAL,
         },
     }
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
     schema["required"].remove("blocked_by_window")  # issue 23: only with windows
+    schema["required"].remove("approvals")  # issue 23: only with approvals
     schema["required"].remove("invalid")  # only when a file was left out
     return schema
 

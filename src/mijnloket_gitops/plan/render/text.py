@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from mijnloket_gitops.plan.render.approvals import HEADING as APPROVALS_HEADING
+from mijnloket_gitops.plan.render.approvals import approval_lines
 from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
     INVALID_HEADING,
@@ -183,6 +185,12 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
         lines.append(_style("Guards overridden (recorded in the journal):", options, bold=True))
         lines += [f"  {line}" for line in overridden] + [""]
     lines += _window_lines(plan, options)  # issue 23
+    approvals = approval_lines(plan, clean)  # issue 23
+    if approvals:
+        lines.append(_style(APPROVALS_HEADING, options, bold=True))
+        for head, reasons in approvals:
+            lines += [f"  {head}"] + [f"    - {reason}" for reason in reasons]
+        lines.append("")
     total = total_cost_text(plan)  # issue 15
     if total:
         lines.append(total)
