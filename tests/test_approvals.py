@@ -149,3 +149,20 @@ def test_comments_do_not_undo_an_approval_but_a_later_decision_does() -> None:
     assert approvers(reviews, HEAD) == ["a", "b"]
     assert approvers([*reviews, review("b", "DISMISSED")], HEAD) == ["a"]
     assert approvers([review("c", "CHANGES_REQUESTED"), review("c", "APPROVED")], HEAD) == ["c"]
+
+
+def test_a_pull_request_cannot_drop_the_governance_its_plan_is_judged_by() -> None:
+    from mijnloket_gitops.config import RepoConfig
+    from mijnloket_gitops.gitops.pr_settings import effective
+
+    base = RepoConfig.model_validate(
+        {
+            "approvals": [{"name": "price", "when": "tier_change", "reviewers": ["@org/sales"]}],
+            "policies": [{"id": "p", "on": "step", "rule": "true", "message": "m"}],
+            "windows": [{"name": "w", "kind": "deny", "schedule": "FREQ=DAILY", "duration": "1h"}],
+        }
+    )
+    planned = effective(base, RepoConfig())
+    assert planned.approvals == base.approvals
+    assert planned.policies == base.policies
+    assert planned.windows == base.windows

@@ -297,7 +297,8 @@ def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None
     alone); after it, the whole folder is uploaded again for 90 days, except after a
     failed restore (an incomplete set must not become the newest)."""
     job = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])["apply"]
-    assert job["permissions"] == {"actions": "read", "contents": "read"}
+    # pull-requests: the reviews, for the approvals the plan needs (issue 23)
+    assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "read"}
     steps = job["steps"]
 
     def index(predicate: Any) -> int:
@@ -329,3 +330,25 @@ def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None
     condition = " ".join(steps[keep]["if"].split())
     assert "steps.journal.outcome == 'success'" in condition
     assert "steps.restore.outcome != 'failure'" in condition
+
+
+def test_apply_checks_the_approvals_of_the_reviewed_plan_before_applying() -> None:
+    """issue 23: the approvals a plan needs are checked again in the apply job, with the
+    reviewed pull request and commit, before the apply step; a hand-run plan (no pull
+    request) skips the check."""
+    jobs = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])
+    assert jobs["reviewed"]["outputs"] == {
+        "pull-request": "${{ steps.reviewed.outputs.pull-request }}",
+        "head-sha": "${{ steps.reviewed.outputs.head-sha }}",
+    }
+    job = jobs["apply"]
+    assert "reviewed" in job["needs"]
+    steps = job["steps"]
+    (check,) = [i for i, s in enumerate(steps) if "github check-approvals" in s.get("run", "")]
+    applied = next(i for i, s in enumerate(steps) if s.get("id") == "apply")
+    downloaded = next(i for i, s in enumerate(steps) if s.get("name") == "Download the plan")
+    assert downloaded < check < applied
+    step = steps[check]
+    assert step["if"] == "needs.reviewed.outputs.pull-request != ''"
+    assert '--pr "$PR" --head-sha "$HEAD_SHA"' in step["run"]
+    assert step["env"]["HEAD_SHA"] == "${{ needs.reviewed.outputs.head-sha }}"
