@@ -258,7 +258,9 @@ def test_the_readme_governance_examples_work(tmp_path: Path) -> None:
     section = readme.split("### House rules as policy code, in CEL", 1)[1]
     config, cases = (block.split("```", 1)[0] for block in section.split("```yaml\n")[1:3])
     windows = readme.split("### Change windows", 1)[1].split("```yaml\n")[1].split("```")[0]
-    repo = make_repo(tmp_path, config + windows, seed=False)
+    approvals = readme.split("### Approvals routed by", 1)[1].split("```yaml\n")[1]
+    approvals = approvals.split("```")[0]
+    repo = make_repo(tmp_path, config + windows + approvals, seed=False)
     (repo / "policy-tests").mkdir()
     (repo / "policy-tests" / "readme.yaml").write_text(cases, encoding="utf-8")
     result = run(repo, "policy", "test")
