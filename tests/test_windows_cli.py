@@ -148,13 +148,13 @@ def test_plan_shows_the_block_in_every_format(
     at(IN_PAYROLL)
     text = run(repo, "plan")
     assert text.exit_code == 0, text.output  # plan informs; apply refuses
-    assert "Blocked by a change window now (apply refuses, exit 3):" in text.output
+    assert "Blocked by a change window when the plan was made (apply checks again" in text.output
     assert (
         f"ICT Partners Utrecht B.V. ({ICT}): inside deny window payroll-run until "
         "2026-03-26 00:00+01:00 (Europe/Amsterdam); override with --override-window payroll-run"
     ) in text.output
     markdown = run(repo, "plan", "--format", "markdown")
-    assert "3 employers blocked by a change window now." in markdown.output
+    assert "3 employers blocked by a change window when the plan was made." in markdown.output
     assert "inside deny window payroll-run until 2026-03-26 00:00+01:00" in markdown.output
     data = json.loads(run(repo, "plan", "--format", "json").output)
     plan_validator().validate(data)
@@ -171,7 +171,7 @@ def test_plan_marks_a_lifted_block(repo: Path, at: Callable[[dt.datetime], None]
     result = run(repo, "plan", "--override-window", "payroll-run")
     assert "Change windows overridden (recorded in the journal):" in result.output
     assert "[overridden by --override-window payroll-run]" in result.output
-    assert "Blocked by a change window now" not in result.output
+    assert "Blocked by a change window" not in result.output
 
 
 def test_outside_the_window_the_plan_has_an_empty_list(

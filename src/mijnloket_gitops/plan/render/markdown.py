@@ -209,8 +209,9 @@ def _windows(plan: Data) -> list[_List]:
     blocked = tuple(f"> - {line}\n" for line in blocked_lines(plan, md))
     head = (
         "> [!WARNING]\n"
-        f"> **{plural(len(blocked), 'employer')} blocked by a change window now.** "
-        "`apply` refuses (exit 3) until the window ends, unless overridden.\n>\n"
+        f"> **{plural(len(blocked), 'employer')} blocked by a change window when the plan "
+        "was made.** `apply` checks the windows again when it runs and refuses (exit 3) "
+        "while one holds, unless overridden.\n>\n"
     )
     lifted = tuple(f"- {line}\n" for line in lifted_lines(plan, md))
     lifted_head = "### Change windows overridden\n\nApply records each override in its journal.\n\n"

@@ -10,7 +10,10 @@ from collections.abc import Callable
 
 from mijnloket_gitops.plan.render.common import Data
 
-HEADING = "Blocked by a change window now (apply refuses, exit 3):"
+HEADING = (
+    "Blocked by a change window when the plan was made (apply checks again when it runs"
+    " and refuses, exit 3, while one holds):"
+)
 LIFTED_HEADING = "Change windows overridden (recorded in the journal):"
 
 
