@@ -166,3 +166,16 @@ def test_a_pull_request_cannot_drop_the_governance_its_plan_is_judged_by() -> No
     assert planned.approvals == base.approvals
     assert planned.policies == base.policies
     assert planned.windows == base.windows
+
+
+def test_a_login_reviewer_counts_by_login_without_asking_for_teams(fake: FakeGitHub) -> None:
+    from mijnloket_gitops.gitops.approvals_check import check_approvals
+    from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
+
+    needed = [{"name": "account", "reviewers": ["@JDevries"], "reasons": ["x"]}]
+    fake.review(7, "jdevries", "APPROVED", HEAD)
+    with GitHub(GitHubEnv(fake.url, REPO, TOKEN)) as github:
+        head, (status,) = check_approvals(github, 7, needed, None)
+    assert head == HEAD  # the pull request's head, asked for
+    assert status.met and status.approved_by == ("jdevries",)
+    assert not [path for _, path in fake.log if path.startswith("/orgs/")]
