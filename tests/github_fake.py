@@ -42,6 +42,8 @@ class FakeGitHub:
     """Pull request number → its reviews, oldest first (issue 23)."""
     teams: dict[str, set[str]] = field(default_factory=dict)
     """``org/team-slug`` → the logins of its active members (issue 23)."""
+    statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Commit → the commit statuses set on it, oldest first (issue 23)."""
     log: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
 
@@ -207,6 +209,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "/actions/artifacts":
             name = query.get("name", [""])[0]
             return self._page([a for a in fake.artifacts if a["name"] == name], query, "artifacts")
+        if (m := re.fullmatch(r"/statuses/(\w+)", route)) and method == "POST":
+            fake.statuses.setdefault(m[1], []).append(body)
+            return self._send(201, body)
         if m := re.fullmatch(r"/pulls/(\d+)/reviews", route):
             return self._page(fake.reviews.get(int(m[1]), []), query, None)
         if m := re.fullmatch(r"/pulls/(\d+)", route):

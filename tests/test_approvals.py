@@ -179,3 +179,68 @@ def test_a_login_reviewer_counts_by_login_without_asking_for_teams(fake: FakeGit
     assert head == HEAD  # the pull request's head, asked for
     assert status.met and status.approved_by == ("jdevries",)
     assert not [path for _, path in fake.log if path.startswith("/orgs/")]
+
+
+def test_status_sets_the_required_check_on_the_head_commit(repo: Path, fake: FakeGitHub) -> None:
+    plan = save_plan(repo)
+    assert check(repo, plan, "--status").exit_code == 1
+    fake.review(7, "s.sales", "APPROVED", HEAD)
+    fake.review(7, "p.privacy", "APPROVED", HEAD)
+    assert check(repo, plan, "--status").exit_code == 0
+    assert fake.statuses[HEAD] == [
+        {
+            "state": "failure",
+            "context": "mijnloket approvals",
+            "description": "approvals missing: price, privacy",
+        },
+        {
+            "state": "success",
+            "context": "mijnloket approvals",
+            "description": "every approval is given",
+        },
+    ]
+
+
+def test_a_plan_that_needs_nothing_sets_a_passing_status(tmp_path: Path, fake: FakeGitHub) -> None:
+    shutil.copytree(ROOT / "employers", tmp_path / "employers")
+    assert run(tmp_path, "sandbox", "seed").exit_code == 0
+    plan = save_plan(tmp_path)
+    assert check(tmp_path, plan, "--status").exit_code == 0
+    assert [s["state"] for s in fake.statuses[HEAD]] == ["success"]
+
+
+def test_team_membership_is_asked_with_the_approvals_token(
+    repo: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIJNLOKET_APPROVALS_TOKEN", "not-the-fake-token")
+    plan = save_plan(repo)
+    fake.review(7, "s.sales", "APPROVED", HEAD)
+    result = check(repo, plan)
+    # the fake accepts one token only: the membership request carried the other one
+    assert result.exit_code == 1
+    assert "/orgs/org/teams/sales/memberships/s.sales answered 401" in result.output
+
+
+def test_plan_run_finds_the_plan_of_a_pull_request_at_its_head(
+    fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    name = f"mijnloket-plan-7-{HEAD}"
+    for run_id, event in ((601, "workflow_run"), (602, "pull_request")):  # 602: planted
+        fake.runs.append(
+            {"id": run_id, "path": ".github/workflows/mijnloket-pr-plan.yml", "event": event,
+             "conclusion": "success", "html_url": f"https://github.test/runs/{run_id}"}
+        )  # fmt: skip
+        fake.artifacts.append(
+            {"id": run_id * 10, "name": name, "expired": False,
+             "created_at": f"2026-12-08T10:0{run_id - 600}:00Z", "workflow_run": {"id": run_id}}
+        )  # fmt: skip
+    args = ["github", "plan-run", "--pull-request", "7", "--head-sha", HEAD]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert f"run-id=601\nartifact={name}\n" in outputs.read_text()
+    missing = CliRunner().invoke(
+        cli, ["github", "plan-run", "--pull-request", "8", "--head-sha", HEAD]
+    )
+    assert missing.exit_code == 3, missing.output

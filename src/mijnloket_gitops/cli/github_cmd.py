@@ -302,5 +302,6 @@ def run_action() -> None:
 for _command in github_plan.SUBCOMMANDS:
     github.add_command(_command)
 github.add_command(github_approvals.check_approvals_command)  # issue 23
+github.add_command(github_approvals.plan_run_command)
 
 COMMANDS = (github,)

@@ -57,10 +57,16 @@ def _member(github: GitHub, team: str, login: str, cache: dict[tuple[str, str], 
 
 
 def check_approvals(
-    github: GitHub, pull_request: int, needed: Sequence[Mapping[str, Any]], head_sha: str | None
+    github: GitHub,
+    pull_request: int,
+    needed: Sequence[Mapping[str, Any]],
+    head_sha: str | None,
+    members: GitHub | None = None,
 ) -> tuple[str, list[ApprovalStatus]]:
     """(the head commit checked, the status of each of ``needed``, the plan's
-    ``approvals`` entries). ``head_sha`` defaults to the pull request's head."""
+    ``approvals`` entries). ``head_sha`` defaults to the pull request's head;
+    ``members`` asks for team membership (default: ``github``)."""
+    teams = members or github
     if head_sha is None:
         pull = github.call("GET", f"{github.repo}/pulls/{pull_request}")
         head_sha = str(pull["head"]["sha"])
@@ -74,7 +80,7 @@ def check_approvals(
             login
             for login in approving
             if any(
-                _member(github, r, login, cache) if "/" in r else r.lower() == login.lower()
+                _member(teams, r, login, cache) if "/" in r else r.lower() == login.lower()
                 for r in reviewers
             )
         ]
@@ -87,3 +93,25 @@ def check_approvals(
             )
         )
     return head_sha, statuses
+
+
+STATUS_CONTEXT = "mijnloket approvals"
+"""The commit status ``check-approvals --status`` sets: the required check of rulesets."""
+
+
+def post_status(github: GitHub, head_sha: str, statuses: Sequence[ApprovalStatus]) -> None:
+    """Set the commit status :data:`STATUS_CONTEXT` on ``head_sha``: success when every
+    approval is met, failure naming the missing ones otherwise."""
+    missing = [s.name for s in statuses if not s.met]
+    description = (
+        "approvals missing: " + ", ".join(missing) if missing else "every approval is given"
+    )
+    github.call(
+        "POST",
+        f"{github.repo}/statuses/{head_sha}",
+        json={
+            "state": "failure" if missing else "success",
+            "context": STATUS_CONTEXT,
+            "description": description[:140],
+        },
+    )
