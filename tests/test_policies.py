@@ -268,3 +268,12 @@ def test_the_readme_governance_examples_work(tmp_path: Path) -> None:
     assert result.output.endswith("3 passed, 0 failed.\n")
     assert run(repo, "validate").exit_code == 0
     assert run(repo, "windows").exit_code == 0
+
+
+def test_a_step_policy_cannot_be_a_warning(tmp_path: Path) -> None:
+    config = NO_EMAIL_GRANTS + "    severity: warning\n"
+    result = run(make_repo(tmp_path, config, seed=False), "validate")
+    assert result.exit_code == 1
+    assert "mijnloket-gitops.yaml:6:15: policy 'no-email-grants': a step policy refuses" in (
+        result.output
+    )

@@ -44,7 +44,9 @@ class PolicyConfig(BaseModel):
     rule: str = Field(description="CEL expression that must be true.")
     message: str = Field(min_length=1, description="What is wrong when the rule is false.")
     severity: Literal["error", "warning"] = Field(
-        "error", description="employer policies: the diagnostic's severity."
+        "error",
+        description="employer policies: the diagnostic's severity (step policies refuse, "
+        "so only error).",
     )
     hint: str | None = Field(None, description="How to fix it (shown with the message).")
 
@@ -163,6 +165,13 @@ def check_policies(
                 " give each policy its own id (it is the rule id of its diagnostics)"
             )
         seen.add(policy.id)
+        if policy.on == "step" and policy.severity == "warning":
+            mark = doc.mark(("policies", index, "severity"))
+            raise ConfigError(
+                f"{path}:{mark.line}:{mark.column}: policy {policy.id!r}: a step policy "
+                "refuses the plan, so it has no warning severity; remove severity, or make "
+                "it an employer policy (on: employer) to warn in validate"
+            )
         try:
             compiled(policy.rule, policy.on)
         except PolicyError as error:
