@@ -136,3 +136,11 @@ def test_a_long_past_start_does_not_make_a_period_capped() -> None:
     assert period is not None and not period.capped
     assert weeks.local(period.start).isoformat() == "2026-01-01T00:00:00+01:00"
     assert weeks.local(period.end).isoformat() == "2026-12-01T00:00:00+01:00"
+
+
+def test_a_schedule_that_never_occurs_is_a_configuration_error() -> None:
+    from mijnloket_gitops.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="has no occurrence in the 5 years after start"):
+        window("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+    assert window("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "1h") is not None  # leap days occur

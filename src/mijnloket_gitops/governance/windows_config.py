@@ -32,6 +32,7 @@ from mijnloket_gitops.selection import SelectorError, compile_selector
 DEFAULT_START = "2026-01-01T00:00"
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _TOO_FREQUENT = ("SECONDLY", "MINUTELY")
+PROBE = dt.timedelta(days=5 * 365)
 
 
 class WindowConfig(BaseModel):
@@ -87,6 +88,11 @@ def _rule(schedule: str, start: dt.datetime) -> rrule:
         raise ValueError("give one RRULE")
     if any(f"FREQ={freq}" in text.upper().replace(" ", "") for freq in _TOO_FREQUENT):
         raise ValueError("a window repeats at most hourly (FREQ=HOURLY)")
+    # a rule that never occurs (BYMONTH=2;BYMONTHDAY=30) would be searched until the year
+    # 9999 at every plan; bounded, the search ends at once
+    probe = found.replace(count=None, until=start + PROBE)
+    if next(iter(probe), None) is None:
+        raise ValueError(f"it has no occurrence in the {PROBE.days // 365} years after start")
     return found
 
 
