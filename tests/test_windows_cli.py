@@ -278,3 +278,16 @@ def test_a_wrong_window_is_a_configuration_error_with_its_position(
     result = run(tmp_path, "windows")
     assert result.exit_code == 1, result.output
     assert f"mijnloket-gitops.yaml{expected}" in result.output
+
+
+def test_the_scaffolded_governance_example_loads_when_uncommented(tmp_path: Path) -> None:
+    template = ROOT / "src/mijnloket_gitops/gitops/templates/mijnloket-gitops.yaml"
+    block = template.read_text(encoding="utf-8").split("# Governance", 1)[1]
+    lines = block.splitlines()[3:]
+    config = "\n".join(line[2:] for line in lines if line.startswith("# ")) + "\n"
+    assert "windows:" in config and "approvals:" in config and "policies:" in config
+    (tmp_path / "mijnloket-gitops.yaml").write_text(config, encoding="utf-8")
+    (tmp_path / "employers").mkdir()
+    result = run(tmp_path, "windows")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("payroll-run (deny, Europe/Amsterdam)")
