@@ -21,3 +21,17 @@ def approval_lines(plan: Data, escape: Callable[[object], str]) -> list[tuple[st
         )
         for a in plan.get("approvals") or ()
     ]
+
+
+def approvals_markdown(plan: Data, escape: Callable[[object], str]) -> str:
+    """The Markdown section of the needed approvals (empty when none is needed)."""
+    needed = approval_lines(plan, escape)
+    if not needed:
+        return ""
+    lines = [
+        "### Approvals needed\n\n`github check-approvals` fails until each has an "
+        "approving review at the pull request's head commit.\n\n"
+    ]
+    for head, reasons in needed:
+        lines.append(f"- **{head}**\n" + "".join(f"  - {reason}\n" for reason in reasons))
+    return "".join(lines) + "\n"

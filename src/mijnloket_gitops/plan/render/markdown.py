@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mijnloket_gitops.plan.render.approvals import approval_lines
+from mijnloket_gitops.plan.render.approvals import approvals_markdown
 from mijnloket_gitops.plan.render.common import (
     FAILED_HEADING,
     INVALID_HEADING,
@@ -221,18 +221,6 @@ def _windows(plan: Data) -> list[_List]:
     ]
 
 
-def _approvals(plan: Data) -> str:
-    """issue 23: the approvals the plan needs, each with what requires it."""
-    needed = approval_lines(plan, md)
-    if not needed:
-        return ""
-    lines = ["### Approvals needed\n\n`github check-approvals` fails until each has an "
-             "approving review at the pull request's head commit.\n\n"]  # fmt: skip
-    for head, reasons in needed:
-        lines.append(f"- **{head}**\n" + "".join(f"  - {reason}\n" for reason in reasons))
-    return "".join(lines) + "\n"
-
-
 def _by_kind(plan: Data) -> str:
     lines = "".join(f"- {md(line)}\n" for line in aggregate(plan, "→"))
     return (
@@ -316,7 +304,7 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if plan["violations"]:
         head.append(_violations(plan))
     head += [_removed(plan), _taken_over(plan), _overridden(plan), *_windows(plan)]
-    head.append(_approvals(plan))  # issue 23
+    head.append(approvals_markdown(plan, md))  # issue 23
     table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed, plan)
