@@ -244,3 +244,14 @@ def test_plan_run_finds_the_plan_of_a_pull_request_at_its_head(
         cli, ["github", "plan-run", "--pull-request", "8", "--head-sha", HEAD]
     )
     assert missing.exit_code == 3, missing.output
+
+
+def test_a_team_is_asked_by_its_lower_case_slug(fake: FakeGitHub) -> None:
+    from mijnloket_gitops.gitops.approvals_check import check_approvals
+    from mijnloket_gitops.gitops.github import GitHub, GitHubEnv
+
+    fake.review(7, "s.sales", "APPROVED", HEAD)
+    needed = [{"name": "price", "reviewers": ["@org/Sales"]}]
+    with GitHub(GitHubEnv(fake.url, REPO, TOKEN)) as github:
+        _, (status,) = check_approvals(github, 7, needed, HEAD)
+    assert status.approved_by == ("s.sales",)

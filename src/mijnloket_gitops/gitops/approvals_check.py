@@ -51,7 +51,8 @@ def approvers(reviews: Iterable[Mapping[str, Any]], head_sha: str) -> list[str]:
 def _member(github: GitHub, team: str, login: str, cache: dict[tuple[str, str], bool]) -> bool:
     if (team, login) not in cache:
         org, slug = team.split("/", 1)
-        found = github.get_if_found(f"/orgs/{org}/teams/{slug}/memberships/{login}")
+        # team slugs are lower case ("@org/Sales" is the team sales)
+        found = github.get_if_found(f"/orgs/{org}/teams/{slug.lower()}/memberships/{login}")
         cache[(team, login)] = isinstance(found, dict) and found.get("state") == "active"
     return cache[(team, login)]
 
