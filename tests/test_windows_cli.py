@@ -291,3 +291,26 @@ def test_the_scaffolded_governance_example_loads_when_uncommented(tmp_path: Path
     result = run(tmp_path, "windows")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("payroll-run (deny, Europe/Amsterdam)")
+
+
+def test_apply_across_the_spring_forward_sunday(
+    tmp_path: Path, at: Callable[[dt.datetime], None]
+) -> None:
+    """A whole-day deny window on the day clocks go forward (29 March 2026) ends at
+    midnight on the clock, after 23 hours: apply is refused at 23:30 and goes ahead at
+    00:00 the next day, an hour before 24 elapsed hours would end it."""
+    config = """\
+windows:
+  - name: migration-sunday
+    kind: deny
+    schedule: "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"
+    duration: 24h
+"""
+    repo = make_repo(tmp_path, config)
+    at(dt.datetime(2026, 3, 29, 21, 30, tzinfo=dt.UTC))  # 23:30 CEST
+    refused = run(repo, "apply", "--auto-approve")
+    assert refused.exit_code == 3, refused.output
+    assert "until 2026-03-30 00:00+02:00" in refused.output
+    at(dt.datetime(2026, 3, 29, 22, 0, tzinfo=dt.UTC))  # 00:00 CEST, Monday
+    applied = run(repo, "apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
