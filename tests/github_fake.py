@@ -40,6 +40,12 @@ class FakeGitHub:
     """The repository's visibility as ``GET /repos/{repo}`` says it (None: not said)."""
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Path prefix → (status, message) to answer instead."""
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    """Pull request number → its reviews, oldest first (issue 23)."""
+    teams: dict[str, set[str]] = field(default_factory=dict)
+    """``org/team-slug`` → the logins of its active members (issue 23)."""
+    statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Commit → the commit statuses set on it, oldest first (issue 23)."""
     log: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
 
@@ -51,6 +57,18 @@ class FakeGitHub:
         item = {"id": self.new_id(), "body": body, "user": {"login": user}}
         item["html_url"] = f"https://github.test/{REPO}/pull/{pr}#issuecomment-{item['id']}"
         self.comments.setdefault(pr, []).append(item)
+        return item
+
+    def review(self, pr: int, login: str, state: str, commit_id: str) -> dict[str, Any]:
+        """Submit a review (``APPROVED``, ``CHANGES_REQUESTED``, ``COMMENTED``, ...)."""
+        item = {
+            "id": self.new_id(),
+            "user": {"login": login},
+            "state": state,
+            "commit_id": commit_id,
+            "submitted_at": f"2026-12-08T10:{len(self.reviews.get(pr, [])):02d}:00Z",
+        }
+        self.reviews.setdefault(pr, []).append(item)
         return item
 
     def issue(
@@ -130,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.private is not None:
                 about["private"] = fake.private
             return self._send(200, about)
+        if m := re.fullmatch(r"/orgs/([\w.-]+)/teams/([\w.-]+)/memberships/([\w.-]+)", path):
+            if m[3] in fake.teams.get(f"{m[1]}/{m[2]}", set()):
+                return self._send(200, {"state": "active", "role": "member"})
+            return self._send(404, {"message": "Not Found"})
         route = path[len(base) :] if path.startswith(base) else None
         if route is None:
             return self._send(404, {"message": "Not Found"})
@@ -195,6 +217,16 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "/actions/artifacts":
             name = query.get("name", [""])[0]
             return self._page([a for a in fake.artifacts if a["name"] == name], query, "artifacts")
+        if (m := re.fullmatch(r"/statuses/(\w+)", route)) and method == "POST":
+            fake.statuses.setdefault(m[1], []).append(body)
+            return self._send(201, body)
+        if m := re.fullmatch(r"/pulls/(\d+)/reviews", route):
+            return self._page(fake.reviews.get(int(m[1]), []), query, None)
+        if m := re.fullmatch(r"/pulls/(\d+)", route):
+            for pull in fake.pulls:
+                if pull.get("number") == int(m[1]):
+                    return self._send(200, pull)
+            return self._send(404, {"message": "Not Found"})
         if route == "/pulls":
             head = query.get("head", [""])[0]
             state = query.get("state", ["open"])[0]

@@ -87,6 +87,9 @@ def test_every_third_party_action_is_pinned_to_its_tags_commit() -> None:
 
 def test_the_action_itself_is_pinned_in_every_scaffolded_workflow() -> None:
     for path, text in _scaffolded().items():
+        if path.endswith("mijnloket-review.yml"):  # issue 23: runs no action at all
+            assert list(_uses(text)) == []
+            continue
         ours = [(r, c) for r, c in _uses(text) if r.startswith("acme/mijnloket-gitops@")]
         assert ours, path
         assert set(ours) == {(f"acme/mijnloket-gitops@{COMMIT}", "# v1.2.3")}, path
@@ -297,7 +300,8 @@ def test_apply_restores_the_previous_journals_and_keeps_them_all_again() -> None
     alone); after it, the whole folder is uploaded again for 90 days, except after a
     failed restore (an incomplete set must not become the newest)."""
     job = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])["apply"]
-    assert job["permissions"] == {"actions": "read", "contents": "read"}
+    # pull-requests: the reviews, for the approvals the plan needs (issue 23)
+    assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "read"}
     steps = job["steps"]
 
     def index(predicate: Any) -> int:
@@ -363,3 +367,59 @@ def test_every_job_with_the_loket_environment_first_refuses_a_public_repository(
             assert "Install mijnloket-gitops" in job["steps"][0]["name"], (path, name)
             checked += 1
     assert checked == 4
+
+
+def test_apply_checks_the_approvals_of_the_reviewed_plan_before_applying() -> None:
+    """issue 23: the approvals a plan needs are checked again in the apply job, with the
+    reviewed pull request and commit, before the apply step; a hand-run plan (no pull
+    request) skips the check."""
+    jobs = _jobs(_scaffolded()[".github/workflows/mijnloket-apply.yml"])
+    assert jobs["reviewed"]["outputs"] == {
+        "pull-request": "${{ steps.reviewed.outputs.pull-request }}",
+        "head-sha": "${{ steps.reviewed.outputs.head-sha }}",
+    }
+    job = jobs["apply"]
+    assert "reviewed" in job["needs"]
+    steps = job["steps"]
+    (check,) = [i for i, s in enumerate(steps) if "github check-approvals" in s.get("run", "")]
+    applied = next(i for i, s in enumerate(steps) if s.get("id") == "apply")
+    downloaded = next(i for i, s in enumerate(steps) if s.get("name") == "Download the plan")
+    assert downloaded < check < applied
+    step = steps[check]
+    assert step["if"] == "needs.reviewed.outputs.pull-request != ''"
+    assert '--pr "$PR" --head-sha "$HEAD_SHA"' in step["run"]
+    assert step["env"]["HEAD_SHA"] == "${{ needs.reviewed.outputs.head-sha }}"
+
+
+def test_the_approvals_check_runs_mains_file_after_each_review() -> None:
+    """issue 23: the review-marking workflow runs the pull request's file, so it holds
+    nothing; the check itself runs main's (workflow_run), never checks the pull request
+    out, reads the plan main's plan workflow saved, and sets the commit status."""
+    files = _scaffolded()
+    review = yaml.safe_load(files[".github/workflows/mijnloket-review.yml"])
+    assert list(review[True]) == ["pull_request_review"]
+    assert "secrets." not in files[".github/workflows/mijnloket-review.yml"]
+    assert all(job["permissions"] == {} for job in review["jobs"].values())
+    approvals = yaml.safe_load(files[".github/workflows/mijnloket-approvals.yml"])
+    assert approvals[True] == {
+        "workflow_run": {"workflows": [review["name"]], "types": ["completed"]}
+    }
+    (job,) = approvals["jobs"].values()
+    assert job["environment"] == "loket"
+    assert job["permissions"] == {
+        "actions": "read",
+        "pull-requests": "read",
+        "statuses": "write",
+    }
+    condition = " ".join(job["if"].split())
+    assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition
+    text = yaml.safe_dump(job)
+    assert "actions/checkout" not in text
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert any("github plan-run" in r for r in runs)
+    assert "--status" in runs[-1] and "github check-approvals" in runs[-1]
+    plan = _jobs(files[".github/workflows/mijnloket-pr-plan.yml"])["plan"]
+    assert plan["permissions"]["statuses"] == "write"
+    last = plan["steps"][-1]
+    assert "github check-approvals" in last["run"] and "--status" in last["run"]
+    assert last["continue-on-error"] is True  # a missing approval is the status, not the job

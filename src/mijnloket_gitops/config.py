@@ -26,6 +26,10 @@ from mijnloket_gitops.catalog import (
 from mijnloket_gitops.errors import ConfigError
 from mijnloket_gitops.files.loader import Document, load_bytes
 from mijnloket_gitops.files.schema_errors import describe_first
+from mijnloket_gitops.governance.approval_config import ApprovalConfig
+from mijnloket_gitops.governance.policies import PolicyConfig, check_policies
+from mijnloket_gitops.governance.schedule import Window
+from mijnloket_gitops.governance.windows_config import WindowConfig, compile_windows
 
 CONFIG_NAME = "mijnloket-gitops.yaml"
 
@@ -329,6 +333,18 @@ class RepoConfig(_Strict):
     pricing: PricingConfig | None = Field(
         None, description="Prices, to show what plans do to the monthly bill (optional)."
     )
+    # issue 23: change windows (mijnloket_gitops.governance)
+    windows: list[WindowConfig] = Field(
+        default_factory=list,
+        description="Change windows: when apply may change which employers (optional).",
+    )
+    policies: list[PolicyConfig] = Field(
+        default_factory=list, description="House rules as CEL expressions (optional)."
+    )
+    approvals: list[ApprovalConfig] = Field(
+        default_factory=list,
+        description="Who must approve a plan, by what it does (optional).",
+    )
 
 
 def pinned_right_ids(config: RepoConfig) -> dict[str, str]:
@@ -344,6 +360,8 @@ class Settings:
     config: RepoConfig
     catalog: Catalog
     config_path: Path | None
+    windows: tuple[Window, ...] = ()
+    """The compiled ``windows:`` (issue 23)."""
 
 
 def _overrides(config: RepoConfig) -> Catalog:
@@ -393,7 +411,12 @@ def load_settings(root: Path) -> Settings:
             "not in the built-in catalog must give every required field)"
         ) from None
     _check_pricing(config, catalog, doc, path)  # issue 15
-    return Settings(root, config, catalog, path)
+    windows = compile_windows(config.windows, catalog, doc, path)  # issue 23
+    if config.policies:  # issue 23
+        from mijnloket_gitops.validate.diagnostics import RULES
+
+        check_policies(config.policies, doc, path, raw.decode("utf-8"), set(RULES))
+    return Settings(root, config, catalog, path, windows)
 
 
 def _check_pricing(config: RepoConfig, catalog: Catalog, doc: Document, path: Path) -> None:

@@ -123,6 +123,7 @@ def apply(
             tool_version=__version__,
             overrides=sorted(overrides.allowed),
             force=overrides.force,
+            override_windows=sorted(overrides.windows),  # issue 23
             targets=list(targets),
             untracked=untracked_files(root),  # issue 22: apart from ``dirty``
         )

@@ -37,6 +37,7 @@ from mijnloket_gitops.apply.workorder import build_work_order, wait_command, wri
 from mijnloket_gitops.cli.common import Progress, use_color
 from mijnloket_gitops.cli.plan_cmd import echo_overridden, load_valid_repository
 from mijnloket_gitops.cli.show_cmd import render_saved
+from mijnloket_gitops.cli.windows_cmd import enforce_windows
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError, RefusedError
@@ -100,7 +101,8 @@ def _fresh_plan(
     # What the approver reads, with the cost delta where prices are configured.
     shown = with_cost(settings, repository.in_scope, result.plan)
     click.echo(RENDERERS["text"](shown.review_data, RenderOptions(color=use_color())), nl=False)
-    if result.plan.has_changes and not result.plan.violations and not auto_approve:
+    refused = result.plan.violations or result.plan.window_refusals
+    if result.plan.has_changes and not refused and not auto_approve:
         _confirm(result.plan)
     return result
 
@@ -347,6 +349,7 @@ def attempt(
             for violation in plan.violations:
                 click.secho(violation_line(violation.data), fg="red", err=True)
             raise SystemExit(ExitCode.REFUSED)
+        enforce_windows(plan, journal)  # issue 23: change windows, exit 3
         if not plan.has_changes:
             journal.record("plan-completed", plan_id=identity, steps=0)
             record_managed(journal, repository.in_scope, scope_kind, settings.root)

@@ -150,7 +150,13 @@ def guard_options(func: F) -> F:
     )(func)
     for flag in reversed(sorted(GUARD_HELP)):
         func = click.option(flag, is_flag=True, help=GUARD_HELP[flag])(func)
-    return func
+    return click.option(  # issue 23: change windows, never lifted by --force
+        "--override-window",
+        "override_window",
+        multiple=True,
+        metavar="NAME",
+        help="Apply although change window NAME blocks it (repeatable); journaled.",
+    )(func)
 
 
 def overrides_from(options: dict[str, Any]) -> Overrides:
@@ -158,7 +164,8 @@ def overrides_from(options: dict[str, Any]) -> Overrides:
     allowed = frozenset(
         flag for flag in GUARD_HELP if options.get(flag[2:].replace("-", "_"), False)
     )
-    return Overrides(allowed, bool(options.get("force", False)))
+    windows = frozenset(options.get("override_window", ()))
+    return Overrides(allowed, bool(options.get("force", False)), windows)
 
 
 def target_options(func: F) -> F:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mijnloket_gitops.cli import github_plan
+from mijnloket_gitops.cli import github_approvals, github_plan
 from mijnloket_gitops.cli.common import FullHelpGroup, repo_option, settings_for
 from mijnloket_gitops.config import LoketProviderConfig, Settings
 from mijnloket_gitops.gitops import action, plan_age, publish
@@ -301,5 +301,7 @@ def run_action() -> None:
 
 for _command in github_plan.SUBCOMMANDS:
     github.add_command(_command)
+github.add_command(github_approvals.check_approvals_command)  # issue 23
+github.add_command(github_approvals.plan_run_command)
 
 COMMANDS = (github,)

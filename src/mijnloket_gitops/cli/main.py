@@ -44,6 +44,8 @@ COMMANDS: dict[str, str] = {
     # issue 22: the apply locks
     "lock": "lock_cmd",
     "force-unlock": "lock_cmd",
+    "windows": "windows_cmd",  # issue 23
+    "policy": "policy_cmd",
 }
 """Every command and the module under ``mijnloket_gitops.cli`` that defines it (in the
 module's ``COMMANDS`` tuple). Modules are imported only when their command runs, so a

@@ -28,6 +28,7 @@ from mijnloket_gitops.cli.where import narrow, where_option
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.cost.plan_cost import with_cost
 from mijnloket_gitops.errors import ExitCode, MijnloketError
+from mijnloket_gitops.governance.approvals import with_approvals
 from mijnloket_gitops.plan.build import PlanResult, make_plan
 from mijnloket_gitops.plan.drift import only_drift, with_drift
 from mijnloket_gitops.plan.model import Plan
@@ -283,6 +284,7 @@ def plan(
             )
         result = dataclasses.replace(result, plan=only_drift(result.plan))
     priced = with_cost(settings, repository.in_scope, result.plan)  # issue 15
+    priced = with_approvals(settings.config.approvals, settings.catalog, priced)  # issue 23
     result = dataclasses.replace(result, plan=priced)
     if repository.invalid:
         invalid = tuple(repository.invalid)

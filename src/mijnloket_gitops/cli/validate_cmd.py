@@ -49,6 +49,7 @@ def validate(
         settings.catalog,
         require_tier=settings.config.require_tier,
         report_only=only,
+        policies=settings.config.policies,  # issue 23
     )
     click.echo(REPORTERS[fmt](result, use_color()), nl=False)
     if result.errors or (strict and result.warnings):

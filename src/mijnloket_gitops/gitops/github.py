@@ -104,6 +104,13 @@ class GitHub:
         """The decoded JSON answer (None when empty); GitHubError on any failure."""
         return _decode(self._send(method, path, json=json, params=params), method, path)
 
+    def get_if_found(self, path: str) -> Any:
+        """The decoded JSON answer of a GET, or None when GitHub answers 404."""
+        response = self._send("GET", path)
+        if response.status_code == 404:
+            return None
+        return _decode(response, "GET", path)
+
     def paginate(
         self, path: str, params: Mapping[str, str | int] | None = None, key: str | None = None
     ) -> Iterator[dict[str, Any]]:

@@ -5,8 +5,9 @@ changed only where the pull request may change it:
 
 - connection settings (``provider``, ``employers_dir``): never; a pull request that
   changes one gets no plan (:mod:`mijnloket_gitops.gitops.pr_data` refuses it);
-- the guards (``safety``, ``ownership``): always the base branch's, so a pull request
-  cannot loosen the limit it is about to exceed; its own values take effect after the
+- the guards (``safety``, ``ownership``, and issue 23's ``windows``, ``policies`` and
+  ``approvals``): always the base branch's, so a pull request cannot loosen the limit
+  it is about to exceed; its own values take effect after the
   merge (when the base branch's refuse its plan: through a hand-run apply);
 - the prices (``pricing``): the base branch's, so the cost in the comment is at the
   prices in force (a pull request cannot show its own upgrade as "(unchanged)" by
@@ -27,8 +28,10 @@ from mijnloket_gitops.plan.render.escape import escape_markdown
 
 TRUSTED_KEYS = ("provider", "employers_dir")
 """Top-level settings a pull request may not change."""
-GUARD_KEYS = ("safety", "ownership")
-"""Top-level settings the plan takes from the base branch whatever the pull request says."""
+GUARD_KEYS = ("safety", "ownership", "windows", "policies", "approvals")
+"""Top-level settings the plan takes from the base branch whatever the pull request says
+(issue 23: a pull request cannot drop the approval, house rule or change window its own
+plan would need)."""
 PRICE_KEYS = ("pricing",)
 """Top-level settings the plan takes from the base branch and flags when they change."""
 SHAPING_KEYS = ("catalog", "require_tier")

@@ -71,7 +71,12 @@ def reviewed_run(github: GitHub, commit: str, workflow: str, prefix: str) -> Rev
     """The successful ``workflow_run`` run of ``workflow`` that saved the plan
     reviewed for ``commit`` (the newest, when there are several)."""
     pull = merged_pull_request(github, commit)
-    number, head = int(pull["number"]), str(pull["head"]["sha"])
+    return plan_run(github, int(pull["number"]), str(pull["head"]["sha"]), workflow, prefix)
+
+
+def plan_run(github: GitHub, number: int, head: str, workflow: str, prefix: str) -> ReviewedRun:
+    """The successful ``workflow_run`` run of ``workflow`` that saved the plan of pull
+    request ``number`` at commit ``head`` (the newest, when there are several)."""
     name = artifact_name(prefix, number, head)
     found = github.paginate(f"{github.repo}/actions/artifacts", {"name": name}, key="artifacts")
     usable = [a for a in found if not a.get("expired") and a.get("name") == name]

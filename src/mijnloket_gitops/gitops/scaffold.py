@@ -33,6 +33,9 @@ TEMPLATES = {
     ".github/workflows/mijnloket-pr-plan.yml": "mijnloket-pr-plan.yml",
     ".github/workflows/mijnloket-apply.yml": "mijnloket-apply.yml",
     ".github/workflows/mijnloket-drift.yml": "mijnloket-drift.yml",
+    # issue 23: the required check "mijnloket approvals", set again after each review
+    ".github/workflows/mijnloket-review.yml": "mijnloket-review.yml",
+    ".github/workflows/mijnloket-approvals.yml": "mijnloket-approvals.yml",
     ".github/dependabot.yml": "dependabot.yml",
     ".github/CODEOWNERS": "CODEOWNERS",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",

@@ -20,6 +20,9 @@ from typing import Any
 from mijnloket_gitops import __version__
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.gitutil import head_commit
+from mijnloket_gitops.governance import clock
+from mijnloket_gitops.governance.step_policies import step_violations
+from mijnloket_gitops.governance.window_check import check_overrides, window_blocks
 from mijnloket_gitops.plan.batches import READ_BATCH, plan_batches
 from mijnloket_gitops.plan.batches import Progress as Progress  # onboard imports it from here
 from mijnloket_gitops.plan.desired import Desired, paths_of
@@ -254,4 +257,18 @@ def _make_plan(
     violations, overridden = check_guards(
         plan, catalog, settings.config.safety, settings.config.ownership, overrides, portfolio
     )
-    return PlanResult(replace(plan, violations=violations, overridden=overridden), found.live)
+    if settings.config.policies:  # issue 23: step policies refuse like guards
+        files = {e.employer_id.lower(): e for _, e in desired}
+        refused, forced = step_violations(
+            settings.config.policies, plan.changed, files, overrides.force
+        )
+        violations, overridden = (*violations, *refused), (*overridden, *forced)
+    plan = replace(plan, violations=violations, overridden=overridden)
+    if settings.windows:  # issue 23: change windows, at the time the plan is made
+        check_overrides(settings.windows, overrides.windows)
+        changed = [(e.employer_id, e.name, e.path) for e in plan.changed]
+        blocks = window_blocks(
+            settings.windows, changed, desired, settings.root, overrides.windows, clock.now()
+        )
+        plan = replace(plan, blocked_by_window=blocks)
+    return PlanResult(plan, found.live)

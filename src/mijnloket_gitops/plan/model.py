@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mijnloket_gitops.catalog import Tier
+from mijnloket_gitops.governance.blocks import WindowBlock
 from mijnloket_gitops.plan.blocked import BlockedFile
 from mijnloket_gitops.providers.base import Action, EmployerSummary, Step
 from mijnloket_gitops.tier import tier_rank
@@ -215,6 +216,16 @@ class Plan:
     cost: dict[str, Any] | None = None
     # issue 22: steps that restore what changed in Loket since the last apply
     drift: dict[str, Any] | None = None
+    # issue 23: approvals the plan needs, only when the repository has ``approvals:``
+    approvals: tuple[dict[str, Any], ...] | None = None
+    # issue 23: change windows, only when the repository has ``windows:``
+    blocked_by_window: tuple[WindowBlock, ...] | None = None
+    """Employers a change window blocks when the plan is made (lifted ones too)."""
+
+    @property
+    def window_refusals(self) -> tuple[WindowBlock, ...]:
+        """The window blocks no ``--override-window`` lifts: apply refuses (exit 3)."""
+        return tuple(b for b in self.blocked_by_window or () if b.overridden_by is None)
 
     @property
     def changed(self) -> tuple[EmployerPlan, ...]:
@@ -305,4 +316,8 @@ class Plan:
             data["cost"] = self.cost
         if self.drift is not None:  # issue 22: only after a completed full apply
             data["drift"] = self.drift
+        if self.approvals is not None:  # issue 23: only with approvals configured
+            data["approvals"] = list(self.approvals)
+        if self.blocked_by_window is not None:  # issue 23: only with windows configured
+            data["blocked_by_window"] = [b.data for b in self.blocked_by_window]
         return data

@@ -48,6 +48,9 @@ class Overrides:
     allowed: frozenset[str] = frozenset()
     """Flags such as ``--allow-downgrade``."""
     force: bool = False
+    windows: frozenset[str] = frozenset()
+    """Change windows lifted by ``--override-window NAME`` (issue 23; ``--force`` never
+    lifts a window)."""
 
     @property
     def flags(self) -> list[str]:

@@ -139,7 +139,11 @@ def _load(
         return _finish(
             settings,
             validate_paths(
-                [directory], settings.catalog, require_tier=settings.config.require_tier, task=task
+                [directory],
+                settings.catalog,
+                require_tier=settings.config.require_tier,
+                task=task,
+                policies=settings.config.policies,  # issue 23
             ),
             None,
             set(),
@@ -190,6 +194,7 @@ def _load(
             settings.catalog,
             require_tier=settings.config.require_tier,
             task=task,
+            policies=settings.config.policies,  # issue 23
         )
         if chosen or partners
         else ValidationResult([], [])

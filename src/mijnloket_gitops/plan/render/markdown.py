@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mijnloket_gitops.plan.render.approvals import approvals_markdown
 from mijnloket_gitops.plan.render.common import (
     BLOCKED_HEADING,
     FAILED_HEADING,
@@ -62,6 +63,7 @@ from mijnloket_gitops.plan.render.cost import (
 from mijnloket_gitops.plan.render.escape import code_fence, escape_html, escape_markdown
 from mijnloket_gitops.plan.render.options import RenderOptions
 from mijnloket_gitops.plan.render.text import NO_CHANGES
+from mijnloket_gitops.plan.render.windows import blocked_lines, lifted_lines
 from mijnloket_gitops.words import plural
 
 MARKER = "<!-- mijnloket-gitops:plan -->"
@@ -209,6 +211,23 @@ def _overridden(plan: Data) -> _List:
     return _List(head, items, "overridden guards")
 
 
+def _windows(plan: Data) -> list[_List]:
+    """issue 23: standing window blocks as a warning, lifted ones as a list."""
+    blocked = tuple(f"> - {line}\n" for line in blocked_lines(plan, md))
+    head = (
+        "> [!WARNING]\n"
+        f"> **{plural(len(blocked), 'employer')} blocked by a change window when the plan "
+        "was made.** `apply` checks the windows again when it runs and refuses (exit 3) "
+        "while one holds, unless overridden.\n>\n"
+    )
+    lifted = tuple(f"- {line}\n" for line in lifted_lines(plan, md))
+    lifted_head = "### Change windows overridden\n\nApply records each override in its journal.\n\n"
+    return [
+        _List(head, blocked, "window blocks", prefix="> "),
+        _List(lifted_head, lifted, "overridden window blocks"),
+    ]
+
+
 def _by_kind(plan: Data) -> str:
     lines = "".join(f"- {md(line)}\n" for line in aggregate(plan, "→"))
     return (
@@ -302,6 +321,8 @@ def markdown_renderer(plan: Data, options: RenderOptions) -> str:
     if drift:
         items = "".join(f"- {md(line)}\n" for line in drift_lines(plan))
         head.append(f"**{md(drift)}**\n\n{items}\n")
+    head += [_removed(plan), _taken_over(plan), _overridden(plan), *_windows(plan)]
+    head.append(approvals_markdown(plan, md))  # issue 23
     table = _table(plan["summary"])
     if changed:
         flags_head, flag_lists = _flags(changed, plan)

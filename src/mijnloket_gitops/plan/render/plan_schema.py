@@ -315,6 +315,54 @@ _COST = _object(
 )
 
 
+# issue 23: change windows (only with ``windows:`` in mijnloket-gitops.yaml)
+_WINDOW_BLOCK = _object(
+    {
+        "employer_id": _STRING,
+        "name": _described({"type": "string"}, "Loket's name of the employer."),
+        "path": _described(_STRING, "The employer file."),
+        "window": _described(_STRING, "The window's name (for allow: the next to open)."),
+        "kind": {"enum": ["deny", "allow"]},
+        "until": _described(
+            _NULLABLE_STRING,
+            "deny: when the window ends; allow: when the next allow window opens; local "
+            "ISO 8601 time with offset; null when not within a year.",
+        ),
+        "timezone": _described(_STRING, "The window's IANA time zone."),
+        "message": _described(_STRING, "What blocks the employer, in words."),
+        "flag": _described(_STRING, "The flag that lifts the block."),
+        "overridden_by": _described(_STRING, "Present when that flag lifted it."),
+    },
+    "Steps of one employer a change window blocks when the plan is made.",
+)
+_WINDOW_BLOCK["required"].remove("overridden_by")
+_APPROVAL = _object(
+    {
+        "name": _described(_STRING, "The approval's name in mijnloket-gitops.yaml."),
+        "when": {
+            "enum": [
+                "tier_change",
+                "personal_data_grant",
+                "mijnloket_removal",
+                "takeover",
+                "cost_increase",
+            ]
+        },
+        "reviewers": {
+            "type": "array",
+            "description": "Who may approve: @org/team or @login.",
+            "items": _STRING,
+        },
+        "reasons": {
+            "type": "array",
+            "description": "What in the plan requires it (at most five, then a count).",
+            "items": _STRING,
+        },
+    },
+    "An approval the plan needs before it may be applied.",
+)
+
+
 def plan_schema() -> dict[str, Any]:
     """The schema of ``plan --format json`` output and of ``plan --out`` files.
 
@@ -412,6 +460,18 @@ def plan_schema() -> dict[str, Any]:
                     "description": "Saved plans only: refused when a guard refused it or a"
                     " file was left out as invalid; apply will not run a refused plan.",
                 },
+                "approvals": {  # issue 23
+                    "type": "array",
+                    "description": "The approvals the plan needs (present only when "
+                    "approvals are configured); github check-approvals checks them.",
+                    "items": {"$ref": "#/$defs/approval"},
+                },
+                "blocked_by_window": {  # issue 23
+                    "type": "array",
+                    "description": "Employers a change window blocks when the plan is made "
+                    "(present only when windows are configured); apply checks again.",
+                    "items": {"$ref": "#/$defs/window_block"},
+                },
             },
             f"A plan (format version {FORMAT_VERSION}); see docs/plan-format.md.",
         ),
@@ -423,10 +483,14 @@ def plan_schema() -> dict[str, Any]:
             "live_employer": _LIVE_EMPLOYER,
             "cost": _COST,  # issue 15
             "cost_employer": _COST_EMPLOYER,
+            "window_block": _WINDOW_BLOCK,  # issue 23
+            "approval": _APPROVAL,
         },
     }
     schema["required"].remove("live")
     schema["required"].remove("cost")  # issue 15: only with pricing
+    schema["required"].remove("blocked_by_window")  # issue 23: only with windows
+    schema["required"].remove("approvals")  # issue 23: only with approvals
     schema["required"].remove("invalid")  # only when a file was left out
     schema["required"].remove("state")  # saved plans only
     schema["required"].remove("drift")  # only after a completed full apply

@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from mijnloket_gitops.plan.render.approvals import HEADING as APPROVALS_HEADING
+from mijnloket_gitops.plan.render.approvals import approval_lines
 from mijnloket_gitops.plan.render.common import (
     BLOCKED_HEADING,
     FAILED_HEADING,
@@ -52,6 +54,12 @@ from mijnloket_gitops.plan.render.common import (
 )
 from mijnloket_gitops.plan.render.cost import employer_cost_text, total_cost_text
 from mijnloket_gitops.plan.render.options import RenderOptions
+from mijnloket_gitops.plan.render.windows import (
+    HEADING,
+    LIFTED_HEADING,
+    blocked_lines,
+    lifted_lines,
+)
 from mijnloket_gitops.words import plural
 
 NO_CHANGES = "No changes. Live state matches the configuration."
@@ -115,6 +123,18 @@ def _violation_lines(violations: list[Data], options: RenderOptions) -> list[str
             f" override with {clean(v['flag'])}"
         )
     return [*lines, ""]
+
+
+def _window_lines(plan: Data, options: RenderOptions) -> list[str]:
+    lines: list[str] = []
+    blocked, lifted = blocked_lines(plan, clean), lifted_lines(plan, clean)
+    if blocked:
+        lines.append(_style(HEADING, options, fg="red", bold=True))
+        lines += [f"  {line}" for line in blocked] + [""]
+    if lifted:
+        lines.append(_style(LIFTED_HEADING, options, bold=True))
+        lines += [f"  {line}" for line in lifted] + [""]
+    return lines
 
 
 def text_renderer(plan: Data, options: RenderOptions) -> str:
@@ -183,6 +203,13 @@ def text_renderer(plan: Data, options: RenderOptions) -> str:
     bound = binding_lines(plan)  # issue 22
     if bound:
         lines += [_style(line, options, bold=True) for line in bound] + [""]
+    lines += _window_lines(plan, options)  # issue 23
+    approvals = approval_lines(plan, clean)  # issue 23
+    if approvals:
+        lines.append(_style(APPROVALS_HEADING, options, bold=True))
+        for head, reasons in approvals:
+            lines += [f"  {head}"] + [f"    - {reason}" for reason in reasons]
+        lines.append("")
     total = total_cost_text(plan)  # issue 15
     if total:
         lines.append(total)

@@ -14,7 +14,8 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def sarif_report(result: ValidationResult, color: bool) -> str:
-    names = list(RULES)
+    every = [*RULES.values(), *result.rules]  # issue 23: and the employer policies
+    names = [rule.name for rule in every]
     rules = [
         {
             "id": rule.name,
@@ -22,7 +23,7 @@ def sarif_report(result: ValidationResult, color: bool) -> str:
             "shortDescription": {"text": rule.description},
             "defaultConfiguration": {"level": rule.severity},
         }
-        for rule in RULES.values()
+        for rule in every
     ]
     results: list[dict[str, Any]] = []
     for d in result.diagnostics:
