@@ -366,7 +366,7 @@ def test_every_job_with_the_loket_environment_first_refuses_a_public_repository(
             assert "mijnloket-gitops github require-private" in runs[1], (path, name)
             assert "Install mijnloket-gitops" in job["steps"][0]["name"], (path, name)
             checked += 1
-    assert checked == 4
+    assert checked == 5  # pr-plan, drift, apply (two jobs), approvals (issue 23)
 
 
 def test_apply_checks_the_approvals_of_the_reviewed_plan_before_applying() -> None:
