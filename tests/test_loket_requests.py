@@ -68,6 +68,23 @@ def test_plan_target_of_one_employer_reads_what_it_needs(tmp_path: Path, world: 
     assert listing == [], "no list of every employer: 4 pages at 800 employers"
 
 
+@pytest.mark.parametrize("world", ["current", "artefact"])
+def test_a_plan_of_part_of_the_portfolio_says_which_ak_gebruikers_it_read(
+    tmp_path: Path, world: str
+) -> None:
+    """A targeted plan reads only the ak-gebruikers its files name, so it cannot plan
+    the revoke of a right another ak-gebruiker holds there: it says so, a full plan
+    does not."""
+    with start_emulator(tmp_path, employers=6, world=world) as started:
+        repo = prepared(started)
+        target = started.employers[0][1].employer_id
+        part = cli(repo, "plan", "--target", target)
+        whole = cli(repo, "plan")
+    said = "read the rights of only the"
+    assert said in part.stderr and "plan of the whole portfolio" in part.stderr, part.stderr
+    assert said not in whole.stderr, whole.stderr
+
+
 def drift_products(started: SeededEmulator, count: int) -> list[str]:
     """Switch off desired non-portal products live; the employers changed."""
     changed: list[str] = []

@@ -164,7 +164,22 @@ class LoketProvider(Provider):
         notes = self.capabilities.notes()
         if used:
             notes.append(f"Writes through the API: {', '.join(used)}.")
-        return notes + self.why_manual()
+        return notes + self._partial_note() + self.why_manual()
+
+    def _partial_note(self) -> list[str]:
+        """A plan of part of the portfolio reads only the ak-gebruikers its files name
+        (:mod:`.provider_users`): say so, since a right another ak-gebruiker holds at
+        these employers is then not in the plan."""
+        with self._lock:
+            named, users = self._named, self._provider_users
+        if named is None or users is None:  # the whole portfolio, or none shown at all
+            return []
+        return [
+            f"This plan covers part of the portfolio, so it read the rights of only the "
+            f"{len(set(named))} ak-gebruiker(s) its files name; a right that another "
+            "ak-gebruiker holds at these employers is planned (revoked) by a plan of the "
+            "whole portfolio."
+        ]
 
     def why_manual(self) -> list[str]:
         unproven = self.capabilities.unproven()
