@@ -74,18 +74,17 @@ def _confirm(plan: Plan) -> None:
         raise SystemExit(ExitCode.ERROR)
 
 
-def _fresh_plan(
+def _read_and_plan(
     settings: Settings,
     provider: Provider,
     repository: Repository,
     overrides: Overrides,
     base: Base | None,
-    *,
-    auto_approve: bool,
 ) -> PlanResult:
+    """The plan apply works from, with progress while live state is read."""
     progress = Progress(len(repository.in_scope), "Reading live state")
     try:
-        result = make_plan(
+        return make_plan(
             settings,
             provider,
             repository.in_scope,
@@ -98,6 +97,18 @@ def _fresh_plan(
         )
     finally:
         progress.close()
+
+
+def _fresh_plan(
+    settings: Settings,
+    provider: Provider,
+    repository: Repository,
+    overrides: Overrides,
+    base: Base | None,
+    *,
+    auto_approve: bool,
+) -> PlanResult:
+    result = _read_and_plan(settings, provider, repository, overrides, base)
     # What the approver reads, with the cost delta where prices are configured.
     shown = with_cost(settings, repository.in_scope, result.plan)
     click.echo(RENDERERS["text"](shown.review_data, RenderOptions(color=use_color())), nl=False)
@@ -115,21 +126,7 @@ def _saved_plan(
     saved: dict[str, Any],
     base: Base | None,
 ) -> PlanResult:
-    progress = Progress(len(repository.in_scope), "Reading live state")
-    try:
-        result = make_plan(
-            settings,
-            provider,
-            repository.in_scope,
-            managed=repository.managed,
-            overrides=overrides,
-            progress=progress,
-            base=base,
-            scope=repository.scope,
-            invalid_ids=repository.invalid_ids,
-        )
-    finally:
-        progress.close()
+    result = _read_and_plan(settings, provider, repository, overrides, base)
     check_current(saved, result.plan.meta["desired_hashes"], result.live)
     # issue 22: what is shown is what runs: the saved steps must be the planner's own
     replayed = make_plan(
