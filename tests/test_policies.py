@@ -264,7 +264,7 @@ def test_the_readme_governance_examples_work(tmp_path: Path) -> None:
     for name in ("ict-partners-utrecht.yaml", "zorggroep-de-linde.yaml"):  # the Pro ones
         path = repo / "employers" / name
         text = path.read_text(encoding="utf-8")
-        path.write_text(text + 'labels:\n  account_manager: A. Manager\n', encoding="utf-8")
+        path.write_text(text + "labels:\n  account_manager: A. Manager\n", encoding="utf-8")
     (repo / "policy-tests").mkdir()
     (repo / "policy-tests" / "readme.yaml").write_text(cases, encoding="utf-8")
     result = run(repo, "policy", "test")
