@@ -15,25 +15,12 @@ from typing import Any
 
 from mijnloket_gitops.config import Settings
 from mijnloket_gitops.errors import MijnloketError, RefusedError
-from mijnloket_gitops.plan.model import Plan
+from mijnloket_gitops.plan.model import STEP_COUNTS, Plan
 from mijnloket_gitops.plan.ownership import Base, default_base_ref, read_base
 from mijnloket_gitops.plan.safety import Overrides
 from mijnloket_gitops.plan.saved import REFUSED
 
 REPLAN = "Make a new plan (`mijnloket-gitops plan --out FILE`), review it and apply that."
-
-# what the summary says about steps; the ownership counts may change without the steps
-_STEP_COUNTS = (
-    "activate",
-    "deactivate",
-    "grant",
-    "revoke",
-    "tier_changes",
-    "manual",
-    "blocked",
-    "unverified",
-    "employers_changed",
-)
 
 
 def violation_line(violation: Mapping[str, Any]) -> str:
@@ -89,7 +76,7 @@ def refuse_tampered(saved: Mapping[str, Any], reproduced: Plan) -> None:
     summary = reproduced.summary
     problems += [
         f"summary.{key} says {saved['summary'].get(key)}, the steps make {summary[key]}"
-        for key in _STEP_COUNTS
+        for key in STEP_COUNTS
         if saved["summary"].get(key) != summary[key]
     ]
     if problems:

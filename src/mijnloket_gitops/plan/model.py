@@ -189,6 +189,21 @@ class ReadFailure:
         }
 
 
+STEP_COUNTS = (
+    "activate",
+    "deactivate",
+    "grant",
+    "revoke",
+    "tier_changes",
+    "manual",
+    "blocked",
+    "unverified",
+    "employers_changed",
+)
+"""The keys of :attr:`Plan.summary` that count steps; the others count employers by
+their ownership, which may change without any step."""
+
+
 @dataclass(frozen=True)
 class Plan:
     """The changes that bring live state to the desired state, plus how it was made."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from mijnloket_gitops.plan.model import FORMAT_VERSION
+from mijnloket_gitops.plan.model import FORMAT_VERSION, STEP_COUNTS
 from mijnloket_gitops.schema import DIALECT, ID_BASE
 
 FILE_NAME = "plan.schema.json"
@@ -141,15 +141,7 @@ _SUMMARY = _object(
     {
         name: _COUNT
         for name in (
-            "activate",
-            "deactivate",
-            "grant",
-            "revoke",
-            "tier_changes",
-            "manual",
-            "blocked",
-            "unverified",
-            "employers_changed",
+            *STEP_COUNTS,
             "employers_managed",
             "employers_unmanaged",
             "employers_removed",
